@@ -1,0 +1,164 @@
+import { type DynamoDBClient, ResourceNotFoundException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import {
+  DynamoDBDocumentClient,
+  GetCommand,
+  QueryCommand,
+  type QueryCommandInput,
+  TransactWriteCommand,
+} from '@aws-sdk/lib-dynamodb';
+import type { AuditEvent } from '../../domain/auditChain.js';
+import { ConcurrentUpdateError, ServiceUnavailableError } from '../../domain/errors.js';
+import type { Grant, Transition } from '../../domain/grant.js';
+import type { GrantState } from '../../domain/grantState.js';
+import type { GrantStore, Page, PageRequest } from '../../ports.js';
+import {
+  EVENT_SK_PREFIX,
+  eventToItem,
+  GRANT_SK,
+  grantPk,
+  grantToItem,
+  itemToEvent,
+  itemToGrant,
+  requesterPk,
+  rolePk,
+  statePk,
+} from './grantItems.js';
+import { decodeCursor, encodeCursor } from './pageCursor.js';
+import { INDEXES, type IndexName } from './tableSchema.js';
+
+/** Event items are written once: a second writer of the same sequence number loses. */
+const appendOnly = 'attribute_not_exists(PK)';
+
+class DynamoGrantStore implements GrantStore {
+  readonly #doc: DynamoDBDocumentClient;
+  readonly #table: string;
+
+  constructor(client: DynamoDBClient, tableName: string) {
+    this.#doc = DynamoDBDocumentClient.from(client, {
+      marshallOptions: { removeUndefinedValues: true },
+    });
+    this.#table = tableName;
+  }
+
+  async create({ grant, event }: Transition): Promise<void> {
+    await this.#write(grant.id, [
+      { Put: { TableName: this.#table, Item: grantToItem(grant), ConditionExpression: appendOnly } },
+      { Put: { TableName: this.#table, Item: eventToItem(event), ConditionExpression: appendOnly } },
+    ]);
+  }
+
+  async transition(from: Grant, { grant, event }: Transition): Promise<void> {
+    await this.#write(grant.id, [
+      {
+        Put: {
+          TableName: this.#table,
+          Item: grantToItem(grant),
+          ConditionExpression: '#state = :state AND #version = :version',
+          ExpressionAttributeNames: { '#state': 'state', '#version': 'version' },
+          ExpressionAttributeValues: { ':state': from.state, ':version': from.version },
+        },
+      },
+      { Put: { TableName: this.#table, Item: eventToItem(event), ConditionExpression: appendOnly } },
+    ]);
+  }
+
+  async get(id: string): Promise<Grant | undefined> {
+    const { Item } = await this.#call(() =>
+      this.#doc.send(
+        new GetCommand({ TableName: this.#table, Key: { PK: grantPk(id), SK: GRANT_SK }, ConsistentRead: true })
+      )
+    );
+    return Item === undefined ? undefined : itemToGrant(Item);
+  }
+
+  listByRequester(userId: string, page: PageRequest): Promise<Page<Grant>> {
+    return this.#queryIndex('byRequester', requesterPk(userId), page, false);
+  }
+
+  listByState(state: GrantState, page: PageRequest): Promise<Page<Grant>> {
+    return this.#queryIndex('byState', statePk(state), page, true);
+  }
+
+  listByRole(roleId: string, page: PageRequest): Promise<Page<Grant>> {
+    return this.#queryIndex('byRole', rolePk(roleId), page, false);
+  }
+
+  async auditTrail(grantId: string): Promise<readonly AuditEvent[]> {
+    const events: AuditEvent[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const out = await this.#call(() =>
+        this.#doc.send(
+          new QueryCommand({
+            TableName: this.#table,
+            KeyConditionExpression: 'PK = :pk AND begins_with(SK, :events)',
+            ExpressionAttributeValues: { ':pk': grantPk(grantId), ':events': EVENT_SK_PREFIX },
+            ConsistentRead: true,
+            ExclusiveStartKey: startKey,
+          })
+        )
+      );
+      events.push(...(out.Items ?? []).map(itemToEvent));
+      startKey = out.LastEvaluatedKey;
+    } while (startKey !== undefined);
+    return events;
+  }
+
+  async #queryIndex(index: IndexName, partition: string, page: PageRequest, ascending: boolean): Promise<Page<Grant>> {
+    const keys = INDEXES[index];
+    const input: QueryCommandInput = {
+      TableName: this.#table,
+      IndexName: index,
+      KeyConditionExpression: '#pk = :pk',
+      ExpressionAttributeNames: { '#pk': keys.pk },
+      ExpressionAttributeValues: { ':pk': partition },
+      ScanIndexForward: ascending,
+      Limit: page.limit,
+      ExclusiveStartKey: decodeCursor(page.cursor, {
+        attributes: ['PK', 'SK', keys.pk, keys.sk],
+        partition: [keys.pk, partition],
+      }),
+    };
+    const out = await this.#call(() => this.#doc.send(new QueryCommand(input)));
+    const nextCursor = encodeCursor(out.LastEvaluatedKey);
+    return { items: (out.Items ?? []).map(itemToGrant), ...(nextCursor ? { nextCursor } : {}) };
+  }
+
+  async #write(
+    grantId: string,
+    items: NonNullable<ConstructorParameters<typeof TransactWriteCommand>[0]['TransactItems']>
+  ): Promise<void> {
+    try {
+      await this.#call(() => this.#doc.send(new TransactWriteCommand({ TransactItems: items })));
+    } catch (error) {
+      // A failed condition or a conflicting transaction both mean: someone else moved this grant.
+      if (error instanceof TransactionCanceledException) {
+        const codes = (error.CancellationReasons ?? []).map((r) => r.Code ?? 'None');
+        if (codes.some((c) => c === 'ConditionalCheckFailed' || c === 'TransactionConflict')) {
+          throw new ConcurrentUpdateError(
+            'CONCURRENT_UPDATE',
+            `grant ${grantId} was changed by someone else at the same time; read it again and retry`,
+            { cause: error }
+          );
+        }
+      }
+      throw error;
+    }
+  }
+
+  /** A missing table is a deployment problem, reported as unavailable rather than a 500. */
+  async #call<T>(send: () => Promise<T>): Promise<T> {
+    try {
+      return await send();
+    } catch (error) {
+      if (error instanceof ResourceNotFoundException) {
+        throw new ServiceUnavailableError('STORE_UNAVAILABLE', `the grant table ${this.#table} does not exist`, {
+          cause: error,
+        });
+      }
+      throw error;
+    }
+  }
+}
+
+export { DynamoGrantStore };

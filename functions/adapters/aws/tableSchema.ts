@@ -1,0 +1,41 @@
+import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
+
+/**
+ * The single table's layout, in one place for the store, the sandbox, the tests and the CDK stack.
+ *
+ *   item          PK               SK               GSI keys
+ *   grant         GRANT#<id>       GRANT            byRequester, byRole, byState (open grants only)
+ *   audit event   GRANT#<id>       EVENT#<seq:8>    —
+ *
+ * byState is sparse: a grant leaves it when it reaches a terminal state, so the approver inbox
+ * and the sweeper read only what is still open.
+ */
+const INDEXES = {
+  byRequester: { pk: 'GSI1PK', sk: 'GSI1SK' },
+  byState: { pk: 'GSI2PK', sk: 'GSI2SK' },
+  byRole: { pk: 'GSI3PK', sk: 'GSI3SK' },
+} as const;
+type IndexName = keyof typeof INDEXES;
+
+const keyAttributes = ['PK', 'SK', ...Object.values(INDEXES).flatMap((i) => [i.pk, i.sk])];
+
+const createTableInput = (tableName: string): CreateTableCommandInput => ({
+  TableName: tableName,
+  BillingMode: 'PAY_PER_REQUEST',
+  AttributeDefinitions: keyAttributes.map((name) => ({ AttributeName: name, AttributeType: 'S' })),
+  KeySchema: [
+    { AttributeName: 'PK', KeyType: 'HASH' },
+    { AttributeName: 'SK', KeyType: 'RANGE' },
+  ],
+  GlobalSecondaryIndexes: Object.entries(INDEXES).map(([name, keys]) => ({
+    IndexName: name,
+    KeySchema: [
+      { AttributeName: keys.pk, KeyType: 'HASH' },
+      { AttributeName: keys.sk, KeyType: 'RANGE' },
+    ],
+    Projection: { ProjectionType: 'ALL' },
+  })),
+});
+
+export type { IndexName };
+export { createTableInput, INDEXES, keyAttributes };

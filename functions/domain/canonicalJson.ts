@@ -1,0 +1,18 @@
+/**
+ * JSON with object keys sorted at every depth, so the same value always hashes the same,
+ * whatever order a store or a parser hands the keys back in.
+ */
+const canonicalJson = (value: unknown): string => JSON.stringify(sortKeys(value));
+
+const sortKeys = (value: unknown): unknown => {
+  if (Array.isArray(value)) return value.map(sortKeys);
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return Object.fromEntries(entries.map(([k, v]) => [k, sortKeys(v)]));
+  }
+  return value;
+};
+
+export { canonicalJson };

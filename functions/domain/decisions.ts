@@ -1,0 +1,127 @@
+import { type Caller, isAmong } from './caller.js';
+import { ConflictError, ForbiddenError } from './errors.js';
+import { addSeconds, applyTransition, type Grant, type Transition } from './grant.js';
+import { nextState } from './grantState.js';
+
+/** The actor recorded for transitions the broker makes by itself (timeouts, sweeps). */
+const SYSTEM_ACTOR = 'system';
+
+const isPendingOverdue = (grant: Grant, now: Date): boolean =>
+  grant.state === 'PENDING' && now.getTime() >= Date.parse(grant.pendingUntil);
+
+/** Approving or denying needs a PENDING grant still inside its window, and a legitimate reviewer. */
+const assertReviewable = (grant: Grant, caller: Caller, action: 'approve' | 'deny', now: Date): void => {
+  nextState(grant.id, grant.state, action);
+  if (isPendingOverdue(grant, now)) {
+    throw new ConflictError(
+      'GRANT_EXPIRED',
+      `grant ${grant.id} waited for approval until ${grant.pendingUntil} and has expired; the requester must ask again`
+    );
+  }
+  if (caller.userId === grant.requester) {
+    throw new ForbiddenError('SELF_APPROVAL', `you requested grant ${grant.id}, so you cannot ${action} it`);
+  }
+  if (!isAmong(caller, grant.approvers)) {
+    throw new ForbiddenError(
+      'NOT_AN_APPROVER',
+      `you are not an approver for role ${grant.roleId} (approvers: ${grant.approvers.join(', ')})`
+    );
+  }
+};
+
+/**
+ * Records one approval. The grant becomes APPROVED when the quorum is met; access time starts then.
+ * Each approver counts once, so N approvals always means N different people.
+ */
+const approve = (grant: Grant, caller: Caller, now: Date, comment?: string): Transition => {
+  assertReviewable(grant, caller, 'approve', now);
+  if (grant.approvals.some((a) => a.by === caller.userId)) {
+    throw new ConflictError('ALREADY_APPROVED', `you have already approved grant ${grant.id}`);
+  }
+  const at = now.toISOString();
+  const approvals = [...grant.approvals, { by: caller.userId, at, ...(comment ? { comment } : {}) }];
+  const quorumMet = approvals.length >= grant.requiredApprovals;
+  const progress = { approvals: approvals.length, required: grant.requiredApprovals, comment };
+  if (!quorumMet) {
+    return applyTransition(
+      grant,
+      undefined,
+      { approvals },
+      {
+        type: 'grant.approval-recorded',
+        actor: caller.userId,
+        at,
+        details: progress,
+      }
+    );
+  }
+  const expiresAt = addSeconds(at, grant.durationSeconds);
+  return applyTransition(
+    grant,
+    'approve',
+    { approvals, approvedAt: at, expiresAt },
+    {
+      type: 'grant.approved',
+      actor: caller.userId,
+      at,
+      details: { ...progress, expiresAt },
+    }
+  );
+};
+
+const deny = (grant: Grant, caller: Caller, now: Date, comment: string): Transition => {
+  assertReviewable(grant, caller, 'deny', now);
+  const at = now.toISOString();
+  return applyTransition(
+    grant,
+    'deny',
+    { endedAt: at },
+    {
+      type: 'grant.denied',
+      actor: caller.userId,
+      at,
+      details: { comment },
+    }
+  );
+};
+
+/** Only the requester withdraws a request; approvers deny instead. */
+const cancel = (grant: Grant, caller: Caller, now: Date, comment?: string): Transition => {
+  if (caller.userId !== grant.requester) {
+    throw new ForbiddenError(
+      'NOT_REQUESTER',
+      `only ${grant.requester}, who requested grant ${grant.id}, can cancel it`
+    );
+  }
+  const at = now.toISOString();
+  return applyTransition(
+    grant,
+    'cancel',
+    { endedAt: at },
+    {
+      type: 'grant.cancelled',
+      actor: caller.userId,
+      at,
+      details: { comment },
+    }
+  );
+};
+
+/** Ends a request nobody decided on in time. Returns undefined when it is not (yet) overdue. */
+const expirePending = (grant: Grant, now: Date): Transition | undefined => {
+  if (!isPendingOverdue(grant, now)) return undefined;
+  const at = now.toISOString();
+  return applyTransition(
+    grant,
+    'expire',
+    { endedAt: at },
+    {
+      type: 'grant.expired',
+      actor: SYSTEM_ACTOR,
+      at,
+      details: { why: 'not approved within the pending window', pendingUntil: grant.pendingUntil },
+    }
+  );
+};
+
+export { approve, cancel, deny, expirePending, isPendingOverdue, SYSTEM_ACTOR };

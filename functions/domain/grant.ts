@@ -1,0 +1,140 @@
+import { type AuditEvent, type AuditEventDraft, GENESIS_HASH, sealEvent } from './auditChain.js';
+import type { CatalogRole } from './catalog.js';
+import { ValidationError } from './errors.js';
+import { type GrantAction, type GrantState, nextState } from './grantState.js';
+
+/** STS will not issue a session shorter than this, so no grant may be shorter either. */
+const MIN_GRANT_SECONDS = 900;
+
+interface TaskScope {
+  readonly actions: readonly string[];
+  readonly resources: readonly string[];
+}
+
+/** What a requester asks for. Who asks comes from authentication, never from here. */
+interface GrantRequest {
+  readonly role: string;
+  readonly scope: TaskScope;
+  readonly durationSeconds: number;
+  readonly reason: string;
+  readonly ticket?: string;
+}
+
+interface Approval {
+  readonly by: string;
+  readonly at: string;
+  readonly comment?: string;
+}
+
+interface Grant {
+  readonly id: string;
+  readonly requester: string;
+  readonly roleId: string;
+  readonly roleArn: string;
+  readonly accountId: string;
+  readonly scope: TaskScope;
+  readonly durationSeconds: number;
+  readonly reason: string;
+  readonly ticket?: string;
+  readonly state: GrantState;
+  /** Equals the sequence number of the grant's latest audit event. */
+  readonly version: number;
+  readonly createdAt: string;
+  readonly pendingUntil: string;
+  /** The approval rule as it was when the request was made: later catalog edits don't move it. */
+  readonly approvers: readonly string[];
+  readonly requiredApprovals: number;
+  readonly approvals: readonly Approval[];
+  readonly approvedAt?: string;
+  /** Access time counts from approval, not from the request. */
+  readonly expiresAt?: string;
+  readonly endedAt?: string;
+  readonly catalogVersion: string;
+  /** Hash of the latest audit event; the chain is verified against it. */
+  readonly chainHead: string;
+}
+
+/** A grant after a transition, and the audit event that records it. Stored together or not at all. */
+interface Transition {
+  readonly grant: Grant;
+  readonly event: AuditEvent;
+}
+
+const addSeconds = (iso: string, seconds: number): string => new Date(Date.parse(iso) + seconds * 1000).toISOString();
+
+const openGrant = (input: {
+  id: string;
+  requester: string;
+  request: GrantRequest;
+  role: CatalogRole;
+  catalogVersion: string;
+  now: Date;
+}): Transition => {
+  const { id, requester, request, role, now } = input;
+  if (request.durationSeconds < MIN_GRANT_SECONDS || request.durationSeconds > role.maxDurationSeconds) {
+    throw new ValidationError(
+      'DURATION_OUT_OF_RANGE',
+      `durationSeconds must be between ${MIN_GRANT_SECONDS} and ${role.maxDurationSeconds} for role ${role.id} (got ${request.durationSeconds})`
+    );
+  }
+  const createdAt = now.toISOString();
+  const draft: AuditEventDraft = {
+    type: 'grant.requested',
+    actor: requester,
+    at: createdAt,
+    toState: 'PENDING',
+    details: {
+      role: role.id,
+      roleArn: role.roleArn,
+      scope: request.scope,
+      durationSeconds: request.durationSeconds,
+      reason: request.reason,
+      ticket: request.ticket,
+      catalogVersion: input.catalogVersion,
+    },
+  };
+  const event = sealEvent(draft, id, 1, GENESIS_HASH);
+  const grant: Grant = {
+    id,
+    requester,
+    roleId: role.id,
+    roleArn: role.roleArn,
+    accountId: role.accountId,
+    scope: request.scope,
+    durationSeconds: request.durationSeconds,
+    reason: request.reason,
+    ...(request.ticket === undefined ? {} : { ticket: request.ticket }),
+    state: 'PENDING',
+    version: 1,
+    createdAt,
+    pendingUntil: addSeconds(createdAt, role.approval.pendingWindowSeconds),
+    approvers: role.approval.approvers,
+    requiredApprovals: role.approval.required,
+    approvals: [],
+    catalogVersion: input.catalogVersion,
+    chainHead: event.hash,
+  };
+  return { grant, event };
+};
+
+/**
+ * Moves `grant` on by one audit event. `action` undefined means the state stays as it is
+ * (an approval that does not yet meet the quorum); otherwise the state machine decides.
+ */
+const applyTransition = (
+  grant: Grant,
+  action: GrantAction | undefined,
+  changes: Partial<Omit<Grant, 'id' | 'state' | 'version' | 'chainHead'>>,
+  draft: Omit<AuditEventDraft, 'fromState' | 'toState'>
+): Transition => {
+  const toState = action === undefined ? grant.state : nextState(grant.id, grant.state, action);
+  const seq = grant.version + 1;
+  const event = sealEvent({ ...draft, fromState: grant.state, toState }, grant.id, seq, grant.chainHead);
+  return {
+    grant: { ...grant, ...changes, state: toState, version: seq, chainHead: event.hash },
+    event,
+  };
+};
+
+export type { Approval, Grant, GrantRequest, TaskScope, Transition };
+export { addSeconds, applyTransition, MIN_GRANT_SECONDS, openGrant };

@@ -1,0 +1,67 @@
+import { auditGrant } from '../app/grantAudit.js';
+import { getGrant, listInbox, listMyGrants } from '../app/readGrants.js';
+import { requestGrant } from '../app/requestGrant.js';
+import { approveGrant, cancelGrant, denyGrant } from '../app/reviewGrant.js';
+import { NotFoundError } from '../domain/errors.js';
+import type { GrantRequest } from '../domain/grant.js';
+import { auditView, grantView } from './grantView.js';
+import { httpRoute, publicRoute } from './http/httpRoute.js';
+import { json } from './http/responses.js';
+import { createGrantBody, grantIdParam, listGrantsQuery, optionalCommentBody, requiredCommentBody } from './schemas.js';
+
+const DEFAULT_PAGE = 25;
+
+/** Path ids are untrusted: anything that is not a grant id is simply not found. */
+const grantIdOf = (params: Readonly<Record<string, string>>): string => {
+  const id = params.id ?? '';
+  if (!grantIdParam.test(id)) throw new NotFoundError('GRANT_NOT_FOUND', 'no such grant: ids look like g-01j…');
+  return id;
+};
+
+const health = publicRoute(async (deps) => json(200, { status: 'ok', catalogVersion: deps.config.catalog.version }));
+
+const createGrant = httpRoute({
+  body: { schema: createGrantBody, required: true },
+  run: async (deps, { caller, body }) => {
+    const grant = await requestGrant(deps, caller, body as GrantRequest);
+    return json(201, grantView(grant), { location: `/grants/${grant.id}` });
+  },
+});
+
+const listGrants = httpRoute({
+  query: listGrantsQuery,
+  run: async (deps, { caller, query }) => {
+    const page = { limit: query.limit ?? DEFAULT_PAGE, ...(query.cursor ? { cursor: query.cursor } : {}) };
+    const result =
+      query.inbox === undefined ? await listMyGrants(deps, caller, page) : await listInbox(deps, caller, page);
+    return json(200, { grants: result.items.map(grantView), nextCursor: result.nextCursor });
+  },
+});
+
+const showGrant = httpRoute({
+  run: async (deps, { caller, params }) => json(200, grantView(await getGrant(deps, caller, grantIdOf(params)))),
+});
+
+const approve = httpRoute({
+  body: { schema: optionalCommentBody, required: false },
+  run: async (deps, { caller, params, body }) =>
+    json(200, grantView(await approveGrant(deps, caller, grantIdOf(params), body.comment))),
+});
+
+const deny = httpRoute({
+  body: { schema: requiredCommentBody, required: true },
+  run: async (deps, { caller, params, body }) =>
+    json(200, grantView(await denyGrant(deps, caller, grantIdOf(params), body.comment))),
+});
+
+const cancel = httpRoute({
+  body: { schema: optionalCommentBody, required: false },
+  run: async (deps, { caller, params, body }) =>
+    json(200, grantView(await cancelGrant(deps, caller, grantIdOf(params), body.comment))),
+});
+
+const showAudit = httpRoute({
+  run: async (deps, { caller, params }) => json(200, auditView(await auditGrant(deps, caller, grantIdOf(params)))),
+});
+
+export { approve, cancel, createGrant, deny, health, listGrants, showAudit, showGrant };

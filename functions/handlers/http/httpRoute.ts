@@ -1,0 +1,88 @@
+import middy from '@middy/core';
+import type { Context } from 'aws-lambda';
+import { z } from 'zod';
+import type { BrokerDeps } from '../../app/deps.js';
+import type { Caller } from '../../domain/caller.js';
+import type { Authenticator } from './authenticators.js';
+import type { HttpEvent, HttpResponse } from './httpTypes.js';
+import { type BodyRule, parseBody, parseQuery } from './parseRequest.js';
+import { errorResponse } from './responses.js';
+
+/** What the HTTP edge needs on top of the use cases' dependencies. */
+interface HttpDeps extends BrokerDeps {
+  readonly authenticate: Authenticator;
+}
+
+interface RouteInput<B, Q> {
+  readonly caller: Caller;
+  readonly body: B;
+  readonly query: Q;
+  readonly params: Readonly<Record<string, string>>;
+}
+
+type HttpHandler = (event: HttpEvent, context: Context) => Promise<HttpResponse>;
+
+const NO_QUERY = z.strictObject({});
+
+/** Maps every thrown error to a response at the edge, logging the unexpected ones in full. */
+const errorMapping = (deps: HttpDeps): middy.MiddlewareObj<HttpEvent, HttpResponse> => ({
+  onError: (request) => {
+    const { response, unexpected } = errorResponse(request.error);
+    if (unexpected) {
+      const error = request.error as Error;
+      deps.logger.error('unexpected error', {
+        route: request.event.routeKey,
+        error: { name: error?.name, message: error?.message, stack: error?.stack },
+      });
+    }
+    request.response = response;
+  },
+});
+
+/** Authenticates the caller and validates the query string and body, in that order. */
+const requestParsing = <Q>(
+  deps: HttpDeps,
+  spec: { body?: BodyRule; query?: z.ZodType<Q> }
+): middy.MiddlewareObj<HttpEvent, HttpResponse> => ({
+  before: async (request) => {
+    const { event } = request;
+    const userId = deps.authenticate(event);
+    const caller: Caller = { userId, groups: await deps.directory.groupsOf(userId) };
+    event.input = {
+      caller,
+      query: parseQuery(event, (spec.query ?? NO_QUERY) as z.ZodType<unknown>) as Record<string, string>,
+      body: spec.body === undefined ? undefined : parseBody(event, spec.body),
+      params: (event.pathParameters ?? {}) as Record<string, string>,
+    };
+  },
+});
+
+/**
+ * One authenticated JSON route: middy does authentication, parsing and error mapping, so `run`
+ * only calls a use case and shapes its answer.
+ */
+const httpRoute =
+  <B = undefined, Q = Record<string, never>>(spec: {
+    body?: BodyRule & { schema: z.ZodType<B> };
+    query?: z.ZodType<Q>;
+    run: (deps: HttpDeps, input: RouteInput<B, Q>) => Promise<HttpResponse>;
+  }) =>
+  (deps: HttpDeps): HttpHandler =>
+    middy<HttpEvent, HttpResponse>()
+      .use(errorMapping(deps))
+      .use(requestParsing<Q>(deps, spec))
+      .handler(async (event) => {
+        const input = event.input as unknown as RouteInput<B, Q>;
+        return spec.run(deps, input);
+      });
+
+/** A route without authentication (health checks). */
+const publicRoute =
+  (run: (deps: HttpDeps) => Promise<HttpResponse>) =>
+  (deps: HttpDeps): HttpHandler =>
+    middy<HttpEvent, HttpResponse>()
+      .use(errorMapping(deps))
+      .handler(() => run(deps));
+
+export type { HttpDeps, HttpHandler, RouteInput };
+export { httpRoute, publicRoute };

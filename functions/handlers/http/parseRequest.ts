@@ -1,0 +1,57 @@
+import type { z } from 'zod';
+import { describeIssues } from '../../config/describeIssues.js';
+import { PayloadTooLargeError, UnsupportedMediaTypeError, ValidationError } from '../../domain/errors.js';
+import type { HttpEvent } from './httpTypes.js';
+
+/** Grant requests are small; anything bigger is a mistake or an attack. */
+const MAX_BODY_BYTES = 16 * 1024;
+
+type BodyRule = { readonly schema: z.ZodType; readonly required: boolean };
+
+const rawBody = (event: HttpEvent): string | undefined => {
+  if (event.body === undefined || event.body === '') return undefined;
+  return event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
+};
+
+const isJson = (contentType: string | undefined): boolean =>
+  /^application\/json\s*(?:;|$)/i.test(contentType?.trim() ?? '');
+
+/** Validates `value` against `schema`; every problem is named in one message. */
+const validated = <T>(schema: z.ZodType<T>, value: unknown, what: string): T => {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const unknownOnly = result.error.issues.every((i) => i.code === 'unrecognized_keys');
+  throw new ValidationError(
+    unknownOnly ? 'UNKNOWN_FIELD' : 'INVALID_REQUEST',
+    `invalid ${what}: ${describeIssues(result.error.issues).join('; ')}`
+  );
+};
+
+/** The JSON body, checked for size, content type, syntax and shape — in that order. */
+const parseBody = (event: HttpEvent, rule: BodyRule): unknown => {
+  const text = rawBody(event);
+  if (text === undefined) {
+    if (rule.required) throw new ValidationError('MISSING_BODY', 'send a JSON body with this request');
+    return validated(rule.schema, {}, 'body');
+  }
+  if (Buffer.byteLength(text, 'utf8') > MAX_BODY_BYTES) {
+    throw new PayloadTooLargeError('BODY_TOO_LARGE', `the body must be at most ${MAX_BODY_BYTES} bytes`);
+  }
+  const headers = event.headers ?? {};
+  if (!isJson(headers['content-type'] ?? headers['Content-Type'])) {
+    throw new UnsupportedMediaTypeError('UNSUPPORTED_MEDIA_TYPE', "send the body as 'content-type: application/json'");
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new ValidationError('MALFORMED_JSON', `the body is not valid JSON: ${(error as Error).message}`);
+  }
+  return validated(rule.schema, value, 'body');
+};
+
+const parseQuery = <T>(event: HttpEvent, schema: z.ZodType<T>): T =>
+  validated(schema, event.queryStringParameters ?? {}, 'query');
+
+export type { BodyRule };
+export { MAX_BODY_BYTES, parseBody, parseQuery, validated };

@@ -1,0 +1,30 @@
+import * as grants from './grantRoutes.js';
+import type { HttpDeps, HttpHandler } from './http/httpRoute.js';
+
+type Method = 'GET' | 'POST';
+
+interface Route {
+  /** Also the Lambda handler's export name and the function's logical id in CDK. */
+  readonly name: string;
+  readonly method: Method;
+  /** API Gateway path syntax: `{id}` is a path parameter. */
+  readonly path: string;
+  /** `iam`: SigV4 via API Gateway's IAM authorizer. `none`: unauthenticated (health only). */
+  readonly auth: 'iam' | 'none';
+  readonly build: (deps: HttpDeps) => HttpHandler;
+}
+
+/** The one route table: API Gateway (CDK), the sandbox server and the OpenAPI test all read it. */
+const ROUTES: readonly Route[] = [
+  { name: 'health', method: 'GET', path: '/health', auth: 'none', build: grants.health },
+  { name: 'createGrant', method: 'POST', path: '/grants', auth: 'iam', build: grants.createGrant },
+  { name: 'listGrants', method: 'GET', path: '/grants', auth: 'iam', build: grants.listGrants },
+  { name: 'getGrant', method: 'GET', path: '/grants/{id}', auth: 'iam', build: grants.showGrant },
+  { name: 'approveGrant', method: 'POST', path: '/grants/{id}/approve', auth: 'iam', build: grants.approve },
+  { name: 'denyGrant', method: 'POST', path: '/grants/{id}/deny', auth: 'iam', build: grants.deny },
+  { name: 'cancelGrant', method: 'POST', path: '/grants/{id}/cancel', auth: 'iam', build: grants.cancel },
+  { name: 'getGrantAudit', method: 'GET', path: '/grants/{id}/audit', auth: 'iam', build: grants.showAudit },
+];
+
+export type { Method, Route };
+export { ROUTES };

@@ -1,0 +1,45 @@
+import { z } from 'zod';
+import { IAM_ACTION, RESOURCE, ROLE_ID, TICKET } from '../config/patterns.js';
+
+/** The API's request shapes. Unknown fields are errors: a typo must not silently widen a request. */
+const MAX_SCOPE_ENTRIES = 50;
+
+const createGrantBody = z.strictObject({
+  role: z.string().regex(ROLE_ID, 'must be a role id from the catalog'),
+  scope: z.strictObject({
+    actions: z
+      .array(z.string().regex(IAM_ACTION, "must look like 'service:Action', e.g. s3:GetObject"))
+      .min(1, 'name at least one action')
+      .max(MAX_SCOPE_ENTRIES, `at most ${MAX_SCOPE_ENTRIES} actions`),
+    resources: z
+      .array(z.string().regex(RESOURCE, "must be an ARN (arn:aws:…) or '*'"))
+      .min(1, 'name at least one resource')
+      .max(MAX_SCOPE_ENTRIES, `at most ${MAX_SCOPE_ENTRIES} resources`),
+  }),
+  durationSeconds: z.number('must be a number of seconds').int('must be a whole number of seconds'),
+  reason: z
+    .string('say why you need this access')
+    .trim()
+    .min(10, 'say why you need this access, in at least 10 characters')
+    .max(1000, 'at most 1000 characters'),
+  ticket: z.string().regex(TICKET, 'must be a ticket reference such as INC-1234').optional(),
+});
+
+const comment = z.string().trim().min(1).max(1000, 'at most 1000 characters');
+const optionalCommentBody = z.strictObject({ comment: comment.optional() });
+const requiredCommentBody = z.strictObject({ comment: comment.describe('why') });
+
+const grantIdParam = /^g-[0-9a-hjkmnp-tv-z]{26}$/;
+
+const listGrantsQuery = z.strictObject({
+  inbox: z.enum(['', 'true'], "use '?inbox' to list what you may approve").optional(),
+  limit: z
+    .string()
+    .regex(/^\d{1,3}$/, 'must be a number from 1 to 100')
+    .transform(Number)
+    .refine((n) => n >= 1 && n <= 100, 'must be a number from 1 to 100')
+    .optional(),
+  cursor: z.string().max(2048).optional(),
+});
+
+export { createGrantBody, grantIdParam, listGrantsQuery, optionalCommentBody, requiredCommentBody };

@@ -1,0 +1,97 @@
+import { parseArgs } from 'node:util';
+import { ConfigurationError } from '../functions/domain/errors.js';
+import { quickStart } from './quickStart.js';
+import { type Sandbox, startSandbox } from './startSandbox.js';
+
+const USAGE = `Usage: npm start -- [options]
+
+Runs jit-broker on this machine: DynamoDB Local (needs Java 17), the API on 127.0.0.1, the sweeper.
+
+Options:
+  --port N          API port on 127.0.0.1 (default 8787; 0 picks a free one)   env JIT_SANDBOX_PORT
+  --data-dir DIR    keep grants on disk in DIR (default .sandbox/data)
+  --in-memory       keep nothing: every start begins empty
+  --config-dir DIR  catalog.json, groups.json, identity-sources.json (default config)
+  --json            print one JSON line when ready (for scripts) instead of the quick start
+  --quiet           do not log each request
+  -h, --help        show this help`;
+
+const main = async (): Promise<void> => {
+  const { values } = parseArgs({
+    options: {
+      port: { type: 'string', default: process.env.JIT_SANDBOX_PORT ?? '8787' },
+      'data-dir': { type: 'string', default: '.sandbox/data' },
+      'in-memory': { type: 'boolean', default: false },
+      'config-dir': { type: 'string', default: 'config' },
+      json: { type: 'boolean', default: false },
+      quiet: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+    strict: true,
+  });
+  if (values.help) {
+    console.log(USAGE);
+    return;
+  }
+  const port = Number(values.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new Error(`--port must be 0-65535, got '${values.port}'`);
+  const dataDir = values['in-memory'] ? undefined : values['data-dir'];
+
+  let sandbox: Sandbox;
+  try {
+    sandbox = await startSandbox({
+      port,
+      configDir: values['config-dir'],
+      ...(dataDir === undefined ? {} : { dataDir }),
+      tableName: 'jit-broker',
+      logLevel: values.quiet || values.json ? 'warn' : 'info',
+      sweepEveryMs: 5000,
+      onRequest:
+        values.quiet || values.json
+          ? () => {}
+          : (r) => console.log(`${r.method} ${r.path} → ${r.status} (${r.ms} ms)${r.user ? ` as ${r.user}` : ''}`),
+    });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+      throw new Error(`port ${port} is in use: start with --port <another port> (or --port 0 for any free one)`);
+    }
+    throw error;
+  }
+
+  if (values.json) {
+    console.log(
+      JSON.stringify({
+        ready: true,
+        api: sandbox.apiUrl,
+        dynamodb: sandbox.dynamoEndpoint,
+        table: sandbox.tableName,
+        dataDir: dataDir ?? null,
+      })
+    );
+  } else {
+    console.log(quickStart(sandbox, dataDir));
+  }
+
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    if (!values.json) console.log(`\n${signal}: stopping the API and DynamoDB Local…`);
+    sandbox.stop().then(
+      () => process.exit(0),
+      (error: Error) => {
+        console.error(`stop failed: ${error.message}`);
+        process.exit(1);
+      }
+    );
+  };
+  process.on('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+};
+
+main().catch((error: Error) => {
+  const text = error instanceof ConfigurationError ? error.message : `jit-broker sandbox: ${error.message}`;
+  console.error(text);
+  process.exit(1);
+});

@@ -1,0 +1,32 @@
+import type { Sandbox } from './startSandbox.js';
+
+/** What a new user needs on screen to try the broker right away. */
+const quickStart = (sandbox: Sandbox, dataDir: string | undefined): string => {
+  const api = sandbox.apiUrl;
+  const roles = [...sandbox.deps.config.catalog.roles.values()];
+  const role = roles[0];
+  return `
+jit-broker sandbox is running
+  API          ${api}   (loopback only)
+  DynamoDB     ${sandbox.dynamoEndpoint}   table ${sandbox.tableName} (${sandbox.table})
+  data         ${dataDir === undefined ? 'in memory (gone at exit)' : `${dataDir} (kept across restarts)`}
+  catalog      ${sandbox.deps.config.catalog.version}: ${roles.map((r) => r.id).join(', ')}
+
+You act as a user with the header  x-jit-user: <name>  (sandbox only; AWS uses SigV4).
+
+  # alice asks for access
+  curl -s ${api}/grants -H 'x-jit-user: alice' -H 'content-type: application/json' \\
+    -d '{"role":"${role?.id ?? 'ROLE'}","scope":{"actions":["s3:GetObject"],"resources":["arn:aws:s3:::example-bucket/*"]},"durationSeconds":1800,"reason":"debug the nightly export job"}'
+
+  # bob sees it in his inbox and approves it (use the id from the answer above)
+  curl -s '${api}/grants?inbox' -H 'x-jit-user: bob'
+  curl -s -X POST ${api}/grants/<id>/approve -H 'x-jit-user: bob'
+
+  # alice sees APPROVED; anyone allowed can read the audit chain
+  curl -s ${api}/grants/<id> -H 'x-jit-user: alice'
+  curl -s ${api}/grants/<id>/audit -H 'x-jit-user: alice'
+
+Ctrl-C stops everything this started.`;
+};
+
+export { quickStart };

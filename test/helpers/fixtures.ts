@@ -1,0 +1,66 @@
+import { randomUUID } from 'node:crypto';
+import { DeleteTableCommand } from '@aws-sdk/client-dynamodb';
+import { inject } from 'vitest';
+import { jsonLogger } from '../../functions/adapters/jsonLogger.js';
+import type { BrokerConfig } from '../../functions/config/brokerConfig.js';
+import { loadConfig } from '../../functions/config/loadConfig.js';
+import type { Caller } from '../../functions/domain/caller.js';
+import { composeBroker } from '../../functions/handlers/composeBroker.js';
+import { sandboxAuthenticator } from '../../functions/handlers/http/authenticators.js';
+import type { HttpDeps } from '../../functions/handlers/http/httpRoute.js';
+import type { Clock, Logger } from '../../functions/ports.js';
+import { ensureTable } from '../../sandbox/ensureTable.js';
+import { localDynamo } from '../../sandbox/localAws.js';
+
+/** The example configuration shipped in config/: the tests use what a new user sees. */
+const exampleConfig = (): Promise<BrokerConfig> => loadConfig('config');
+
+/** A clock the test moves by hand. */
+const manualClock = (start = new Date('2026-11-23T09:00:00.000Z')) => {
+  let now = start.getTime();
+  const clock: Clock & { advance(seconds: number): void } = {
+    now: () => new Date(now),
+    advance: (seconds) => {
+      now += seconds * 1000;
+    },
+  };
+  return clock;
+};
+
+/** A logger that keeps what it is given, for assertions about what does (not) get logged. */
+const capturingLogger = () => {
+  const lines: string[] = [];
+  const logger: Logger = jsonLogger('info', (line) => lines.push(line));
+  return { logger, lines };
+};
+
+/** A fresh table in the run's DynamoDB Local, and a broker composed on it. */
+const brokerOnFreshTable = async (options: { clock?: Clock; config?: BrokerConfig } = {}) => {
+  const dynamo = localDynamo(inject('dynamoEndpoint'));
+  const tableName = `test-${randomUUID()}`;
+  await ensureTable(dynamo, tableName);
+  const config = options.config ?? (await exampleConfig());
+  const { logger, lines } = capturingLogger();
+  const broker = composeBroker({
+    config,
+    dynamo,
+    tableName,
+    logger,
+    ...(options.clock ? { clock: options.clock } : {}),
+  });
+  const deps: HttpDeps = { ...broker, authenticate: sandboxAuthenticator() };
+  return {
+    deps,
+    dynamo,
+    tableName,
+    logLines: lines,
+    dispose: async () => {
+      await dynamo.send(new DeleteTableCommand({ TableName: tableName }));
+      dynamo.destroy();
+    },
+  };
+};
+
+const caller = (userId: string, groups: string[] = []): Caller => ({ userId, groups });
+
+export { brokerOnFreshTable, caller, capturingLogger, exampleConfig, manualClock };
