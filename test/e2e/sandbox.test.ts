@@ -1,0 +1,76 @@
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { grantRequest } from '../helpers/apiServer.js';
+import { interrupt, runUntilExit, startSandboxProcess } from '../helpers/sandboxProcess.js';
+
+const post = (api: string, user: string, path: string, body?: unknown) =>
+  fetch(`${api}${path}`, {
+    method: 'POST',
+    headers: { 'x-jit-user': user, 'content-type': 'application/json' },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+
+const isListening = async (endpoint: string): Promise<boolean> => {
+  try {
+    await fetch(endpoint, { method: 'POST' });
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+describe('npm start (the sandbox process)', () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'jit-sandbox-'));
+  afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+
+  it('serves the API, stops DynamoDB Local on Ctrl-C, and keeps grants in its data dir', async () => {
+    const first = await startSandboxProcess(['--data-dir', dataDir]);
+    const created = await (await post(first.ready.api, 'alice', '/grants', grantRequest())).json();
+    const approved = await post(first.ready.api, 'bob', `/grants/${created.id}/approve`);
+    expect(approved.status).toBe(200);
+    expect(await interrupt(first.child)).toBe(0);
+    expect(await isListening(first.ready.dynamodb)).toBe(false);
+
+    const second = await startSandboxProcess(['--data-dir', dataDir]);
+    try {
+      const seen = await fetch(`${second.ready.api}/grants/${created.id}`, { headers: { 'x-jit-user': 'alice' } });
+      expect((await seen.json()).state).toBe('APPROVED');
+    } finally {
+      expect(await interrupt(second.child)).toBe(0);
+    }
+  });
+
+  it('refuses to start on a broken catalog, naming every problem and the file', async () => {
+    const configDir = mkdtempSync(join(tmpdir(), 'jit-config-'));
+    try {
+      cpSync('config', configDir, { recursive: true });
+      writeFileSync(
+        join(configDir, 'catalog.json'),
+        JSON.stringify({
+          schemaVersion: 1,
+          version: 'broken',
+          roles: [
+            {
+              id: 'Bad Id',
+              description: 'x',
+              roleArn: 'not-an-arn',
+              maxDuration: '2d',
+              scopeCeiling: { actions: ['s3:GetObject'], resources: ['*'] },
+              approval: { approvers: ['group:nobody'], required: 1, pendingWindow: '1h' },
+            },
+          ],
+        })
+      );
+      const { code, output } = await runUntilExit(['--in-memory', '--config-dir', configDir]);
+      expect(code).toBe(1);
+      expect(output).toContain('catalog.json: roles[0].id');
+      expect(output).toContain('catalog.json: roles[0].roleArn');
+      expect(output).toContain('catalog.json: roles[0].maxDuration');
+      expect(output).not.toContain('"ready":true');
+    } finally {
+      rmSync(configDir, { recursive: true, force: true });
+    }
+  });
+});

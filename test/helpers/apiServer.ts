@@ -1,0 +1,67 @@
+import type { AddressInfo } from 'node:net';
+import type { HttpDeps } from '../../functions/handlers/http/httpRoute.js';
+import { ROUTES } from '../../functions/handlers/routes.js';
+import { createSandboxServer, SANDBOX_USER_HEADER } from '../../sandbox/sandboxServer.js';
+
+interface ApiAnswer {
+  readonly status: number;
+  readonly body: any;
+  readonly headers: Headers;
+}
+
+/** The API over real HTTP on 127.0.0.1, through the same route table and handlers as Lambda. */
+const startApi = async (deps: HttpDeps) => {
+  const server = createSandboxServer(ROUTES, deps);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+  const call = async (
+    user: string | undefined,
+    method: string,
+    path: string,
+    body?: unknown,
+    headers: Record<string, string> = {}
+  ): Promise<ApiAnswer> => {
+    const init: RequestInit = {
+      method,
+      headers: {
+        ...(user === undefined ? {} : { [SANDBOX_USER_HEADER]: user }),
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        ...headers,
+      },
+      ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
+    };
+    const res = await fetch(`${base}${path}`, init);
+    const text = await res.text();
+    return { status: res.status, body: text === '' ? undefined : JSON.parse(text), headers: res.headers };
+  };
+
+  /** Requests made as `user`, as the sandbox's local identity. */
+  const as = (user: string) => ({
+    get: (path: string) => call(user, 'GET', path),
+    post: (path: string, body?: unknown, headers?: Record<string, string>) => call(user, 'POST', path, body, headers),
+  });
+
+  return {
+    base,
+    as,
+    anonymous: { get: (path: string) => call(undefined, 'GET', path) },
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+};
+
+/** A valid request body; override what a test is about. */
+const grantRequest = (overrides: Record<string, unknown> = {}) => ({
+  role: 'prod-read',
+  scope: { actions: ['s3:GetObject'], resources: ['arn:aws:s3:::example-bucket/*'] },
+  durationSeconds: 1800,
+  reason: 'debug the nightly export job',
+  ...overrides,
+});
+
+export type { ApiAnswer };
+export { grantRequest, startApi };

@@ -1,0 +1,31 @@
+import { App } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { describe, expect, it } from 'vitest';
+import { createTableInput } from '../../functions/adapters/aws/tableSchema.js';
+import { StatefulStack } from '../../infra/statefulStack.js';
+
+describe('StatefulStack', () => {
+  const template = Template.fromStack(new StatefulStack(new App(), 'Test'));
+
+  it('keeps the grant table safe: recovery, deletion protection, encryption, retained', () => {
+    template.hasResource('AWS::DynamoDB::Table', {
+      DeletionPolicy: 'Retain',
+      Properties: {
+        DeletionProtectionEnabled: true,
+        PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+        SSESpecification: { SSEEnabled: true },
+        StreamSpecification: { StreamViewType: 'NEW_IMAGE' },
+      },
+    });
+  });
+
+  it('deploys the same keys and indexes the store and the sandbox use', () => {
+    const [table] = Object.values(template.findResources('AWS::DynamoDB::Table')) as {
+      Properties: { KeySchema: unknown; GlobalSecondaryIndexes: { IndexName: string; KeySchema: unknown }[] };
+    }[];
+    const local = createTableInput('local');
+    expect(table?.Properties.KeySchema).toEqual(local.KeySchema);
+    const deployed = table?.Properties.GlobalSecondaryIndexes.map((i) => [i.IndexName, i.KeySchema]);
+    expect(deployed).toEqual(local.GlobalSecondaryIndexes?.map((i) => [i.IndexName, i.KeySchema]));
+  });
+});
