@@ -27,7 +27,7 @@ describe('npm start (the sandbox process)', () => {
 
   it('serves the API, stops DynamoDB Local on Ctrl-C, and keeps grants in its data dir', async () => {
     const first = await startSandboxProcess(['--data-dir', dataDir]);
-    const created = await (await post(first.ready.api, 'alice', '/grants', grantRequest())).json();
+    const created = (await (await post(first.ready.api, 'alice', '/grants', grantRequest())).json()) as { id: string };
     const approved = await post(first.ready.api, 'bob', `/grants/${created.id}/approve`);
     expect(approved.status).toBe(200);
     expect(await interrupt(first.child)).toBe(0);
@@ -36,7 +36,7 @@ describe('npm start (the sandbox process)', () => {
     const second = await startSandboxProcess(['--data-dir', dataDir]);
     try {
       const seen = await fetch(`${second.ready.api}/grants/${created.id}`, { headers: { 'x-jit-user': 'alice' } });
-      expect((await seen.json()).state).toBe('APPROVED');
+      expect(((await seen.json()) as { state: string }).state).toBe('APPROVED');
     } finally {
       expect(await interrupt(second.child)).toBe(0);
     }

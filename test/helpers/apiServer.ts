@@ -5,6 +5,7 @@ import { createSandboxServer, SANDBOX_USER_HEADER } from '../../sandbox/sandboxS
 
 interface ApiAnswer {
   readonly status: number;
+  // biome-ignore lint/suspicious/noExplicitAny: tests assert on response JSON of many shapes
   readonly body: any;
   readonly headers: Headers;
 }
