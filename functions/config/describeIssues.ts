@@ -14,7 +14,10 @@ const describeIssues = (issues: readonly z.core.$ZodIssue[]): string[] =>
     const message =
       issue.code === 'unrecognized_keys'
         ? `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.map((k) => `'${k}'`).join(', ')}`
-        : issue.message;
+        : // A record key or element that fails: the rule that failed is in the nested issues.
+          issue.code === 'invalid_key' || issue.code === 'invalid_element'
+          ? issue.issues.map((inner) => inner.message).join('; ')
+          : issue.message;
     return where === '' ? message : `${where}: ${message}`;
   });
 

@@ -1,6 +1,5 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ConfigurationError } from '../domain/errors.js';
 import { type BrokerConfig, CONFIG_FILES, type ConfigFileKey } from './brokerConfig.js';
 import { type ConfigDocuments, parseConfig } from './parseConfig.js';
 
@@ -23,8 +22,7 @@ const loadConfig = async (dir: string): Promise<BrokerConfig> => {
       problems.push(`${path} ${reason}`);
     }
   }
-  if (problems.length > 0) throw new ConfigurationError(problems);
-  return parseConfig(documents as ConfigDocuments);
+  return parseConfig(documents, problems);
 };
 
 export { loadConfig };

@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import { z } from 'zod';
 import { GROUP_PREFIX } from '../domain/caller.js';
 import type { CatalogRole } from '../domain/catalog.js';
 import { ConfigurationError } from '../domain/errors.js';
@@ -9,12 +9,75 @@ import { describeIssues } from './describeIssues.js';
 type ConfigDocuments = Record<ConfigFileKey, unknown>;
 
 /**
- * Validates the whole configuration and reports every problem at once, each prefixed with the file
- * it is in. Throws ConfigurationError; returns a config that the broker can trust completely.
+ * Just the fields the cross-file checks need, read leniently, so a role with a schema problem
+ * still has its references checked in the same pass.
  */
-const parseConfig = (documents: ConfigDocuments): BrokerConfig => {
+const roleReferences = z.object({
+  id: z.string(),
+  approval: z.object({ approvers: z.array(z.string()), required: z.number() }),
+});
+const catalogReferences = z.object({
+  security: z.array(z.string()).optional(),
+  roles: z.array(z.unknown()),
+});
+
+/** Problems that need two files together: group references, quorums, duplicate role ids. */
+const referenceProblems = (catalog: unknown, groups: ReadonlyMap<string, readonly string[]>): string[] => {
   const problems: string[] = [];
+  const refs = catalogReferences.safeParse(catalog);
+  if (!refs.success) return problems;
+  const membersOf = (entry: string): readonly string[] =>
+    entry.startsWith(GROUP_PREFIX) ? (groups.get(entry.slice(GROUP_PREFIX.length)) ?? []) : [entry];
+  const undefinedGroups = (entries: readonly string[], where: string) => {
+    for (const entry of entries) {
+      if (entry.startsWith(GROUP_PREFIX) && !groups.has(entry.slice(GROUP_PREFIX.length))) {
+        problems.push(`${where}: '${entry}' is not defined in ${CONFIG_FILES.groups}`);
+      }
+    }
+  };
+  undefinedGroups(refs.data.security ?? [], `${CONFIG_FILES.catalog}: security`);
+  const seenIds = new Set<string>();
+  refs.data.roles.forEach((raw, index) => {
+    const role = roleReferences.safeParse(raw);
+    if (!role.success) return;
+    const { id, approval } = role.data;
+    const where = `${CONFIG_FILES.catalog}: roles[${index}] (${id})`;
+    if (seenIds.has(id)) problems.push(`${where}: id '${id}' is used by another role`);
+    seenIds.add(id);
+    undefinedGroups(approval.approvers, `${where}.approval.approvers`);
+    const distinct = new Set(approval.approvers.flatMap(membersOf)).size;
+    if (approval.required > distinct) {
+      problems.push(
+        `${where}.approval.required: needs ${approval.required} approvals but only ${distinct} distinct approver(s) can give one`
+      );
+    }
+  });
+  return problems;
+};
+
+const toCatalogRole = (role: z.output<typeof catalogFileSchema>['roles'][number]): CatalogRole => ({
+  id: role.id,
+  description: role.description,
+  roleArn: role.roleArn,
+  accountId: role.roleArn.split(':')[4] ?? '',
+  maxDurationSeconds: role.maxDuration,
+  scopeCeiling: role.scopeCeiling,
+  approval: {
+    approvers: role.approval.approvers,
+    required: role.approval.required,
+    pendingWindowSeconds: role.approval.pendingWindow,
+  },
+});
+
+/**
+ * Validates the whole configuration and reports every problem at once, each prefixed with the file
+ * it is in. `earlierProblems` (files that could not be read) are reported with the rest; a missing
+ * document is simply not checked. Throws ConfigurationError; returns a config the broker can trust.
+ */
+const parseConfig = (documents: Partial<ConfigDocuments>, earlierProblems: readonly string[] = []): BrokerConfig => {
+  const problems = [...earlierProblems];
   const parse = <S extends z.ZodType>(key: ConfigFileKey, schema: S): z.output<S> | undefined => {
+    if (!(key in documents)) return undefined;
     const result = schema.safeParse(documents[key]);
     if (result.success) return result.data;
     problems.push(...describeIssues(result.error.issues).map((p) => `${CONFIG_FILES[key]}: ${p}`));
@@ -23,51 +86,13 @@ const parseConfig = (documents: ConfigDocuments): BrokerConfig => {
   const catalogFile = parse('catalog', catalogFileSchema);
   const groupsFile = parse('groups', groupsFileSchema);
   const identityFile = parse('identitySources', identitySourcesFileSchema);
-  if (catalogFile === undefined || groupsFile === undefined || identityFile === undefined) {
+  const groups = new Map(Object.entries(groupsFile?.groups ?? {}));
+  if (groupsFile !== undefined) problems.push(...referenceProblems(documents.catalog, groups));
+  if (problems.length > 0 || catalogFile === undefined || identityFile === undefined) {
     throw new ConfigurationError(problems);
   }
-
-  const groups = new Map(Object.entries(groupsFile.groups));
-  const where = (index: number, id: string) => `${CONFIG_FILES.catalog}: roles[${index}] (${id})`;
-  const membersOf = (entry: string): string[] =>
-    entry.startsWith(GROUP_PREFIX) ? [...(groups.get(entry.slice(GROUP_PREFIX.length)) ?? [])] : [entry];
-  const checkGroupsExist = (entries: readonly string[], prefix: string) => {
-    for (const entry of entries) {
-      if (entry.startsWith(GROUP_PREFIX) && !groups.has(entry.slice(GROUP_PREFIX.length))) {
-        problems.push(`${prefix}: '${entry}' is not defined in ${CONFIG_FILES.groups}`);
-      }
-    }
-  };
-
-  checkGroupsExist(catalogFile.security, `${CONFIG_FILES.catalog}: security`);
-  const roles = new Map<string, CatalogRole>();
-  catalogFile.roles.forEach((role, index) => {
-    if (roles.has(role.id)) problems.push(`${where(index, role.id)}: id '${role.id}' is used by another role`);
-    checkGroupsExist(role.approval.approvers, `${where(index, role.id)}.approval.approvers`);
-    const distinctApprovers = new Set(role.approval.approvers.flatMap(membersOf)).size;
-    if (role.approval.required > distinctApprovers) {
-      problems.push(
-        `${where(index, role.id)}.approval.required: needs ${role.approval.required} approvals but only ${distinctApprovers} distinct approver(s) can give one`
-      );
-    }
-    roles.set(role.id, {
-      id: role.id,
-      description: role.description,
-      roleArn: role.roleArn,
-      accountId: role.roleArn.split(':')[4] ?? '',
-      maxDurationSeconds: role.maxDuration,
-      scopeCeiling: role.scopeCeiling,
-      approval: {
-        approvers: role.approval.approvers,
-        required: role.approval.required,
-        pendingWindowSeconds: role.approval.pendingWindow,
-      },
-    });
-  });
-  if (problems.length > 0) throw new ConfigurationError(problems);
-
   return {
-    catalog: { version: catalogFile.version, roles },
+    catalog: { version: catalogFile.version, roles: new Map(catalogFile.roles.map((r) => [r.id, toCatalogRole(r)])) },
     security: catalogFile.security,
     groups,
     identitySources: identityFile.sources,

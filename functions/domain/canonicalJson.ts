@@ -6,6 +6,10 @@ const canonicalJson = (value: unknown): string => JSON.stringify(sortKeys(value)
 
 const sortKeys = (value: unknown): unknown => {
   if (Array.isArray(value)) return value.map(sortKeys);
+  // Dates (and anything else with toJSON) hash as what JSON.stringify would write for them.
+  if (value !== null && typeof value === 'object' && typeof (value as { toJSON?: unknown }).toJSON === 'function') {
+    return (value as { toJSON(): unknown }).toJSON();
+  }
   if (value !== null && typeof value === 'object') {
     const entries = Object.entries(value as Record<string, unknown>)
       .filter(([, v]) => v !== undefined)

@@ -71,7 +71,11 @@ const openGrant = (input: {
   now: Date;
 }): Transition => {
   const { id, requester, request, role, now } = input;
-  if (request.durationSeconds < MIN_GRANT_SECONDS || request.durationSeconds > role.maxDurationSeconds) {
+  const inRange =
+    Number.isInteger(request.durationSeconds) &&
+    request.durationSeconds >= MIN_GRANT_SECONDS &&
+    request.durationSeconds <= role.maxDurationSeconds;
+  if (!inRange) {
     throw new ValidationError(
       'DURATION_OUT_OF_RANGE',
       `durationSeconds must be between ${MIN_GRANT_SECONDS} and ${role.maxDurationSeconds} for role ${role.id} (got ${request.durationSeconds})`

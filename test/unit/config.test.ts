@@ -1,0 +1,282 @@
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../functions/config/loadConfig.js';
+import { type ConfigDocuments, parseConfig } from '../../functions/config/parseConfig.js';
+import { formatDuration, parseDuration } from '../../functions/domain/duration.js';
+import { ConfigurationError, ValidationError } from '../../functions/domain/errors.js';
+
+// biome-ignore lint/suspicious/noExplicitAny: the tests break parsed JSON documents in place.
+type Json = Record<string, any>;
+
+const CONFIG_DIR = fileURLToPath(new URL('../../config/', import.meta.url));
+
+const readExample = async (file: string): Promise<Json> =>
+  JSON.parse(await readFile(join(CONFIG_DIR, file), 'utf8')) as Json;
+
+const exampleDocuments = async (): Promise<{ catalog: Json; groups: Json; identitySources: Json }> => ({
+  catalog: await readExample('catalog.json'),
+  groups: await readExample('groups.json'),
+  identitySources: await readExample('identity-sources.json'),
+});
+
+const problemsOf = (documents: ConfigDocuments): readonly string[] => {
+  try {
+    parseConfig(documents);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigurationError);
+    return (error as ConfigurationError).problems;
+  }
+  throw new Error('expected parseConfig to reject the documents');
+};
+
+/** Schema problems: a bad ARN, a duration over 12h, an unknown field. */
+const withSchemaProblems = (catalog: Json): void => {
+  catalog.roles[0].roleArn = 'arn:aws:iam::1234:role/too-short-account';
+  catalog.roles[1].maxDuration = '13h';
+  catalog.roles[2].approvalz = 'typo';
+};
+
+/** Cross-reference problems: an unknown group, a quorum nobody can meet, a duplicate id. */
+const withReferenceProblems = (catalog: Json): void => {
+  catalog.roles[0].approval.approvers = ['group:nobody'];
+  catalog.roles[1].approval.required = 4;
+  catalog.roles[2].id = 'prod-read';
+};
+
+const SCHEMA_PROBLEMS = [
+  'catalog.json: roles[0].roleArn: must be an IAM role ARN',
+  "catalog.json: roles[1].maxDuration: '13h' is out of range: use 15m to 12h",
+  "catalog.json: roles[2]: unknown field 'approvalz'",
+];
+const REFERENCE_PROBLEMS = [
+  "catalog.json: roles[0] (prod-read).approval.approvers: 'group:nobody' is not defined in groups.json",
+  'catalog.json: roles[1] (prod-admin).approval.required: needs 4 approvals but only 3 distinct approver(s) can give one',
+  "catalog.json: roles[2] (prod-read): id 'prod-read' is used by another role",
+];
+
+/** Sets `roles[0].approval.required`-style paths in a parsed document. */
+const setPath = (document: Json, path: string, value: unknown): void => {
+  const parts = path.split(/[.[\]]+/).filter((p) => p !== '');
+  const last = parts.pop()!;
+  const parent = parts.reduce<Json>((node, part) => node[part], document);
+  parent[last] = value;
+};
+
+const expectProblems = (problems: readonly string[], expected: readonly string[]): void => {
+  for (const fragment of expected) {
+    expect(
+      problems.some((p) => p.includes(fragment)),
+      `missing problem: ${fragment}\nin:\n${problems.join('\n')}`
+    ).toBe(true);
+  }
+};
+
+describe('parseConfig', () => {
+  it('accepts the example documents shipped in config/', async () => {
+    const config = parseConfig(await exampleDocuments());
+    expect(config.catalog.version).toBe('2026-11-23.1');
+    expect([...config.catalog.roles.keys()]).toEqual(['prod-read', 'prod-admin', 'staging-deploy']);
+    expect(config.security).toEqual(['group:security']);
+    expect(config.groups.get('sre')).toEqual(['bob', 'carol']);
+    expect(config.identitySources).toEqual([
+      { type: 'identity-center', accountIds: ['111122223333'] },
+      { type: 'iam-user', accountIds: ['111122223333'] },
+    ]);
+  });
+
+  it.each([
+    ['prod-read', '111122223333', 4 * 3600, 2 * 3600, 1],
+    ['prod-admin', '111122223333', 3600, 3600, 2],
+    ['staging-deploy', '444455556666', 8 * 3600, 8 * 3600, 1],
+  ])(
+    'turns role %s into account %s, durations in seconds and its quorum',
+    async (id, accountId, max, window, required) => {
+      const role = parseConfig(await exampleDocuments()).catalog.roles.get(id);
+      expect(role).toMatchObject({
+        id,
+        accountId,
+        maxDurationSeconds: max,
+        approval: { pendingWindowSeconds: window, required },
+      });
+    }
+  );
+
+  it('reports every schema problem in one ConfigurationError, naming file and path', async () => {
+    const documents = await exampleDocuments();
+    withSchemaProblems(documents.catalog);
+    documents.groups.groupz = {};
+    const problems = problemsOf(documents);
+    expectProblems(problems, [...SCHEMA_PROBLEMS, "groups.json: unknown field 'groupz'"]);
+    expect(problems).toHaveLength(4);
+  });
+
+  it('reports every cross-reference problem in one ConfigurationError, naming file and path', async () => {
+    const documents = await exampleDocuments();
+    withReferenceProblems(documents.catalog);
+    const problems = problemsOf(documents);
+    expectProblems(problems, REFERENCE_PROBLEMS);
+  });
+
+  it('reports schema and cross-reference problems together in one pass', async () => {
+    const documents = await exampleDocuments();
+    withSchemaProblems(documents.catalog);
+    withReferenceProblems(documents.catalog);
+    const problems = problemsOf(documents);
+    expectProblems(problems, [...SCHEMA_PROBLEMS, ...REFERENCE_PROBLEMS]);
+  });
+
+  it('lists every problem in the error message too', async () => {
+    const documents = await exampleDocuments();
+    withReferenceProblems(documents.catalog);
+    expect(() => parseConfig(documents)).toThrow(/invalid broker configuration:\n {2}- catalog\.json: roles\[0\]/);
+  });
+
+  it('rejects an unknown group in the security list', async () => {
+    const documents = await exampleDocuments();
+    documents.catalog.security = ['group:auditors'];
+    expect(problemsOf(documents)).toEqual(["catalog.json: security: 'group:auditors' is not defined in groups.json"]);
+  });
+
+  it('names the rule for a group name that breaks it', async () => {
+    const documents = await exampleDocuments();
+    documents.groups.groups['bad name'] = ['frank'];
+    const problems = problemsOf(documents);
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toContain('groups.json: groups');
+    expect(problems[0]).toContain('group names are letters, digits, _ . -');
+  });
+
+  it('reports problems in identity-sources.json under that file name', async () => {
+    const documents = await exampleDocuments();
+    documents.identitySources.sources[0].accountIds = ['12345'];
+    expect(problemsOf(documents)).toEqual([
+      'identity-sources.json: sources[0].accountIds[0]: must be a 12-digit account id',
+    ]);
+  });
+
+  it.each([
+    ['a pending window under 5m', 'roles[0].approval.pendingWindow', '4m'],
+    ['a max duration under 15m', 'roles[0].maxDuration', '10m'],
+    ['a max duration that is not a duration', 'roles[0].maxDuration', '1d'],
+    ['zero required approvals', 'roles[0].approval.required', 0],
+    ['an empty role list', 'roles', []],
+    ['a wrong schemaVersion', 'schemaVersion', 2],
+  ])('rejects %s at %s', async (_what, path, value) => {
+    const documents = await exampleDocuments();
+    setPath(documents.catalog, path, value);
+    const problems = problemsOf(documents);
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(new RegExp(`^catalog\\.json: ${path.replace(/[[\].]/g, '\\$&')}: `));
+  });
+});
+
+describe('loadConfig', () => {
+  const dirs: string[] = [];
+  afterEach(async () => {
+    await Promise.all(dirs.splice(0).map((dir) => rm(dir, { recursive: true, force: true })));
+  });
+  const tempDir = async (): Promise<string> => {
+    const dir = await mkdtemp(join(tmpdir(), 'jit-config-'));
+    dirs.push(dir);
+    return dir;
+  };
+
+  it('loads the example configuration directory', async () => {
+    const config = await loadConfig(CONFIG_DIR);
+    expect(config.catalog.roles.size).toBe(3);
+  });
+
+  it('reports a JSON syntax error and a missing file together', async () => {
+    const dir = await tempDir();
+    await writeFile(join(dir, 'catalog.json'), '{ "schemaVersion": 1, ');
+    await writeFile(join(dir, 'identity-sources.json'), JSON.stringify(await readExample('identity-sources.json')));
+    const error = await loadConfig(dir).then(
+      () => undefined,
+      (e: unknown) => e
+    );
+    expect(error).toBeInstanceOf(ConfigurationError);
+    const { problems } = error as ConfigurationError;
+    expect(problems).toHaveLength(2);
+    expect(problems[0]).toContain(`${join(dir, 'catalog.json')} is not valid JSON (`);
+    expect(problems[1]).toBe(`${join(dir, 'groups.json')} cannot be read (ENOENT)`);
+  });
+
+  it('reports schema problems of files that were read', async () => {
+    const dir = await tempDir();
+    const documents = await exampleDocuments();
+    documents.catalog.roles[0].maxDuration = '13h';
+    await writeFile(join(dir, 'catalog.json'), JSON.stringify(documents.catalog));
+    await writeFile(join(dir, 'groups.json'), JSON.stringify(documents.groups));
+    await writeFile(join(dir, 'identity-sources.json'), JSON.stringify(documents.identitySources));
+    await expect(loadConfig(dir)).rejects.toThrow("catalog.json: roles[0].maxDuration: '13h' is out of range");
+  });
+
+  it('reports a JSON syntax error together with schema problems in the other files', async () => {
+    const dir = await tempDir();
+    const documents = await exampleDocuments();
+    documents.identitySources.sources[0].accountIds = ['12345'];
+    await writeFile(join(dir, 'catalog.json'), '{ "schemaVersion": 1, ');
+    await writeFile(join(dir, 'groups.json'), JSON.stringify(documents.groups));
+    await writeFile(join(dir, 'identity-sources.json'), JSON.stringify(documents.identitySources));
+    const error = await loadConfig(dir).then(
+      () => undefined,
+      (e: unknown) => e
+    );
+    expect(error).toBeInstanceOf(ConfigurationError);
+    expectProblems((error as ConfigurationError).problems, [
+      `${join(dir, 'catalog.json')} is not valid JSON (`,
+      'identity-sources.json: sources[0].accountIds[0]: must be a 12-digit account id',
+    ]);
+  });
+});
+
+describe('parseDuration', () => {
+  it.each([
+    ['4h', 14_400],
+    ['90m', 5400],
+    ['1h30m', 5400],
+    ['45s', 45],
+    ['1h0m1s', 3601],
+    ['12h', 43_200],
+    [' 2h ', 7200],
+    ['0s', 0],
+  ])('reads %s as %i seconds', (text, seconds) => {
+    expect(parseDuration(text)).toBe(seconds);
+  });
+
+  it.each(['', '   ', '13', 'h', '1.5h', '-1h', '1d', '30m1h', '1H', '1 h', 'PT1H'])(
+    'rejects %j with INVALID_DURATION',
+    (text) => {
+      let error: unknown;
+      try {
+        parseDuration(text);
+      } catch (e) {
+        error = e;
+      }
+      expect(error).toBeInstanceOf(ValidationError);
+      expect(error).toMatchObject({ code: 'INVALID_DURATION' });
+      expect((error as Error).message).toContain(`'${text}' is not a duration`);
+    }
+  );
+});
+
+describe('formatDuration', () => {
+  it.each([
+    [5400, '1h30m'],
+    [3600, '1h'],
+    [900, '15m'],
+    [45, '45s'],
+    [3661, '1h1m1s'],
+    [43_200, '12h'],
+    [0, '0s'],
+  ])('writes %i seconds as %s', (seconds, text) => {
+    expect(formatDuration(seconds)).toBe(text);
+  });
+
+  it.each([45, 900, 3661, 5400, 43_200])('round-trips %i seconds through parseDuration', (seconds) => {
+    expect(parseDuration(formatDuration(seconds))).toBe(seconds);
+  });
+});
