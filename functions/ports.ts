@@ -30,6 +30,73 @@ interface GrantStore {
   auditTrail(grantId: string): Promise<readonly AuditEvent[]>;
 }
 
+/** What the broker asks STS for: one role session narrowed to one grant's task. */
+interface SessionRequest {
+  readonly roleArn: string;
+  readonly sessionName: string;
+  readonly sourceIdentity: string;
+  readonly tags: Readonly<Record<string, string>>;
+  /** The session policy JSON, already checked against the 2,048-character limit. */
+  readonly policy: string;
+  readonly durationSeconds: number;
+}
+
+interface IssuedCredentials {
+  readonly accessKeyId: string;
+  readonly secretAccessKey: string;
+  readonly sessionToken: string;
+  readonly expiration: Date;
+  readonly assumedRoleArn: string;
+}
+
+/**
+ * STS AssumeRole. Adapters translate STS errors: PackedPolicyTooLarge / MalformedPolicyDocument →
+ * ValidationError saying what to narrow; AccessDenied → ServiceUnavailableError naming the trust
+ * policy to fix; throttling and outages → ServiceUnavailableError.
+ */
+interface CredentialIssuer {
+  issue(request: SessionRequest): Promise<IssuedCredentials>;
+}
+
+interface InlinePolicy {
+  readonly name: string;
+  /** Decoded JSON text, as it would be written. */
+  readonly document: string;
+}
+
+/**
+ * IAM inline policies of a target role. `delete` of a missing policy succeeds (idempotent).
+ * A missing role → ServiceUnavailableError TARGET_ROLE_MISSING; IAM's LimitExceeded → ConflictError
+ * INLINE_POLICY_BUDGET.
+ */
+interface RolePolicies {
+  list(roleArn: string): Promise<readonly InlinePolicy[]>;
+  put(roleArn: string, policy: InlinePolicy): Promise<void>;
+  delete(roleArn: string, name: string): Promise<void>;
+}
+
+/**
+ * One one-time schedule per grant that ends it at its expiry. Both calls are idempotent:
+ * `schedule` creates or moves the grant's schedule, `cancel` of a missing schedule succeeds.
+ */
+interface ExpiryScheduler {
+  schedule(grantId: string, at: Date): Promise<void>;
+  cancel(grantId: string): Promise<void>;
+}
+
+/** The IAM action catalog (which actions exist), behind a port so the domain stays pure. */
+interface ActionCatalog {
+  /** Concrete `service:Action` names matching `pattern` (`*` and `?` wildcards); undefined for an unknown service. */
+  expand(pattern: string): Promise<readonly string[] | undefined>;
+  /** The closest existing action or service prefix to a misspelt one, for error messages. */
+  suggest(action: string): Promise<string | undefined>;
+}
+
+/** Loud, operator-facing events (EventBridge/SNS in AWS; the console in the sandbox). */
+interface Alerts {
+  raise(kind: 'kill-overflow' | 'kill-failed' | 'schedule-failed', details: Record<string, unknown>): Promise<void>;
+}
+
 interface Clock {
   now(): Date;
 }
@@ -50,4 +117,20 @@ interface Logger {
   error(message: string, fields?: Record<string, unknown>): void;
 }
 
-export type { Clock, GrantStore, GroupDirectory, IdGenerator, Logger, Page, PageRequest };
+export type {
+  ActionCatalog,
+  Alerts,
+  Clock,
+  CredentialIssuer,
+  ExpiryScheduler,
+  GrantStore,
+  GroupDirectory,
+  IdGenerator,
+  InlinePolicy,
+  IssuedCredentials,
+  Logger,
+  Page,
+  PageRequest,
+  RolePolicies,
+  SessionRequest,
+};

@@ -82,15 +82,15 @@ describe('parseConfig', () => {
     expect(config.security).toEqual(['group:security']);
     expect(config.groups.get('sre')).toEqual(['bob', 'carol']);
     expect(config.identitySources).toEqual([
-      { type: 'identity-center', accountIds: ['111122223333'] },
-      { type: 'iam-user', accountIds: ['111122223333'] },
+      { type: 'identity-center', accountIds: ['123456789012'] },
+      { type: 'iam-user', accountIds: ['123456789012'] },
     ]);
   });
 
   it.each([
-    ['prod-read', '111122223333', 4 * 3600, 2 * 3600, 1],
-    ['prod-admin', '111122223333', 3600, 3600, 2],
-    ['staging-deploy', '444455556666', 8 * 3600, 8 * 3600, 1],
+    ['prod-read', '123456789012', 4 * 3600, 2 * 3600, 1],
+    ['prod-admin', '123456789012', 3600, 3600, 2],
+    ['staging-deploy', '123456789012', 8 * 3600, 8 * 3600, 1],
   ])(
     'turns role %s into account %s, durations in seconds and its quorum',
     async (id, accountId, max, window, required) => {
