@@ -6,9 +6,14 @@ import { type GrantAction, type GrantState, nextState } from './grantState.js';
 /** STS will not issue a session shorter than this, so no grant may be shorter either. */
 const MIN_GRANT_SECONDS = 900;
 
+/** IAM condition block: operator → condition key → value(s), as in a policy statement. */
+type ScopeConditions = Readonly<Record<string, Readonly<Record<string, string | readonly string[]>>>>;
+
 interface TaskScope {
   readonly actions: readonly string[];
   readonly resources: readonly string[];
+  /** Optional extra conditions on the task (e.g. aws:RequestedRegion), copied into the session policy. */
+  readonly conditions?: ScopeConditions;
 }
 
 /** What a requester asks for. Who asks comes from authentication, never from here. */
@@ -140,5 +145,5 @@ const applyTransition = (
   };
 };
 
-export type { Approval, Grant, GrantRequest, TaskScope, Transition };
+export type { Approval, Grant, GrantRequest, ScopeConditions, TaskScope, Transition };
 export { addSeconds, applyTransition, MIN_GRANT_SECONDS, openGrant };

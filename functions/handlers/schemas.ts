@@ -4,6 +4,22 @@ import { IAM_ACTION, RESOURCE, ROLE_ID, TICKET } from '../config/patterns.js';
 /** The API's request shapes. Unknown fields are errors: a typo must not silently widen a request. */
 const MAX_SCOPE_ENTRIES = 50;
 
+/** Condition operators a task may add. They can only narrow: every one is ANDed with the grant. */
+const CONDITION_OPERATORS = [
+  'StringEquals',
+  'StringLike',
+  'StringEqualsIgnoreCase',
+  'ArnEquals',
+  'ArnLike',
+  'IpAddress',
+  'Bool',
+  'DateLessThan',
+  'DateGreaterThan',
+  'NumericLessThan',
+  'NumericLessThanEquals',
+] as const;
+const CONDITION_KEY = /^[a-z0-9-]{1,32}:[A-Za-z0-9/_.:-]{1,128}$/;
+
 const createGrantBody = z.strictObject({
   role: z.string().regex(ROLE_ID, 'must be a role id from the catalog'),
   scope: z.strictObject({
@@ -15,6 +31,15 @@ const createGrantBody = z.strictObject({
       .array(z.string().regex(RESOURCE, "must be an ARN (arn:aws:…) or '*'"))
       .min(1, 'name at least one resource')
       .max(MAX_SCOPE_ENTRIES, `at most ${MAX_SCOPE_ENTRIES} resources`),
+    conditions: z
+      .record(
+        z.enum(CONDITION_OPERATORS, `operators: ${CONDITION_OPERATORS.join(', ')}`),
+        z.record(
+          z.string().regex(CONDITION_KEY, "condition keys look like 'aws:RequestedRegion' or 's3:prefix'"),
+          z.union([z.string().max(256), z.array(z.string().max(256)).min(1).max(20)])
+        )
+      )
+      .optional(),
   }),
   durationSeconds: z.number('must be a number of seconds').int('must be a whole number of seconds'),
   reason: z
