@@ -1,5 +1,5 @@
 import type { AuditEvent } from './domain/auditChain.js';
-import type { Grant, Transition } from './domain/grant.js';
+import type { Grant, KillRecord, Transition } from './domain/grant.js';
 import type { GrantState } from './domain/grantState.js';
 
 interface Page<T> {
@@ -28,7 +28,19 @@ interface GrantStore {
   listByState(state: GrantState, page: PageRequest): Promise<Page<Grant>>;
   listByRole(roleId: string, page: PageRequest): Promise<Page<Grant>>;
   auditTrail(grantId: string): Promise<readonly AuditEvent[]>;
+  /** Kill records of one role, live or not: the session-kill policy is rendered from them. */
+  listKills(roleArn: string): Promise<readonly StoredKill[]>;
+  /** Every kill record, earliest `until` first: for the sweeper's pruning and reconciliation. */
+  listAllKills(): Promise<readonly StoredKill[]>;
+  deleteKill(kill: KillRecord): Promise<void>;
+  /**
+   * Records that a kill is in force: the grant's audit event and the kill's `appliedAt` together,
+   * once (a second call for the same kill is a ConcurrentUpdateError).
+   */
+  recordKillApplied(from: Grant, to: Transition, kill: KillRecord): Promise<void>;
 }
+
+type StoredKill = KillRecord & { readonly appliedAt?: string };
 
 /** What the broker asks STS for: one role session narrowed to one grant's task. */
 interface SessionRequest {
@@ -133,4 +145,5 @@ export type {
   PageRequest,
   RolePolicies,
   SessionRequest,
+  StoredKill,
 };

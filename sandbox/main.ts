@@ -5,13 +5,17 @@ import { type Sandbox, startSandbox } from './startSandbox.js';
 
 const USAGE = `Usage: npm start -- [options]
 
-Runs jit-broker on this machine: DynamoDB Local (needs Java 17), the API on 127.0.0.1, the sweeper.
+Runs jit-broker on this machine: DynamoDB Local (needs Java 17), the AWS emulator for STS, IAM and
+Scheduler (moto_server, when installed), the API on 127.0.0.1, and a ticker that fires due expiry
+schedules and runs the sweeper.
 
 Options:
   --port N          API port on 127.0.0.1 (default 8787; 0 picks a free one)   env JIT_SANDBOX_PORT
   --data-dir DIR    keep grants on disk in DIR (default .sandbox/data)
   --in-memory       keep nothing: every start begins empty
   --config-dir DIR  catalog.json, groups.json, identity-sources.json (default config)
+  --aws             vend real credentials with this machine's AWS configuration (default: the
+                    local AWS emulator moto_server when installed: pip install "moto[server]")
   --json            print one JSON line when ready (for scripts) instead of the quick start
   --quiet           do not log each request
   -h, --help        show this help`;
@@ -25,6 +29,7 @@ const main = async (): Promise<void> => {
       'config-dir': { type: 'string', default: 'config' },
       json: { type: 'boolean', default: false },
       quiet: { type: 'boolean', default: false },
+      aws: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
@@ -46,7 +51,8 @@ const main = async (): Promise<void> => {
       ...(dataDir === undefined ? {} : { dataDir }),
       tableName: 'jit-broker',
       logLevel: values.quiet || values.json ? 'warn' : 'info',
-      sweepEveryMs: 5000,
+      tickEveryMs: 2000,
+      useRealAws: values.aws,
       onRequest:
         values.quiet || values.json
           ? () => {}
@@ -77,7 +83,7 @@ const main = async (): Promise<void> => {
   const shutdown = (signal: string) => {
     if (stopping) return;
     stopping = true;
-    if (!values.json) console.log(`\n${signal}: stopping the API and DynamoDB Local…`);
+    if (!values.json) console.log(`\n${signal}: stopping the API, the AWS emulator and DynamoDB Local…`);
     sandbox.stop().then(
       () => process.exit(0),
       (error: Error) => {

@@ -1,14 +1,22 @@
 import type { Sandbox } from './startSandbox.js';
 
+const ACCESS: Record<Sandbox['access']['mode'], string> = {
+  emulator: 'local AWS emulator (moto_server): STS, IAM and Scheduler',
+  aws: "this machine's AWS credentials (real STS and IAM; the sweeper handles expiry)",
+  none: 'none — vending answers 503 until you install moto_server (pip install "moto[server]") or use --aws',
+};
+
 /** What a new user needs on screen to try the broker right away. */
 const quickStart = (sandbox: Sandbox, dataDir: string | undefined): string => {
   const api = sandbox.apiUrl;
   const roles = [...sandbox.deps.config.catalog.roles.values()];
   const role = roles[0];
+  const endpoint = sandbox.access.awsEndpoint;
   return `
 jit-broker sandbox is running
   API          ${api}   (loopback only)
   DynamoDB     ${sandbox.dynamoEndpoint}   table ${sandbox.tableName} (${sandbox.table})
+  vending      ${ACCESS[sandbox.access.mode]}${endpoint ? `\n  AWS emulator ${endpoint}` : ''}
   data         ${dataDir === undefined ? 'in memory (gone at exit)' : `${dataDir} (kept across restarts)`}
   catalog      ${sandbox.deps.config.catalog.version}: ${roles.map((r) => r.id).join(', ')}
 
@@ -22,8 +30,14 @@ You act as a user with the header  x-jit-user: <name>  (sandbox only; AWS uses S
   curl -s '${api}/grants?inbox' -H 'x-jit-user: bob'
   curl -s -X POST ${api}/grants/<id>/approve -H 'x-jit-user: bob'
 
-  # alice sees APPROVED; anyone allowed can read the audit chain
-  curl -s ${api}/grants/<id> -H 'x-jit-user: alice'
+  # alice gets credentials narrowed to the task, uses them, and is done
+  curl -s -X POST ${api}/grants/<id>/credentials -H 'x-jit-user: alice'${
+    endpoint
+      ? `
+  AWS_ACCESS_KEY_ID=… AWS_SECRET_ACCESS_KEY=… AWS_SESSION_TOKEN=… aws sts get-caller-identity --endpoint-url ${endpoint}`
+      : ''
+  }
+  curl -s -X POST ${api}/grants/<id>/done -H 'x-jit-user: alice'
   curl -s ${api}/grants/<id>/audit -H 'x-jit-user: alice'
 
 Ctrl-C stops everything this started.`;

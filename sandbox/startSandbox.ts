@@ -1,15 +1,19 @@
 import type { AddressInfo } from 'node:net';
 import { jsonLogger, type Level } from '../functions/adapters/jsonLogger.js';
-import { sweepPending } from '../functions/app/sweepPending.js';
+import { sweep } from '../functions/app/sweep.js';
 import { loadConfig } from '../functions/config/loadConfig.js';
 import { composeBroker } from '../functions/handlers/composeBroker.js';
 import { sandboxAuthenticator } from '../functions/handlers/http/authenticators.js';
 import type { HttpDeps } from '../functions/handlers/http/httpRoute.js';
 import { ROUTES } from '../functions/handlers/routes.js';
+import { expiryHandler } from '../functions/handlers/scheduledHandlers.js';
+import type { Clock } from '../functions/ports.js';
 import { type DynamoLocal, startDynamoLocal } from './dynamoLocal.js';
 import { ensureTable } from './ensureTable.js';
 import { localDynamo } from './localAws.js';
+import { type SandboxAccess, startSandboxAccess } from './sandboxAccess.js';
 import { createSandboxServer } from './sandboxServer.js';
+import { scheduleDispatcher } from './scheduleDispatcher.js';
 
 interface SandboxOptions {
   readonly port: number;
@@ -20,8 +24,11 @@ interface SandboxOptions {
   readonly dynamoEndpoint?: string;
   readonly tableName: string;
   readonly logLevel: Level;
-  /** How often the sweeper looks for overdue grants. */
-  readonly sweepEveryMs: number;
+  /** Vend from the AWS credentials configured on this machine instead of the local emulator. */
+  readonly useRealAws?: boolean;
+  /** How often due schedules fire and the sweeper runs. */
+  readonly tickEveryMs: number;
+  readonly clock?: Clock;
   readonly onRequest?: Parameters<typeof createSandboxServer>[2];
 }
 
@@ -30,53 +37,104 @@ interface Sandbox {
   readonly dynamoEndpoint: string;
   readonly tableName: string;
   readonly table: 'created' | 'existing';
+  readonly access: Pick<SandboxAccess, 'mode' | 'awsEndpoint'>;
   readonly deps: HttpDeps;
+  /** Fires due schedules and sweeps once, now (the timer does it every tick). */
+  tick(): Promise<void>;
   stop(): Promise<void>;
 }
 
+/** Runs `steps` in reverse, ignoring none of their failures silently. */
+const unwind = async (steps: (() => Promise<void>)[]): Promise<void> => {
+  for (const step of steps.reverse()) await step();
+};
+
 /**
  * The whole broker on one machine: configuration checked first (nothing starts on a bad one),
- * then DynamoDB Local, the table, the API on 127.0.0.1 and the sweeper. `stop()` undoes all of it.
+ * then DynamoDB Local and the table, the AWS emulator with the catalog's target roles, the API on
+ * 127.0.0.1, and a ticker that fires due expiry schedules and sweeps. `stop()` undoes all of it.
  */
 const startSandbox = async (options: SandboxOptions): Promise<Sandbox> => {
   const config = await loadConfig(options.configDir);
-  let dynamoLocal: DynamoLocal | undefined;
-  if (options.dynamoEndpoint === undefined) {
-    dynamoLocal = await startDynamoLocal(options.dataDir === undefined ? {} : { dataDir: options.dataDir });
-  }
-  const dynamoEndpoint = options.dynamoEndpoint ?? (dynamoLocal as DynamoLocal).endpoint;
-  const dynamo = localDynamo(dynamoEndpoint);
+  const logger = jsonLogger(options.logLevel);
+  const cleanup: (() => Promise<void>)[] = [];
   try {
+    let dynamoEndpoint = options.dynamoEndpoint;
+    if (dynamoEndpoint === undefined) {
+      const dynamoLocal: DynamoLocal = await startDynamoLocal(
+        options.dataDir === undefined ? {} : { dataDir: options.dataDir }
+      );
+      cleanup.push(() => dynamoLocal.stop());
+      dynamoEndpoint = dynamoLocal.endpoint;
+    }
+    const dynamo = localDynamo(dynamoEndpoint);
+    cleanup.push(async () => dynamo.destroy());
     const table = await ensureTable(dynamo, options.tableName);
-    const logger = jsonLogger(options.logLevel);
-    const broker = composeBroker({ config, dynamo, tableName: options.tableName, logger });
+    const access = await startSandboxAccess({ useRealAws: options.useRealAws ?? false, config, logger });
+    cleanup.push(() => access.stop());
+
+    const broker = composeBroker({
+      config,
+      dynamo,
+      tableName: options.tableName,
+      logger,
+      access: access.adapters,
+      ...(options.clock ? { clock: options.clock } : {}),
+    });
     const deps: HttpDeps = { ...broker, authenticate: sandboxAuthenticator() };
     const server = createSandboxServer(ROUTES, deps, options.onRequest);
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(options.port, '127.0.0.1', () => resolve());
     });
-    const sweeper = setInterval(() => {
-      sweepPending(broker).catch((error: Error) => logger.error('sweep failed', { error: error.message }));
-    }, options.sweepEveryMs);
+    cleanup.push(
+      () =>
+        new Promise<void>((resolve) => {
+          server.closeAllConnections();
+          server.close(() => resolve());
+        })
+    );
+
+    const expire = expiryHandler(broker);
+    const dispatcher =
+      access.scheduler === undefined
+        ? undefined
+        : scheduleDispatcher({
+            scheduler: access.scheduler.client,
+            groupName: access.scheduler.groupName,
+            invoke: (payload) => expire(payload, {} as never),
+            logger,
+            now: () => broker.clock.now(),
+          });
+    const tick = async () => {
+      await dispatcher?.tick();
+      await sweep(broker);
+    };
+    let ticking = false;
+    const timer = setInterval(() => {
+      if (ticking) return;
+      ticking = true;
+      tick()
+        .catch((error: Error) => logger.error('sandbox tick failed', { error: error.message }))
+        .finally(() => {
+          ticking = false;
+        });
+    }, options.tickEveryMs);
+    cleanup.push(async () => clearInterval(timer));
+
     const { port } = server.address() as AddressInfo;
     return {
       apiUrl: `http://127.0.0.1:${port}`,
       dynamoEndpoint,
       tableName: options.tableName,
       table,
+      access: { mode: access.mode, ...(access.awsEndpoint ? { awsEndpoint: access.awsEndpoint } : {}) },
       deps,
-      stop: async () => {
-        clearInterval(sweeper);
-        server.closeAllConnections();
-        await new Promise<void>((resolve) => server.close(() => resolve()));
-        dynamo.destroy();
-        await dynamoLocal?.stop();
-      },
+      tick,
+      stop: () => unwind(cleanup),
     };
   } catch (error) {
-    dynamo.destroy();
-    await dynamoLocal?.stop();
+    await unwind(cleanup);
     throw error;
   }
 };

@@ -3,6 +3,7 @@ import { approve, cancel, deny, expirePending } from '../domain/decisions.js';
 import { ConflictError } from '../domain/errors.js';
 import type { Grant } from '../domain/grant.js';
 import type { BrokerDeps } from './deps.js';
+import { settleEnd } from './endGrant.js';
 import { mutateGrant } from './mutateGrant.js';
 
 /**
@@ -16,20 +17,37 @@ const expiredInstead = (grant: Grant): never => {
   );
 };
 
+/**
+ * The expiry schedule follows the approval that records it. If creating it fails, the approval
+ * stands: the sweeper ends overdue grants whatever happened to their schedule.
+ */
+const scheduleExpiry = async (deps: BrokerDeps, grant: Grant): Promise<void> => {
+  try {
+    await deps.expiry.schedule(grant.id, new Date(grant.expiresAt as string));
+  } catch (error) {
+    deps.logger.error('expiry schedule not created; the sweeper will end the grant', {
+      grantId: grant.id,
+      error: (error as Error).message,
+    });
+    await deps.alerts.raise('schedule-failed', { grantId: grant.id, expiresAt: grant.expiresAt });
+  }
+};
+
 const approveGrant = async (deps: BrokerDeps, caller: Caller, grantId: string, comment?: string): Promise<Grant> => {
-  const grant = await mutateGrant(
+  const { grant } = await mutateGrant(
     deps,
     grantId,
     caller,
     (g, now) => expirePending(g, now) ?? approve(g, caller, now, comment)
   );
   if (grant.state === 'EXPIRED') expiredInstead(grant);
+  if (grant.state === 'APPROVED') await scheduleExpiry(deps, grant);
   deps.logger.info('grant approval recorded', { grantId, approver: caller.userId, state: grant.state });
   return grant;
 };
 
 const denyGrant = async (deps: BrokerDeps, caller: Caller, grantId: string, comment: string): Promise<Grant> => {
-  const grant = await mutateGrant(
+  const { grant } = await mutateGrant(
     deps,
     grantId,
     caller,
@@ -40,10 +58,12 @@ const denyGrant = async (deps: BrokerDeps, caller: Caller, grantId: string, comm
   return grant;
 };
 
+/** Cancelling an approved grant also removes its expiry schedule: the same settling as any end. */
 const cancelGrant = async (deps: BrokerDeps, caller: Caller, grantId: string, comment?: string): Promise<Grant> => {
-  const grant = await mutateGrant(deps, grantId, caller, (g, now) => cancel(g, caller, now, comment));
+  const { grant } = await mutateGrant(deps, grantId, caller, (g, now) => cancel(g, caller, now, comment));
+  await settleEnd(deps, grant);
   deps.logger.info('grant cancelled', { grantId, requester: caller.userId });
   return grant;
 };
 
-export { approveGrant, cancelGrant, denyGrant };
+export { approveGrant, cancelGrant, denyGrant, scheduleExpiry };

@@ -9,7 +9,7 @@ const PRINCIPAL_ENTRY = /^(?:group:[A-Za-z0-9][\w.-]{0,63}|[\w+=,.@-]{2,64})$/;
 const ACCOUNT_ID = /^\d{12}$/;
 const ROLE_ARN = /^arn:aws[\w-]*:iam::(\d{12}):role\/(?:[\w+=,.@-]+\/)*[\w+=,.@-]{1,64}$/;
 /** `service:Action`, with IAM's `*` and `?` wildcards allowed in the action part. */
-const IAM_ACTION = /^(?:\*|[a-z0-9-]{1,64}:[A-Za-z0-9*?]{1,128})$/;
+const IAM_ACTION = /^(?:\*|[a-z0-9-]{1,64}:[A-Za-z0-9*?-]{1,128})$/;
 const RESOURCE = /^(?:\*|arn:aws[\w-]*:[a-z0-9-]+:[a-z0-9-]*:(?:\d{12}|\*)?:[^\s]{1,1900})$/;
 const TICKET = /^[A-Za-z0-9][\w#./:-]{0,127}$/;
 

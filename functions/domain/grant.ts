@@ -54,15 +54,39 @@ interface Grant {
   /** Access time counts from approval, not from the request. */
   readonly expiresAt?: string;
   readonly endedAt?: string;
+  /** Who ended it and why (done, revoke, expiry, cancel, deny). */
+  readonly endedBy?: string;
+  readonly endReason?: string;
   readonly catalogVersion: string;
+  /** The STS session policy generated from the scope at request time; vending uses it as is. */
+  readonly sessionPolicy: string;
+  /** How many concrete IAM actions the session policy allows, wildcards expanded. */
+  readonly privilegeWidth: number;
+  /** How many times credentials were vended, and until when the latest-expiring one is valid. */
+  readonly vendCount: number;
+  readonly credentialsValidUntil?: string;
   /** Hash of the latest audit event; the chain is verified against it. */
   readonly chainHead: string;
+}
+
+/**
+ * A deny the target role must carry for one ended grant's sessions until its last credential
+ * would have expired anyway. Written with the transition that ends the grant: intent first.
+ */
+interface KillRecord {
+  readonly grantId: string;
+  readonly roleArn: string;
+  /** The value the deny matches on `aws:SourceIdentity`: the grant id, set at vend time. */
+  readonly sourceIdentity: string;
+  readonly endedAt: string;
+  readonly until: string;
 }
 
 /** A grant after a transition, and the audit event that records it. Stored together or not at all. */
 interface Transition {
   readonly grant: Grant;
   readonly event: AuditEvent;
+  readonly kill?: KillRecord;
 }
 
 const addSeconds = (iso: string, seconds: number): string => new Date(Date.parse(iso) + seconds * 1000).toISOString();
@@ -73,6 +97,8 @@ const openGrant = (input: {
   request: GrantRequest;
   role: CatalogRole;
   catalogVersion: string;
+  /** The narrowed scope, computed by the app layer from the action catalog. */
+  narrowed: { sessionPolicy: string; privilegeWidth: number };
   now: Date;
 }): Transition => {
   const { id, requester, request, role, now } = input;
@@ -100,6 +126,7 @@ const openGrant = (input: {
       reason: request.reason,
       ticket: request.ticket,
       catalogVersion: input.catalogVersion,
+      privilegeWidth: input.narrowed.privilegeWidth,
     },
   };
   const event = sealEvent(draft, id, 1, GENESIS_HASH);
@@ -121,6 +148,9 @@ const openGrant = (input: {
     requiredApprovals: role.approval.required,
     approvals: [],
     catalogVersion: input.catalogVersion,
+    sessionPolicy: input.narrowed.sessionPolicy,
+    privilegeWidth: input.narrowed.privilegeWidth,
+    vendCount: 0,
     chainHead: event.hash,
   };
   return { grant, event };
@@ -145,5 +175,5 @@ const applyTransition = (
   };
 };
 
-export type { Approval, Grant, GrantRequest, ScopeConditions, TaskScope, Transition };
+export type { Approval, Grant, GrantRequest, KillRecord, ScopeConditions, TaskScope, Transition };
 export { addSeconds, applyTransition, MIN_GRANT_SECONDS, openGrant };

@@ -1,11 +1,28 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoGrantStore } from '../adapters/aws/dynamoGrantStore.js';
 import { configGroupDirectory } from '../adapters/configGroupDirectory.js';
+import { iamDataActionCatalog } from '../adapters/iamDataActionCatalog.js';
+import { loggingAlerts } from '../adapters/loggingAlerts.js';
 import { systemClock } from '../adapters/systemClock.js';
 import { ulidIds } from '../adapters/ulidIds.js';
 import type { BrokerDeps } from '../app/deps.js';
 import type { BrokerConfig } from '../config/brokerConfig.js';
-import type { Clock, Logger } from '../ports.js';
+import type {
+  ActionCatalog,
+  Alerts,
+  Clock,
+  CredentialIssuer,
+  ExpiryScheduler,
+  Logger,
+  RolePolicies,
+} from '../ports.js';
+
+/** The AWS-facing adapters; real clients in Lambda, the emulator's in the sandbox. */
+interface AccessAdapters {
+  readonly credentials: CredentialIssuer;
+  readonly rolePolicies: RolePolicies;
+  readonly expiry: ExpiryScheduler;
+}
 
 /** Wires the use cases to their adapters. Lambda, the sandbox and the tests all compose here. */
 const composeBroker = (input: {
@@ -13,7 +30,10 @@ const composeBroker = (input: {
   dynamo: DynamoDBClient;
   tableName: string;
   logger: Logger;
+  access: AccessAdapters;
   clock?: Clock;
+  actions?: ActionCatalog;
+  alerts?: Alerts;
 }): BrokerDeps => {
   const clock = input.clock ?? systemClock;
   return {
@@ -23,7 +43,11 @@ const composeBroker = (input: {
     ids: ulidIds(() => clock.now().getTime()),
     directory: configGroupDirectory(input.config.groups),
     logger: input.logger,
+    actions: input.actions ?? iamDataActionCatalog(),
+    alerts: input.alerts ?? loggingAlerts(input.logger),
+    ...input.access,
   };
 };
 
+export type { AccessAdapters };
 export { composeBroker };

@@ -2,21 +2,14 @@ import { auditGrant } from '../app/grantAudit.js';
 import { getGrant, listInbox, listMyGrants } from '../app/readGrants.js';
 import { requestGrant } from '../app/requestGrant.js';
 import { approveGrant, cancelGrant, denyGrant } from '../app/reviewGrant.js';
-import { NotFoundError } from '../domain/errors.js';
 import type { GrantRequest } from '../domain/grant.js';
+import { grantIdOf } from './grantIdOf.js';
 import { auditView, grantView } from './grantView.js';
 import { httpRoute, publicRoute } from './http/httpRoute.js';
 import { json } from './http/responses.js';
-import { createGrantBody, grantIdParam, listGrantsQuery, optionalCommentBody, requiredCommentBody } from './schemas.js';
+import { createGrantBody, listGrantsQuery, optionalCommentBody, requiredCommentBody } from './schemas.js';
 
 const DEFAULT_PAGE = 25;
-
-/** Path ids are untrusted: anything that is not a grant id is simply not found. */
-const grantIdOf = (params: Readonly<Record<string, string>>): string => {
-  const id = params.id ?? '';
-  if (!grantIdParam.test(id)) throw new NotFoundError('GRANT_NOT_FOUND', 'no such grant: ids look like g-01j…');
-  return id;
-};
 
 const health = publicRoute(async (deps) => json(200, { status: 'ok', catalogVersion: deps.config.catalog.version }));
 

@@ -1,3 +1,4 @@
+import * as access from './accessRoutes.js';
 import * as grants from './grantRoutes.js';
 import type { HttpDeps, HttpHandler } from './http/httpRoute.js';
 
@@ -24,6 +25,9 @@ const ROUTES: readonly Route[] = [
   { name: 'denyGrant', method: 'POST', path: '/grants/{id}/deny', auth: 'iam', build: grants.deny },
   { name: 'cancelGrant', method: 'POST', path: '/grants/{id}/cancel', auth: 'iam', build: grants.cancel },
   { name: 'getGrantAudit', method: 'GET', path: '/grants/{id}/audit', auth: 'iam', build: grants.showAudit },
+  { name: 'vendCredentials', method: 'POST', path: '/grants/{id}/credentials', auth: 'iam', build: access.credentials },
+  { name: 'finishGrant', method: 'POST', path: '/grants/{id}/done', auth: 'iam', build: access.done },
+  { name: 'revokeGrant', method: 'POST', path: '/grants/{id}/revoke', auth: 'iam', build: access.revoke },
 ];
 
 export type { Method, Route };

@@ -32,7 +32,7 @@ const createGrantBody = z.strictObject({
       .min(1, 'name at least one resource')
       .max(MAX_SCOPE_ENTRIES, `at most ${MAX_SCOPE_ENTRIES} resources`),
     conditions: z
-      .record(
+      .partialRecord(
         z.enum(CONDITION_OPERATORS, `operators: ${CONDITION_OPERATORS.join(', ')}`),
         z.record(
           z.string().regex(CONDITION_KEY, "condition keys look like 'aws:RequestedRegion' or 's3:prefix'"),
@@ -53,6 +53,8 @@ const createGrantBody = z.strictObject({
 const comment = z.string().trim().min(1).max(1000, 'at most 1000 characters');
 const optionalCommentBody = z.strictObject({ comment: comment.optional() });
 const requiredCommentBody = z.strictObject({ comment: comment.describe('why') });
+const revokeBody = z.strictObject({ reason: z.string('say why the access is revoked').trim().min(1).max(1000) });
+const emptyBody = z.strictObject({});
 
 const grantIdParam = /^g-[0-9a-hjkmnp-tv-z]{26}$/;
 
@@ -67,4 +69,12 @@ const listGrantsQuery = z.strictObject({
   cursor: z.string().max(2048).optional(),
 });
 
-export { createGrantBody, grantIdParam, listGrantsQuery, optionalCommentBody, requiredCommentBody };
+export {
+  createGrantBody,
+  emptyBody,
+  grantIdParam,
+  listGrantsQuery,
+  optionalCommentBody,
+  requiredCommentBody,
+  revokeBody,
+};

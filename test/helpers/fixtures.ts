@@ -2,10 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { DeleteTableCommand } from '@aws-sdk/client-dynamodb';
 import { inject } from 'vitest';
 import { jsonLogger } from '../../functions/adapters/jsonLogger.js';
+import { unavailableAws } from '../../functions/adapters/unavailableAws.js';
 import type { BrokerConfig } from '../../functions/config/brokerConfig.js';
 import { loadConfig } from '../../functions/config/loadConfig.js';
 import type { Caller } from '../../functions/domain/caller.js';
-import { composeBroker } from '../../functions/handlers/composeBroker.js';
+import { type AccessAdapters, composeBroker } from '../../functions/handlers/composeBroker.js';
 import { sandboxAuthenticator } from '../../functions/handlers/http/authenticators.js';
 import type { HttpDeps } from '../../functions/handlers/http/httpRoute.js';
 import type { Clock, Logger } from '../../functions/ports.js';
@@ -35,7 +36,7 @@ const capturingLogger = () => {
 };
 
 /** A fresh table in the run's DynamoDB Local, and a broker composed on it. */
-const brokerOnFreshTable = async (options: { clock?: Clock; config?: BrokerConfig } = {}) => {
+const brokerOnFreshTable = async (options: { clock?: Clock; config?: BrokerConfig; access?: AccessAdapters } = {}) => {
   const dynamo = localDynamo(inject('dynamoEndpoint'));
   const tableName = `test-${randomUUID()}`;
   await ensureTable(dynamo, tableName);
@@ -46,6 +47,7 @@ const brokerOnFreshTable = async (options: { clock?: Clock; config?: BrokerConfi
     dynamo,
     tableName,
     logger,
+    access: options.access ?? unavailableAws('no AWS access in this test', logger),
     ...(options.clock ? { clock: options.clock } : {}),
   });
   const deps: HttpDeps = { ...broker, authenticate: sandboxAuthenticator() };

@@ -23,6 +23,7 @@ describe('DynamoGrantStore on DynamoDB Local', () => {
       },
       role: broker.deps.config.catalog.roles.get(role)!,
       catalogVersion: 'test',
+      narrowed: { sessionPolicy: '{"Version":"2012-10-17","Statement":[]}', privilegeWidth: 1 },
       now: new Date(),
     });
 

@@ -47,6 +47,7 @@ const open = (role: CatalogRole = ROLE, request: Partial<GrantRequest> = {}, req
     request: { ...REQUEST, role: role.id, ...request },
     role,
     catalogVersion: '2026-11-23.1',
+    narrowed: { sessionPolicy: '{"Version":"2012-10-17","Statement":[]}', privilegeWidth: 1 },
     now: T0,
   });
 

@@ -53,6 +53,7 @@ const opened: Transition = openGrant({
   },
   role: ROLE,
   catalogVersion: '2026-11-23.1',
+  narrowed: { sessionPolicy: '{"Version":"2012-10-17","Statement":[]}', privilegeWidth: 1 },
   now: T0,
 });
 const approved: Transition = approve(opened.grant, bob, new Date(T0.getTime() + 60_000));

@@ -136,9 +136,24 @@ describe('parseBody', () => {
   });
 
   it('rejects an unknown field nested in scope with UNKNOWN_FIELD', () => {
-    const error = thrownBy(() => parseBody(jsonEvent({ ...VALID, scope: { ...VALID.scope, conditions: {} } }), CREATE));
+    const error = thrownBy(() => parseBody(jsonEvent({ ...VALID, scope: { ...VALID.scope, principal: '*' } }), CREATE));
     expect(error.code).toBe('UNKNOWN_FIELD');
-    expect(error.message).toContain("scope: unknown field 'conditions'");
+    expect(error.message).toContain("scope: unknown field 'principal'");
+  });
+
+  it('accepts IAM conditions in the scope and rejects unknown operators', () => {
+    const region = { StringEquals: { 'aws:RequestedRegion': 'us-east-1' } };
+    expect(parseBody(jsonEvent({ ...VALID, scope: { ...VALID.scope, conditions: region } }), CREATE)).toMatchObject({
+      scope: { conditions: region },
+    });
+    const error = thrownBy(() =>
+      parseBody(
+        jsonEvent({ ...VALID, scope: { ...VALID.scope, conditions: { StringMatchesMagic: { 'aws:x': 'y' } } } }),
+        CREATE
+      )
+    );
+    expect(error.code).toBe('UNKNOWN_FIELD');
+    expect(error.message).toContain("scope.conditions: unknown field 'StringMatchesMagic'");
   });
 
   it('rejects an unknown field together with a real problem as INVALID_REQUEST', () => {

@@ -1,5 +1,6 @@
 import { type DynamoDBClient, ResourceNotFoundException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
+  DeleteCommand,
   DynamoDBDocumentClient,
   GetCommand,
   QueryCommand,
@@ -8,9 +9,9 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import type { AuditEvent } from '../../domain/auditChain.js';
 import { ConcurrentUpdateError, ServiceUnavailableError } from '../../domain/errors.js';
-import type { Grant, Transition } from '../../domain/grant.js';
+import type { Grant, KillRecord, Transition } from '../../domain/grant.js';
 import type { GrantState } from '../../domain/grantState.js';
-import type { GrantStore, Page, PageRequest } from '../../ports.js';
+import type { GrantStore, Page, PageRequest, StoredKill } from '../../ports.js';
 import {
   EVENT_SK_PREFIX,
   eventToItem,
@@ -19,6 +20,11 @@ import {
   grantToItem,
   itemToEvent,
   itemToGrant,
+  itemToKill,
+  KILL_PARTITION,
+  killPk,
+  killSk,
+  killToItem,
   requesterPk,
   rolePk,
   statePk,
@@ -47,8 +53,59 @@ class DynamoGrantStore implements GrantStore {
     ]);
   }
 
-  async transition(from: Grant, { grant, event }: Transition): Promise<void> {
-    await this.#write(grant.id, [
+  async transition(from: Grant, to: Transition): Promise<void> {
+    await this.#write(to.grant.id, [
+      ...this.#transitionItems(from, to),
+      ...(to.kill === undefined ? [] : [{ Put: { TableName: this.#table, Item: killToItem(to.kill) } }]),
+    ]);
+  }
+
+  async recordKillApplied(from: Grant, to: Transition, kill: KillRecord): Promise<void> {
+    await this.#write(to.grant.id, [
+      ...this.#transitionItems(from, to),
+      {
+        Update: {
+          TableName: this.#table,
+          Key: { PK: killPk(kill.roleArn), SK: killSk(kill.grantId) },
+          UpdateExpression: 'SET appliedAt = :at',
+          ConditionExpression: 'attribute_exists(PK) AND attribute_not_exists(appliedAt)',
+          ExpressionAttributeValues: { ':at': to.event.at },
+        },
+      },
+    ]);
+  }
+
+  async listKills(roleArn: string): Promise<readonly StoredKill[]> {
+    return this.#queryAll({
+      TableName: this.#table,
+      KeyConditionExpression: 'PK = :pk',
+      ExpressionAttributeValues: { ':pk': killPk(roleArn) },
+      ConsistentRead: true,
+    });
+  }
+
+  async listAllKills(): Promise<readonly StoredKill[]> {
+    const keys = INDEXES.byState;
+    return this.#queryAll({
+      TableName: this.#table,
+      IndexName: 'byState',
+      KeyConditionExpression: '#pk = :pk',
+      ExpressionAttributeNames: { '#pk': keys.pk },
+      ExpressionAttributeValues: { ':pk': KILL_PARTITION },
+    });
+  }
+
+  async deleteKill(kill: KillRecord): Promise<void> {
+    await this.#call(() =>
+      this.#doc.send(
+        new DeleteCommand({ TableName: this.#table, Key: { PK: killPk(kill.roleArn), SK: killSk(kill.grantId) } })
+      )
+    );
+  }
+
+  /** The grant (only from the state and version it was read at) and its next event (only once). */
+  #transitionItems(from: Grant, { grant, event }: Transition) {
+    return [
       {
         Put: {
           TableName: this.#table,
@@ -59,7 +116,18 @@ class DynamoGrantStore implements GrantStore {
         },
       },
       { Put: { TableName: this.#table, Item: eventToItem(event), ConditionExpression: appendOnly } },
-    ]);
+    ];
+  }
+
+  async #queryAll(input: QueryCommandInput): Promise<StoredKill[]> {
+    const items: StoredKill[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const out = await this.#call(() => this.#doc.send(new QueryCommand({ ...input, ExclusiveStartKey: startKey })));
+      items.push(...(out.Items ?? []).map(itemToKill));
+      startKey = out.LastEvaluatedKey;
+    } while (startKey !== undefined);
+    return items;
   }
 
   async get(id: string): Promise<Grant | undefined> {

@@ -1,6 +1,7 @@
 import type { AuditEvent } from '../../domain/auditChain.js';
-import type { Grant } from '../../domain/grant.js';
+import type { Grant, KillRecord } from '../../domain/grant.js';
 import { isTerminal } from '../../domain/grantState.js';
+import type { StoredKill } from '../../ports.js';
 import { keyAttributes } from './tableSchema.js';
 
 /** Translation between domain records and table items; nothing else lives here. */
@@ -34,11 +35,25 @@ const eventToItem = (event: AuditEvent): Record<string, unknown> => ({
   SK: eventSk(event.seq),
 });
 
+/** Kill records live beside the role they deny sessions on, and in the sweeper's KILL partition. */
+const killPk = (roleArn: string): string => `ROLEKILL#${roleArn}`;
+const killSk = (grantId: string): string => `GRANT#${grantId}`;
+const KILL_PARTITION = 'KILL';
+
+const killToItem = (kill: KillRecord): Record<string, unknown> => ({
+  ...kill,
+  PK: killPk(kill.roleArn),
+  SK: killSk(kill.grantId),
+  GSI2PK: KILL_PARTITION,
+  GSI2SK: `${kill.until}#${kill.grantId}`,
+});
+
 const withoutKeys = (item: Record<string, unknown>): Record<string, unknown> =>
   Object.fromEntries(Object.entries(item).filter(([k]) => !keyAttributes.includes(k)));
 
 const itemToGrant = (item: Record<string, unknown>): Grant => withoutKeys(item) as unknown as Grant;
 const itemToEvent = (item: Record<string, unknown>): AuditEvent => withoutKeys(item) as unknown as AuditEvent;
+const itemToKill = (item: Record<string, unknown>): StoredKill => withoutKeys(item) as unknown as StoredKill;
 
 export {
   EVENT_SK_PREFIX,
@@ -48,6 +63,11 @@ export {
   grantToItem,
   itemToEvent,
   itemToGrant,
+  itemToKill,
+  KILL_PARTITION,
+  killPk,
+  killSk,
+  killToItem,
   requesterPk,
   rolePk,
   statePk,

@@ -1,0 +1,85 @@
+import type { Caller } from '../domain/caller.js';
+import { expire, finish, revoke } from '../domain/ending.js';
+import { ConflictError } from '../domain/errors.js';
+import type { Grant, Transition } from '../domain/grant.js';
+import { isTerminal } from '../domain/grantState.js';
+import type { BrokerDeps } from './deps.js';
+import { killSessions } from './killSessions.js';
+import { type Actor, mutateGrant, SYSTEM } from './mutateGrant.js';
+
+/**
+ * The side effects of an ended grant, safe to run any number of times: the expiry schedule goes,
+ * and when a credential outlives the end, the role's kill policy is re-rendered from the table
+ * (which already holds this grant's kill record, written with the end itself).
+ */
+const settleEnd = async (deps: BrokerDeps, grant: Grant): Promise<void> => {
+  const effects: Promise<unknown>[] = [];
+  if (grant.expiresAt !== undefined) effects.push(deps.expiry.cancel(grant.id));
+  const now = deps.clock.now().toISOString();
+  if (
+    grant.credentialsValidUntil !== undefined &&
+    grant.endedAt !== undefined &&
+    grant.credentialsValidUntil > grant.endedAt &&
+    grant.credentialsValidUntil > now
+  ) {
+    effects.push(killSessions(deps, grant.roleArn));
+  }
+  const results = await Promise.allSettled(effects);
+  const failures = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failures.length > 0) {
+    // The end itself is recorded; the sweeper retries what failed here. Say so loudly.
+    const reasons = failures.map((f) => (f.reason as Error).message);
+    deps.logger.error('ending side effects failed; the sweeper will retry', { grantId: grant.id, reasons });
+    await deps.alerts.raise('kill-failed', { grantId: grant.id, roleArn: grant.roleArn, reasons });
+  }
+};
+
+/**
+ * The one path that ends access — done, revoke, expiry, cancel and the sweeper all come here:
+ * the terminal transition (with its kill record) lands first, then the side effects follow.
+ */
+const endGrant = async (
+  deps: BrokerDeps,
+  actor: Actor,
+  grantId: string,
+  decide: (grant: Grant, now: Date) => Transition
+): Promise<Grant> => {
+  const { grant } = await mutateGrant(deps, grantId, actor, decide);
+  deps.logger.info('grant ended', { grantId, state: grant.state, by: grant.endedBy });
+  await settleEnd(deps, grant);
+  return grant;
+};
+
+const finishGrant = (deps: BrokerDeps, caller: Caller, grantId: string): Promise<Grant> =>
+  endGrant(deps, caller, grantId, (g, now) => finish(g, caller, now));
+
+const revokeGrant = (deps: BrokerDeps, caller: Caller, grantId: string, reason: string): Promise<Grant> =>
+  endGrant(deps, caller, grantId, (g, now) => revoke(g, caller, deps.config.security, now, reason));
+
+type ExpiryOutcome = 'expired' | 'already-ended' | 'not-due' | 'unknown-grant';
+
+/**
+ * What a fired expiry schedule (or the sweeper) does. Idempotent under Scheduler and Lambda
+ * retries: an already-ended grant only has its side effects settled again, and a grant whose
+ * expiry moved (an extension) is left alone.
+ */
+const expireGrant = async (deps: BrokerDeps, grantId: string): Promise<ExpiryOutcome> => {
+  const grant = await deps.store.get(grantId);
+  if (grant === undefined) return 'unknown-grant';
+  if (isTerminal(grant.state)) {
+    await settleEnd(deps, grant);
+    return 'already-ended';
+  }
+  if (grant.expiresAt === undefined || deps.clock.now().toISOString() < grant.expiresAt) return 'not-due';
+  try {
+    await endGrant(deps, SYSTEM, grantId, (g, now) => expire(g, now));
+    return 'expired';
+  } catch (error) {
+    // Someone ended it between our read and our write: settle what they ended.
+    if (!(error instanceof ConflictError)) throw error;
+    return expireGrant(deps, grantId);
+  }
+};
+
+export type { ExpiryOutcome };
+export { endGrant, expireGrant, finishGrant, revokeGrant, settleEnd };

@@ -1,0 +1,132 @@
+import type { CatalogRole, ScopeCeiling } from '../domain/catalog.js';
+import { ValidationError } from '../domain/errors.js';
+import { globCovers, matchesGlob } from '../domain/globCovers.js';
+import type { TaskScope } from '../domain/grant.js';
+import { renderSessionPolicy } from '../domain/sessionPolicy.js';
+import type { ActionCatalog } from '../ports.js';
+
+/** What a request stores: the session policy vending will pass to STS as is, and how wide it is. */
+interface NarrowedScope {
+  readonly sessionPolicy: string;
+  /** Distinct concrete IAM actions the session policy allows, wildcards expanded. */
+  readonly privilegeWidth: number;
+}
+
+/** IAM compares action names case-insensitively, ARNs case-sensitively. */
+const ACTION_CASE = { caseInsensitive: true } as const;
+const RESOURCE_CASE = { caseInsensitive: false } as const;
+const WILDCARD = /[*?]/;
+/** IAM substitutes `${aws:username}`, `${*}` and the like when it evaluates a policy. */
+const POLICY_VARIABLE = /\$\{[^}]*\}/g;
+const EXAMPLES_SHOWN = 3;
+
+const quoted = (values: readonly string[]): string => values.map((value) => `'${value}'`).join(', ');
+
+/** Expands each distinct requested pattern once. */
+const expandEach = async (
+  catalog: ActionCatalog,
+  patterns: readonly string[]
+): Promise<ReadonlyMap<string, readonly string[] | undefined>> => {
+  const distinct = [...new Set(patterns)];
+  return new Map(await Promise.all(distinct.map(async (pattern) => [pattern, await catalog.expand(pattern)] as const)));
+};
+
+/** Every pattern must name at least one real action; all misses are reported at once, with suggestions. */
+const rejectUnknownActions = async (
+  catalog: ActionCatalog,
+  expanded: ReadonlyMap<string, readonly string[] | undefined>
+): Promise<ReadonlyMap<string, readonly string[]>> => {
+  const unknown = [...expanded].filter(([, actions]) => actions === undefined || actions.length === 0);
+  // Every entry was just checked to have actions.
+  if (unknown.length === 0) return expanded as ReadonlyMap<string, readonly string[]>;
+  const problems = await Promise.all(
+    unknown.map(async ([pattern]) => {
+      const suggestion = await catalog.suggest(pattern);
+      const problem = `'${pattern}' ${WILDCARD.test(pattern) ? 'matches no IAM action' : 'is not an IAM action'}`;
+      return suggestion === undefined ? `${problem}.` : `${problem}; did you mean '${suggestion}'?`;
+    })
+  );
+  throw new ValidationError('UNKNOWN_ACTION', `the task names actions that do not exist: ${problems.join(' ')}`);
+};
+
+/** A few concrete actions no ceiling pattern matches: enough for the message, without scanning all of `*`. */
+const firstEscaping = (ceiling: readonly string[], concrete: readonly string[]): string[] => {
+  const escaping: string[] = [];
+  for (const action of concrete) {
+    if (!ceiling.some((allowed) => matchesGlob(allowed, action, ACTION_CASE))) escaping.push(action);
+    if (escaping.length === EXAMPLES_SHOWN) break;
+  }
+  return escaping;
+};
+
+/**
+ * The actions to write into the session policy, and the requested patterns that reach outside the
+ * ceiling. A wildcard is kept as written only when a ceiling pattern covers it as a glob: then
+ * actions AWS adds later stay inside the ceiling too. Otherwise the policy lists the concrete
+ * actions it stands for today, which the ceiling must all allow.
+ */
+const fitActions = (ceiling: readonly string[], expanded: ReadonlyMap<string, readonly string[]>) => {
+  const policyActions: string[] = [];
+  const outside: string[] = [];
+  for (const [pattern, concrete] of expanded) {
+    if (WILDCARD.test(pattern) && ceiling.some((allowed) => globCovers(allowed, pattern, ACTION_CASE))) {
+      policyActions.push(pattern);
+      continue;
+    }
+    const escaping = firstEscaping(ceiling, concrete);
+    if (escaping.length === 0) policyActions.push(...concrete);
+    else outside.push(WILDCARD.test(pattern) ? `'${pattern}' (e.g. ${escaping.join(', ')})` : `'${pattern}'`);
+  }
+  return { policyActions, outside };
+};
+
+/**
+ * Requested resources no ceiling resource covers. A policy variable can become any text, so it
+ * counts as `*` here: covered only where the ceiling has a `*` for it.
+ */
+const resourcesOutside = (ceiling: readonly string[], resources: readonly string[]): string[] =>
+  resources.filter((resource) => {
+    const reach = resource.replace(POLICY_VARIABLE, '*');
+    return !ceiling.some((allowed) => globCovers(allowed, reach, RESOURCE_CASE));
+  });
+
+const outsideCeilingMessage = (
+  roleId: string,
+  ceiling: ScopeCeiling,
+  actions: readonly string[],
+  resources: readonly string[]
+): string => {
+  const problems = [
+    ...(actions.length === 0 ? [] : [`actions ${actions.join(', ')} (role allows ${quoted(ceiling.actions)})`]),
+    ...(resources.length === 0 ? [] : [`resources ${quoted(resources)} (role allows ${quoted(ceiling.resources)})`]),
+  ];
+  return `the task reaches outside role ${roleId}'s ceiling: ${problems.join('; ')}`;
+};
+
+/**
+ * Turns a task scope into the STS session policy for `role`, at request time: every action must
+ * exist in the IAM action catalog, and every action and resource must fit the role's ceiling.
+ *
+ * @throws ValidationError `EMPTY_SCOPE`, `UNKNOWN_ACTION` (with suggestions), `OUTSIDE_CEILING`
+ *   (naming what reaches outside and what the role allows) or `SESSION_POLICY_TOO_LARGE`.
+ */
+const narrowScope = async (catalog: ActionCatalog, role: CatalogRole, scope: TaskScope): Promise<NarrowedScope> => {
+  if (scope.actions.length === 0 || scope.resources.length === 0) {
+    throw new ValidationError('EMPTY_SCOPE', 'name at least one action and one resource for the task');
+  }
+  const expanded = await rejectUnknownActions(catalog, await expandEach(catalog, scope.actions));
+  const ceiling = role.scopeCeiling;
+  const { policyActions, outside } = fitActions(ceiling.actions, expanded);
+  const outsideResources = resourcesOutside(ceiling.resources, scope.resources);
+  if (outside.length > 0 || outsideResources.length > 0) {
+    throw new ValidationError('OUTSIDE_CEILING', outsideCeilingMessage(role.id, ceiling, outside, outsideResources));
+  }
+  const sessionPolicy = renderSessionPolicy({ ...scope, actions: policyActions });
+  const lists = [...expanded.values()];
+  // One pattern (often `*`, 22,000 actions) has no duplicates to remove: skip building the set.
+  const privilegeWidth = lists.length === 1 ? lists[0]!.length : new Set(lists.flat()).size;
+  return { sessionPolicy, privilegeWidth };
+};
+
+export type { NarrowedScope };
+export { narrowScope };

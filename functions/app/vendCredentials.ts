@@ -1,0 +1,57 @@
+import type { Caller } from '../domain/caller.js';
+import type { Grant } from '../domain/grant.js';
+import { planVend, recordVend } from '../domain/vending.js';
+import type { IssuedCredentials } from '../ports.js';
+import type { BrokerDeps } from './deps.js';
+import { loadVisibleGrant } from './grantAccess.js';
+import { mutateGrant } from './mutateGrant.js';
+
+/**
+ * Vends one STS session narrowed to the grant's task: one read, one AssumeRole, one transaction.
+ *
+ * The credentials reach the caller only after their vend is recorded; if recording fails (the
+ * grant ended meanwhile) they are dropped unseen. So every credential anyone holds is in the
+ * table, and ending the grant knows how long its sessions can live.
+ */
+const vendCredentials = async (
+  deps: BrokerDeps,
+  caller: Caller,
+  grantId: string
+): Promise<{ grant: Grant; credentials: IssuedCredentials }> => {
+  const grant = await loadVisibleGrant(deps, grantId, caller);
+  const plan = planVend(grant, caller, deps.clock.now());
+  const credentials = await deps.credentials.issue({
+    roleArn: grant.roleArn,
+    sessionName: plan.sessionName,
+    sourceIdentity: plan.sourceIdentity,
+    tags: plan.tags,
+    policy: grant.sessionPolicy,
+    durationSeconds: plan.durationSeconds,
+  });
+  const issued = {
+    accessKeyId: credentials.accessKeyId,
+    expiration: credentials.expiration,
+    assumedRoleArn: credentials.assumedRoleArn,
+    sessionName: plan.sessionName,
+    durationSeconds: plan.durationSeconds,
+  };
+  // A re-read after a conflict re-checks the grant: a vend never lands on an ended grant.
+  const recorded = await mutateGrant(
+    deps,
+    grantId,
+    caller,
+    (g, now) => {
+      planVend(g, caller, now);
+      return recordVend(g, caller, issued, now);
+    },
+    grant
+  );
+  deps.logger.info('credentials vended', {
+    grantId,
+    accessKeyId: credentials.accessKeyId,
+    expiration: credentials.expiration.toISOString(),
+  });
+  return { grant: recorded.grant, credentials };
+};
+
+export { vendCredentials };

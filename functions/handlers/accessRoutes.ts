@@ -1,0 +1,38 @@
+import { finishGrant, revokeGrant } from '../app/endGrant.js';
+import { vendCredentials } from '../app/vendCredentials.js';
+import { grantIdOf } from './grantIdOf.js';
+import { grantView } from './grantView.js';
+import { httpRoute } from './http/httpRoute.js';
+import { json } from './http/responses.js';
+import { emptyBody, revokeBody } from './schemas.js';
+
+/**
+ * Credentials in the shape AWS's `credential_process` reads (Version 1), so the CLI can hand them
+ * to any AWS tool as they are. They are never stored; the answer is marked no-store.
+ */
+const credentials = httpRoute({
+  body: { schema: emptyBody, required: false },
+  run: async (deps, { caller, params }) => {
+    const { credentials: issued } = await vendCredentials(deps, caller, grantIdOf(params));
+    return json(200, {
+      Version: 1,
+      AccessKeyId: issued.accessKeyId,
+      SecretAccessKey: issued.secretAccessKey,
+      SessionToken: issued.sessionToken,
+      Expiration: issued.expiration.toISOString(),
+    });
+  },
+});
+
+const done = httpRoute({
+  body: { schema: emptyBody, required: false },
+  run: async (deps, { caller, params }) => json(200, grantView(await finishGrant(deps, caller, grantIdOf(params)))),
+});
+
+const revoke = httpRoute({
+  body: { schema: revokeBody, required: true },
+  run: async (deps, { caller, params, body }) =>
+    json(200, grantView(await revokeGrant(deps, caller, grantIdOf(params), body.reason))),
+});
+
+export { credentials, done, revoke };

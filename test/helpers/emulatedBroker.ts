@@ -1,0 +1,85 @@
+import { DeleteScheduleCommand, GetScheduleCommand } from '@aws-sdk/client-scheduler';
+import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import { jsonLogger } from '../../functions/adapters/jsonLogger.js';
+import { expiryHandler } from '../../functions/handlers/scheduledHandlers.js';
+import type { IssuedCredentials } from '../../functions/ports.js';
+import { LOCAL_REGION } from '../../sandbox/localAws.js';
+import { startSandboxAccess } from '../../sandbox/sandboxAccess.js';
+import { scheduleDispatcher } from '../../sandbox/scheduleDispatcher.js';
+import { startApi } from './apiServer.js';
+import { brokerOnFreshTable, exampleConfig, manualClock } from './fixtures.js';
+
+/**
+ * The broker on DynamoDB Local and the AWS emulator (moto_server), with a clock the test moves
+ * and the sandbox's schedule dispatcher: everything but the sandbox's process and timers.
+ */
+const emulatedBroker = async () => {
+  const config = await exampleConfig();
+  const clock = manualClock(new Date());
+  const access = await startSandboxAccess({ useRealAws: false, config, logger: jsonLogger('silent') });
+  if (access.mode !== 'emulator' || access.scheduler === undefined || access.awsEndpoint === undefined) {
+    await access.stop();
+    throw new Error('these tests need the local AWS emulator: pip install "moto[server]"');
+  }
+  const broker = await brokerOnFreshTable({ clock, config, access: access.adapters });
+  const api = await startApi(broker.deps);
+  const expire = expiryHandler(broker.deps);
+  const dispatcher = scheduleDispatcher({
+    scheduler: access.scheduler.client,
+    groupName: access.scheduler.groupName,
+    invoke: (payload) => expire(payload, {} as never),
+    logger: broker.deps.logger,
+    now: () => clock.now(),
+  });
+  const { client: scheduler, groupName } = access.scheduler;
+  const endpoint = access.awsEndpoint;
+  return {
+    ...broker,
+    api,
+    clock,
+    awsEndpoint: endpoint,
+    dispatcher,
+    /** What Scheduler delivers at expiry (again, for a retry). */
+    fireExpiry: (grantId: string) => expire({ grantId, reason: 'expiry' }, {} as never),
+    schedule: (grantId: string) =>
+      scheduler
+        .send(new GetScheduleCommand({ Name: `jit-expire-${grantId}`, GroupName: groupName }))
+        .catch(() => undefined),
+    loseSchedule: (grantId: string) =>
+      scheduler.send(new DeleteScheduleCommand({ Name: `jit-expire-${grantId}`, GroupName: groupName })),
+    /** Who the emulator says these credentials are (GetCallerIdentity, signed with them). */
+    callerIdentity: async (credentials: { AccessKeyId: string; SecretAccessKey: string; SessionToken: string }) => {
+      const sts = new STSClient({
+        endpoint,
+        region: LOCAL_REGION,
+        credentials: {
+          accessKeyId: credentials.AccessKeyId,
+          secretAccessKey: credentials.SecretAccessKey,
+          sessionToken: credentials.SessionToken,
+        },
+      });
+      try {
+        return await sts.send(new GetCallerIdentityCommand({}));
+      } finally {
+        sts.destroy();
+      }
+    },
+    dispose: async () => {
+      await api.close();
+      await broker.dispose();
+      await access.stop();
+    },
+  };
+};
+
+type EmulatedBroker = Awaited<ReturnType<typeof emulatedBroker>>;
+type CredentialProcessOutput = {
+  Version: 1;
+  AccessKeyId: string;
+  SecretAccessKey: string;
+  SessionToken: string;
+  Expiration: string;
+};
+
+export type { CredentialProcessOutput, EmulatedBroker, IssuedCredentials };
+export { emulatedBroker };

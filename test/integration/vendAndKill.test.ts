@@ -1,0 +1,172 @@
+import { GetRolePolicyCommand } from '@aws-sdk/client-iam';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { KILL_POLICY_NAME } from '../../functions/domain/sessionKill.js';
+import { localIamClient } from '../../sandbox/localAwsClients.js';
+import { grantRequest } from '../helpers/apiServer.js';
+import { type CredentialProcessOutput, type EmulatedBroker, emulatedBroker } from '../helpers/emulatedBroker.js';
+
+const PROD_READ = 'arn:aws:iam::123456789012:role/jit/prod-read';
+
+describe('Vending and ending access (DynamoDB Local + AWS emulator)', () => {
+  let env: EmulatedBroker;
+  beforeAll(async () => {
+    env = await emulatedBroker();
+  });
+  afterAll(() => env.dispose());
+
+  const approvedGrant = async (user = 'alice', overrides: Record<string, unknown> = {}): Promise<string> => {
+    const created = await env.api.as(user).post('/grants', grantRequest(overrides));
+    expect(created.status).toBe(201);
+    const approved = await env.api.as('bob').post(`/grants/${created.body.id}/approve`);
+    expect(approved.body.state).toBe('APPROVED');
+    return created.body.id;
+  };
+  const vend = async (grantId: string, user = 'alice') => env.api.as(user).post(`/grants/${grantId}/credentials`);
+  const killPolicy = async (): Promise<string[] | undefined> => {
+    const iam = localIamClient(env.awsEndpoint);
+    try {
+      const out = await iam.send(new GetRolePolicyCommand({ RoleName: 'prod-read', PolicyName: KILL_POLICY_NAME }));
+      const document = JSON.parse(decodeURIComponent(out.PolicyDocument ?? ''));
+      return document.Statement[0].Condition.StringEquals['aws:SourceIdentity'];
+    } catch (error) {
+      if ((error as Error).name === 'NoSuchEntityException') return undefined;
+      throw error;
+    } finally {
+      iam.destroy();
+    }
+  };
+
+  it('stores the session policy narrowed to the task, and its width, on request', async () => {
+    const created = await env.api.as('alice').post('/grants', grantRequest());
+    expect(JSON.parse(created.body.sessionPolicy)).toEqual({
+      Version: '2012-10-17',
+      Statement: [
+        { Sid: 'JitTask', Effect: 'Allow', Action: ['s3:GetObject'], Resource: ['arn:aws:s3:::example-bucket/*'] },
+      ],
+    });
+    expect(created.body.privilegeWidth).toBe(1);
+  });
+
+  it('schedules expiry at approval: at() in UTC, no flexible window, deleted after it runs', async () => {
+    const id = await approvedGrant();
+    const grant = (await env.api.as('alice').get(`/grants/${id}`)).body;
+    const schedule = await env.schedule(id);
+    const at = new Date(Math.ceil(Date.parse(grant.expiresAt) / 1000) * 1000).toISOString().slice(0, 19);
+    expect(schedule).toMatchObject({
+      ScheduleExpression: `at(${at})`,
+      ScheduleExpressionTimezone: 'UTC',
+      FlexibleTimeWindow: { Mode: 'OFF' },
+      ActionAfterCompletion: 'DELETE',
+    });
+    expect(JSON.parse(schedule?.Target?.Input ?? '{}')).toEqual({ grantId: id, reason: 'expiry' });
+  });
+
+  it('vends credential_process credentials that the emulator knows as the grant’s session', async () => {
+    const id = await approvedGrant();
+    const answer = await vend(id);
+    expect(answer.status).toBe(200);
+    const creds = answer.body as CredentialProcessOutput;
+    expect(Object.keys(creds).sort()).toEqual([
+      'AccessKeyId',
+      'Expiration',
+      'SecretAccessKey',
+      'SessionToken',
+      'Version',
+    ]);
+    expect(creds.Version).toBe(1);
+    expect(creds.AccessKeyId).toMatch(/^ASIA/);
+    const identity = await env.callerIdentity(creds);
+    expect(identity.Arn).toBe(`arn:aws:sts::123456789012:assumed-role/prod-read/alice.${id}`);
+
+    const grant = (await env.api.as('alice').get(`/grants/${id}`)).body;
+    expect(grant).toMatchObject({ state: 'ACTIVE', vendCount: 1 });
+    const audit = (await env.api.as('alice').get(`/grants/${id}/audit`)).body;
+    const activated = audit.events.find((e: { type: string }) => e.type === 'grant.activated');
+    expect(activated.details).toMatchObject({ accessKeyId: creds.AccessKeyId, expiration: creds.Expiration });
+    expect(JSON.stringify(audit)).not.toContain(creds.SecretAccessKey);
+  });
+
+  it('vends only to the requester, and only while the grant lasts', async () => {
+    const id = await approvedGrant();
+    expect((await vend(id, 'bob')).body.error.code).toBe('NOT_REQUESTER');
+    const pending = await env.api.as('alice').post('/grants', grantRequest());
+    const early = await vend(pending.body.id);
+    expect(early.status).toBe(409);
+    expect(early.body.error.code).toBe('GRANT_NOT_APPROVED');
+  });
+
+  it('on done, denies exactly that grant’s sessions on the role and leaves another grant alive', async () => {
+    const ended = await approvedGrant('alice');
+    const alive = await approvedGrant('erin');
+    await vend(ended, 'alice');
+    await vend(alive, 'erin');
+    const done = await env.api.as('alice').post(`/grants/${ended}/done`);
+    expect(done.body.state).toBe('ENDED');
+    const denied = await killPolicy();
+    expect(denied).toContain(ended);
+    expect(denied).not.toContain(alive);
+    expect(await env.schedule(ended)).toBeUndefined();
+    const audit = (await env.api.as('alice').get(`/grants/${ended}/audit`)).body;
+    expect(audit.events.map((e: { type: string }) => e.type).slice(-2)).toEqual([
+      'grant.ended',
+      'grant.sessions-killed',
+    ]);
+    expect(audit.chain.valid).toBe(true);
+    expect((await vend(alive, 'erin')).status).toBe(200);
+    expect((await vend(ended, 'alice')).body.error.code).toBe('GRANT_ENDED');
+  });
+
+  it('denies both grants when two are ended at the same moment on one role', async () => {
+    const first = await approvedGrant('alice');
+    const second = await approvedGrant('erin');
+    await vend(first, 'alice');
+    await vend(second, 'erin');
+    await Promise.all([
+      env.api.as('alice').post(`/grants/${first}/done`),
+      env.api.as('dave').post(`/grants/${second}/revoke`, { reason: 'laptop stolen' }),
+    ]);
+    const denied = await killPolicy();
+    expect(denied).toEqual(expect.arrayContaining([first, second]));
+  });
+
+  it('lets only security revoke, with a reason', async () => {
+    const id = await approvedGrant();
+    expect((await env.api.as('bob').post(`/grants/${id}/revoke`, { reason: 'x' })).body.error.code).toBe(
+      'NOT_SECURITY'
+    );
+    expect((await env.api.as('dave').post(`/grants/${id}/revoke`)).status).toBe(400);
+    const revoked = await env.api.as('dave').post(`/grants/${id}/revoke`, { reason: 'incident 42' });
+    expect(revoked.body).toMatchObject({ state: 'REVOKED', endReason: 'incident 42' });
+  });
+
+  it('fires a due expiry schedule through the expiry handler, ends the grant and kills its session', async () => {
+    const id = await approvedGrant('alice', { durationSeconds: 900 });
+    env.clock.advance(600);
+    await vend(id); // 5 minutes left: STS's 900 s minimum outlives the grant
+    env.clock.advance(301);
+    const fired = await env.dispatcher.tick();
+    expect(fired).toContain(`jit-expire-${id}`);
+    const grant = (await env.api.as('alice').get(`/grants/${id}`)).body;
+    expect(grant).toMatchObject({ state: 'EXPIRED', endedBy: 'system' });
+    expect(await killPolicy()).toContain(id);
+    expect(await env.schedule(id)).toBeUndefined();
+    // A retried delivery of the same schedule changes nothing.
+    expect(await env.fireExpiry(id)).toEqual({ grantId: id, outcome: 'already-ended' });
+    expect((await env.deps.store.get(id))?.version).toBe(grant.version);
+  });
+
+  it('sweeps a grant whose schedule was lost, and prunes kills once the credentials are dead', async () => {
+    const id = await approvedGrant('alice', { durationSeconds: 900 });
+    await vend(id);
+    await env.loseSchedule(id);
+    env.clock.advance(901);
+    const { sweep } = await import('../../functions/app/sweep.js');
+    const first = await sweep(env.deps);
+    expect(first.accessExpired).toContain(id);
+    expect((await env.api.as('alice').get(`/grants/${id}`)).body.state).toBe('EXPIRED');
+    env.clock.advance(3600 + 600);
+    await sweep(env.deps);
+    expect(await env.deps.store.listKills(PROD_READ)).toEqual([]);
+    expect(await killPolicy()).toBeUndefined();
+  });
+});
