@@ -11,21 +11,32 @@ const getGrant = (deps: BrokerDeps, caller: Caller, grantId: string): Promise<Gr
 const listMyGrants = (deps: BrokerDeps, caller: Caller, page: PageRequest): Promise<Page<Grant>> =>
   deps.store.listByRequester(caller.userId, page);
 
-/** Whether `caller` could approve `grant` right now. */
-const awaitsReviewFrom = (grant: Grant, caller: Caller, now: Date): boolean =>
-  grant.requester !== caller.userId &&
-  isAmong(caller, grant.approvers) &&
-  !grant.approvals.some((a) => a.by === caller.userId) &&
-  !isPendingOverdue(grant, now);
+/** Whether `caller` could approve `grant` (a request, or a running grant's extension) right now. */
+const awaitsReviewFrom = (grant: Grant, caller: Caller, now: Date): boolean => {
+  if (grant.requester === caller.userId || !isAmong(caller, grant.approvers)) return false;
+  if (grant.state === 'PENDING') {
+    return !grant.approvals.some((a) => a.by === caller.userId) && !isPendingOverdue(grant, now);
+  }
+  return grant.extension !== undefined && !grant.extension.approvals.some((a) => a.by === caller.userId);
+};
 
 /**
- * Pending grants the caller may approve, oldest deadline first. The page is read from the pending
- * index and then filtered, so a page can hold fewer than `limit` items and still have a next page.
+ * What the caller may approve: pending requests (oldest deadline first), then running grants with
+ * an extension waiting. The page is read from the state index and then filtered, so it can hold
+ * fewer than `limit` items and still have a next page. The cursor pages through pending requests;
+ * extensions, which are few, come whole on the first page.
  */
 const listInbox = async (deps: BrokerDeps, caller: Caller, page: PageRequest): Promise<Page<Grant>> => {
-  const pending = await deps.store.listByState('PENDING', page);
   const now = deps.clock.now();
-  return { ...pending, items: pending.items.filter((g) => awaitsReviewFrom(g, caller, now)) };
+  const pending = await deps.store.listByState('PENDING', page);
+  const extensions: Grant[] = [];
+  if (page.cursor === undefined) {
+    for (const state of ['APPROVED', 'ACTIVE'] as const) {
+      const running = await deps.store.listByState(state, { limit: 100 });
+      extensions.push(...running.items.filter((g) => g.extension !== undefined));
+    }
+  }
+  return { ...pending, items: [...pending.items, ...extensions].filter((g) => awaitsReviewFrom(g, caller, now)) };
 };
 
 export { awaitsReviewFrom, getGrant, listInbox, listMyGrants };

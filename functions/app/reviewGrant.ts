@@ -1,6 +1,7 @@
 import type { Caller } from '../domain/caller.js';
 import { approve, cancel, deny, expirePending } from '../domain/decisions.js';
-import { ConflictError } from '../domain/errors.js';
+import { ConflictError, ValidationError } from '../domain/errors.js';
+import { approveExtension, denyExtension, requestExtension } from '../domain/extension.js';
 import type { Grant } from '../domain/grant.js';
 import type { BrokerDeps } from './deps.js';
 import { settleEnd } from './endGrant.js';
@@ -33,25 +34,27 @@ const scheduleExpiry = async (deps: BrokerDeps, grant: Grant): Promise<void> => 
   }
 };
 
+/**
+ * Approves a pending request, or — on a running grant — its pending extension. Either way the
+ * expiry schedule follows a changed expiry (created on approval, moved on extension).
+ */
 const approveGrant = async (deps: BrokerDeps, caller: Caller, grantId: string, comment?: string): Promise<Grant> => {
-  const { grant } = await mutateGrant(
-    deps,
-    grantId,
-    caller,
-    (g, now) => expirePending(g, now) ?? approve(g, caller, now, comment)
+  const { grant, event } = await mutateGrant(deps, grantId, caller, (g, now) =>
+    g.state === 'PENDING'
+      ? (expirePending(g, now) ?? approve(g, caller, now, comment))
+      : approveExtension(g, caller, now, comment)
   );
   if (grant.state === 'EXPIRED') expiredInstead(grant);
-  if (grant.state === 'APPROVED') await scheduleExpiry(deps, grant);
+  if (event.type === 'grant.approved' || event.type === 'grant.extended') await scheduleExpiry(deps, grant);
   deps.logger.info('grant approval recorded', { grantId, approver: caller.userId, state: grant.state });
   return grant;
 };
 
 const denyGrant = async (deps: BrokerDeps, caller: Caller, grantId: string, comment: string): Promise<Grant> => {
-  const { grant } = await mutateGrant(
-    deps,
-    grantId,
-    caller,
-    (g, now) => expirePending(g, now) ?? deny(g, caller, now, comment)
+  const { grant } = await mutateGrant(deps, grantId, caller, (g, now) =>
+    g.state === 'PENDING'
+      ? (expirePending(g, now) ?? deny(g, caller, now, comment))
+      : denyExtension(g, caller, now, comment)
   );
   if (grant.state === 'EXPIRED') expiredInstead(grant);
   deps.logger.info('grant denied', { grantId, approver: caller.userId });
@@ -66,4 +69,29 @@ const cancelGrant = async (deps: BrokerDeps, caller: Caller, grantId: string, co
   return grant;
 };
 
-export { approveGrant, cancelGrant, denyGrant, scheduleExpiry };
+/** The requester asks for more time; approvers decide with approve/deny, as for the grant itself. */
+const extendGrant = async (
+  deps: BrokerDeps,
+  caller: Caller,
+  grantId: string,
+  request: { durationSeconds: number; reason: string }
+): Promise<Grant> => {
+  const { grant } = await mutateGrant(deps, grantId, caller, (g, now) => {
+    const role = deps.config.catalog.roles.get(g.roleId);
+    if (role === undefined) {
+      throw new ValidationError(
+        'UNKNOWN_ROLE',
+        `role '${g.roleId}' is no longer in the catalog; it cannot be extended`
+      );
+    }
+    return requestExtension(g, caller, now, { ...request, maxSeconds: role.maxDurationSeconds });
+  });
+  deps.logger.info('grant extension requested', {
+    grantId,
+    requester: caller.userId,
+    seconds: request.durationSeconds,
+  });
+  return grant;
+};
+
+export { approveGrant, cancelGrant, denyGrant, extendGrant, scheduleExpiry };

@@ -1,6 +1,7 @@
 import { type AuditEvent, type AuditEventDraft, GENESIS_HASH, sealEvent } from './auditChain.js';
 import type { CatalogRole } from './catalog.js';
 import { ValidationError } from './errors.js';
+import type { Extension } from './extension.js';
 import { type GrantAction, type GrantState, nextState } from './grantState.js';
 
 /** STS will not issue a session shorter than this, so no grant may be shorter either. */
@@ -65,6 +66,8 @@ interface Grant {
   /** How many times credentials were vended, and until when the latest-expiring one is valid. */
   readonly vendCount: number;
   readonly credentialsValidUntil?: string;
+  /** More time asked for while the grant runs, waiting for the same approvals as the grant. */
+  readonly extension?: Extension;
   /** Hash of the latest audit event; the chain is verified against it. */
   readonly chainHead: string;
 }

@@ -1,10 +1,11 @@
 import { finishGrant, revokeGrant } from '../app/endGrant.js';
+import { extendGrant } from '../app/reviewGrant.js';
 import { vendCredentials } from '../app/vendCredentials.js';
 import { grantIdOf } from './grantIdOf.js';
 import { grantView } from './grantView.js';
 import { httpRoute } from './http/httpRoute.js';
 import { json } from './http/responses.js';
-import { emptyBody, revokeBody } from './schemas.js';
+import { emptyBody, extendBody, revokeBody } from './schemas.js';
 
 /**
  * Credentials in the shape AWS's `credential_process` reads (Version 1), so the CLI can hand them
@@ -35,4 +36,10 @@ const revoke = httpRoute({
     json(200, grantView(await revokeGrant(deps, caller, grantIdOf(params), body.reason))),
 });
 
-export { credentials, done, revoke };
+const extend = httpRoute({
+  body: { schema: extendBody, required: true },
+  run: async (deps, { caller, params, body }) =>
+    json(200, grantView(await extendGrant(deps, caller, grantIdOf(params), body))),
+});
+
+export { credentials, done, extend, revoke };

@@ -74,5 +74,6 @@ export const getGrantAudit = route('getGrantAudit');
 export const vendCredentials = route('vendCredentials');
 export const finishGrant = route('finishGrant');
 export const revokeGrant = route('revokeGrant');
+export const extendGrant = route('extendGrant');
 export const expire = lazily(expiryHandler);
 export const sweep = lazily(sweepHandler);

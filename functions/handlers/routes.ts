@@ -28,6 +28,7 @@ const ROUTES: readonly Route[] = [
   { name: 'vendCredentials', method: 'POST', path: '/grants/{id}/credentials', auth: 'iam', build: access.credentials },
   { name: 'finishGrant', method: 'POST', path: '/grants/{id}/done', auth: 'iam', build: access.done },
   { name: 'revokeGrant', method: 'POST', path: '/grants/{id}/revoke', auth: 'iam', build: access.revoke },
+  { name: 'extendGrant', method: 'POST', path: '/grants/{id}/extend', auth: 'iam', build: access.extend },
 ];
 
 export type { Method, Route };

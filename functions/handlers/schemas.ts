@@ -55,6 +55,14 @@ const optionalCommentBody = z.strictObject({ comment: comment.optional() });
 const requiredCommentBody = z.strictObject({ comment: comment.describe('why') });
 const revokeBody = z.strictObject({ reason: z.string('say why the access is revoked').trim().min(1).max(1000) });
 const emptyBody = z.strictObject({});
+const extendBody = z.strictObject({
+  durationSeconds: z.number('must be a number of seconds').int('must be a whole number of seconds'),
+  reason: z
+    .string('say why you need more time')
+    .trim()
+    .min(10, 'say why you need more time, in at least 10 characters')
+    .max(1000),
+});
 
 const grantIdParam = /^g-[0-9a-hjkmnp-tv-z]{26}$/;
 
@@ -72,6 +80,7 @@ const listGrantsQuery = z.strictObject({
 export {
   createGrantBody,
   emptyBody,
+  extendBody,
   grantIdParam,
   listGrantsQuery,
   optionalCommentBody,

@@ -1,6 +1,7 @@
 import { DeleteScheduleCommand, GetScheduleCommand } from '@aws-sdk/client-scheduler';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { jsonLogger } from '../../functions/adapters/jsonLogger.js';
+import type { AccessAdapters } from '../../functions/handlers/composeBroker.js';
 import { expiryHandler } from '../../functions/handlers/scheduledHandlers.js';
 import type { IssuedCredentials } from '../../functions/ports.js';
 import { LOCAL_REGION } from '../../sandbox/localAws.js';
@@ -13,7 +14,7 @@ import { brokerOnFreshTable, exampleConfig, manualClock } from './fixtures.js';
  * The broker on DynamoDB Local and the AWS emulator (moto_server), with a clock the test moves
  * and the sandbox's schedule dispatcher: everything but the sandbox's process and timers.
  */
-const emulatedBroker = async () => {
+const emulatedBroker = async (options: { wrap?: (adapters: AccessAdapters) => AccessAdapters } = {}) => {
   const config = await exampleConfig();
   const clock = manualClock(new Date());
   const access = await startSandboxAccess({ useRealAws: false, config, logger: jsonLogger('silent') });
@@ -21,7 +22,8 @@ const emulatedBroker = async () => {
     await access.stop();
     throw new Error('these tests need the local AWS emulator: pip install "moto[server]"');
   }
-  const broker = await brokerOnFreshTable({ clock, config, access: access.adapters });
+  const adapters = options.wrap ? options.wrap(access.adapters) : access.adapters;
+  const broker = await brokerOnFreshTable({ clock, config, access: adapters });
   const api = await startApi(broker.deps);
   const expire = expiryHandler(broker.deps);
   const dispatcher = scheduleDispatcher({

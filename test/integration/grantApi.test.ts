@@ -175,6 +175,15 @@ describe('Grant API (handlers through middy, DynamoDB Local)', () => {
     expect((await api.as('dave').get(`/grants/${body.id}/audit`)).status).toBe(200);
   });
 
+  it('answers 503 with what to install when there is no STS to vend from', async () => {
+    const { body } = await api.as('alice').post('/grants', grantRequest());
+    await api.as('bob').post(`/grants/${body.id}/approve`);
+    const answer = await api.as('alice').post(`/grants/${body.id}/credentials`);
+    expect(answer.status).toBe(503);
+    expect(answer.body.error.code).toBe('VENDING_UNAVAILABLE');
+    expect((await api.as('alice').get(`/grants/${body.id}`)).body.state).toBe('APPROVED');
+  });
+
   it('answers health without authentication', async () => {
     const health = await api.anonymous.get('/health');
     expect(health.status).toBe(200);

@@ -155,6 +155,45 @@ describe('Vending and ending access (DynamoDB Local + AWS emulator)', () => {
     expect((await env.deps.store.get(id))?.version).toBe(grant.version);
   });
 
+  it('extends a running grant only after approval, moving its expiry and its schedule', async () => {
+    const id = await approvedGrant('alice', { durationSeconds: 1800 });
+    await vend(id);
+    const before = (await env.api.as('alice').get(`/grants/${id}`)).body;
+    const asked = await env.api.as('alice').post(`/grants/${id}/extend`, {
+      durationSeconds: 1800,
+      reason: 'the export backfill needs another half hour',
+    });
+    expect(asked.body.extension).toMatchObject({ durationSeconds: 1800, approvals: [] });
+    expect(asked.body.expiresAt).toBe(before.expiresAt);
+    expect((await env.api.as('alice').post(`/grants/${id}/approve`)).body.error.code).toBe('SELF_APPROVAL');
+    const inbox = (await env.api.as('carol').get('/grants?inbox')).body.grants.map((g: { id: string }) => g.id);
+    expect(inbox).toContain(id);
+    const extended = await env.api.as('carol').post(`/grants/${id}/approve`);
+    const moved = new Date(Date.parse(before.expiresAt) + 1800 * 1000).toISOString();
+    expect(extended.body).toMatchObject({ state: 'ACTIVE', expiresAt: moved });
+    expect(extended.body.extension).toBeUndefined();
+    const at = new Date(Math.ceil(Date.parse(moved) / 1000) * 1000).toISOString().slice(0, 19);
+    expect((await env.schedule(id))?.ScheduleExpression).toBe(`at(${at})`);
+  });
+
+  it('keeps the expiry when an extension is denied', async () => {
+    const id = await approvedGrant('alice', { durationSeconds: 1800 });
+    const before = (await env.api.as('alice').get(`/grants/${id}`)).body;
+    await env.api.as('alice').post(`/grants/${id}/extend`, { durationSeconds: 900, reason: 'one more query to run' });
+    expect(
+      (await env.api.as('alice').post(`/grants/${id}/extend`, { durationSeconds: 900, reason: 'and another one' })).body
+        .error.code
+    ).toBe('EXTENSION_PENDING');
+    const denied = await env.api.as('bob').post(`/grants/${id}/deny`, { comment: 'finish tomorrow' });
+    expect(denied.body).toMatchObject({ state: 'APPROVED', expiresAt: before.expiresAt });
+    expect(denied.body.extension).toBeUndefined();
+    const audit = (await env.api.as('alice').get(`/grants/${id}/audit`)).body;
+    expect(audit.events.map((e: { type: string }) => e.type).slice(-2)).toEqual([
+      'grant.extension-requested',
+      'grant.extension-denied',
+    ]);
+  });
+
   it('sweeps a grant whose schedule was lost, and prunes kills once the credentials are dead', async () => {
     const id = await approvedGrant('alice', { durationSeconds: 900 });
     await vend(id);

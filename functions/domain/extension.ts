@@ -1,0 +1,123 @@
+import { type Caller, isAmong } from './caller.js';
+import { ConflictError, ForbiddenError, ValidationError } from './errors.js';
+import { addSeconds, applyTransition, type Grant, MIN_GRANT_SECONDS, type Transition } from './grant.js';
+
+/** A request for more time on a live grant: approved like the grant itself, by the same rule. */
+interface Extension {
+  readonly durationSeconds: number;
+  readonly reason: string;
+  readonly requestedAt: string;
+  readonly approvals: readonly { readonly by: string; readonly at: string; readonly comment?: string }[];
+}
+
+const isLive = (grant: Grant, now: Date): boolean =>
+  (grant.state === 'APPROVED' || grant.state === 'ACTIVE') &&
+  grant.expiresAt !== undefined &&
+  now.toISOString() < grant.expiresAt;
+
+/** The requester asks for `durationSeconds` more, up to the role's maximum per extension. */
+const requestExtension = (
+  grant: Grant,
+  caller: Caller,
+  now: Date,
+  request: { durationSeconds: number; reason: string; maxSeconds: number }
+): Transition => {
+  if (caller.userId !== grant.requester) {
+    throw new ForbiddenError('NOT_REQUESTER', `only ${grant.requester} can extend grant ${grant.id}`);
+  }
+  if (!isLive(grant, now)) {
+    throw new ConflictError(
+      'GRANT_NOT_LIVE',
+      `grant ${grant.id} is ${grant.state} and not running; request access again`
+    );
+  }
+  if (grant.extension !== undefined) {
+    throw new ConflictError('EXTENSION_PENDING', `grant ${grant.id} already has an extension waiting for approval`);
+  }
+  const { durationSeconds, reason, maxSeconds } = request;
+  if (!Number.isInteger(durationSeconds) || durationSeconds < MIN_GRANT_SECONDS || durationSeconds > maxSeconds) {
+    throw new ValidationError(
+      'DURATION_OUT_OF_RANGE',
+      `an extension of role ${grant.roleId} must be between ${MIN_GRANT_SECONDS} and ${maxSeconds} seconds (got ${durationSeconds})`
+    );
+  }
+  const at = now.toISOString();
+  return applyTransition(
+    grant,
+    undefined,
+    { extension: { durationSeconds, reason, requestedAt: at, approvals: [] } },
+    { type: 'grant.extension-requested', actor: caller.userId, at, details: { durationSeconds, reason } }
+  );
+};
+
+const assertReviewer = (grant: Grant, caller: Caller, now: Date): Extension => {
+  const extension = grant.extension;
+  if (extension === undefined) {
+    throw new ConflictError('NOTHING_TO_REVIEW', `grant ${grant.id} is ${grant.state} and has no extension waiting`);
+  }
+  if (!isLive(grant, now)) {
+    throw new ConflictError('GRANT_NOT_LIVE', `grant ${grant.id} ended before its extension was decided`);
+  }
+  if (caller.userId === grant.requester) {
+    throw new ForbiddenError('SELF_APPROVAL', `you requested grant ${grant.id}, so you cannot review its extension`);
+  }
+  if (!isAmong(caller, grant.approvers)) {
+    throw new ForbiddenError('NOT_AN_APPROVER', `you are not an approver for role ${grant.roleId}`);
+  }
+  return extension;
+};
+
+/** One approval of the pending extension; at the quorum the expiry moves out by the extension. */
+const approveExtension = (grant: Grant, caller: Caller, now: Date, comment?: string): Transition => {
+  const extension = assertReviewer(grant, caller, now);
+  if (extension.approvals.some((a) => a.by === caller.userId)) {
+    throw new ConflictError('ALREADY_APPROVED', `you have already approved this extension of grant ${grant.id}`);
+  }
+  const at = now.toISOString();
+  const approvals = [...extension.approvals, { by: caller.userId, at, ...(comment ? { comment } : {}) }];
+  const progress = { approvals: approvals.length, required: grant.requiredApprovals, comment };
+  if (approvals.length < grant.requiredApprovals) {
+    return applyTransition(
+      grant,
+      undefined,
+      { extension: { ...extension, approvals } },
+      {
+        type: 'grant.extension-approval-recorded',
+        actor: caller.userId,
+        at,
+        details: progress,
+      }
+    );
+  }
+  const expiresAt = addSeconds(grant.expiresAt as string, extension.durationSeconds);
+  return applyTransition(
+    grant,
+    undefined,
+    { extension: undefined, expiresAt, durationSeconds: grant.durationSeconds + extension.durationSeconds },
+    {
+      type: 'grant.extended',
+      actor: caller.userId,
+      at,
+      details: { ...progress, previousExpiresAt: grant.expiresAt, expiresAt, reason: extension.reason },
+    }
+  );
+};
+
+/** An approver turns the extension down; the grant runs on to its current expiry. */
+const denyExtension = (grant: Grant, caller: Caller, now: Date, comment: string): Transition => {
+  assertReviewer(grant, caller, now);
+  return applyTransition(
+    grant,
+    undefined,
+    { extension: undefined },
+    {
+      type: 'grant.extension-denied',
+      actor: caller.userId,
+      at: now.toISOString(),
+      details: { comment },
+    }
+  );
+};
+
+export type { Extension };
+export { approveExtension, denyExtension, requestExtension };
