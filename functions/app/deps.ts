@@ -11,6 +11,7 @@ import type {
   Logger,
   RolePolicies,
 } from '../ports.js';
+import type { RecentGrants } from './recentGrants.js';
 
 /** What the use cases need from the outside world; composed once per process (handlers/composeBroker.ts). */
 interface BrokerDeps {
@@ -25,6 +26,8 @@ interface BrokerDeps {
   readonly rolePolicies: RolePolicies;
   readonly expiry: ExpiryScheduler;
   readonly alerts: Alerts;
+  /** Grants this process recorded last: lets a re-vend skip its read (safe, see RecentGrants). */
+  readonly recentGrants: RecentGrants;
 }
 
 export type { BrokerDeps };

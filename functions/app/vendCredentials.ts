@@ -3,11 +3,12 @@ import type { Grant } from '../domain/grant.js';
 import { planVend, recordVend } from '../domain/vending.js';
 import type { IssuedCredentials } from '../ports.js';
 import type { BrokerDeps } from './deps.js';
-import { loadVisibleGrant } from './grantAccess.js';
+import { canView, loadVisibleGrant } from './grantAccess.js';
 import { mutateGrant } from './mutateGrant.js';
 
 /**
- * Vends one STS session narrowed to the grant's task: one read, one AssumeRole, one transaction.
+ * Vends one STS session narrowed to the grant's task: one read, one AssumeRole, one transaction —
+ * and no read on a re-vend of a grant this process recorded last (see RecentGrants).
  *
  * The credentials reach the caller only after their vend is recorded; if recording fails (the
  * grant ended meanwhile) they are dropped unseen. So every credential anyone holds is in the
@@ -18,7 +19,11 @@ const vendCredentials = async (
   caller: Caller,
   grantId: string
 ): Promise<{ grant: Grant; credentials: IssuedCredentials }> => {
-  const grant = await loadVisibleGrant(deps, grantId, caller);
+  const recent = deps.recentGrants.get(grantId);
+  const grant =
+    recent !== undefined && canView(recent, caller, deps.config.security)
+      ? recent
+      : await loadVisibleGrant(deps, grantId, caller);
   const plan = planVend(grant, caller, deps.clock.now());
   const credentials = await deps.credentials.issue({
     roleArn: grant.roleArn,
@@ -46,6 +51,7 @@ const vendCredentials = async (
     },
     grant
   );
+  deps.recentGrants.remember(recorded.grant);
   deps.logger.info('credentials vended', {
     grantId,
     accessKeyId: credentials.accessKeyId,

@@ -6,6 +6,7 @@ import { loggingAlerts } from '../adapters/loggingAlerts.js';
 import { systemClock } from '../adapters/systemClock.js';
 import { ulidIds } from '../adapters/ulidIds.js';
 import type { BrokerDeps } from '../app/deps.js';
+import { RecentGrants } from '../app/recentGrants.js';
 import type { BrokerConfig } from '../config/brokerConfig.js';
 import type {
   ActionCatalog,
@@ -45,6 +46,7 @@ const composeBroker = (input: {
     logger: input.logger,
     actions: input.actions ?? iamDataActionCatalog(),
     alerts: input.alerts ?? loggingAlerts(input.logger),
+    recentGrants: new RecentGrants(),
     ...input.access,
   };
 };

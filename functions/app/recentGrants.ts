@@ -1,0 +1,24 @@
+import type { Grant } from '../domain/grant.js';
+
+const CAPACITY = 1000;
+
+/**
+ * The grants this process last wrote, for re-vends. A cached grant may be stale — that is safe:
+ * the vend is recorded by a write conditioned on the grant's state and version, and credentials
+ * reach the caller only after that write succeeds. A stale entry costs one retry, never access.
+ */
+class RecentGrants {
+  readonly #grants = new Map<string, Grant>();
+
+  get(id: string): Grant | undefined {
+    return this.#grants.get(id);
+  }
+
+  remember(grant: Grant): void {
+    this.#grants.delete(grant.id);
+    this.#grants.set(grant.id, grant);
+    if (this.#grants.size > CAPACITY) this.#grants.delete(this.#grants.keys().next().value as string);
+  }
+}
+
+export { RecentGrants };
