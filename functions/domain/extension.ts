@@ -53,7 +53,10 @@ const requestExtension = (
 const assertReviewer = (grant: Grant, caller: Caller, now: Date): Extension => {
   const extension = grant.extension;
   if (extension === undefined) {
-    throw new ConflictError('NOTHING_TO_REVIEW', `grant ${grant.id} is ${grant.state} and has no extension waiting`);
+    throw new ConflictError(
+      'NOTHING_TO_REVIEW',
+      `grant ${grant.id} is already ${grant.state}: it has been decided and has no extension waiting for review`
+    );
   }
   if (!isLive(grant, now)) {
     throw new ConflictError('GRANT_NOT_LIVE', `grant ${grant.id} ended before its extension was decided`);
