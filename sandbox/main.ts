@@ -73,6 +73,8 @@ const main = async (): Promise<void> => {
         dynamodb: sandbox.dynamoEndpoint,
         table: sandbox.tableName,
         dataDir: dataDir ?? null,
+        access: sandbox.access.mode,
+        awsEndpoint: sandbox.access.awsEndpoint ?? null,
       })
     );
   } else {

@@ -27,6 +27,7 @@ describe('npm start (the sandbox process)', () => {
 
   it('serves the API, stops DynamoDB Local on Ctrl-C, and keeps grants in its data dir', async () => {
     const first = await startSandboxProcess(['--data-dir', dataDir]);
+    expect(first.ready.access).toBe('emulator');
     const created = (await (await post(first.ready.api, 'alice', '/grants', grantRequest())).json()) as { id: string };
     const approved = await post(first.ready.api, 'bob', `/grants/${created.id}/approve`);
     expect(approved.status).toBe(200);

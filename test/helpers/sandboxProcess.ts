@@ -5,6 +5,8 @@ interface Ready {
   readonly api: string;
   readonly dynamodb: string;
   readonly table: string;
+  readonly access: 'emulator' | 'aws' | 'none';
+  readonly awsEndpoint: string | null;
 }
 
 /** `npm start` as a user runs it (tsx sandbox/main.ts), with --json so the test can read where it listens. */
