@@ -11,6 +11,7 @@ import {
   ValidationError,
 } from '../../functions/domain/errors.js';
 import { type Grant, type GrantRequest, openGrant, type Transition } from '../../functions/domain/grant.js';
+import { thrownBy } from '../helpers/thrown.js';
 
 const T0 = new Date('2026-11-23T09:00:00.000Z');
 const at = (secondsAfterT0: number): Date => new Date(T0.getTime() + secondsAfterT0 * 1000);
@@ -53,15 +54,6 @@ const open = (role: CatalogRole = ROLE, request: Partial<GrantRequest> = {}, req
 
 const pending = (role: CatalogRole = ROLE): Grant => open(role).grant;
 const approvedGrant = (): Grant => approve(pending(SINGLE), bob, at(60)).grant;
-
-const thrownBy = (fn: () => unknown): unknown => {
-  try {
-    fn();
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected the call to throw');
-};
 
 describe('openGrant', () => {
   it('opens a PENDING grant at version 1 with the approval rule copied from the role', () => {

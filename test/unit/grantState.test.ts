@@ -7,6 +7,7 @@ import {
   isTerminal,
   nextState,
 } from '../../functions/domain/grantState.js';
+import { thrownBy } from '../helpers/thrown.js';
 
 const ACTIONS: readonly GrantAction[] = ['approve', 'deny', 'cancel', 'expire', 'activate', 'finish', 'revoke'];
 
@@ -34,15 +35,6 @@ const ILLEGAL: [GrantState, GrantAction][] = GRANT_STATES.flatMap((state) =>
 
 const TERMINAL: readonly GrantState[] = ['ENDED', 'REVOKED', 'EXPIRED', 'DENIED', 'CANCELLED'];
 const OPEN: readonly GrantState[] = ['PENDING', 'APPROVED', 'ACTIVE'];
-
-const thrownBy = (fn: () => unknown): unknown => {
-  try {
-    fn();
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected the call to throw');
-};
 
 describe('nextState', () => {
   it('knows exactly the eight lifecycle states', () => {

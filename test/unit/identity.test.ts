@@ -4,6 +4,7 @@ import { ForbiddenError, NotAuthenticatedError } from '../../functions/domain/er
 import { type IdentitySource, resolveUser } from '../../functions/domain/identity.js';
 import { iamAuthenticator, sandboxAuthenticator } from '../../functions/handlers/http/authenticators.js';
 import type { HttpEvent, IamAuthorizerContext } from '../../functions/handlers/http/httpTypes.js';
+import { thrownBy } from '../helpers/thrown.js';
 
 const ACCOUNT = '111122223333';
 const OTHER_ACCOUNT = '444455556666';
@@ -17,15 +18,6 @@ const ciPrincipal: IdentitySource = {
   userId: 'ci-bot',
 };
 const SOURCES: readonly IdentitySource[] = [identityCenter, iamUsers, ciPrincipal];
-
-const thrownBy = (fn: () => unknown): unknown => {
-  try {
-    fn();
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected the call to throw');
-};
 
 describe('resolveUser', () => {
   it.each([

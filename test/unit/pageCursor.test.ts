@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { decodeCursor, encodeCursor } from '../../functions/adapters/aws/pageCursor.js';
 import { ValidationError } from '../../functions/domain/errors.js';
+import { thrownBy } from '../helpers/thrown.js';
 
 const EXPECTED = {
   attributes: ['PK', 'SK', 'GSI1PK', 'GSI1SK'],
@@ -15,15 +16,6 @@ const KEY = {
 };
 
 const encodeJson = (value: unknown): string => Buffer.from(JSON.stringify(value)).toString('base64url');
-
-const thrownBy = (fn: () => unknown): unknown => {
-  try {
-    fn();
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected the call to throw');
-};
 
 describe('encodeCursor', () => {
   it('returns undefined on the last page', () => {

@@ -8,6 +8,7 @@ import {
   optionalCommentBody,
   requiredCommentBody,
 } from '../../functions/handlers/schemas.js';
+import { thrownBy as thrown } from '../helpers/thrown.js';
 
 const CREATE: BodyRule = { schema: createGrantBody, required: true };
 const OPTIONAL_COMMENT: BodyRule = { schema: optionalCommentBody, required: false };
@@ -46,14 +47,7 @@ const httpEvent = (
 const jsonEvent = (value: unknown, headers: Record<string, string> = JSON_TYPE): HttpEvent =>
   httpEvent({ body: JSON.stringify(value), headers });
 
-const thrownBy = (fn: () => unknown): Error & { code?: string; kind?: string } => {
-  try {
-    fn();
-  } catch (error) {
-    return error as Error & { code?: string; kind?: string };
-  }
-  throw new Error('expected the call to throw');
-};
+const thrownBy = (fn: () => unknown) => thrown(fn) as Error & { code?: string; kind?: string };
 
 describe('parseBody', () => {
   it('returns a valid grant request', () => {

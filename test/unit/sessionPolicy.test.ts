@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ValidationError } from '../../functions/domain/errors.js';
 import type { TaskScope } from '../../functions/domain/grant.js';
 import { renderSessionPolicy, SESSION_POLICY_MAX_CHARS } from '../../functions/domain/sessionPolicy.js';
+import { thrownBy as thrown } from '../helpers/thrown.js';
 
 const BUCKET_OBJECTS = 'arn:aws:s3:::example-bucket/*';
 
@@ -10,15 +11,6 @@ const scopeRenderingTo = (length: number): TaskScope => {
   const prefix = 'arn:aws:s3:::example-bucket/';
   const overhead = renderSessionPolicy({ actions: ['s3:GetObject'], resources: [prefix] }).length;
   return { actions: ['s3:GetObject'], resources: [prefix + 'k'.repeat(length - overhead)] };
-};
-
-const thrown = (run: () => unknown): unknown => {
-  try {
-    run();
-  } catch (error) {
-    return error;
-  }
-  throw new Error('expected an error');
 };
 
 describe('renderSessionPolicy', () => {
