@@ -1,26 +1,8 @@
-import type { GrantState } from '../domain/grantState.js';
 import type { BrokerDeps } from './deps.js';
+import { dueGrants } from './dueGrants.js';
 import { expireGrant } from './endGrant.js';
 import { killSessions } from './killSessions.js';
 import { sweepPending } from './sweepPending.js';
-
-const PAGE = 100;
-
-/** Grants in `state` whose expiry has passed; the index is ordered by it, so we stop at the first future one. */
-const overdue = async (deps: BrokerDeps, state: GrantState): Promise<string[]> => {
-  const due: string[] = [];
-  const now = deps.clock.now().toISOString();
-  let cursor: string | undefined;
-  do {
-    const page = await deps.store.listByState(state, { limit: PAGE, ...(cursor ? { cursor } : {}) });
-    for (const grant of page.items) {
-      if (grant.expiresAt === undefined || grant.expiresAt > now) return due;
-      due.push(grant.id);
-    }
-    cursor = page.nextCursor;
-  } while (cursor !== undefined);
-  return due;
-};
 
 interface SweepReport {
   readonly pendingExpired: readonly string[];
@@ -37,8 +19,8 @@ const sweep = async (deps: BrokerDeps): Promise<SweepReport> => {
   const { expired: pendingExpired } = await sweepPending(deps);
   const accessExpired: string[] = [];
   for (const state of ['APPROVED', 'ACTIVE'] as const) {
-    for (const grantId of await overdue(deps, state)) {
-      if ((await expireGrant(deps, grantId)) === 'expired') accessExpired.push(grantId);
+    for (const grant of await dueGrants(deps, state)) {
+      if ((await expireGrant(deps, grant.id)) === 'expired') accessExpired.push(grant.id);
     }
   }
   const roles = [...new Set((await deps.store.listAllKills()).map((k) => k.roleArn))];
