@@ -129,6 +129,27 @@ describe('Vending and ending access (DynamoDB Local + AWS emulator)', () => {
     expect(denied).toEqual(expect.arrayContaining([first, second]));
   });
 
+  it('falls back to a role-wide deny, loudly, when the role has no room left for the kill list', async () => {
+    const adminRole = 'arn:aws:iam::123456789012:role/jit/prod-admin';
+    // A platform team's own inline policy that uses almost all of the role's 10,240 characters.
+    const filler = JSON.stringify({
+      Version: '2012-10-17',
+      Statement: [{ Effect: 'Allow', Action: 's3:GetObject', Resource: `arn:aws:s3:::${'x'.repeat(10_000)}` }],
+    });
+    await env.deps.rolePolicies.put(adminRole, { name: 'platform-team', document: filler });
+    const created = await env.api.as('alice').post('/grants', grantRequest({ role: 'prod-admin' }));
+    await env.api.as('bob').post(`/grants/${created.body.id}/approve`);
+    await env.api.as('dave').post(`/grants/${created.body.id}/approve`);
+    await vend(created.body.id);
+    await env.api.as('alice').post(`/grants/${created.body.id}/done`);
+    const policies = await env.deps.rolePolicies.list(adminRole);
+    const kill = JSON.parse(policies.find((p) => p.name === KILL_POLICY_NAME)?.document ?? '{}');
+    expect(kill.Statement[0].Condition).toHaveProperty(['DateLessThan', 'aws:TokenIssueTime']);
+    expect(policies.find((p) => p.name === 'platform-team')?.document).toBe(filler);
+    expect(env.logLines.some((l) => l.includes('"alert":"kill-overflow"') && l.includes(created.body.id))).toBe(true);
+    await env.deps.rolePolicies.delete(adminRole, 'platform-team');
+  });
+
   it('lets only security revoke, with a reason', async () => {
     const id = await approvedGrant();
     expect((await env.api.as('bob').post(`/grants/${id}/revoke`, { reason: 'x' })).body.error.code).toBe(
