@@ -1,8 +1,32 @@
 import { App } from 'aws-cdk-lib';
-import { StatefulStack } from './statefulStack.js';
+import { ConfigurationError } from '../functions/domain/errors.js';
+import { buildBrokerApp } from './brokerApp.js';
 
-const app = new App();
-new StatefulStack(app, 'JitBrokerStateful', {
-  description: 'jit-broker: grant table (state that outlives redeploys)',
+/**
+ * `npx cdk synth` / `deploy`. Works offline and without credentials: the account and region come
+ * from the CLI's environment when it has one (CDK_DEFAULT_ACCOUNT/REGION), otherwise the stacks are
+ * environment-agnostic. Context: `configDir` (default `config`), `alarmEmail`.
+ */
+const app = new App({
+  // Lock in today's behaviour: the stateless stack's references to the table are CloudFormation exports.
+  postCliContext: { '@aws-cdk/core:defaultCrossStackReferences': 'strong' },
 });
+const account = process.env.CDK_DEFAULT_ACCOUNT;
+const region = process.env.CDK_DEFAULT_REGION;
+const configDir = (app.node.tryGetContext('configDir') as string | undefined) ?? 'config';
+const alarmEmail = app.node.tryGetContext('alarmEmail') as string | undefined;
+
+try {
+  await buildBrokerApp({
+    app,
+    configDir,
+    ...(account && region ? { env: { account, region } } : {}),
+    ...(alarmEmail ? { alarmEmail } : {}),
+  });
+} catch (error) {
+  if (!(error instanceof ConfigurationError)) throw error;
+  // The same message the sandbox prints; no stack trace, it is the configuration that needs fixing.
+  process.stderr.write(`${error.message}\n`);
+  process.exit(1);
+}
 app.synth();

@@ -1,3 +1,5 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { IAMClient } from '@aws-sdk/client-iam';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
@@ -6,8 +8,11 @@ import type { Context } from 'aws-lambda';
 import { IamRolePolicies } from '../adapters/aws/iamRolePolicies.js';
 import { SchedulerExpiry } from '../adapters/aws/schedulerExpiry.js';
 import { StsCredentialIssuer } from '../adapters/aws/stsCredentialIssuer.js';
-import { jsonLogger, logLevelFromEnv } from '../adapters/jsonLogger.js';
+import { loggingAlerts } from '../adapters/loggingAlerts.js';
+import { meteredAlerts } from '../adapters/meteredAlerts.js';
+import { powertoolsLogger } from '../adapters/powertoolsLogger.js';
 import { loadConfig } from '../config/loadConfig.js';
+import type { ExpiryScheduler } from '../ports.js';
 import { composeBroker } from './composeBroker.js';
 import { iamAuthenticator } from './http/authenticators.js';
 import type { HttpDeps, HttpHandler } from './http/httpRoute.js';
@@ -18,7 +23,20 @@ import { expiryHandler, sweepHandler } from './scheduledHandlers.js';
 /**
  * Lambda entry points, one per route plus the scheduled ones. Dependencies are composed once per
  * execution environment, on the first invocation; identity always comes from the IAM authorizer.
+ *
+ * Environment (set by infra/statelessStack.ts):
+ * - `TABLE_NAME`, `SCHEDULE_GROUP`: every function.
+ * - `EXPIRY_FUNCTION_ARN`, `SCHEDULER_ROLE_ARN`, `EXPIRY_DLQ_ARN`: only where expiries are scheduled
+ *   (approveGrant); elsewhere the expiry port can only cancel.
+ * - `JIT_CONFIG_DIR`: the configuration shipped in the bundle (default `config`, relative to the cwd).
+ * - `POWERTOOLS_SERVICE_NAME`, `POWERTOOLS_METRICS_NAMESPACE`, `POWERTOOLS_LOG_LEVEL`: Powertools.
  */
+const logger = new Logger({ serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'jit-broker' });
+const metrics = new Metrics({
+  serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'jit-broker',
+  namespace: process.env.POWERTOOLS_METRICS_NAMESPACE ?? 'JitBroker',
+});
+
 let deps: Promise<HttpDeps> | undefined;
 
 const required = (name: string): string => {
@@ -27,41 +45,94 @@ const required = (name: string): string => {
   return value;
 };
 
+/**
+ * Expiry schedules on EventBridge Scheduler. Only the function that approves needs to create them
+ * (and is given the target's ARNs and iam:PassRole); the ending functions only delete them.
+ */
+const expiryScheduler = (): ExpiryScheduler => {
+  const groupName = required('SCHEDULE_GROUP');
+  const functionArn = process.env.EXPIRY_FUNCTION_ARN;
+  const roleArn = process.env.SCHEDULER_ROLE_ARN;
+  const deadLetterArn = process.env.EXPIRY_DLQ_ARN;
+  const client = new SchedulerClient({});
+  if (functionArn && roleArn && deadLetterArn) {
+    return new SchedulerExpiry(client, { groupName, functionArn, roleArn, deadLetterArn });
+  }
+  const cancelOnly = new SchedulerExpiry(client, { groupName, functionArn: '', roleArn: '', deadLetterArn: '' });
+  return {
+    schedule: async () => {
+      throw new Error(
+        'this function cannot schedule expiries: EXPIRY_FUNCTION_ARN, SCHEDULER_ROLE_ARN or EXPIRY_DLQ_ARN is not set'
+      );
+    },
+    cancel: (grantId) => cancelOnly.cancel(grantId),
+  };
+};
+
 const productionDeps = (): Promise<HttpDeps> => {
   deps ??= (async () => {
     const config = await loadConfig(process.env.JIT_CONFIG_DIR ?? 'config');
+    const log = powertoolsLogger(logger);
     const broker = composeBroker({
       config,
       dynamo: new DynamoDBClient({}),
       tableName: required('TABLE_NAME'),
-      logger: jsonLogger(logLevelFromEnv(process.env.LOG_LEVEL)),
+      logger: log,
+      alerts: meteredAlerts(loggingAlerts(log), metrics),
       access: {
         credentials: new StsCredentialIssuer(new STSClient({})),
         rolePolicies: new IamRolePolicies(new IAMClient({})),
-        expiry: new SchedulerExpiry(new SchedulerClient({}), {
-          groupName: required('SCHEDULE_GROUP'),
-          functionArn: required('EXPIRY_FUNCTION_ARN'),
-          roleArn: required('SCHEDULER_ROLE_ARN'),
-          deadLetterArn: required('EXPIRY_DLQ_ARN'),
-        }),
+        expiry: expiryScheduler(),
       },
     });
     return { ...broker, authenticate: iamAuthenticator(config.identitySources) };
-  })();
+  })().catch((error: unknown) => {
+    // A broken deployment (config, environment) fails this invocation and is tried again on the next.
+    deps = undefined;
+    throw error;
+  });
   return deps;
 };
 
-/** Builds the handler on first use, with the dependencies of this execution environment. */
-const lazily = <E, R>(build: (deps: HttpDeps) => (event: E, context: Context) => Promise<R>) => {
+/**
+ * Builds the handler on first use, with the dependencies of this execution environment, and wraps
+ * every invocation in Powertools: the Lambda context and handler name on each log line, and one
+ * outcome metric per invocation, flushed as EMF before returning. The metrics carry only the
+ * service dimension: each extra dimension value is another billed custom metric, and Lambda's own
+ * metrics (per function: invocations, errors, duration, init) are free.
+ */
+const instrumented = <E, R>(
+  name: string,
+  build: (deps: HttpDeps) => (event: E, context: Context) => Promise<R>,
+  outcome: (result: R) => string
+) => {
   let handler: ((event: E, context: Context) => Promise<R>) | undefined;
   return async (event: E, context: Context): Promise<R> => {
-    handler ??= build(await productionDeps());
-    return handler(event, context);
+    logger.addContext(context);
+    logger.appendKeys({ handler: name });
+    try {
+      handler ??= build(await productionDeps());
+      const result = await handler(event, context);
+      metrics.addMetric(outcome(result), MetricUnit.Count, 1);
+      return result;
+    } catch (error) {
+      metrics.addMetric('unhandled-error', MetricUnit.Count, 1);
+      logger.error('invocation failed', error as Error);
+      throw error;
+    } finally {
+      metrics.publishStoredMetrics();
+    }
   };
 };
 
+type HttpResult = Awaited<ReturnType<HttpHandler>>;
+
 const route = (name: string) =>
-  lazily<HttpEvent, Awaited<ReturnType<HttpHandler>>>((d) => (ROUTES.find((r) => r.name === name) as Route).build(d));
+  instrumented<HttpEvent, HttpResult>(
+    name,
+    (d) => (ROUTES.find((r) => r.name === name) as Route).build(d),
+    (response) => `http-${Math.floor(response.statusCode / 100)}xx`
+  );
 
 export const health = route('health');
 export const createGrant = route('createGrant');
@@ -75,5 +146,5 @@ export const vendCredentials = route('vendCredentials');
 export const finishGrant = route('finishGrant');
 export const revokeGrant = route('revokeGrant');
 export const extendGrant = route('extendGrant');
-export const expire = lazily(expiryHandler);
-export const sweep = lazily(sweepHandler);
+export const expire = instrumented('expire', expiryHandler, (result) => `expiry-${result.outcome}`);
+export const sweep = instrumented('sweep', sweepHandler, () => 'sweep-finished');

@@ -1,0 +1,57 @@
+import { App, type Environment, Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
+import { loadConfig } from '../functions/config/loadConfig.js';
+import { acknowledgeFindings } from './nagAcknowledgements.js';
+import { StatefulStack } from './statefulStack.js';
+import { StatelessStack } from './statelessStack.js';
+
+interface BrokerAppOptions {
+  /** Configuration directory (catalog.json, groups.json, identity-sources.json). */
+  readonly configDir: string;
+  readonly app?: App;
+  /** Omit for environment-agnostic stacks. */
+  readonly env?: Environment;
+  readonly alarmEmail?: string;
+  /**
+   * Where Cedar policies will come from. None exist yet: when they do, they are read and validated
+   * against the schema here, at synth, and shipped with the configuration.
+   */
+  readonly cedarPoliciesDir?: string;
+  /** cdk-nag AwsSolutions and Serverless packs; findings fail synth. Default on. */
+  readonly nag?: boolean;
+}
+
+/** Hook for the Cedar policy set (issue: policies). Deliberately does nothing until policies exist. */
+const validateCedarPolicies = async (_dir: string | undefined): Promise<void> => {};
+
+/**
+ * The broker's CDK app: the configuration is loaded and validated first, with the very messages the
+ * sandbox gives (loadConfig throws ConfigurationError listing every problem), so a broken
+ * configuration never reaches a template.
+ */
+const buildBrokerApp = async (options: BrokerAppOptions) => {
+  const config = await loadConfig(options.configDir);
+  await validateCedarPolicies(options.cedarPoliciesDir);
+  const app = options.app ?? new App();
+  const env = options.env;
+  const stateful = new StatefulStack(app, 'JitBrokerStateful', {
+    description: 'jit-broker: grant table (state that outlives redeploys)',
+    ...(env ? { env } : {}),
+  });
+  const stateless = new StatelessStack(app, 'JitBroker', {
+    description: 'jit-broker: API, functions, expiry scheduling, domain events, alarms',
+    table: stateful.table,
+    config,
+    configDir: options.configDir,
+    ...(options.alarmEmail ? { alarmEmail: options.alarmEmail } : {}),
+    ...(env ? { env } : {}),
+  });
+  if (options.nag ?? true) {
+    Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new ServerlessChecks(app));
+    acknowledgeFindings(stateful, stateless);
+  }
+  return { app, config, stateful, stateless };
+};
+
+export type { BrokerAppOptions };
+export { buildBrokerApp };

@@ -1,0 +1,49 @@
+/**
+ * What each function may do, read off the use cases its handler calls (functions/app/*). The stack
+ * turns each capability into IAM statements; nothing else is granted.
+ *
+ * - `read`: GetItem/Query on the table and its indexes (every grant read, list, audit, kill list).
+ * - `write`: PutItem, the only write a grant transition makes (TransactWriteItems of Puts).
+ * - `recordKills`: UpdateItem (a kill's `appliedAt`) and DeleteItem (pruning expired kill records).
+ * - `scheduleExpiry`: Create/UpdateSchedule in the group and iam:PassRole of the scheduler role.
+ * - `cancelExpiry`: DeleteSchedule in the group.
+ * - `assumeTargets`: sts:AssumeRole/TagSession/SetSourceIdentity on broker-managed target roles.
+ * - `killSessions`: the kill policy's IAM calls on broker-managed target roles.
+ */
+type Capability =
+  | 'read'
+  | 'write'
+  | 'recordKills'
+  | 'scheduleExpiry'
+  | 'cancelExpiry'
+  | 'assumeTargets'
+  | 'killSessions';
+
+/** The ending path (finish, revoke, expiry, sweeper): settleEnd cancels the schedule and re-renders kills. */
+const ENDING: readonly Capability[] = ['read', 'write', 'recordKills', 'cancelExpiry', 'killSessions'];
+
+const FUNCTION_ACCESS: Readonly<Record<string, readonly Capability[]>> = {
+  // Answers a static document; touches nothing.
+  health: [],
+  // requestGrant: narrows the scope (iam-data, in the bundle) and creates the grant.
+  createGrant: ['write'],
+  listGrants: ['read'],
+  getGrant: ['read'],
+  getGrantAudit: ['read'],
+  // approveGrant: records the approval, then creates (or, for an extension, moves) the expiry schedule.
+  approveGrant: ['read', 'write', 'scheduleExpiry'],
+  denyGrant: ['read', 'write'],
+  // cancelGrant: only PENDING/APPROVED grants can be cancelled, so no credential to kill; it removes the schedule.
+  cancelGrant: ['read', 'write', 'cancelExpiry'],
+  // vendCredentials: one AssumeRole and one transaction.
+  vendCredentials: ['read', 'write', 'assumeTargets'],
+  finishGrant: ENDING,
+  revokeGrant: ENDING,
+  // extendGrant: records the request; approval (approveGrant) moves the schedule.
+  extendGrant: ['read', 'write'],
+  expire: ENDING,
+  sweep: ENDING,
+};
+
+export type { Capability };
+export { FUNCTION_ACCESS };

@@ -1,0 +1,416 @@
+import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
+import { HttpApi, HttpMethod, HttpStage, LogGroupLogDestination } from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpIamAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import { Alarm, ComparisonOperator, type IMetric, Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import type { Table } from 'aws-cdk-lib/aws-dynamodb';
+import { EventBus, Rule, Schedule } from 'aws-cdk-lib/aws-events';
+import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
+import { Effect, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Key } from 'aws-cdk-lib/aws-kms';
+import { FilterCriteria, FilterRule, type IFunction, StartingPosition } from 'aws-cdk-lib/aws-lambda';
+import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
+import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
+import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { FilterPattern, LogGroup, MetricFilter, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { CfnScheduleGroup } from 'aws-cdk-lib/aws-scheduler';
+import { Topic } from 'aws-cdk-lib/aws-sns';
+import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
+import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import type { Construct } from 'constructs';
+import { EVENT_SK_PREFIX } from '../functions/adapters/aws/grantItems.js';
+import { INDEXES } from '../functions/adapters/aws/tableSchema.js';
+import type { BrokerConfig } from '../functions/config/brokerConfig.js';
+import { ROUTES } from '../functions/handlers/routes.js';
+import { brokerFunction } from './brokerFunction.js';
+import { type Capability, FUNCTION_ACCESS } from './functionAccess.js';
+import { MANAGED_TAG, SESSION_TAG_KEYS, SOURCE_IDENTITY_PATTERN } from './targetRole.js';
+
+/** The alert kinds functions/adapters/loggingAlerts.ts logs (`"alert": "<kind>"`); break-glass is raised by the policy work to come. */
+const ALERT_KINDS = ['kill-failed', 'kill-overflow', 'schedule-failed', 'break-glass'] as const;
+const ALERT_NAMESPACE = 'JitBroker/Alerts';
+
+/** Expiry schedules are named `jit-expire-<grant id>` (functions/adapters/aws/schedulerExpiry.ts). */
+const EXPIRY_SCHEDULE_PREFIX = 'jit-expire-';
+
+const ENTRY = 'functions/handlers/lambda.ts';
+const STREAM_ENTRY = 'functions/handlers/auditStream.ts';
+
+interface StatelessStackProps extends StackProps {
+  readonly table: Table;
+  /** Validated configuration: the catalog's role ARNs become the only roles the broker may touch. */
+  readonly config: BrokerConfig;
+  /** The directory the configuration was loaded from; copied into every bundle. */
+  readonly configDir: string;
+  /** Where alarms go by e-mail, if anywhere (subscriptions can also be added to the topic later). */
+  readonly alarmEmail?: string;
+  /** EventBridge Scheduler group for expiry schedules. */
+  readonly scheduleGroupName?: string;
+}
+
+/**
+ * Everything that can be replaced on redeploy: the HTTP API (IAM auth on every human route), one
+ * function per route, the expiry function (target of the per-grant schedules) and its dead-letter
+ * queue, the sweeper on a five-minute rule, the schedule group and the role Scheduler uses, the
+ * domain-event bus fed from the table's stream, and the alarms.
+ */
+class StatelessStack extends Stack {
+  readonly api: HttpApi;
+  readonly functions: ReadonlyMap<string, NodejsFunction>;
+  readonly eventBus: EventBus;
+  readonly scheduleGroupName: string;
+
+  constructor(scope: Construct, id: string, props: StatelessStackProps) {
+    super(scope, id, props);
+    const { table, config } = props;
+    const groupName = props.scheduleGroupName ?? 'jit-broker-expiry';
+    this.scheduleGroupName = groupName;
+
+    // --- queues and alarm topic -------------------------------------------------------------
+    // Expiries that never happened: Scheduler's dead letters (after 185 retries / 24 h) and the
+    // expiry function's own failed async invocations. Every message is a grant whose end is late.
+    const expiryDlq = new Queue(this, 'ExpiryDeadLetters', {
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    // Everything else that failed after retries: sweeper runs, stream batches, alarm e-mails.
+    const failureDlq = new Queue(this, 'FailedInvocations', {
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+
+    const alarmKey = new Key(this, 'AlarmTopicKey', {
+      enableKeyRotation: true,
+      description: 'jit-broker: encrypts the alarm topic; CloudWatch alarms may use it to publish',
+    });
+    alarmKey.grant(new ServicePrincipal('cloudwatch.amazonaws.com'), 'kms:Decrypt', 'kms:GenerateDataKey*');
+    const alarmTopic = new Topic(this, 'Alarms', { masterKey: alarmKey, enforceSSL: true });
+    if (props.alarmEmail !== undefined) {
+      alarmTopic.addSubscription(new EmailSubscription(props.alarmEmail, { deadLetterQueue: failureDlq }));
+    }
+
+    // --- expiry scheduling ------------------------------------------------------------------
+    const scheduleGroup = new CfnScheduleGroup(this, 'ExpirySchedules', { name: groupName });
+    const groupArn = this.formatArn({ service: 'scheduler', resource: 'schedule-group', resourceName: groupName });
+    const expirySchedulesArn = this.formatArn({
+      service: 'scheduler',
+      resource: 'schedule',
+      resourceName: `${groupName}/${EXPIRY_SCHEDULE_PREFIX}*`,
+    });
+
+    const functions = new Map<string, NodejsFunction>();
+    const baseEnv = { TABLE_NAME: table.tableName, SCHEDULE_GROUP: groupName };
+
+    const expire = brokerFunction(this, 'expire', {
+      entry: ENTRY,
+      handler: 'expire',
+      description: 'jit-broker: ends a grant when its expiry schedule fires',
+      configDir: props.configDir,
+      environment: baseEnv,
+      timeout: Duration.seconds(60),
+      auditRelevant: true,
+    });
+    expire.configureAsyncInvoke({
+      retryAttempts: 2,
+      maxEventAge: Duration.hours(6),
+      onFailure: new SqsDestination(expiryDlq),
+    });
+    functions.set('expire', expire);
+
+    // Scheduler's execution role: invoke the expiry function, dead-letter to its queue, nothing else.
+    // Trusted only for this account's schedules in this group (confused-deputy protection).
+    const schedulerRole = new Role(this, 'SchedulerRole', {
+      description: 'jit-broker: EventBridge Scheduler invokes the expiry function with this role',
+      assumedBy: new ServicePrincipal('scheduler.amazonaws.com').withConditions({
+        StringEquals: { 'aws:SourceAccount': this.account, 'aws:SourceArn': groupArn },
+      }),
+    });
+    schedulerRole.addToPolicy(
+      new PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [expire.functionArn] })
+    );
+    schedulerRole.addToPolicy(new PolicyStatement({ actions: ['sqs:SendMessage'], resources: [expiryDlq.queueArn] }));
+
+    // --- one function per route ---------------------------------------------------------------
+    for (const route of ROUTES) {
+      const readOnly = route.method === 'GET';
+      const schedules = (FUNCTION_ACCESS[route.name] ?? []).includes('scheduleExpiry');
+      functions.set(
+        route.name,
+        brokerFunction(this, route.name, {
+          entry: ENTRY,
+          handler: route.name,
+          description: `jit-broker: ${route.method} ${route.path}`,
+          configDir: props.configDir,
+          environment: {
+            ...baseEnv,
+            ...(schedules
+              ? {
+                  EXPIRY_FUNCTION_ARN: expire.functionArn,
+                  SCHEDULER_ROLE_ARN: schedulerRole.roleArn,
+                  EXPIRY_DLQ_ARN: expiryDlq.queueArn,
+                }
+              : {}),
+          },
+          // Narrowing a scope may expand `*` across the whole IAM action catalog (~0.5 s, more with more CPU).
+          memorySize: route.name === 'createGrant' ? 1024 : 512,
+          timeout: Duration.seconds(route.name === 'createGrant' ? 20 : 10),
+          auditRelevant: !readOnly,
+          withIamData: route.name === 'createGrant',
+        })
+      );
+    }
+
+    const sweep = brokerFunction(this, 'sweep', {
+      entry: ENTRY,
+      handler: 'sweep',
+      description: 'jit-broker: reconciles lost schedules, failed kills and due prunes',
+      configDir: props.configDir,
+      environment: baseEnv,
+      timeout: Duration.minutes(4),
+      auditRelevant: true,
+    });
+    sweep.configureAsyncInvoke({ retryAttempts: 0, onFailure: new SqsDestination(failureDlq) });
+    functions.set('sweep', sweep);
+    new Rule(this, 'SweepEveryFiveMinutes', {
+      description: 'jit-broker: runs the sweeper',
+      schedule: Schedule.rate(Duration.minutes(5)),
+      // Missed runs are not worth replaying: the next run, five minutes later, does the same work.
+      targets: [
+        new LambdaFunction(sweep, { deadLetterQueue: failureDlq, retryAttempts: 2, maxEventAge: Duration.minutes(5) }),
+      ],
+    });
+
+    // --- least-privilege grants ----------------------------------------------------------------
+    const targetRoleArns = [...new Set([...config.catalog.roles.values()].map((r) => r.roleArn))].sort();
+    for (const [name, fn] of functions) {
+      for (const capability of FUNCTION_ACCESS[name] ?? []) {
+        for (const statement of this.#statements(capability, {
+          table,
+          expirySchedulesArn,
+          schedulerRoleArn: schedulerRole.roleArn,
+          targetRoleArns,
+        })) {
+          fn.addToRolePolicy(statement);
+        }
+      }
+    }
+
+    // --- HTTP API -----------------------------------------------------------------------------
+    const accessLogs = new LogGroup(this, 'ApiAccessLogs', { retention: RetentionDays.ONE_YEAR });
+    this.api = new HttpApi(this, 'Api', {
+      description: 'jit-broker: just-in-time AWS access (SigV4 on every route but /health)',
+      createDefaultStage: false,
+    });
+    new HttpStage(this, 'DefaultStage', {
+      httpApi: this.api,
+      stageName: '$default',
+      autoDeploy: true,
+      throttle: { rateLimit: 50, burstLimit: 100 },
+      accessLogSettings: {
+        destination: new LogGroupLogDestination(accessLogs),
+        format: AccessLogFormat.custom(
+          JSON.stringify({
+            requestId: '$context.requestId',
+            time: '$context.requestTime',
+            routeKey: '$context.routeKey',
+            status: '$context.status',
+            caller: '$context.identity.userArn',
+            sourceIp: '$context.identity.sourceIp',
+            latencyMs: '$context.responseLatency',
+            integrationError: '$context.integrationErrorMessage',
+          })
+        ),
+      },
+    });
+    const iam = new HttpIamAuthorizer();
+    for (const route of ROUTES) {
+      this.api.addRoutes({
+        path: route.path,
+        methods: [HttpMethod[route.method]],
+        integration: new HttpLambdaIntegration(`${route.name}Integration`, functions.get(route.name) as IFunction),
+        ...(route.auth === 'iam' ? { authorizer: iam } : {}),
+      });
+    }
+
+    // --- domain events from the table's stream ------------------------------------------------
+    this.eventBus = new EventBus(this, 'DomainEvents', { description: 'jit-broker: grant lifecycle events' });
+    const publisher = brokerFunction(this, 'publishAuditEvents', {
+      entry: STREAM_ENTRY,
+      handler: 'publishAuditEvents',
+      description: 'jit-broker: publishes each new audit event to the domain-event bus',
+      configDir: props.configDir,
+      environment: { EVENT_BUS_NAME: this.eventBus.eventBusName },
+      timeout: Duration.seconds(30),
+      memorySize: 256,
+      auditRelevant: true,
+    });
+    this.eventBus.grantPutEventsTo(publisher);
+    publisher.addEventSource(
+      new DynamoEventSource(table, {
+        startingPosition: StartingPosition.TRIM_HORIZON,
+        batchSize: 100,
+        maxBatchingWindow: Duration.seconds(1),
+        bisectBatchOnError: true,
+        reportBatchItemFailures: true,
+        retryAttempts: 20,
+        maxRecordAge: Duration.hours(24),
+        onFailure: new SqsDlq(failureDlq),
+        // Only new audit event items invoke it: grants, kill records and updates never do.
+        filters: [
+          FilterCriteria.filter({
+            eventName: FilterRule.isEqual('INSERT'),
+            dynamodb: { Keys: { SK: { S: FilterRule.beginsWith(EVENT_SK_PREFIX) } } },
+          }),
+        ],
+      })
+    );
+    functions.set('publishAuditEvents', publisher);
+    this.functions = functions;
+
+    // --- alarms ---------------------------------------------------------------------------------
+    const alarm = (id: string, metric: IMetric, description: string) =>
+      new Alarm(this, id, {
+        metric,
+        alarmDescription: description,
+        threshold: 1,
+        evaluationPeriods: 1,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      }).addAlarmAction(new SnsAction(alarmTopic));
+    alarm(
+      'ExpiryDeadLettersAlarm',
+      expiryDlq.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1), statistic: 'Maximum' }),
+      'A grant expiry was dead-lettered: the sweeper ends it, but look at why the schedule failed'
+    );
+    alarm(
+      'FailedInvocationsAlarm',
+      failureDlq.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: 'Maximum' }),
+      'A sweeper run, a stream batch or an alarm e-mail failed after every retry'
+    );
+    // Alerts are log lines with an `alert` field; every function that changes grants may raise one.
+    for (const [name, fn] of functions) {
+      if (name === 'health' || ROUTES.find((r) => r.name === name)?.method === 'GET') continue;
+      for (const kind of ALERT_KINDS) {
+        new MetricFilter(this, `${name}Alert-${kind}`, {
+          logGroup: fn.logGroup,
+          filterPattern: FilterPattern.stringValue('$.alert', '=', kind),
+          metricNamespace: ALERT_NAMESPACE,
+          metricName: kind,
+          metricValue: '1',
+        });
+      }
+    }
+    const descriptions: Record<(typeof ALERT_KINDS)[number], string> = {
+      'kill-failed':
+        'Ending a grant could not kill its live sessions (the sweeper retries): credentials may still work',
+      'kill-overflow': "A role's kill policy overflowed: every older session on the role is denied",
+      'schedule-failed': 'An approved grant has no expiry schedule: only the sweeper will end it',
+      'break-glass': 'Break-glass access was used',
+    };
+    for (const kind of ALERT_KINDS) {
+      alarm(
+        `Alert-${kind}`,
+        new Metric({ namespace: ALERT_NAMESPACE, metricName: kind, statistic: 'Sum', period: Duration.minutes(1) }),
+        descriptions[kind]
+      );
+    }
+
+    new CfnOutput(this, 'ApiUrl', { value: this.api.apiEndpoint });
+    new CfnOutput(this, 'VendRoleArn', {
+      value: (functions.get('vendCredentials') as NodejsFunction).role?.roleArn ?? '',
+      description: 'Trust this role in target roles (JitTargetRole brokerRoleArns)',
+    });
+    new CfnOutput(this, 'EventBusName', { value: this.eventBus.eventBusName });
+    new CfnOutput(this, 'AlarmTopicArn', { value: alarmTopic.topicArn });
+    new CfnOutput(this, 'ScheduleGroupName', { value: scheduleGroup.ref });
+  }
+
+  /** IAM statements for one capability. Every `*` left in a resource is explained where it is. */
+  #statements(
+    capability: Capability,
+    refs: { table: Table; expirySchedulesArn: string; schedulerRoleArn: string; targetRoleArns: readonly string[] }
+  ): PolicyStatement[] {
+    const { table } = refs;
+    const indexArns = Object.keys(INDEXES).map((index) => `${table.tableArn}/index/${index}`);
+    const managed = (prefix: 'aws' | 'iam') => ({
+      StringEquals: { [`${prefix}:ResourceTag/${MANAGED_TAG.key}`]: MANAGED_TAG.value },
+    });
+    switch (capability) {
+      case 'read':
+        return [
+          new PolicyStatement({
+            actions: ['dynamodb:GetItem', 'dynamodb:Query'],
+            resources: [table.tableArn, ...indexArns],
+          }),
+        ];
+      case 'write':
+        return [new PolicyStatement({ actions: ['dynamodb:PutItem'], resources: [table.tableArn] })];
+      case 'recordKills':
+        return [
+          new PolicyStatement({ actions: ['dynamodb:UpdateItem', 'dynamodb:DeleteItem'], resources: [table.tableArn] }),
+        ];
+      case 'scheduleExpiry':
+        return [
+          new PolicyStatement({
+            actions: ['scheduler:CreateSchedule', 'scheduler:UpdateSchedule'],
+            // Schedules are created per grant at run time, so their names end in a wildcard; the
+            // group and the `jit-expire-` prefix are as narrow as a schedule ARN can be known.
+            resources: [refs.expirySchedulesArn],
+          }),
+          new PolicyStatement({
+            actions: ['iam:PassRole'],
+            resources: [refs.schedulerRoleArn],
+            conditions: { StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } },
+          }),
+        ];
+      case 'cancelExpiry':
+        return [
+          new PolicyStatement({
+            actions: ['scheduler:DeleteSchedule'],
+            // Per-grant schedule names, as above.
+            resources: [refs.expirySchedulesArn],
+          }),
+        ];
+      case 'assumeTargets':
+        return [
+          new PolicyStatement({
+            actions: ['sts:AssumeRole', 'sts:TagSession', 'sts:SetSourceIdentity'],
+            // Only the catalog's roles, and only those tagged as managed by the broker.
+            resources: [...refs.targetRoleArns],
+            conditions: managed('aws'),
+          }),
+          // Defence in depth, matching the target role's own trust policy.
+          new PolicyStatement({
+            effect: Effect.DENY,
+            actions: ['sts:TagSession'],
+            resources: ['*'],
+            conditions: { 'ForAnyValue:StringNotEquals': { 'aws:TagKeys': [...SESSION_TAG_KEYS] } },
+          }),
+          new PolicyStatement({
+            effect: Effect.DENY,
+            actions: ['sts:SetSourceIdentity'],
+            resources: ['*'],
+            conditions: { StringNotLike: { 'sts:SourceIdentity': SOURCE_IDENTITY_PATTERN } },
+          }),
+        ];
+      case 'killSessions':
+        return [
+          new PolicyStatement({
+            actions: ['iam:ListRolePolicies', 'iam:GetRolePolicy', 'iam:PutRolePolicy', 'iam:DeleteRolePolicy'],
+            // IAM has no condition key for an inline policy's name, so the kill policy's name
+            // (KILL_POLICY_NAME) cannot be pinned here: the catalog's role ARNs and the managed tag
+            // are the narrowest IAM allows. Only killSessions.ts writes through these calls.
+            resources: [...refs.targetRoleArns],
+            conditions: managed('iam'),
+          }),
+        ];
+    }
+  }
+}
+
+export type { StatelessStackProps };
+export { ALERT_KINDS, ALERT_NAMESPACE, StatelessStack };

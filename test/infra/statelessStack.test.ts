@@ -1,0 +1,290 @@
+import { execFileSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import type { CfnResource } from 'aws-cdk-lib';
+import { Match } from 'aws-cdk-lib/assertions';
+import { describe, expect, it } from 'vitest';
+import { ROUTES } from '../../functions/handlers/routes.js';
+import { FUNCTION_ACCESS } from '../../infra/functionAccess.js';
+import { synthBroker } from './synthBroker.js';
+
+const synth = await synthBroker();
+const { stateless, config } = synth;
+const template = synth.template('JitBroker');
+const resources = template.toJSON().Resources as Record<string, { Type: string; Properties: Record<string, unknown> }>;
+
+interface Statement {
+  Effect: string;
+  Action: string | string[];
+  Resource: unknown;
+  Condition?: Record<string, Record<string, unknown>>;
+}
+
+const logicalId = (construct: { node: { defaultChild?: unknown } } | undefined): string => {
+  const cfn = construct?.node.defaultChild as CfnResource | undefined;
+  if (cfn === undefined) throw new Error('no CloudFormation resource');
+  return stateless.getLogicalId(cfn);
+};
+
+const resourceOf = (construct: { node: { defaultChild?: unknown } } | undefined) => {
+  const found = resources[logicalId(construct)];
+  if (found === undefined) throw new Error('not in the template');
+  return found;
+};
+
+/** The statements of one function's own role policy. */
+const statementsOf = (name: string): Statement[] => {
+  const policy = stateless.functions.get(name)?.role?.node.tryFindChild('DefaultPolicy') as
+    | { node: { defaultChild?: unknown } }
+    | undefined;
+  const document = resourceOf(policy).Properties.PolicyDocument as { Statement: Statement[] };
+  return document.Statement;
+};
+
+const actionsOf = (statements: Statement[], effect = 'Allow'): string[] =>
+  statements.filter((s) => s.Effect === effect).flatMap((s) => (Array.isArray(s.Action) ? s.Action : [s.Action]));
+
+const allowing = (name: string, action: string): Statement[] =>
+  statementsOf(name).filter((s) => s.Effect === 'Allow' && actionsOf([s]).includes(action));
+
+const catalogRoleArns = [...config.catalog.roles.values()].map((r) => r.roleArn).sort();
+
+describe('the broker app', () => {
+  it('passes cdk-nag AwsSolutions and Serverless with no unacknowledged finding', () => {
+    expect(synth.validationReport.pluginReports.flatMap((r) => r.violations)).toEqual([]);
+  });
+
+  it('gives every route its authorization from ROUTES: IAM for humans, none for health', () => {
+    const routes = template.findResources('AWS::ApiGatewayV2::Route');
+    const deployed = Object.fromEntries(
+      Object.values(routes).map((r) => [r.Properties.RouteKey, r.Properties.AuthorizationType])
+    );
+    expect(deployed).toEqual(
+      Object.fromEntries(ROUTES.map((r) => [`${r.method} ${r.path}`, r.auth === 'iam' ? 'AWS_IAM' : 'NONE']))
+    );
+    expect(deployed['GET /health']).toBe('NONE');
+  });
+
+  it('pins every function to nodejs22.x on arm64', () => {
+    const functions = Object.values(template.findResources('AWS::Lambda::Function'));
+    expect(functions.length).toBe(ROUTES.length + 3);
+    for (const fn of functions) {
+      expect(fn.Properties.Runtime).toBe('nodejs22.x');
+      expect(fn.Properties.Architectures).toEqual(['arm64']);
+    }
+  });
+
+  it('decides each function access from one table that covers every handler', () => {
+    expect(Object.keys(FUNCTION_ACCESS).sort()).toEqual([...ROUTES.map((r) => r.name), 'expire', 'sweep'].sort());
+  });
+
+  it('lets only the vend function assume target roles, and only catalog roles tagged as managed', () => {
+    for (const name of stateless.functions.keys()) {
+      const assume = allowing(name, 'sts:AssumeRole');
+      if (name !== 'vendCredentials') {
+        expect(assume, name).toEqual([]);
+        continue;
+      }
+      expect(assume).toHaveLength(1);
+      expect(actionsOf(assume).sort()).toEqual(['sts:AssumeRole', 'sts:SetSourceIdentity', 'sts:TagSession']);
+      expect(assume[0]?.Resource).toEqual(catalogRoleArns);
+      expect(assume[0]?.Condition).toEqual({ StringEquals: { 'aws:ResourceTag/jit-broker:managed': 'true' } });
+    }
+  });
+
+  it('lets only the ending functions write kill policies, on managed catalog roles only', () => {
+    const writers = [...stateless.functions.keys()].filter((name) => allowing(name, 'iam:PutRolePolicy').length > 0);
+    expect(writers.sort()).toEqual(['expire', 'finishGrant', 'revokeGrant', 'sweep']);
+    for (const name of writers) {
+      const [statement] = allowing(name, 'iam:PutRolePolicy');
+      expect(actionsOf([statement as Statement]).sort()).toEqual([
+        'iam:DeleteRolePolicy',
+        'iam:GetRolePolicy',
+        'iam:ListRolePolicies',
+        'iam:PutRolePolicy',
+      ]);
+      expect(statement?.Resource).toEqual(catalogRoleArns);
+      expect(statement?.Condition).toEqual({ StringEquals: { 'iam:ResourceTag/jit-broker:managed': 'true' } });
+    }
+  });
+
+  it('gives read-only routes no DynamoDB write and health no DynamoDB at all', () => {
+    for (const route of ROUTES.filter((r) => r.method === 'GET')) {
+      const dynamo = actionsOf(statementsOf(route.name)).filter((a) => a.startsWith('dynamodb:'));
+      expect(dynamo.sort(), route.name).toEqual(route.name === 'health' ? [] : ['dynamodb:GetItem', 'dynamodb:Query']);
+    }
+  });
+
+  it('lets only approveGrant create schedules, in the group, passing the scheduler role only to Scheduler', () => {
+    const creators = [...stateless.functions.keys()].filter((n) => allowing(n, 'scheduler:CreateSchedule').length > 0);
+    expect(creators).toEqual(['approveGrant']);
+    const [create] = allowing('approveGrant', 'scheduler:CreateSchedule');
+    expect(JSON.stringify(create?.Resource)).toContain(':schedule/jit-broker-expiry/jit-expire-*');
+    const [pass] = allowing('approveGrant', 'iam:PassRole');
+    expect(pass?.Condition).toEqual({ StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } });
+    expect(pass?.Resource).toEqual({ 'Fn::GetAtt': [logicalId(stateless.node.findChild('SchedulerRole')), 'Arn'] });
+  });
+
+  it('trusts Scheduler with its role only for this account and this schedule group', () => {
+    template.hasResourceProperties('AWS::IAM::Role', {
+      AssumeRolePolicyDocument: {
+        Statement: [
+          {
+            Effect: 'Allow',
+            Action: 'sts:AssumeRole',
+            Principal: { Service: 'scheduler.amazonaws.com' },
+            Condition: {
+              StringEquals: {
+                'aws:SourceAccount': { Ref: 'AWS::AccountId' },
+                'aws:SourceArn': {
+                  'Fn::Join': ['', Match.arrayWith([Match.stringLikeRegexp(':schedule-group/jit-broker-expiry$')])],
+                },
+              },
+            },
+          },
+        ],
+      },
+    });
+    const role = stateless.node.findChild('SchedulerRole');
+    const policy = role.node.findChild('DefaultPolicy') as { node: { defaultChild?: unknown } };
+    const statements = (resourceOf(policy).Properties.PolicyDocument as { Statement: Statement[] }).Statement;
+    expect(statements.map((s) => [s.Action, s.Resource])).toEqual([
+      ['lambda:InvokeFunction', { 'Fn::GetAtt': [logicalId(stateless.functions.get('expire')), 'Arn'] }],
+      ['sqs:SendMessage', { 'Fn::GetAtt': [logicalId(stateless.node.findChild('ExpiryDeadLetters')), 'Arn'] }],
+    ]);
+  });
+
+  it('creates the schedule group and dead-letters failed expiries to an encrypted, SSL-only queue', () => {
+    template.hasResourceProperties('AWS::Scheduler::ScheduleGroup', { Name: 'jit-broker-expiry' });
+    const dlq = logicalId(stateless.node.findChild('ExpiryDeadLetters'));
+    expect(resources[dlq]?.Properties.SqsManagedSseEnabled).toBe(true);
+    template.hasResourceProperties('AWS::SQS::QueuePolicy', {
+      Queues: [{ Ref: dlq }],
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+        ]),
+      },
+    });
+    template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+      FunctionName: { Ref: logicalId(stateless.functions.get('expire')) },
+      DestinationConfig: { OnFailure: { Destination: { 'Fn::GetAtt': [dlq, 'Arn'] } } },
+    });
+  });
+
+  it('tells only approveGrant where the expiry function, scheduler role and queue are', () => {
+    for (const [name, fn] of stateless.functions) {
+      const env = (resourceOf(fn).Properties.Environment as { Variables: Record<string, unknown> }).Variables;
+      expect('EXPIRY_FUNCTION_ARN' in env, name).toBe(name === 'approveGrant');
+      if (name !== 'publishAuditEvents') expect(env.JIT_CONFIG_DIR, name).toBe('/var/task/config');
+    }
+  });
+
+  it('runs the sweeper every five minutes', () => {
+    template.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'rate(5 minutes)',
+      Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [logicalId(stateless.functions.get('sweep')), 'Arn'] } })],
+    });
+  });
+
+  it('invokes the stream publisher only for inserted audit event items', () => {
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      FunctionName: { Ref: logicalId(stateless.functions.get('publishAuditEvents')) },
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+      FilterCriteria: {
+        Filters: [
+          {
+            Pattern: JSON.stringify({
+              eventName: ['INSERT'],
+              dynamodb: { Keys: { SK: { S: [{ prefix: 'EVENT#' }] } } },
+            }),
+          },
+        ],
+      },
+    });
+    expect(actionsOf(statementsOf('publishAuditEvents'))).toContain('events:PutEvents');
+  });
+
+  it('alarms on dead letters and on every alert kind, through the alarm topic', () => {
+    const filters = Object.values(template.findResources('AWS::Logs::MetricFilter'));
+    for (const kind of ['kill-failed', 'kill-overflow', 'schedule-failed', 'break-glass']) {
+      expect(
+        filters.some((f) => f.Properties.FilterPattern === `{ $.alert = "${kind}" }`),
+        kind
+      ).toBe(true);
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Namespace: 'JitBroker/Alerts',
+        MetricName: kind,
+        AlarmActions: [{ Ref: Match.stringLikeRegexp('^Alarms') }],
+      });
+    }
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Dimensions: [
+        {
+          Name: 'QueueName',
+          Value: Match.objectLike({ 'Fn::GetAtt': [Match.stringLikeRegexp('^ExpiryDeadLetters'), 'QueueName'] }),
+        },
+      ],
+    });
+  });
+
+  it('keeps audit-relevant logs a year', () => {
+    const retention = (name: string) => {
+      const fn = stateless.functions.get(name);
+      const group = resources[logicalId(fn?.logGroup as never)];
+      return group?.Properties.RetentionInDays;
+    };
+    for (const name of ['vendCredentials', 'revokeGrant', 'expire', 'sweep', 'publishAuditEvents']) {
+      expect(retention(name), name).toBe(365);
+    }
+  });
+});
+
+describe('the bundles', () => {
+  const assetOf = (name: string): string => {
+    const fn = resources[logicalId(stateless.functions.get(name))] as unknown as { Metadata: Record<string, string> };
+    return join(synth.outdir, fn.Metadata['aws:asset:path'] as string);
+  };
+
+  it('ship the configuration, and iam-data only where scopes are narrowed', () => {
+    for (const name of ['createGrant', 'vendCredentials', 'expire']) {
+      expect(existsSync(join(assetOf(name), 'config', 'catalog.json')), name).toBe(true);
+      expect(existsSync(join(assetOf(name), 'data', 'actions', 's3.json')), name).toBe(name === 'createGrant');
+    }
+  });
+
+  it('narrow a scope with iam-data from inside the createGrant bundle, with no node_modules of its own', () => {
+    // A copy of the bundle alone, with only the AWS SDK (which Lambda provides) resolvable beside it.
+    const dir = mkdtempSync(join(tmpdir(), 'jit-bundle-'));
+    cpSync(assetOf('createGrant'), dir, { recursive: true });
+    mkdirSync(join(dir, 'node_modules'));
+    symlinkSync(resolve('node_modules/@aws-sdk'), join(dir, 'node_modules', '@aws-sdk'));
+    const probe = `
+      process.env.JIT_CONFIG_DIR = ${JSON.stringify(join(dir, 'config'))};
+      Object.assign(process.env, { TABLE_NAME: 't', SCHEDULE_GROUP: 'g', AWS_REGION: 'us-east-1' });
+      const { createGrant } = await import(${JSON.stringify(join(dir, 'index.mjs'))});
+      const response = await createGrant({
+        version: '2.0', routeKey: 'POST /grants', rawPath: '/grants', rawQueryString: '',
+        headers: { 'content-type': 'application/json' }, isBase64Encoded: false,
+        requestContext: { http: { method: 'POST', path: '/grants' }, requestId: 'r', authorizer: { iam: {
+          accountId: '123456789012', userId: 'AROAEXAMPLE:alice',
+          userArn: 'arn:aws:sts::123456789012:assumed-role/AWSReservedSSO_Developer_0123456789abcdef/alice' } } },
+        body: JSON.stringify({ role: 'prod-read', durationSeconds: 1800, reason: 'reading the example bucket',
+          scope: { actions: ['s3:GetObjekt'], resources: ['arn:aws:s3:::example-bucket/*'] } }),
+      }, { functionName: 'createGrant', awsRequestId: 'r', getRemainingTimeInMillis: () => 10000 });
+      process.stdout.write('\\nRESULT ' + JSON.stringify(response) + '\\n');
+    `;
+    const out = execFileSync(process.execPath, ['--input-type=module', '-e', probe], {
+      cwd: dir,
+      env: { PATH: process.env.PATH, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+      encoding: 'utf8',
+    });
+    // Powertools logs to stdout too; the answer is the line marked RESULT.
+    const line = out.split('\n').find((l) => l.startsWith('RESULT ')) ?? '';
+    const response = JSON.parse(line.slice('RESULT '.length)) as { statusCode: number; body: string };
+    expect(response.statusCode).toBe(400);
+    expect(JSON.parse(response.body).error.message).toContain("did you mean 's3:GetObject'?");
+  });
+});

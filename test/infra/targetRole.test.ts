@@ -1,0 +1,61 @@
+import { App, Duration, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { ManagedPolicy } from 'aws-cdk-lib/aws-iam';
+import { describe, expect, it } from 'vitest';
+import { JitTargetRole } from '../../infra/targetRole.js';
+
+const BROKER = 'arn:aws:iam::111111111111:role/JitBroker-vendCredentialsRole-ABC';
+
+describe('JitTargetRole', () => {
+  const stack = new Stack(new App(), 'Workload', { env: { account: '222222222222', region: 'eu-west-1' } });
+  new JitTargetRole(stack, 'ProdRead', {
+    roleName: 'prod-read',
+    brokerRoleArns: [BROKER],
+    managedPolicies: [ManagedPolicy.fromAwsManagedPolicyName('ReadOnlyAccess')],
+  });
+  const template = Template.fromStack(stack);
+  const [role] = Object.values(template.findResources('AWS::IAM::Role')) as {
+    Properties: {
+      AssumeRolePolicyDocument: { Statement: { Action: unknown; Principal: unknown; Condition?: unknown }[] };
+      Tags: { Key: string; Value: string }[];
+      MaxSessionDuration: number;
+      Path: string;
+      ManagedPolicyArns: unknown[];
+    };
+  }[];
+
+  it('trusts only the broker role, with a grant id as source identity and only the broker session tags', () => {
+    expect(role?.Properties.AssumeRolePolicyDocument.Statement).toEqual([
+      {
+        Sid: 'BrokerAssumesWithGrantIdentity',
+        Effect: 'Allow',
+        Principal: { AWS: BROKER },
+        Action: ['sts:AssumeRole', 'sts:SetSourceIdentity'],
+        Condition: { StringLike: { 'sts:SourceIdentity': 'g-*' } },
+      },
+      {
+        Sid: 'BrokerTagsSessionsWithGrant',
+        Effect: 'Allow',
+        Principal: { AWS: BROKER },
+        Action: 'sts:TagSession',
+        Condition: { 'ForAllValues:StringEquals': { 'aws:TagKeys': ['jit-grant-id', 'jit-requester', 'jit-role'] } },
+      },
+    ]);
+  });
+
+  it('is tagged as managed by the broker, under /jit/, with a one-hour session limit', () => {
+    expect(role?.Properties.Tags).toContainEqual({ Key: 'jit-broker:managed', Value: 'true' });
+    expect(role?.Properties.Path).toBe('/jit/');
+    expect(role?.Properties.MaxSessionDuration).toBe(Duration.hours(1).toSeconds());
+  });
+
+  it('carries the permissions the platform team gives it', () => {
+    expect(JSON.stringify(role?.Properties.ManagedPolicyArns)).toContain(':iam::aws:policy/ReadOnlyAccess');
+  });
+
+  it('refuses to exist without a broker to trust', () => {
+    expect(() => new JitTargetRole(new Stack(new App(), 'S'), 'R', { brokerRoleArns: [] })).toThrow(
+      'JitTargetRole needs at least one broker role ARN'
+    );
+  });
+});
