@@ -1,0 +1,67 @@
+import type { ChainVerdict } from '../../functions/domain/auditChain.js';
+import type { Grant, GrantRequest } from '../../functions/domain/grant.js';
+import type { ApiCall } from './brokerClient.js';
+
+/** A grant as the API shows it (the store's chain head stays inside the broker). */
+type GrantView = Omit<Grant, 'chainHead'>;
+
+interface GrantPage {
+  readonly grants: readonly GrantView[];
+  readonly nextCursor?: string;
+}
+
+interface AuditView {
+  readonly grantId: string;
+  readonly state: Grant['state'];
+  readonly chain: ChainVerdict;
+  readonly events: readonly {
+    readonly seq: number;
+    readonly type: string;
+    readonly actor: string;
+    readonly at: string;
+    readonly fromState?: string;
+    readonly toState: string;
+    readonly details: Record<string, unknown>;
+  }[];
+}
+
+/** The `credential_process` shape the broker vends. */
+interface VendedCredentials {
+  readonly Version: 1;
+  readonly AccessKeyId: string;
+  readonly SecretAccessKey: string;
+  readonly SessionToken: string;
+  readonly Expiration: string;
+}
+
+const grantPath = (id: string, action = ''): string => `/grants/${encodeURIComponent(id)}${action}`;
+
+/** One method per route of docs/openapi.json. */
+const brokerApi = (call: ApiCall) => ({
+  request: (request: GrantRequest) => call<GrantView>('POST', '/grants', { body: request }),
+  list: (options: { inbox?: boolean; limit?: number; cursor?: string } = {}) =>
+    call<GrantPage>('GET', '/grants', {
+      query: {
+        ...(options.inbox ? { inbox: 'true' } : {}),
+        ...(options.limit === undefined ? {} : { limit: String(options.limit) }),
+        ...(options.cursor === undefined ? {} : { cursor: options.cursor }),
+      },
+    }),
+  show: (id: string) => call<GrantView>('GET', grantPath(id)),
+  audit: (id: string) => call<AuditView>('GET', grantPath(id, '/audit')),
+  approve: (id: string, comment?: string) =>
+    call<GrantView>('POST', grantPath(id, '/approve'), { body: comment === undefined ? {} : { comment } }),
+  deny: (id: string, comment: string) => call<GrantView>('POST', grantPath(id, '/deny'), { body: { comment } }),
+  cancel: (id: string, comment?: string) =>
+    call<GrantView>('POST', grantPath(id, '/cancel'), { body: comment === undefined ? {} : { comment } }),
+  vend: (id: string) => call<VendedCredentials>('POST', grantPath(id, '/credentials')),
+  done: (id: string) => call<GrantView>('POST', grantPath(id, '/done')),
+  revoke: (id: string, reason: string) => call<GrantView>('POST', grantPath(id, '/revoke'), { body: { reason } }),
+  extend: (id: string, durationSeconds: number, reason: string) =>
+    call<GrantView>('POST', grantPath(id, '/extend'), { body: { durationSeconds, reason } }),
+});
+
+type BrokerApi = ReturnType<typeof brokerApi>;
+
+export type { AuditView, BrokerApi, GrantPage, GrantView, VendedCredentials };
+export { brokerApi };

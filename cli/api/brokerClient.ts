@@ -1,0 +1,121 @@
+import type { CliConfig } from '../config.js';
+import { ApiError, BrokerUnreachableError } from '../errors.js';
+import type { AwsCredentials } from './signRequest.js';
+import { signRequest } from './signRequest.js';
+
+/** The header the loopback sandbox reads as "who you are"; a deployed API never looks at it. */
+const SANDBOX_USER_HEADER = 'x-jit-user';
+const REQUEST_TIMEOUT_MS = 30_000;
+
+interface CallOptions {
+  readonly query?: Record<string, string>;
+  readonly body?: unknown;
+}
+
+type ApiCall = <T>(method: 'GET' | 'POST', path: string, options?: CallOptions) => Promise<T>;
+
+interface ClientDeps {
+  readonly fetch: typeof fetch;
+  /** The standard AWS chain in real use; only called in aws mode. */
+  readonly credentials: () => Promise<AwsCredentials>;
+}
+
+const buildUrl = (base: URL, path: string, query: Record<string, string> = {}): URL => {
+  // Keep any base path (a stage such as /prod) in front of the API path.
+  const url = new URL(`${base.pathname.replace(/\/$/, '')}${path}`, base);
+  for (const [key, value] of Object.entries(query)) url.searchParams.set(key, value);
+  return url;
+};
+
+const unreachable = ({ apiUrl, mode }: CliConfig, error: unknown): BrokerUnreachableError => {
+  // fetch reports "fetch failed"; the socket's reason (ECONNREFUSED, ENOTFOUND, …) is in the cause.
+  const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+  const why =
+    (error as Error).name === 'TimeoutError'
+      ? `no answer within ${REQUEST_TIMEOUT_MS / 1000}s`
+      : (cause?.code ?? cause?.message ?? (error as Error).message);
+  const advice =
+    mode === 'sandbox'
+      ? 'is the sandbox running? Start it with `npm start`, or check --api / JIT_API_URL'
+      : 'check --api / JIT_API_URL and your network';
+  return new BrokerUnreachableError(`cannot reach the broker at ${apiUrl.origin} (${why}): ${advice}`, {
+    cause: error,
+  });
+};
+
+const HINTS: Record<number, string> = {
+  401: ' (check your AWS credentials: aws sts get-caller-identity)',
+  404: ' (see your grants with `jit list`, the ones you may approve with `jit inbox`)',
+};
+
+/** Turns a non-2xx answer into an ApiError carrying the broker's own code and message. */
+const apiFailure = async (response: Response): Promise<ApiError> => {
+  const text = await response.text();
+  try {
+    const { error } = JSON.parse(text) as { error: { code: string; message: string } };
+    if (typeof error.code === 'string' && typeof error.message === 'string') {
+      const hint = HINTS[response.status] ?? '';
+      return new ApiError(response.status, error.code, `${error.message}${hint} [${response.status} ${error.code}]`);
+    }
+  } catch {
+    // Not the broker's error shape: a proxy, a gateway default page, or the wrong --api.
+  }
+  const gateway = text.slice(0, 200).replace(/\s+/g, ' ').trim();
+  return new ApiError(
+    response.status,
+    `HTTP_${response.status}`,
+    `the broker answered ${response.status} ${response.statusText}: ${gateway || '(empty body)'} — is --api the broker's URL?`
+  );
+};
+
+/**
+ * The one way the CLI talks to the broker: JSON over HTTPS, SigV4-signed for API Gateway, or
+ * with the sandbox's user header when the API is the loopback sandbox.
+ */
+const createBrokerClient = (config: CliConfig, deps: ClientDeps): ApiCall => {
+  return async <T>(method: 'GET' | 'POST', path: string, options: CallOptions = {}): Promise<T> => {
+    const url = buildUrl(config.apiUrl, path, options.query);
+    const body = options.body === undefined ? undefined : JSON.stringify(options.body);
+    let headers: Record<string, string> = {
+      accept: 'application/json',
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    };
+    if (config.mode === 'sandbox') {
+      headers[SANDBOX_USER_HEADER] = config.user as string;
+    } else {
+      const signed = await signRequest(
+        { method, url, headers, body },
+        await deps.credentials(),
+        config.region as string
+      );
+      // fetch sets Host from the URL itself (the same value that was signed).
+      const { host: _host, ...rest } = signed;
+      headers = rest;
+    }
+    let response: Response;
+    try {
+      response = await deps.fetch(url, {
+        method,
+        headers,
+        ...(body === undefined ? {} : { body }),
+        signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+      });
+    } catch (error) {
+      throw unreachable(config, error);
+    }
+    if (!response.ok) throw await apiFailure(response);
+    const text = await response.text();
+    try {
+      return JSON.parse(text) as T;
+    } catch {
+      throw new ApiError(
+        response.status,
+        'NOT_JSON',
+        `the broker at ${config.apiUrl.origin} answered with something that is not JSON — is --api the broker's URL?`
+      );
+    }
+  };
+};
+
+export type { ApiCall, CallOptions, ClientDeps };
+export { createBrokerClient };

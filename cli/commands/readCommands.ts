@@ -1,0 +1,115 @@
+import type { CommandSpec } from '../commandLine.js';
+import { type CliContext, connect } from '../context.js';
+import { EXIT, UsageError } from '../errors.js';
+import { grantDetails, grantTable, printJson, relative } from '../output.js';
+
+type Command = CommandSpec<CliContext>;
+
+const parseLimit = (text: string | undefined): number | undefined => {
+  if (text === undefined) return undefined;
+  const limit = Number(text);
+  if (!Number.isInteger(limit) || limit < 1 || limit > 100)
+    throw new UsageError(`--limit must be 1-100, got '${text}'`);
+  return limit;
+};
+
+const pageOptions = {
+  limit: { type: 'string' },
+  cursor: { type: 'string' },
+} as const;
+const pageHelp = [
+  ['--limit N', 'at most N grants (1-100, default 25)'],
+  ['--cursor C', 'the next page (the cursor the previous page printed)'],
+] as const;
+
+const listing = (name: 'list' | 'inbox', inbox: boolean, summary: string, examples: string[]): Command => ({
+  name,
+  summary,
+  usage: '[--limit N] [--cursor C] [--json]',
+  options: pageOptions,
+  optionHelp: pageHelp,
+  examples,
+  positionals: [],
+  json: true,
+  async run(context, { values }) {
+    const { api } = connect(context, values);
+    const limit = parseLimit(values.limit as string | undefined);
+    const page = await api.list({
+      inbox,
+      ...(limit === undefined ? {} : { limit }),
+      ...(values.cursor === undefined ? {} : { cursor: values.cursor as string }),
+    });
+    if (values.json) {
+      printJson(context.io, page);
+      return 0;
+    }
+    context.io.out(
+      page.grants.length === 0
+        ? inbox
+          ? 'Nothing waiting for you.'
+          : 'No grants.'
+        : grantTable(page.grants, context.now())
+    );
+    if (page.nextCursor) context.io.out(`more: jit ${name} --cursor ${page.nextCursor}`);
+    return 0;
+  },
+});
+
+const list = listing('list', false, 'List your grants, newest first', [
+  'jit list',
+  'jit list --json | jq -r ".grants[].id"',
+]);
+const inbox = listing('inbox', true, 'List pending grants you may approve, earliest deadline first', [
+  'jit inbox',
+  'jit inbox --json',
+]);
+
+const show: Command = {
+  name: 'show',
+  summary: 'Show one grant: scope, approvals, expiry',
+  usage: '<grant> [--json]',
+  options: {},
+  optionHelp: [],
+  examples: ['jit show g-01J…', 'jit show g-01J… --json | jq .state'],
+  positionals: ['grant'],
+  json: true,
+  async run(context, { values, positionals }) {
+    const grant = await connect(context, values).api.show(positionals[0]!);
+    if (values.json) printJson(context.io, grant);
+    else context.io.out(grantDetails(grant, context.now()));
+    return 0;
+  },
+};
+
+const audit: Command = {
+  name: 'audit',
+  summary: "Show a grant's audit trail and whether its hash chain is intact",
+  usage: '<grant> [--json]',
+  options: {},
+  optionHelp: [],
+  examples: ['jit audit g-01J…', 'jit audit g-01J… --json | jq ".events[].type"'],
+  positionals: ['grant'],
+  json: true,
+  async run(context, { values, positionals }) {
+    const trail = await connect(context, values).api.audit(positionals[0]!);
+    if (values.json) {
+      printJson(context.io, trail);
+      return 0;
+    }
+    const now = context.now();
+    const verdict = trail.chain.valid
+      ? `chain intact (${trail.chain.length} events)`
+      : `CHAIN BROKEN at event ${trail.chain.brokenAt}: ${trail.chain.reason}`;
+    context.io.out(`${trail.grantId}  ${trail.state}  ${verdict}`);
+    for (const event of trail.events) {
+      const states = event.fromState ? `${event.fromState} → ${event.toState}` : event.toState;
+      context.io.out(
+        `  #${event.seq} ${event.at} (${relative(event.at, now)})  ${event.type}  by ${event.actor}  ${states}`
+      );
+    }
+    // A broken chain is evidence of tampering: scripts should not read it as success.
+    return trail.chain.valid ? EXIT.ok : EXIT.chainBroken;
+  },
+};
+
+export { audit, inbox, list, show };

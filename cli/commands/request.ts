@@ -1,0 +1,119 @@
+import { formatDuration, parseDuration } from '../../functions/domain/duration.js';
+import type { GrantRequest } from '../../functions/domain/grant.js';
+import type { GrantView } from '../api/brokerApi.js';
+import type { CommandSpec, OptionValues } from '../commandLine.js';
+import { type CliContext, connect } from '../context.js';
+import { UsageError } from '../errors.js';
+import { nextSteps, printJson } from '../output.js';
+import { loadTemplate, type TaskTemplate, templatesPath } from './taskTemplates.js';
+import { waitForDecision } from './waitForDecision.js';
+
+/** Flags win over the template; repeated --action/--resource replace the template's lists. */
+const buildRequest = (
+  role: string | undefined,
+  values: OptionValues,
+  template: TaskTemplate | undefined
+): GrantRequest => {
+  const actions = (values.action as string[] | undefined) ?? template?.actions ?? [];
+  const resources = (values.resource as string[] | undefined) ?? template?.resources ?? [];
+  const chosen = {
+    role: role ?? template?.role,
+    for: (values.for as string | undefined) ?? template?.for,
+    reason: (values.reason as string | undefined) ?? template?.reason,
+    ticket: (values.ticket as string | undefined) ?? template?.ticket,
+  };
+  const missing = [
+    chosen.role ? undefined : '<role>',
+    actions.length > 0 ? undefined : '--action',
+    resources.length > 0 ? undefined : '--resource',
+    chosen.for ? undefined : '--for',
+    chosen.reason ? undefined : '--reason',
+  ].filter((m) => m !== undefined);
+  if (missing.length > 0) {
+    throw new UsageError(
+      `jit request needs ${missing.join(', ')} (or a --template that has them; see jit request --help)`
+    );
+  }
+  return {
+    role: chosen.role!,
+    scope: { actions, resources },
+    durationSeconds: parseDuration(chosen.for!),
+    reason: chosen.reason!,
+    ...(chosen.ticket ? { ticket: chosen.ticket } : {}),
+  };
+};
+
+const describe = (grant: GrantView): string =>
+  grant.state === 'PENDING'
+    ? `Requested ${grant.id}: ${grant.roleId} for ${formatDuration(grant.durationSeconds)}, PENDING — needs ${grant.requiredApprovals} approval(s) from ${grant.approvers.join(', ')} before ${grant.pendingUntil}`
+    : `${grant.id} is ${grant.state} (${grant.roleId}, until ${grant.expiresAt})`;
+
+const request: CommandSpec<CliContext> = {
+  name: 'request',
+  summary: 'Ask for access to a role for a task; --wait until it is approved',
+  usage: '[<role>] --action A… --resource ARN… --for DURATION --reason TEXT [--ticket T] [--wait]',
+  description:
+    'The grant is narrowed to the actions and resources you name. Time counts from approval. With --wait, jit\npolls until the grant is approved (exit 0), denied or expired (exit 3), or --timeout passes (exit 6).',
+  options: {
+    action: { type: 'string', multiple: true },
+    resource: { type: 'string', multiple: true },
+    for: { type: 'string' },
+    reason: { type: 'string' },
+    ticket: { type: 'string' },
+    template: { type: 'string', short: 't' },
+    templates: { type: 'string' },
+    wait: { type: 'boolean', short: 'w' },
+    timeout: { type: 'string' },
+  },
+  optionHelp: [
+    ['--action A', 'an IAM action the task needs (repeat for more)'],
+    ['--resource ARN', 'a resource ARN, wildcards allowed (repeat for more)'],
+    ['--for DURATION', 'how long, counted from approval: 30m, 2h, 1h30m (at least 15m)'],
+    ['--reason TEXT', 'why (at least 10 characters; approvers read it)'],
+    ['--ticket T', 'a ticket id, e.g. INC-1234'],
+    ['-t, --template NAME', 'start from a named task in the templates file; flags override it'],
+    ['--templates FILE', 'the templates file (default $XDG_CONFIG_HOME/jit/templates.json)'],
+    ['-w, --wait', 'wait for the decision, showing progress on stderr'],
+    ['--timeout DURATION', 'with --wait: give up after this long (exit 6; the request stays)'],
+  ],
+  examples: [
+    'jit request prod-read --action s3:GetObject --resource "arn:aws:s3:::example-bucket/*" --for 30m \\\n      --reason "debug the nightly export job" --ticket INC-1234 --wait',
+    'jit request --template debug-export --reason "re-run the export for 2026-11-20" --wait',
+    'ID=$(jit request prod-read … --json | jq -r .id)',
+  ],
+  positionals: ['role?'],
+  json: true,
+  async run(context, { values, positionals }) {
+    const template =
+      values.template === undefined
+        ? undefined
+        : loadTemplate(
+            values.template as string,
+            (values.templates as string | undefined) ?? templatesPath(context.env)
+          );
+    const body = buildRequest(positionals[0], values, template);
+    const timeoutMs = values.timeout === undefined ? undefined : parseDuration(values.timeout as string) * 1000;
+    const { api } = connect(context, values);
+    let grant = await api.request(body);
+    if (values.wait && grant.state === 'PENDING') {
+      context.io.err(describe(grant));
+      grant = await waitForDecision(grant.id, {
+        api,
+        io: context.io,
+        now: context.now,
+        sleep: context.sleep,
+        signal: context.interrupted(),
+        ...(timeoutMs === undefined ? {} : { timeoutMs }),
+      });
+    }
+    if (values.json) {
+      printJson(context.io, grant);
+      return 0;
+    }
+    context.io.out(describe(grant));
+    context.io.out(grant.state === 'PENDING' ? `Wait for it: jit show ${grant.id}` : nextSteps(grant.id));
+    return 0;
+  },
+};
+
+export { buildRequest, request };

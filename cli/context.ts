@@ -1,0 +1,97 @@
+import { fromNodeProviderChain } from '@aws-sdk/credential-providers';
+import { type BrokerApi, brokerApi, type VendedCredentials } from './api/brokerApi.js';
+import { createBrokerClient } from './api/brokerClient.js';
+import type { AwsCredentials } from './api/signRequest.js';
+import type { OptionValues } from './commandLine.js';
+import { type CliConfig, resolveConfig } from './config.js';
+import type { FederationEndpoint } from './console/federation.js';
+import { cacheDirectory, cacheKey, fileCredentialCache } from './credentials/credentialCache.js';
+import { credentialSource } from './credentials/credentialSource.js';
+import { UsageError } from './errors.js';
+import type { Io } from './output.js';
+
+/**
+ * Set while jit asks the AWS credential chain for signing credentials. If the chain runs a
+ * credential_process that is jit again (AWS_PROFILE=jit-…), the inner jit sees it and stops
+ * instead of recursing forever.
+ */
+const SIGNING_GUARD = 'JIT_SIGNING_IN_PROGRESS';
+
+/** Everything a command needs from the outside world; tests build one with fakes. */
+interface CliContext {
+  readonly io: Io;
+  readonly env: NodeJS.ProcessEnv;
+  readonly now: () => Date;
+  readonly sleep: (ms: number) => Promise<void>;
+  /** Aborts on Ctrl-C; only commands that wait listen to it. */
+  readonly interrupted: () => AbortSignal;
+  readonly fetch: typeof fetch;
+  readonly federation: FederationEndpoint;
+  /** Absolute path of cli/bin/jit.mjs, for credential_process lines. */
+  readonly launcherPath: string;
+  /** The AWS credential chain for signing (fromNodeProviderChain in real use). */
+  readonly signingCredentials: (profile: string | undefined) => () => Promise<AwsCredentials>;
+}
+
+/** A configured connection to one broker as one caller. */
+interface Connection {
+  readonly config: CliConfig;
+  readonly api: BrokerApi;
+  /** The AWS profile that signs (aws mode), for credential_process lines. */
+  readonly awsProfile?: string;
+  credentials(grantId: string): () => Promise<VendedCredentials>;
+  /** Drops cached credentials of a grant this caller just ended. */
+  forget(grantId: string): void;
+}
+
+const connect = (context: CliContext, values: OptionValues): Connection => {
+  const config = resolveConfig({
+    flags: {
+      api: values.api as string | undefined,
+      region: values.region as string | undefined,
+      as: values.as as string | undefined,
+    },
+    env: context.env,
+  });
+  const awsProfile = (values['aws-profile'] as string | undefined) ?? (context.env.AWS_PROFILE || undefined);
+  const chain = context.signingCredentials(awsProfile);
+  const signWith = async (): Promise<AwsCredentials> => {
+    if (context.env[SIGNING_GUARD]) {
+      throw new UsageError(
+        'jit is being run to produce the very AWS credentials it would sign with (is AWS_PROFILE a jit- profile?): pass --aws-profile <your own login profile>'
+      );
+    }
+    process.env[SIGNING_GUARD] = '1';
+    try {
+      return await chain();
+    } catch (error) {
+      throw new UsageError(`no AWS credentials to sign requests to the broker: ${(error as Error).message}`);
+    } finally {
+      delete process.env[SIGNING_GUARD];
+    }
+  };
+  const api = brokerApi(createBrokerClient(config, { fetch: context.fetch, credentials: signWith }));
+  const cache = fileCredentialCache(cacheDirectory(context.env));
+  const principal = config.mode === 'sandbox' ? `user:${config.user}` : `profile:${awsProfile ?? 'default'}`;
+  const keyOf = (grantId: string) => cacheKey(config.apiUrl, grantId, principal);
+  return {
+    config,
+    api,
+    ...(awsProfile === undefined ? {} : { awsProfile }),
+    credentials: (grantId) =>
+      credentialSource(grantId, {
+        api,
+        cache,
+        cacheKey: keyOf(grantId),
+        now: context.now,
+        warn: (message) => context.io.err(message),
+      }),
+    forget: (grantId) => cache.remove(keyOf(grantId)),
+  };
+};
+
+const defaultSigningCredentials = (profile: string | undefined) =>
+  fromNodeProviderChain(profile === undefined ? {} : { profile });
+
+export type { CliContext, Connection };
+export { connect, defaultSigningCredentials, SIGNING_GUARD };

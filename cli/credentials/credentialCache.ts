@@ -1,0 +1,68 @@
+import { createHash } from 'node:crypto';
+import { chmodSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import type { VendedCredentials } from '../api/brokerApi.js';
+
+/** Vended credentials kept between runs of `credential_process`, which the AWS CLI does not cache. */
+interface CredentialCache {
+  read(key: string): VendedCredentials | undefined;
+  write(key: string, credentials: VendedCredentials): void;
+  remove(key: string): void;
+}
+
+const cacheDirectory = (env: NodeJS.ProcessEnv): string =>
+  join(env.XDG_CACHE_HOME || join(env.HOME || homedir(), '.cache'), 'jit');
+
+/**
+ * One entry per broker, grant and caller: two sandbox users (or two AWS profiles) on one machine
+ * never read each other's credentials. Hashed so the file name leaks nothing.
+ */
+const cacheKey = (apiUrl: URL, grantId: string, principal: string): string =>
+  createHash('sha256')
+    .update(JSON.stringify([apiUrl.origin + apiUrl.pathname, grantId, principal]))
+    .digest('hex');
+
+const looksLikeCredentials = (value: unknown): value is VendedCredentials => {
+  const v = value as Partial<VendedCredentials> | null;
+  return (
+    typeof v === 'object' &&
+    v !== null &&
+    v.Version === 1 &&
+    typeof v.AccessKeyId === 'string' &&
+    typeof v.SecretAccessKey === 'string' &&
+    typeof v.SessionToken === 'string' &&
+    typeof v.Expiration === 'string'
+  );
+};
+
+/** Files readable only by the user (0600) in a directory only the user can enter (0700). */
+const fileCredentialCache = (directory: string): CredentialCache => {
+  const pathOf = (key: string) => join(directory, `${key}.json`);
+  return {
+    read(key) {
+      try {
+        const value: unknown = JSON.parse(readFileSync(pathOf(key), 'utf8'));
+        return looksLikeCredentials(value) ? value : undefined;
+      } catch {
+        // Missing or half-written: behave as if nothing was cached and vend again.
+        return undefined;
+      }
+    },
+    write(key, credentials) {
+      mkdirSync(directory, { recursive: true, mode: 0o700 });
+      chmodSync(directory, 0o700);
+      // Write beside and rename, so a concurrent reader sees the old entry or the new one, never half.
+      const temporary = `${pathOf(key)}.${process.pid}.tmp`;
+      writeFileSync(temporary, JSON.stringify(credentials), { mode: 0o600 });
+      chmodSync(temporary, 0o600);
+      renameSync(temporary, pathOf(key));
+    },
+    remove(key) {
+      rmSync(pathOf(key), { force: true });
+    },
+  };
+};
+
+export type { CredentialCache };
+export { cacheDirectory, cacheKey, fileCredentialCache };

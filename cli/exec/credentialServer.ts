@@ -1,0 +1,71 @@
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { VendedCredentials } from '../api/brokerApi.js';
+
+interface CredentialServer {
+  /** For AWS_CONTAINER_CREDENTIALS_FULL_URI. */
+  readonly url: string;
+  /** For AWS_CONTAINER_AUTHORIZATION_TOKEN; other local processes cannot guess it. */
+  readonly token: string;
+  close(): Promise<void>;
+}
+
+const sameToken = (presented: string | undefined, expected: string): boolean => {
+  if (presented === undefined) return false;
+  const a = Buffer.from(presented);
+  const b = Buffer.from(expected);
+  return a.length === b.length && timingSafeEqual(a, b);
+};
+
+/**
+ * The container credentials endpoint (as ECS serves it, and as aws-vault's --ecs-server does) on
+ * 127.0.0.1: each GET with the right token answers with credentials from `current`, which
+ * re-vends before expiry. Failures answer 4xx/5xx with the reason, which the SDK shows the user.
+ */
+const startCredentialServer = async (
+  current: () => Promise<VendedCredentials>,
+  onFailure: (error: Error) => void = () => {}
+): Promise<CredentialServer> => {
+  const token = randomBytes(32).toString('hex');
+  const server: Server = createServer((req, res) => {
+    const reply = (status: number, body: unknown) => {
+      res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store' });
+      res.end(JSON.stringify(body));
+    };
+    if (req.method !== 'GET' || !sameToken(req.headers.authorization, token)) {
+      reply(401, { message: 'not authorized' });
+      return;
+    }
+    current().then(
+      (c) =>
+        reply(200, {
+          AccessKeyId: c.AccessKeyId,
+          SecretAccessKey: c.SecretAccessKey,
+          Token: c.SessionToken,
+          Expiration: c.Expiration,
+        }),
+      (error: Error) => {
+        onFailure(error);
+        reply(403, { message: `jit: ${error.message}` });
+      }
+    );
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/credentials`,
+    token,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+};
+
+export type { CredentialServer };
+export { startCredentialServer };

@@ -1,0 +1,99 @@
+import { formatDuration } from '../functions/domain/duration.js';
+import type { GrantView } from './api/brokerApi.js';
+
+/** Where the CLI writes. Results go to stdout; progress, notes and errors to stderr. */
+interface Io {
+  out(text: string): void;
+  err(text: string): void;
+  /** Whether stderr is a terminal: spinners there, plain lines otherwise. */
+  readonly interactive: boolean;
+  /** Redraws the one status line on a terminal (no newline); '' clears it. */
+  progress(text: string): void;
+}
+
+const printJson = (io: Io, value: unknown): void => io.out(JSON.stringify(value, null, 2));
+
+/** "in 25m", "12m ago" — the way people read expiry times. */
+const relative = (iso: string | undefined, now: Date): string => {
+  if (iso === undefined) return '-';
+  const seconds = Math.round((Date.parse(iso) - now.getTime()) / 1000);
+  const span = formatDuration(
+    Math.abs(seconds) >= 60 ? Math.abs(seconds) - (Math.abs(seconds) % 60) : Math.abs(seconds)
+  );
+  return seconds >= 0 ? `in ${span}` : `${span} ago`;
+};
+
+/** The time that matters for the grant's state: pending deadline, expiry, or when it ended. */
+const when = (grant: GrantView, now: Date): string => {
+  switch (grant.state) {
+    case 'PENDING':
+      return `decide ${relative(grant.pendingUntil, now)}`;
+    case 'APPROVED':
+    case 'ACTIVE':
+      return `expires ${relative(grant.expiresAt, now)}`;
+    default:
+      return `ended ${relative(grant.endedAt, now)}`;
+  }
+};
+
+const grantTable = (grants: readonly GrantView[], now: Date): string => {
+  const rows = [
+    ['ID', 'STATE', 'ROLE', 'REQUESTER', 'WHEN', 'REASON'],
+    ...grants.map((g) => [g.id, g.state, g.roleId, g.requester, when(g, now), g.reason.slice(0, 50)]),
+  ];
+  const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
+  return rows
+    .map((row) =>
+      row
+        .map((cell, column) => cell.padEnd(widths[column]!))
+        .join('  ')
+        .trimEnd()
+    )
+    .join('\n');
+};
+
+const grantDetails = (grant: GrantView, now: Date): string => {
+  const lines: [string, string | undefined][] = [
+    ['grant', `${grant.id}  ${grant.state}`],
+    ['role', `${grant.roleId} (${grant.roleArn})`],
+    ['requester', grant.requester],
+    ['for', formatDuration(grant.durationSeconds)],
+    ['reason', grant.reason],
+    ['ticket', grant.ticket],
+    ['actions', grant.scope.actions.join(', ')],
+    ['resources', grant.scope.resources.join(', ')],
+    ['approvals', `${grant.approvals.length}/${grant.requiredApprovals} from ${grant.approvers.join(', ')}`],
+    ...grant.approvals.map((a): [string, string] => [
+      '',
+      `${a.by} ${relative(a.at, now)}${a.comment ? `: ${a.comment}` : ''}`,
+    ]),
+    ['when', when(grant, now)],
+    [
+      'ended by',
+      grant.endedBy === undefined ? undefined : `${grant.endedBy}${grant.endReason ? `: ${grant.endReason}` : ''}`,
+    ],
+    [
+      'extension',
+      grant.extension
+        ? `+${formatDuration(grant.extension.durationSeconds)} waiting: ${grant.extension.reason}`
+        : undefined,
+    ],
+  ];
+  return lines
+    .filter((line): line is [string, string] => line[1] !== undefined)
+    .map(([label, value]) => `${label.padEnd(10)} ${value}`)
+    .join('\n');
+};
+
+/** What to do with an approved grant, so nobody has to look it up. */
+const nextSteps = (grantId: string): string =>
+  [
+    'Use it:',
+    `  jit exec ${grantId} -- aws sts get-caller-identity`,
+    `  jit setup-profile ${grantId} --profile work   # then: aws --profile jit-work …`,
+    `  jit console ${grantId} --open`,
+    `When the task is done: jit done ${grantId}`,
+  ].join('\n');
+
+export type { Io };
+export { grantDetails, grantTable, nextSteps, printJson, relative };

@@ -1,0 +1,91 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { buildRequest } from '../../cli/commands/request.js';
+import { runCli } from '../../cli/main.js';
+import { fakeContext, fakeFetch, jsonResponse } from './cliFakes.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'jit-templates-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const templatesFile = join(dir, 'templates.json');
+writeFileSync(
+  templatesFile,
+  JSON.stringify({
+    templates: {
+      'debug-export': {
+        role: 'prod-read',
+        actions: ['s3:GetObject', 's3:ListBucket'],
+        resources: ['arn:aws:s3:::example-bucket', 'arn:aws:s3:::example-bucket/*'],
+        for: '1h30m',
+        reason: 'debug the nightly export job',
+      },
+    },
+  })
+);
+
+const pendingGrant = (body: Record<string, unknown>) => ({
+  id: 'g-1',
+  state: 'PENDING',
+  roleId: body.role,
+  durationSeconds: body.durationSeconds,
+  requiredApprovals: 1,
+  approvers: ['group:sre'],
+  approvals: [],
+  pendingUntil: '2026-11-23T14:00:00.000Z',
+});
+
+describe('jit request', () => {
+  it('turns --for into seconds and repeated flags into the task scope', () => {
+    const values = {
+      action: ['s3:GetObject'],
+      resource: ['arn:aws:s3:::b/*'],
+      for: '30m',
+      reason: 'debug the export job',
+      ticket: 'INC-1',
+    };
+    expect(buildRequest('prod-read', values, undefined)).toEqual({
+      role: 'prod-read',
+      scope: { actions: ['s3:GetObject'], resources: ['arn:aws:s3:::b/*'] },
+      durationSeconds: 1800,
+      reason: 'debug the export job',
+      ticket: 'INC-1',
+    });
+    expect(buildRequest('r', { ...values, for: '2h' }, undefined).durationSeconds).toBe(7200);
+    expect(buildRequest('r', { ...values, for: '1h30m' }, undefined).durationSeconds).toBe(5400);
+  });
+
+  it('names everything that is missing at once', () => {
+    expect(() => buildRequest(undefined, { for: '30m' }, undefined)).toThrow(
+      'jit request needs <role>, --action, --resource, --reason'
+    );
+  });
+
+  it('starts from a template; flags override it', async () => {
+    const { fetch, sent } = fakeFetch((request) => jsonResponse(201, pendingGrant(JSON.parse(request.body!))));
+    const { context, stdout } = fakeContext({ fetch });
+    const code = await runCli(
+      ['request', '--template', 'debug-export', '--templates', templatesFile, '--for', '45m', '--ticket', 'INC-9'],
+      context
+    );
+    expect(code).toBe(0);
+    expect(JSON.parse(sent[0]!.body!)).toEqual({
+      role: 'prod-read',
+      scope: {
+        actions: ['s3:GetObject', 's3:ListBucket'],
+        resources: ['arn:aws:s3:::example-bucket', 'arn:aws:s3:::example-bucket/*'],
+      },
+      durationSeconds: 2700,
+      reason: 'debug the nightly export job',
+      ticket: 'INC-9',
+    });
+    expect(stdout()).toContain('Requested g-1: prod-read for 45m, PENDING — needs 1 approval(s) from group:sre');
+  });
+
+  it('names the templates a file has when the one asked for is missing', async () => {
+    const { context, stderr } = fakeContext();
+    expect(await runCli(['request', '-t', 'nope', '--templates', templatesFile], context)).toBe(1);
+    expect(stderr()).toContain("no template 'nope'");
+    expect(stderr()).toContain('it has: debug-export');
+  });
+});

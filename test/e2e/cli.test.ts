@@ -1,0 +1,194 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { VendedCredentials } from '../../cli/api/brokerApi.js';
+import { startCredentialServer } from '../../cli/exec/credentialServer.js';
+import { interrupt, startSandboxProcess } from '../helpers/sandboxProcess.js';
+
+/** Debian's AWS CLI v2 (installed by .ci/run); the `aws` first on PATH may be an older v1. */
+const AWS_CLI = '/usr/bin/aws';
+const JIT = resolve('cli/bin/jit.mjs');
+
+interface Finished {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+const finish = (child: ChildProcess): Promise<Finished> =>
+  new Promise((done) => {
+    let stdout = '';
+    let stderr = '';
+    child.stdout?.on('data', (c: Buffer) => {
+      stdout += c.toString();
+    });
+    child.stderr?.on('data', (c: Buffer) => {
+      stderr += c.toString();
+    });
+    child.once('exit', (code) => done({ code, stdout, stderr }));
+  });
+
+describe('the jit CLI against the sandbox process', () => {
+  const home = mkdtempSync(join(tmpdir(), 'jit-cli-e2e-'));
+  const children = new Set<ChildProcess>();
+  let sandbox: Awaited<ReturnType<typeof startSandboxProcess>>;
+  let env: NodeJS.ProcessEnv;
+
+  /** Starts a process with the test's isolated HOME, caches and AWS config; the test stops it. */
+  const start = (command: string, args: readonly string[], extraEnv: NodeJS.ProcessEnv = {}): ChildProcess => {
+    const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...env, ...extraEnv } });
+    children.add(child);
+    child.once('exit', () => children.delete(child));
+    return child;
+  };
+  // --as goes right after the command name, so it stays in front of exec's `--`.
+  const jitArgs = (user: string, [command, ...rest]: string[]) => [JIT, command!, '--as', user, ...rest];
+  const jit = (user: string, ...args: string[]) => finish(start(process.execPath, jitArgs(user, args)));
+  const aws = (...args: string[]) => finish(start(AWS_CLI, [...args, '--endpoint-url', sandbox.ready.awsEndpoint!]));
+  const awsLocal = (...args: string[]) => finish(start(AWS_CLI, args));
+  const requestArgs = [
+    'request',
+    'prod-read',
+    '--action',
+    's3:GetObject',
+    '--resource',
+    'arn:aws:s3:::example-bucket/*',
+    '--for',
+    '30m',
+    '--reason',
+    'debug the nightly export job',
+    '--json',
+  ];
+  const requestAndApprove = async (): Promise<string> => {
+    const requested = await jit('alice', ...requestArgs);
+    const id = (JSON.parse(requested.stdout) as { id: string }).id;
+    expect((await jit('bob', 'approve', id)).code).toBe(0);
+    return id;
+  };
+
+  beforeAll(async () => {
+    sandbox = await startSandboxProcess(['--in-memory']);
+    env = {
+      PATH: process.env.PATH,
+      HOME: home,
+      XDG_CACHE_HOME: join(home, 'cache'),
+      XDG_CONFIG_HOME: join(home, 'config'),
+      AWS_CONFIG_FILE: join(home, 'aws-config'),
+      AWS_DEFAULT_REGION: 'us-east-1',
+      AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
+      JIT_API_URL: sandbox.ready.api,
+    };
+  });
+
+  afterAll(async () => {
+    for (const child of children) child.kill('SIGKILL');
+    if (sandbox) await interrupt(sandbox.child);
+    rmSync(home, { recursive: true, force: true });
+  });
+
+  it('request --wait returns once bob approves; exec runs the AWS CLI as the grant; done ends it', {
+    timeout: 120_000,
+  }, async () => {
+    expect(sandbox.ready.access).toBe('emulator');
+    const waiting = finish(start(process.execPath, jitArgs('alice', [...requestArgs, '--wait'])));
+    let id: string | undefined;
+    while (id === undefined) {
+      const listed = JSON.parse((await jit('alice', 'list', '--json')).stdout) as { grants: { id: string }[] };
+      id = listed.grants[0]?.id;
+    }
+    const inbox = await jit('bob', 'inbox');
+    expect(inbox.stdout).toContain(id);
+    expect((await jit('bob', 'approve', id, '--comment', 'matches the incident')).code).toBe(0);
+
+    const waited = await waiting;
+    expect(waited.code).toBe(0);
+    expect(JSON.parse(waited.stdout)).toMatchObject({ id, state: 'APPROVED' });
+    expect(waited.stderr).toContain(`waiting for ${id}: PENDING, 0/1 approvals`);
+
+    const who = await jit(
+      'alice',
+      'exec',
+      id,
+      '--',
+      AWS_CLI,
+      'sts',
+      'get-caller-identity',
+      '--endpoint-url',
+      sandbox.ready.awsEndpoint!
+    );
+    expect(who.code).toBe(0);
+    expect(JSON.parse(who.stdout).Arn).toBe(`arn:aws:sts::123456789012:assumed-role/prod-read/alice.${id}`);
+
+    const exitCode = await jit('alice', 'exec', id, '--', process.execPath, '-e', 'process.exit(7)');
+    expect(exitCode.code).toBe(7);
+
+    const done = await jit('alice', 'done', id);
+    expect(done.code).toBe(0);
+    expect(done.stdout).toContain(`${id} is ENDED`);
+    const after = await jit('alice', 'exec', id, '--', process.execPath, '-e', '');
+    expect(after.code).toBe(3);
+    expect(after.stderr).toContain(`grant ${id} is ENDED`);
+  });
+
+  it('aws --profile works through setup-profile and credential_process, and fails once the grant is done', {
+    timeout: 120_000,
+  }, async () => {
+    const id = await requestAndApprove();
+    const setup = await jit('alice', 'setup-profile', id, '--profile', 'x');
+    expect(setup.code).toBe(0);
+
+    const exported = await awsLocal('configure', 'export-credentials', '--profile', 'jit-x');
+    expect(exported.code).toBe(0);
+    const fromAws = JSON.parse(exported.stdout) as VendedCredentials;
+    const fromJit = JSON.parse((await jit('alice', 'creds', id, '--json')).stdout) as {
+      accessKeyId: string;
+      expiration: string;
+    };
+    expect(fromAws.AccessKeyId).toBe(fromJit.accessKeyId);
+    expect(fromAws.AccessKeyId).toMatch(/^ASIA/);
+
+    const who = await aws('sts', 'get-caller-identity', '--profile', 'jit-x');
+    expect(who.code).toBe(0);
+    expect(JSON.parse(who.stdout).Arn).toBe(`arn:aws:sts::123456789012:assumed-role/prod-read/alice.${id}`);
+
+    expect((await jit('alice', 'done', id)).code).toBe(0);
+    rmSync(join(home, 'cache', 'jit'), { recursive: true, force: true });
+    const refused = await aws('sts', 'get-caller-identity', '--profile', 'jit-x');
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toContain('Error when retrieving credentials from custom-process');
+    expect(refused.stderr).toContain(`grant ${id} is ENDED`);
+    expect(refused.stderr).not.toContain(fromAws.SecretAccessKey);
+  });
+
+  it("the AWS CLI fetches again from jit exec's endpoint before credentials expire", { timeout: 60_000 }, async () => {
+    const sessions: VendedCredentials[] = [];
+    const server = await startCredentialServer(async () => {
+      // First a session inside the CLI's refresh window (5 min left), then a fresh 1-hour one.
+      const minutes = sessions.length === 0 ? 5 : 60;
+      const session: VendedCredentials = {
+        Version: 1,
+        AccessKeyId: `ASIASESSION${sessions.length + 1}`,
+        SecretAccessKey: 'secret',
+        SessionToken: 'token',
+        Expiration: new Date(Date.now() + minutes * 60_000).toISOString(),
+      };
+      sessions.push(session);
+      return session;
+    });
+    try {
+      const exported = await finish(
+        start(AWS_CLI, ['configure', 'export-credentials'], {
+          AWS_CONTAINER_CREDENTIALS_FULL_URI: server.url,
+          AWS_CONTAINER_AUTHORIZATION_TOKEN: server.token,
+        })
+      );
+      expect(exported.code).toBe(0);
+      expect(sessions.length).toBe(2);
+      expect(JSON.parse(exported.stdout).AccessKeyId).toBe('ASIASESSION2');
+    } finally {
+      await server.close();
+    }
+  });
+});
