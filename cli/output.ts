@@ -62,7 +62,13 @@ const grantDetails = (grant: GrantView, now: Date): string => {
     ['ticket', grant.ticket],
     ['actions', grant.scope.actions.join(', ')],
     ['resources', grant.scope.resources.join(', ')],
-    ['approvals', `${grant.approvals.length}/${grant.requiredApprovals} from ${grant.approvers.join(', ')}`],
+    [
+      'approvals',
+      // Approved with no human approval: a policy approved it (auto-approval or break-glass).
+      grant.approvedAt !== undefined && grant.approvals.length === 0
+        ? `none needed: approved by policy${grant.breakGlass ? ' (break-glass)' : ''}`
+        : `${grant.approvals.length}/${grant.requiredApprovals} from ${grant.approvers.join(', ')}`,
+    ],
     ...grant.approvals.map((a): [string, string] => [
       '',
       `${a.by} ${relative(a.at, now)}${a.comment ? `: ${a.comment}` : ''}`,
@@ -71,6 +77,14 @@ const grantDetails = (grant: GrantView, now: Date): string => {
     [
       'ended by',
       grant.endedBy === undefined ? undefined : `${grant.endedBy}${grant.endReason ? `: ${grant.endReason}` : ''}`,
+    ],
+    [
+      'review',
+      grant.review === undefined
+        ? undefined
+        : grant.review.reviewedAt === undefined
+          ? 'break-glass: security has not reviewed it yet'
+          : `reviewed by ${grant.review.reviewedBy} ${relative(grant.review.reviewedAt, now)}: ${grant.review.comment}`,
     ],
     [
       'extension',

@@ -1,6 +1,7 @@
 import type { AuditEvent } from './domain/auditChain.js';
 import type { Grant, KillRecord, Transition } from './domain/grant.js';
 import type { GrantState } from './domain/grantState.js';
+import type { ApprovalCheck, ApprovalFacts, RequestDecision, RequestFacts } from './domain/policy.js';
 
 interface Page<T> {
   readonly items: readonly T[];
@@ -106,7 +107,10 @@ interface ActionCatalog {
 
 /** Loud, operator-facing events (EventBridge/SNS in AWS; the console in the sandbox). */
 interface Alerts {
-  raise(kind: 'kill-overflow' | 'kill-failed' | 'schedule-failed', details: Record<string, unknown>): Promise<void>;
+  raise(
+    kind: 'kill-overflow' | 'kill-failed' | 'schedule-failed' | 'break-glass',
+    details: Record<string, unknown>
+  ): Promise<void>;
 }
 
 interface Clock {
@@ -120,6 +124,17 @@ interface IdGenerator {
 /** Group membership. From configuration today; IAM Identity Center's identity store later. */
 interface GroupDirectory {
   groupsOf(userId: string): Promise<readonly string[]>;
+}
+
+/**
+ * Policy as code (Cedar in the broker; see docs/policy.md). Decisions are pure functions of the
+ * facts and the loaded policies, and always say which policies decided and why.
+ */
+interface PolicyEngine {
+  /** Eligibility, approval rule, auto-approval and break-glass for one request. */
+  decideRequest(facts: RequestFacts): Promise<RequestDecision>;
+  /** Whether an approver (already named by the grant) may approve this request. */
+  mayApprove(facts: ApprovalFacts): Promise<ApprovalCheck>;
 }
 
 /** Structured logs. Never pass credentials or request bodies with secrets. */
@@ -143,6 +158,7 @@ export type {
   Logger,
   Page,
   PageRequest,
+  PolicyEngine,
   RolePolicies,
   SessionRequest,
   StoredKill,

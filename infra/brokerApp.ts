@@ -12,26 +12,18 @@ interface BrokerAppOptions {
   /** Omit for environment-agnostic stacks. */
   readonly env?: Environment;
   readonly alarmEmail?: string;
-  /**
-   * Where Cedar policies will come from. None exist yet: when they do, they are read and validated
-   * against the schema here, at synth, and shipped with the configuration.
-   */
-  readonly cedarPoliciesDir?: string;
   /** cdk-nag AwsSolutions and Serverless packs; findings fail synth. Default on. */
   readonly nag?: boolean;
 }
 
-/** Hook for the Cedar policy set (issue: policies). Deliberately does nothing until policies exist. */
-const validateCedarPolicies = async (_dir: string | undefined): Promise<void> => {};
-
 /**
  * The broker's CDK app: the configuration is loaded and validated first, with the very messages the
  * sandbox gives (loadConfig throws ConfigurationError listing every problem), so a broken
- * configuration never reaches a template.
+ * configuration never reaches a template. That includes the Cedar policies (`policies/*.cedar`),
+ * parsed and validated against functions/policy/schema.cedarschema with file:line problems.
  */
 const buildBrokerApp = async (options: BrokerAppOptions) => {
   const config = await loadConfig(options.configDir);
-  await validateCedarPolicies(options.cedarPoliciesDir);
   const app = options.app ?? new App();
   const env = options.env;
   const stateful = new StatefulStack(app, 'JitBrokerStateful', {

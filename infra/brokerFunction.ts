@@ -25,9 +25,14 @@ const TASK_ROOT = '/var/task';
  */
 const IAM_DATA_BANNER = "const __jitIamDataEnv={IAM_DATA_ROOT:new URL('./',import.meta.url).href};";
 
-/** Some bundled CommonJS code calls require(); ESM bundles have none unless it is made. */
-const REQUIRE_BANNER =
-  "import{createRequire as __jitCreateRequire}from'node:module';const require=__jitCreateRequire(import.meta.url);";
+/**
+ * Some bundled CommonJS code calls require() and reads __dirname; ESM bundles have neither unless
+ * they are made. Cedar's Node.js build reads `${__dirname}/cedar_wasm_bg.wasm` when first imported,
+ * so that file is copied next to the bundle.
+ */
+const COMMONJS_BANNER =
+  "import{createRequire as __jitCreateRequire}from'node:module';const require=__jitCreateRequire(import.meta.url);const __dirname=import.meta.dirname;";
+const CEDAR_WASM = join(REPO_ROOT, 'node_modules', '@cedar-policy', 'cedar-wasm', 'nodejs', 'cedar_wasm_bg.wasm');
 
 interface BrokerFunctionProps {
   /** The source file, relative to the repository root (`functions/handlers/lambda.ts`). */
@@ -78,6 +83,7 @@ const brokerFunction = (scope: Construct, id: string, props: BrokerFunctionProps
     environment: {
       NODE_OPTIONS: '--enable-source-maps',
       JIT_CONFIG_DIR: `${TASK_ROOT}/config`,
+      JIT_POLICY_SCHEMA: `${TASK_ROOT}/schema.cedarschema`,
       POWERTOOLS_SERVICE_NAME: 'jit-broker',
       POWERTOOLS_METRICS_NAMESPACE: 'JitBroker',
       POWERTOOLS_LOG_LEVEL: 'INFO',
@@ -93,7 +99,7 @@ const brokerFunction = (scope: Construct, id: string, props: BrokerFunctionProps
       sourceMapMode: SourceMapMode.EXTERNAL,
       sourcesContent: false,
       externalModules: ['@aws-sdk/*'],
-      banner: REQUIRE_BANNER + IAM_DATA_BANNER,
+      banner: COMMONJS_BANNER + IAM_DATA_BANNER,
       define: {
         'import.meta.env': '__jitIamDataEnv',
         // Never read by the code. CDK caches bundles by their options, and the files copied after
@@ -106,6 +112,10 @@ const brokerFunction = (scope: Construct, id: string, props: BrokerFunctionProps
         afterBundling: (_inputDir: string, outputDir: string) => [
           `mkdir -p "${outputDir}/config"`,
           `cp "${configDir}"/*.json "${outputDir}/config/"`,
+          `mkdir -p "${outputDir}/config/policies"`,
+          `cp "${configDir}"/policies/*.cedar "${outputDir}/config/policies/"`,
+          `cp "${join(REPO_ROOT, 'functions/policy/schema.cedarschema')}" "${outputDir}/"`,
+          `cp "${CEDAR_WASM}" "${outputDir}/"`,
           ...(props.withIamData
             ? [
                 `mkdir -p "${outputDir}/data"`,

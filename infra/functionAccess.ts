@@ -25,8 +25,10 @@ const ENDING: readonly Capability[] = ['read', 'write', 'recordKills', 'cancelEx
 const FUNCTION_ACCESS: Readonly<Record<string, readonly Capability[]>> = {
   // Answers a static document; touches nothing.
   health: [],
-  // requestGrant: narrows the scope (iam-data, in the bundle) and creates the grant.
-  createGrant: ['write'],
+  // requestGrant: narrows the scope (iam-data, in the bundle), counts the requester's recent grants
+  // for the policies, creates the grant and — when a policy auto-approves it or allows break-glass —
+  // approves it at once and schedules its expiry.
+  createGrant: ['read', 'write', 'scheduleExpiry'],
   listGrants: ['read'],
   getGrant: ['read'],
   getGrantAudit: ['read'],
@@ -41,6 +43,8 @@ const FUNCTION_ACCESS: Readonly<Record<string, readonly Capability[]>> = {
   revokeGrant: ENDING,
   // extendGrant: records the request; approval (approveGrant) moves the schedule.
   extendGrant: ['read', 'write'],
+  // reviewGrant: security closes a break-glass grant's after-the-fact review.
+  reviewGrant: ['read', 'write'],
   expire: ENDING,
   sweep: ENDING,
 };

@@ -1,6 +1,7 @@
 import { Validations } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
 import { ROUTES } from '../functions/handlers/routes.js';
+import { FUNCTION_ACCESS } from './functionAccess.js';
 import type { StatefulStack } from './statefulStack.js';
 import type { StatelessStack } from './statelessStack.js';
 
@@ -65,7 +66,10 @@ const acknowledgeFindings = (_stateful: StatefulStack, stateless: StatelessStack
       acknowledge(policy, 'AwsSolutions-IAM5[Resource::*]', XRAY);
     }
   }
-  for (const name of ['approveGrant', 'cancelGrant', 'finishGrant', 'revokeGrant', 'expire', 'sweep']) {
+  const touchSchedules = Object.entries(FUNCTION_ACCESS)
+    .filter(([, capabilities]) => capabilities.includes('scheduleExpiry') || capabilities.includes('cancelExpiry'))
+    .map(([name]) => name);
+  for (const name of touchSchedules) {
     const policy = stateless.functions.get(name)?.role?.node.tryFindChild('DefaultPolicy');
     acknowledge(
       policy,

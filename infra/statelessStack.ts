@@ -1,4 +1,4 @@
-import { CfnOutput, Duration, Stack, type StackProps } from 'aws-cdk-lib';
+import { Aws, CfnOutput, Duration, Fn, Stack, type StackProps, Token } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import { HttpApi, HttpMethod, HttpStage, LogGroupLogDestination } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpIamAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
@@ -20,12 +20,14 @@ import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
+import { DEFAULT_SESSION_KILLER_ROLE_NAME } from '../functions/adapters/aws/crossAccountRolePolicies.js';
 import { EVENT_SK_PREFIX } from '../functions/adapters/aws/grantItems.js';
 import { INDEXES } from '../functions/adapters/aws/tableSchema.js';
 import type { BrokerConfig } from '../functions/config/brokerConfig.js';
 import { ROUTES } from '../functions/handlers/routes.js';
 import { brokerFunction } from './brokerFunction.js';
 import { type Capability, FUNCTION_ACCESS } from './functionAccess.js';
+import { KILL_ACTIONS, sessionKillerArns } from './sessionKiller.js';
 import { MANAGED_TAG, SESSION_TAG_KEYS, SOURCE_IDENTITY_PATTERN } from './targetRole.js';
 
 /** The alert kinds functions/adapters/loggingAlerts.ts logs (`"alert": "<kind>"`); break-glass is raised by the policy work to come. */
@@ -48,6 +50,11 @@ interface StatelessStackProps extends StackProps {
   readonly alarmEmail?: string;
   /** EventBridge Scheduler group for expiry schedules. */
   readonly scheduleGroupName?: string;
+  /**
+   * The name of the session killer role (JitSessionKiller) in each workload account; default
+   * `jit-broker-session-killer`.
+   */
+  readonly sessionKillerRoleName?: string;
 }
 
 /**
@@ -96,7 +103,11 @@ class StatelessStack extends Stack {
     // --- expiry scheduling ------------------------------------------------------------------
     const scheduleGroup = new CfnScheduleGroup(this, 'ExpirySchedules', { name: groupName });
     const groupArn = this.formatArn({ service: 'scheduler', resource: 'schedule-group', resourceName: groupName });
+    // Account and region as pseudo parameters even when the stack has an environment: the template
+    // then names this wildcard the same way in both cases, as its cdk-nag acknowledgement does.
     const expirySchedulesArn = this.formatArn({
+      account: Aws.ACCOUNT_ID,
+      region: Aws.REGION,
       service: 'scheduler',
       resource: 'schedule',
       resourceName: `${groupName}/${EXPIRY_SCHEDULE_PREFIX}*`,
@@ -186,16 +197,33 @@ class StatelessStack extends Stack {
 
     // --- least-privilege grants ----------------------------------------------------------------
     const targetRoleArns = [...new Set([...config.catalog.roles.values()].map((r) => r.roleArn))].sort();
+    const killerRoleName = props.sessionKillerRoleName ?? DEFAULT_SESSION_KILLER_ROLE_NAME;
+    // Kills on roles in other accounts go through each account's session killer. In an
+    // environment-agnostic stack the broker's account is unknown at synth, so every catalog account
+    // is kept: the killer of the broker's own account is never assumed (and not deployed).
+    const killerRoleArns = sessionKillerArns(
+      targetRoleArns,
+      Token.isUnresolved(this.account) ? undefined : this.account,
+      killerRoleName
+    );
+    const killers: NodejsFunction[] = [];
     for (const [name, fn] of functions) {
-      for (const capability of FUNCTION_ACCESS[name] ?? []) {
+      const capabilities = FUNCTION_ACCESS[name] ?? [];
+      for (const capability of capabilities) {
         for (const statement of this.#statements(capability, {
           table,
           expirySchedulesArn,
           schedulerRoleArn: schedulerRole.roleArn,
           targetRoleArns,
+          killerRoleArns,
         })) {
           fn.addToRolePolicy(statement);
         }
+      }
+      if (capabilities.includes('killSessions')) {
+        fn.addEnvironment('BROKER_ACCOUNT_ID', this.account);
+        fn.addEnvironment('SESSION_KILLER_ROLE_NAME', killerRoleName);
+        killers.push(fn);
       }
     }
 
@@ -324,6 +352,13 @@ class StatelessStack extends Stack {
       value: (functions.get('vendCredentials') as NodejsFunction).role?.roleArn ?? '',
       description: 'Trust this role in target roles (JitTargetRole brokerRoleArns)',
     });
+    new CfnOutput(this, 'SessionKillerTrustedRoleArns', {
+      value: Fn.join(
+        ',',
+        killers.map((fn) => fn.role?.roleArn ?? '')
+      ),
+      description: 'Trust these roles in each workload account session killer (JitSessionKiller brokerRoleArns)',
+    });
     new CfnOutput(this, 'EventBusName', { value: this.eventBus.eventBusName });
     new CfnOutput(this, 'AlarmTopicArn', { value: alarmTopic.topicArn });
     new CfnOutput(this, 'ScheduleGroupName', { value: scheduleGroup.ref });
@@ -332,7 +367,13 @@ class StatelessStack extends Stack {
   /** IAM statements for one capability. Every `*` left in a resource is explained where it is. */
   #statements(
     capability: Capability,
-    refs: { table: Table; expirySchedulesArn: string; schedulerRoleArn: string; targetRoleArns: readonly string[] }
+    refs: {
+      table: Table;
+      expirySchedulesArn: string;
+      schedulerRoleArn: string;
+      targetRoleArns: readonly string[];
+      killerRoleArns: readonly string[];
+    }
   ): PolicyStatement[] {
     const { table } = refs;
     const indexArns = Object.keys(INDEXES).map((index) => `${table.tableArn}/index/${index}`);
@@ -400,13 +441,19 @@ class StatelessStack extends Stack {
       case 'killSessions':
         return [
           new PolicyStatement({
-            actions: ['iam:ListRolePolicies', 'iam:GetRolePolicy', 'iam:PutRolePolicy', 'iam:DeleteRolePolicy'],
+            actions: [...KILL_ACTIONS],
             // IAM has no condition key for an inline policy's name, so the kill policy's name
             // (KILL_POLICY_NAME) cannot be pinned here: the catalog's role ARNs and the managed tag
-            // are the narrowest IAM allows. Only killSessions.ts writes through these calls.
+            // are the narrowest IAM allows. Only killSessions.ts writes through these calls. For
+            // roles in other accounts this grants nothing: IAM answers those only from inside.
             resources: [...refs.targetRoleArns],
             conditions: managed('iam'),
           }),
+          // Roles in other accounts are changed through their account's session killer
+          // (JitSessionKiller), only the accounts the catalog names.
+          ...(refs.killerRoleArns.length === 0
+            ? []
+            : [new PolicyStatement({ actions: ['sts:AssumeRole'], resources: [...refs.killerRoleArns] })]),
         ];
     }
   }

@@ -39,10 +39,12 @@ const grantPath = (id: string, action = ''): string => `/grants/${encodeURICompo
 /** One method per route of docs/openapi.json. */
 const brokerApi = (call: ApiCall) => ({
   request: (request: GrantRequest) => call<GrantView>('POST', '/grants', { body: request }),
-  list: (options: { inbox?: boolean; limit?: number; cursor?: string } = {}) =>
+  /** Your grants; with `inbox`, the ones you may approve; with `reviews`, break-glass grants security owes a review. */
+  list: (options: { inbox?: boolean; reviews?: boolean; limit?: number; cursor?: string } = {}) =>
     call<GrantPage>('GET', '/grants', {
       query: {
         ...(options.inbox ? { inbox: 'true' } : {}),
+        ...(options.reviews ? { reviews: 'true' } : {}),
         ...(options.limit === undefined ? {} : { limit: String(options.limit) }),
         ...(options.cursor === undefined ? {} : { cursor: options.cursor }),
       },
@@ -54,6 +56,7 @@ const brokerApi = (call: ApiCall) => ({
   deny: (id: string, comment: string) => call<GrantView>('POST', grantPath(id, '/deny'), { body: { comment } }),
   cancel: (id: string, comment?: string) =>
     call<GrantView>('POST', grantPath(id, '/cancel'), { body: comment === undefined ? {} : { comment } }),
+  review: (id: string, comment: string) => call<GrantView>('POST', grantPath(id, '/review'), { body: { comment } }),
   vend: (id: string) => call<VendedCredentials>('POST', grantPath(id, '/credentials')),
   done: (id: string) => call<GrantView>('POST', grantPath(id, '/done')),
   revoke: (id: string, reason: string) => call<GrantView>('POST', grantPath(id, '/revoke'), { body: { reason } }),

@@ -4,9 +4,9 @@ import { consoleCommand } from './console.js';
 import { creds } from './creds.js';
 import { done, extend, revoke } from './endCommands.js';
 import { exec } from './exec.js';
-import { audit, inbox, list, show } from './readCommands.js';
+import { audit, inbox, list, reviews, show } from './readCommands.js';
 import { request } from './request.js';
-import { approve, cancel, deny } from './reviewCommands.js';
+import { approve, cancel, deny, review } from './reviewCommands.js';
 import { setupProfile } from './setupProfile.js';
 
 /** Every `jit` command, in the order `jit --help` lists them (a grant's life, then the rest). */
@@ -26,6 +26,8 @@ const COMMANDS: readonly CommandSpec<CliContext>[] = [
   extend,
   revoke,
   audit,
+  reviews,
+  review,
 ];
 
 export { COMMANDS };

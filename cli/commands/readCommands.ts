@@ -22,7 +22,15 @@ const pageHelp = [
   ['--cursor C', 'the next page (the cursor the previous page printed)'],
 ] as const;
 
-const listing = (name: 'list' | 'inbox', inbox: boolean, summary: string, examples: string[]): Command => ({
+/** Which grants a listing shows: yours, the ones you may approve, or the break-glass grants awaiting review. */
+type Listing = 'list' | 'inbox' | 'reviews';
+const EMPTY: Record<Listing, string> = {
+  list: 'No grants.',
+  inbox: 'Nothing waiting for you.',
+  reviews: 'No break-glass grant awaits review.',
+};
+
+const listing = (name: Listing, summary: string, examples: string[]): Command => ({
   name,
   summary,
   usage: '[--limit N] [--cursor C] [--json]',
@@ -35,7 +43,8 @@ const listing = (name: 'list' | 'inbox', inbox: boolean, summary: string, exampl
     const { api } = connect(context, values);
     const limit = parseLimit(values.limit as string | undefined);
     const page = await api.list({
-      inbox,
+      inbox: name === 'inbox',
+      reviews: name === 'reviews',
       ...(limit === undefined ? {} : { limit }),
       ...(values.cursor === undefined ? {} : { cursor: values.cursor as string }),
     });
@@ -43,25 +52,20 @@ const listing = (name: 'list' | 'inbox', inbox: boolean, summary: string, exampl
       printJson(context.io, page);
       return 0;
     }
-    context.io.out(
-      page.grants.length === 0
-        ? inbox
-          ? 'Nothing waiting for you.'
-          : 'No grants.'
-        : grantTable(page.grants, context.now())
-    );
+    context.io.out(page.grants.length === 0 ? EMPTY[name] : grantTable(page.grants, context.now()));
     if (page.nextCursor) context.io.out(`more: jit ${name} --cursor ${page.nextCursor}`);
     return 0;
   },
 });
 
-const list = listing('list', false, 'List your grants, newest first', [
-  'jit list',
-  'jit list --json | jq -r ".grants[].id"',
-]);
-const inbox = listing('inbox', true, 'List pending grants you may approve, earliest deadline first', [
+const list = listing('list', 'List your grants, newest first', ['jit list', 'jit list --json | jq -r ".grants[].id"']);
+const inbox = listing('inbox', 'List pending grants you may approve, earliest deadline first', [
   'jit inbox',
   'jit inbox --json',
+]);
+const reviews = listing('reviews', 'Security: list break-glass grants whose after-the-fact review is still open', [
+  'jit reviews',
+  'jit reviews --json | jq -r ".grants[].id"',
 ]);
 
 const show: Command = {
@@ -112,4 +116,4 @@ const audit: Command = {
   },
 };
 
-export { audit, inbox, list, show };
+export { audit, inbox, list, reviews, show };

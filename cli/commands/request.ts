@@ -40,20 +40,23 @@ const buildRequest = (
     durationSeconds: parseDuration(chosen.for!),
     reason: chosen.reason!,
     ...(chosen.ticket ? { ticket: chosen.ticket } : {}),
+    ...(values['break-glass'] ? { breakGlass: true } : {}),
   };
 };
 
 const describe = (grant: GrantView): string =>
-  grant.state === 'PENDING'
-    ? `Requested ${grant.id}: ${grant.roleId} for ${formatDuration(grant.durationSeconds)}, PENDING — needs ${grant.requiredApprovals} approval(s) from ${grant.approvers.join(', ')} before ${grant.pendingUntil}`
-    : `${grant.id} is ${grant.state} (${grant.roleId}, until ${grant.expiresAt})`;
+  grant.breakGlass
+    ? `BREAK-GLASS ${grant.id}: ${grant.roleId} is ${grant.state} until ${grant.expiresAt}; security has been alerted and will review it`
+    : grant.state === 'PENDING'
+      ? `Requested ${grant.id}: ${grant.roleId} for ${formatDuration(grant.durationSeconds)}, PENDING — needs ${grant.requiredApprovals} approval(s) from ${grant.approvers.join(', ')} before ${grant.pendingUntil}`
+      : `${grant.id} is ${grant.state} (${grant.roleId}, until ${grant.expiresAt})`;
 
 const request: CommandSpec<CliContext> = {
   name: 'request',
   summary: 'Ask for access to a role for a task; --wait until it is approved',
-  usage: '[<role>] --action A… --resource ARN… --for DURATION --reason TEXT [--ticket T] [--wait]',
+  usage: '[<role>] --action A… --resource ARN… --for DURATION --reason TEXT [--ticket T] [--wait] [--break-glass]',
   description:
-    'The grant is narrowed to the actions and resources you name. Time counts from approval. With --wait, jit\npolls until the grant is approved (exit 0), denied or expired (exit 3), or --timeout passes (exit 6).',
+    'The grant is narrowed to the actions and resources you name. Time counts from approval. With --wait, jit\npolls until the grant is approved (exit 0), denied or expired (exit 3), or --timeout passes (exit 6).\nPolicies may approve a request at once; a refusal says which policy refused and why (exit 2).\nWith --break-glass (only where a policy allows it, e.g. on-call) the grant is active at once, short,\nannounced to security, and reviewed by security afterwards.',
   options: {
     action: { type: 'string', multiple: true },
     resource: { type: 'string', multiple: true },
@@ -64,6 +67,7 @@ const request: CommandSpec<CliContext> = {
     templates: { type: 'string' },
     wait: { type: 'boolean', short: 'w' },
     timeout: { type: 'string' },
+    'break-glass': { type: 'boolean' },
   },
   optionHelp: [
     ['--action A', 'an IAM action the task needs (repeat for more)'],
@@ -75,11 +79,13 @@ const request: CommandSpec<CliContext> = {
     ['--templates FILE', 'the templates file (default $XDG_CONFIG_HOME/jit/templates.json)'],
     ['-w, --wait', 'wait for the decision, showing progress on stderr'],
     ['--timeout DURATION', 'with --wait: give up after this long (exit 6; the request stays)'],
+    ['--break-glass', 'emergency: no approval, short, alerted and reviewed afterwards (policy decides who)'],
   ],
   examples: [
     'jit request prod-read --action s3:GetObject --resource "arn:aws:s3:::example-bucket/*" --for 30m \\\n      --reason "debug the nightly export job" --ticket INC-1234 --wait',
     'jit request --template debug-export --reason "re-run the export for 2026-11-20" --wait',
     'ID=$(jit request prod-read … --json | jq -r .id)',
+    'jit request prod-admin --action ec2:RebootInstances --resource "*" --for 30m --ticket INC-981 \\\n      --reason "prod outage, db host hung" --break-glass',
   ],
   positionals: ['role?'],
   json: true,

@@ -42,4 +42,18 @@ const cancel = grantAction({
   report: (g) => `${g.id} is ${g.state}`,
 });
 
-export { approve, cancel, deny };
+const review = grantAction({
+  name: 'review',
+  summary: "Security: close a break-glass grant's after-the-fact review",
+  usage: '<grant> --comment TEXT',
+  options: comment,
+  optionHelp: [['--comment TEXT', 'what the review found (required; kept in the audit trail)']],
+  examples: ['jit reviews', 'jit review g-01J… --comment "INC-981 outage; actions match the runbook"'],
+  act: ({ api }, id, values) => {
+    if (!values.comment) throw new UsageError('jit review needs --comment: say what the review found');
+    return api.review(id, values.comment as string);
+  },
+  report: (g) => `Closed the review of ${g.id} (${g.state})`,
+});
+
+export { approve, cancel, deny, review };

@@ -9,6 +9,7 @@ import type {
   GroupDirectory,
   IdGenerator,
   Logger,
+  PolicyEngine,
   RolePolicies,
 } from '../ports.js';
 import type { RecentGrants } from './recentGrants.js';
@@ -26,6 +27,8 @@ interface BrokerDeps {
   readonly rolePolicies: RolePolicies;
   readonly expiry: ExpiryScheduler;
   readonly alerts: Alerts;
+  /** Eligibility, approval rules, auto-approval, break-glass: Cedar policies from the configuration. */
+  readonly policy: PolicyEngine;
   /** Grants this process recorded last: lets a re-vend skip its read (safe, see RecentGrants). */
   readonly recentGrants: RecentGrants;
 }

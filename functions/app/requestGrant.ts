@@ -1,13 +1,57 @@
 import type { Caller } from '../domain/caller.js';
-import { ValidationError } from '../domain/errors.js';
+import { autoApprove } from '../domain/decisions.js';
+import { ForbiddenError, ValidationError } from '../domain/errors.js';
 import { type Grant, type GrantRequest, openGrant } from '../domain/grant.js';
+import type { RequestDecision } from '../domain/policy.js';
 import type { BrokerDeps } from './deps.js';
 import { narrowScope } from './narrowScope.js';
+import { scheduleExpiry } from './reviewGrant.js';
+
+const DAY_MS = 24 * 3600 * 1000;
+/** Enough for any sensible limit; a requester with more grants in the window counts as this many. */
+const MAX_COUNTED_GRANTS = 500;
 
 /**
- * Opens a PENDING grant for `caller`. Everything that can be decided now is: the scope is checked
- * against the role's ceiling and the IAM action catalog, and the session policy is generated and
- * stored, so approvers see exactly what would be vended and vending does no policy work.
+ * How many grants `requester` got on `roleId` within the policy window (context.elevationsInWindow).
+ * Grants that were approved (now or earlier) count; requests that never got access do not.
+ */
+const elevationsInWindow = async (deps: BrokerDeps, requester: string, roleId: string, now: Date): Promise<number> => {
+  const since = now.getTime() - deps.config.policies.settings.elevationWindowDays * DAY_MS;
+  let count = 0;
+  let cursor: string | undefined;
+  do {
+    const page = await deps.store.listByRequester(requester, { limit: 100, ...(cursor ? { cursor } : {}) });
+    for (const grant of page.items) {
+      if (grant.roleId === roleId && grant.approvedAt !== undefined && Date.parse(grant.createdAt) >= since) count++;
+    }
+    // Pages are newest first: once a page reaches past the window, later pages are older still.
+    const oldest = page.items.at(-1);
+    cursor = oldest !== undefined && Date.parse(oldest.createdAt) >= since ? page.nextCursor : undefined;
+  } while (cursor !== undefined && count < MAX_COUNTED_GRANTS);
+  return count;
+};
+
+/** What the `grant.requested` event keeps of the decision: enough to explain it later. */
+const explanationOf = (decision: RequestDecision, engineInput: { scopeWidth: number; elevationsInWindow: number }) => ({
+  eligible: decision.eligible,
+  autoApprove: decision.autoApprove,
+  breakGlassAllowed: decision.breakGlassAllowed,
+  permittedBy: decision.permittedBy,
+  forbiddenBy: decision.forbiddenBy,
+  messages: decision.messages,
+  approvers: decision.approvers,
+  requiredApprovals: decision.requiredApprovals,
+  pendingWindowSeconds: decision.pendingWindowSeconds,
+  maxDurationSeconds: decision.maxDurationSeconds,
+  ...engineInput,
+});
+
+/**
+ * Opens a grant for `caller`. Everything that can be decided now is: the scope is checked against
+ * the role's ceiling and the IAM action catalog, the session policy is generated, and the policies
+ * decide eligibility, the approval rule, auto-approval and break-glass. A denied request stores
+ * nothing and answers 403 with the policies' reasons. An auto-approved or break-glass request is
+ * APPROVED at once by `policy:<id>`; a break-glass grant also raises an alert and owes a review.
  */
 const requestGrant = async (deps: BrokerDeps, caller: Caller, request: GrantRequest): Promise<Grant> => {
   const { catalog } = deps.config;
@@ -19,18 +63,80 @@ const requestGrant = async (deps: BrokerDeps, caller: Caller, request: GrantRequ
     );
   }
   const narrowed = await narrowScope(deps.actions, role, request.scope);
+  const now = deps.clock.now();
+  const facts = {
+    scopeWidth: narrowed.privilegeWidth,
+    elevationsInWindow: await elevationsInWindow(deps, caller.userId, role.id, now),
+  };
+  const breakGlass = request.breakGlass === true;
+  const decision = await deps.policy.decideRequest({
+    requester: caller.userId,
+    requesterGroups: caller.groups,
+    role,
+    actions: request.scope.actions,
+    resources: request.scope.resources,
+    durationSeconds: request.durationSeconds,
+    reason: request.reason,
+    ...(request.ticket === undefined ? {} : { ticket: request.ticket }),
+    at: now,
+    breakGlass,
+    ...facts,
+  });
+  if (!decision.eligible) {
+    deps.logger.info('grant request denied by policy', {
+      requester: caller.userId,
+      role: role.id,
+      forbiddenBy: decision.forbiddenBy,
+      breakGlass,
+    });
+    throw new ForbiddenError('POLICY_DENIED', decision.messages.join('; '));
+  }
+  // Break-glass is short whatever was asked: the policy's @maxDuration, 1h by default.
+  const durationSeconds = breakGlass
+    ? Math.max(900, Math.min(request.durationSeconds, decision.maxDurationSeconds))
+    : request.durationSeconds;
   const opened = openGrant({
     id: deps.ids.grantId(),
     requester: caller.userId,
-    request,
+    request: { ...request, durationSeconds, ...(breakGlass ? { breakGlass: true } : {}) },
     role,
+    rule: {
+      approvers: decision.approvers,
+      required: decision.requiredApprovals,
+      pendingWindowSeconds: decision.pendingWindowSeconds,
+      maxDurationSeconds: decision.maxDurationSeconds,
+      source: decision.permittedBy,
+    },
     catalogVersion: catalog.version,
     narrowed,
-    now: deps.clock.now(),
+    now,
+    explanation: explanationOf(decision, facts),
   });
   await deps.store.create(opened);
-  deps.logger.info('grant requested', { grantId: opened.grant.id, requester: caller.userId, role: role.id });
-  return opened.grant;
+  deps.logger.info('grant requested', {
+    grantId: opened.grant.id,
+    requester: caller.userId,
+    role: role.id,
+    permittedBy: decision.permittedBy,
+  });
+  if (decision.decidedBy === undefined || !(decision.autoApprove || breakGlass)) return opened.grant;
+
+  // Two writes: if the second fails the grant stays PENDING for people to approve (fails safe).
+  const approved = autoApprove(opened.grant, decision.decidedBy, deps.clock.now());
+  await deps.store.transition(opened.grant, approved);
+  if (breakGlass) {
+    await deps.alerts.raise('break-glass', {
+      grantId: approved.grant.id,
+      requester: caller.userId,
+      role: role.id,
+      policy: decision.decidedBy,
+      reason: request.reason,
+      expiresAt: approved.grant.expiresAt,
+    });
+  }
+  await scheduleExpiry(deps, approved.grant);
+  deps.logger.info('grant approved by policy', { grantId: approved.grant.id, policy: decision.decidedBy, breakGlass });
+  return approved.grant;
 };
 
-export { requestGrant };
+export { elevationsInWindow, requestGrant };

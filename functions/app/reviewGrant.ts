@@ -1,10 +1,11 @@
-import type { Caller } from '../domain/caller.js';
-import { approve, cancel, deny, expirePending } from '../domain/decisions.js';
-import { ConflictError, ValidationError } from '../domain/errors.js';
+import { type Caller, isAmong } from '../domain/caller.js';
+import { approve, cancel, closeReview, deny, expirePending } from '../domain/decisions.js';
+import { ConflictError, ForbiddenError, ValidationError } from '../domain/errors.js';
 import { approveExtension, denyExtension, requestExtension } from '../domain/extension.js';
 import type { Grant } from '../domain/grant.js';
 import type { BrokerDeps } from './deps.js';
 import { settleEnd } from './endGrant.js';
+import { loadVisibleGrant } from './grantAccess.js';
 import { mutateGrant } from './mutateGrant.js';
 
 /**
@@ -35,14 +36,38 @@ const scheduleExpiry = async (deps: BrokerDeps, grant: Grant): Promise<void> => 
 };
 
 /**
+ * Policies may forbid an approver the grant names (e.g. one who shares a group with the requester).
+ * Asked only of approvers the grant names, so the domain's own errors stay what they were.
+ */
+const assertPolicyAllowsApproval = async (deps: BrokerDeps, caller: Caller, grant: Grant): Promise<void> => {
+  const role = deps.config.catalog.roles.get(grant.roleId);
+  if (role === undefined || caller.userId === grant.requester || !isAmong(caller, grant.approvers)) return;
+  const check = await deps.policy.mayApprove({
+    approver: caller.userId,
+    approverGroups: caller.groups,
+    requester: grant.requester,
+    requesterGroups: await deps.directory.groupsOf(grant.requester),
+    role,
+  });
+  if (!check.allowed) throw new ForbiddenError('POLICY_DENIED', check.messages.join('; '));
+};
+
+/**
  * Approves a pending request, or — on a running grant — its pending extension. Either way the
  * expiry schedule follows a changed expiry (created on approval, moved on extension).
  */
 const approveGrant = async (deps: BrokerDeps, caller: Caller, grantId: string, comment?: string): Promise<Grant> => {
-  const { grant, event } = await mutateGrant(deps, grantId, caller, (g, now) =>
-    g.state === 'PENDING'
-      ? (expirePending(g, now) ?? approve(g, caller, now, comment))
-      : approveExtension(g, caller, now, comment)
+  const read = await loadVisibleGrant(deps, grantId, caller);
+  await assertPolicyAllowsApproval(deps, caller, read);
+  const { grant, event } = await mutateGrant(
+    deps,
+    grantId,
+    caller,
+    (g, now) =>
+      g.state === 'PENDING'
+        ? (expirePending(g, now) ?? approve(g, caller, now, comment))
+        : approveExtension(g, caller, now, comment),
+    read
   );
   if (grant.state === 'EXPIRED') expiredInstead(grant);
   if (event.type === 'grant.approved' || event.type === 'grant.extended') await scheduleExpiry(deps, grant);
@@ -94,4 +119,13 @@ const extendGrant = async (
   return grant;
 };
 
-export { approveGrant, cancelGrant, denyGrant, extendGrant, scheduleExpiry };
+/** Security closes a break-glass grant's after-the-fact review. */
+const reviewGrant = async (deps: BrokerDeps, caller: Caller, grantId: string, comment: string): Promise<Grant> => {
+  const { grant } = await mutateGrant(deps, grantId, caller, (g, now) =>
+    closeReview(g, caller, deps.config.security, now, comment)
+  );
+  deps.logger.info('break-glass grant reviewed', { grantId, reviewer: caller.userId });
+  return grant;
+};
+
+export { approveGrant, cancelGrant, denyGrant, extendGrant, reviewGrant, scheduleExpiry };

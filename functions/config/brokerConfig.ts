@@ -1,5 +1,6 @@
 import type { Catalog } from '../domain/catalog.js';
 import type { IdentitySource } from '../domain/identity.js';
+import type { BrokerPolicies } from '../policy/policySet.js';
 
 /** Everything an operator configures, validated as one unit. */
 interface BrokerConfig {
@@ -8,6 +9,8 @@ interface BrokerConfig {
   readonly security: readonly string[];
   readonly groups: ReadonlyMap<string, readonly string[]>;
   readonly identitySources: readonly IdentitySource[];
+  /** Who may request what, who approves, auto-approval and break-glass: config/policies/*.cedar. */
+  readonly policies: BrokerPolicies;
 }
 
 /** The configuration files, by the name an operator sees in messages. */
@@ -16,7 +19,9 @@ const CONFIG_FILES = {
   groups: 'groups.json',
   identitySources: 'identity-sources.json',
 } as const;
+/** The folder of Cedar policy files (`*.cedar`), relative to the configuration directory. */
+const POLICIES_DIR = 'policies';
 type ConfigFileKey = keyof typeof CONFIG_FILES;
 
 export type { BrokerConfig, ConfigFileKey };
-export { CONFIG_FILES };
+export { CONFIG_FILES, POLICIES_DIR };

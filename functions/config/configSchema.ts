@@ -34,6 +34,15 @@ const duration = (min: number, max: number) =>
     return seconds;
   });
 
+const isTimeZone = (zone: string): boolean => {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+};
+
 const principal = z.string().regex(PRINCIPAL_ENTRY, "must be a user id or 'group:<name>'");
 
 const catalogRoleSchema = z.strictObject({
@@ -47,11 +56,14 @@ const catalogRoleSchema = z.strictObject({
       .min(1),
     resources: z.array(z.string().regex(RESOURCE, "must be an ARN or '*'")).min(1),
   }),
-  approval: z.strictObject({
-    approvers: z.array(principal).min(1, 'name at least one approver'),
-    required: z.number().int().min(1, 'at least one approval is required'),
-    pendingWindow: duration(300, 7 * 24 * 3600),
-  }),
+  privileged: z.boolean().optional(),
+  approval: z
+    .unknown()
+    .refine(
+      () => false,
+      'approval rules moved to Cedar policies: put @approvers/@approvals/@pendingWindow on a permit in policies/*.cedar (docs/policy.md)'
+    )
+    .optional(),
 });
 
 const catalogFileSchema = z.strictObject({
@@ -59,6 +71,12 @@ const catalogFileSchema = z.strictObject({
   version: z.string().min(1, 'give the catalog a version (for example a date or a commit)').max(64),
   security: z.array(principal).default([]),
   roles: z.array(catalogRoleSchema).min(1, 'the catalog must offer at least one role'),
+  policy: z
+    .strictObject({
+      timeZone: z.string().refine(isTimeZone, 'must be an IANA time zone such as Europe/Berlin or UTC').default('UTC'),
+      elevationWindowDays: z.number().int().min(1).max(365).default(30),
+    })
+    .default({ timeZone: 'UTC', elevationWindowDays: 30 }),
 });
 
 const groupsFileSchema = z.strictObject({

@@ -1,10 +1,11 @@
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { type BrokerConfig, CONFIG_FILES, type ConfigFileKey } from './brokerConfig.js';
+import type { PolicyFile } from '../policy/policySet.js';
+import { type BrokerConfig, CONFIG_FILES, type ConfigFileKey, POLICIES_DIR } from './brokerConfig.js';
 import { type ConfigDocuments, parseConfig } from './parseConfig.js';
 
 /**
- * Reads the configuration files from `dir` and validates them together. Unreadable files and
+ * Reads the configuration files and `policies/*.cedar` from `dir` and validates them together. Unreadable files and
  * JSON syntax errors are collected with the schema problems, so one run shows everything to fix.
  */
 const loadConfig = async (dir: string): Promise<BrokerConfig> => {
@@ -22,7 +23,31 @@ const loadConfig = async (dir: string): Promise<BrokerConfig> => {
       problems.push(`${path} ${reason}`);
     }
   }
-  return parseConfig(documents, problems);
+  const policies = await readPolicyFiles(dir, problems);
+  return parseConfig({ ...documents, ...(policies === undefined ? {} : { policies }) }, problems);
+};
+
+/** `policies/*.cedar`, in name order, each named as `policies/<file>` in messages. */
+const readPolicyFiles = async (dir: string, problems: string[]): Promise<PolicyFile[] | undefined> => {
+  const folder = join(dir, POLICIES_DIR);
+  let names: string[];
+  try {
+    names = (await readdir(folder)).filter((n) => n.endsWith('.cedar')).sort();
+  } catch (error) {
+    problems.push(`${folder} cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`);
+    return undefined;
+  }
+  const files: PolicyFile[] = [];
+  for (const name of names) {
+    try {
+      files.push({ name: `${POLICIES_DIR}/${name}`, text: await readFile(join(folder, name), 'utf8') });
+    } catch (error) {
+      problems.push(
+        `${join(folder, name)} cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`
+      );
+    }
+  }
+  return files;
 };
 
 export { loadConfig };

@@ -2,32 +2,30 @@ import { z } from 'zod';
 import { GROUP_PREFIX } from '../domain/caller.js';
 import type { CatalogRole } from '../domain/catalog.js';
 import { ConfigurationError } from '../domain/errors.js';
-import { type BrokerConfig, CONFIG_FILES, type ConfigFileKey } from './brokerConfig.js';
+import { compilePolicies, type PolicyFile } from '../policy/policySet.js';
+import { policySchemaText } from '../policy/schema.js';
+import { type BrokerConfig, CONFIG_FILES, type ConfigFileKey, POLICIES_DIR } from './brokerConfig.js';
 import { catalogFileSchema, groupsFileSchema, identitySourcesFileSchema } from './configSchema.js';
 import { describeIssues } from './describeIssues.js';
 
-type ConfigDocuments = Record<ConfigFileKey, unknown>;
+/** The JSON documents by key, and the policy files (`policies/*.cedar`) as text. */
+type ConfigDocuments = Record<ConfigFileKey, unknown> & { readonly policies?: readonly PolicyFile[] };
 
 /**
  * Just the fields the cross-file checks need, read leniently, so a role with a schema problem
  * still has its references checked in the same pass.
  */
-const roleReferences = z.object({
-  id: z.string(),
-  approval: z.object({ approvers: z.array(z.string()), required: z.number() }),
-});
+const roleReferences = z.object({ id: z.string() });
 const catalogReferences = z.object({
   security: z.array(z.string()).optional(),
   roles: z.array(z.unknown()),
 });
 
-/** Problems that need two files together: group references, quorums, duplicate role ids. */
+/** Problems that need two files together: group references, duplicate role ids. */
 const referenceProblems = (catalog: unknown, groups: ReadonlyMap<string, readonly string[]>): string[] => {
   const problems: string[] = [];
   const refs = catalogReferences.safeParse(catalog);
   if (!refs.success) return problems;
-  const membersOf = (entry: string): readonly string[] =>
-    entry.startsWith(GROUP_PREFIX) ? (groups.get(entry.slice(GROUP_PREFIX.length)) ?? []) : [entry];
   const undefinedGroups = (entries: readonly string[], where: string) => {
     for (const entry of entries) {
       if (entry.startsWith(GROUP_PREFIX) && !groups.has(entry.slice(GROUP_PREFIX.length))) {
@@ -40,17 +38,10 @@ const referenceProblems = (catalog: unknown, groups: ReadonlyMap<string, readonl
   refs.data.roles.forEach((raw, index) => {
     const role = roleReferences.safeParse(raw);
     if (!role.success) return;
-    const { id, approval } = role.data;
+    const { id } = role.data;
     const where = `${CONFIG_FILES.catalog}: roles[${index}] (${id})`;
     if (seenIds.has(id)) problems.push(`${where}: id '${id}' is used by another role`);
     seenIds.add(id);
-    undefinedGroups(approval.approvers, `${where}.approval.approvers`);
-    const distinct = new Set(approval.approvers.flatMap(membersOf)).size;
-    if (approval.required > distinct) {
-      problems.push(
-        `${where}.approval.required: needs ${approval.required} approvals but only ${distinct} distinct approver(s) can give one`
-      );
-    }
   });
   return problems;
 };
@@ -62,11 +53,7 @@ const toCatalogRole = (role: z.output<typeof catalogFileSchema>['roles'][number]
   accountId: role.roleArn.split(':')[4] ?? '',
   maxDurationSeconds: role.maxDuration,
   scopeCeiling: role.scopeCeiling,
-  approval: {
-    approvers: role.approval.approvers,
-    required: role.approval.required,
-    pendingWindowSeconds: role.approval.pendingWindow,
-  },
+  ...(role.privileged === undefined ? {} : { privileged: role.privileged }),
 });
 
 /**
@@ -88,6 +75,19 @@ const parseConfig = (documents: Partial<ConfigDocuments>, earlierProblems: reado
   const identityFile = parse('identitySources', identitySourcesFileSchema);
   const groups = new Map(Object.entries(groupsFile?.groups ?? {}));
   if (groupsFile !== undefined) problems.push(...referenceProblems(documents.catalog, groups));
+  const policyFiles = documents.policies ?? [];
+  if (documents.policies !== undefined && policyFiles.length === 0) {
+    problems.push(`${POLICIES_DIR}/: no *.cedar files; without policies every request would be denied`);
+  }
+  const schema = policySchemaText();
+  const compiled = compilePolicies(
+    policyFiles,
+    schema,
+    groupsFile === undefined
+      ? undefined
+      : { ...(catalogFile === undefined ? {} : { roles: new Set(catalogFile.roles.map((r) => r.id)) }), groups }
+  );
+  problems.push(...compiled.problems);
   if (problems.length > 0 || catalogFile === undefined || identityFile === undefined) {
     throw new ConfigurationError(problems);
   }
@@ -96,6 +96,7 @@ const parseConfig = (documents: Partial<ConfigDocuments>, earlierProblems: reado
     security: catalogFile.security,
     groups,
     identitySources: identityFile.sources,
+    policies: { policies: compiled.policies, settings: catalogFile.policy, schema },
   };
 };
 

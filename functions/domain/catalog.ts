@@ -1,19 +1,11 @@
 /**
  * The catalog: the roles the broker may grant and the facts about each. It is data the
  * operator writes (config/catalog.json) and the broker validates at start (config/loadConfig.ts).
+ * Who may request a role and who approves it is policy: config/policies/*.cedar (docs/policy.md).
  */
 interface ScopeCeiling {
   readonly actions: readonly string[];
   readonly resources: readonly string[];
-}
-
-interface ApprovalRule {
-  /** User ids, or `group:<name>` for every member of a group. */
-  readonly approvers: readonly string[];
-  /** How many distinct approvers must approve (N of M). */
-  readonly required: number;
-  /** How long a request may wait for its approvals before it expires. */
-  readonly pendingWindowSeconds: number;
 }
 
 interface CatalogRole {
@@ -23,7 +15,8 @@ interface CatalogRole {
   readonly accountId: string;
   readonly maxDurationSeconds: number;
   readonly scopeCeiling: ScopeCeiling;
-  readonly approval: ApprovalRule;
+  /** Exposed to policies as `resource.privileged`. */
+  readonly privileged?: boolean;
 }
 
 interface Catalog {
@@ -31,4 +24,4 @@ interface Catalog {
   readonly roles: ReadonlyMap<string, CatalogRole>;
 }
 
-export type { ApprovalRule, Catalog, CatalogRole, ScopeCeiling };
+export type { Catalog, CatalogRole, ScopeCeiling };

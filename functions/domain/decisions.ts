@@ -2,6 +2,7 @@ import { type Caller, isAmong } from './caller.js';
 import { ConflictError, ForbiddenError } from './errors.js';
 import { addSeconds, applyTransition, type Grant, type Transition } from './grant.js';
 import { nextState } from './grantState.js';
+import { policyActor } from './policy.js';
 
 /** The actor recorded for transitions the broker makes by itself (timeouts, sweeps). */
 const SYSTEM_ACTOR = 'system';
@@ -124,4 +125,59 @@ const expirePending = (grant: Grant, now: Date): Transition | undefined => {
   );
 };
 
-export { approve, cancel, deny, expirePending, isPendingOverdue, SYSTEM_ACTOR };
+/**
+ * Approves a just-opened request at once because a policy says so: auto-approval, or break-glass.
+ * The actor is the policy (`policy:<id>`); access time starts now, as with a human approval.
+ */
+const autoApprove = (grant: Grant, policyId: string, now: Date): Transition => {
+  const at = now.toISOString();
+  const expiresAt = addSeconds(at, grant.durationSeconds);
+  return applyTransition(
+    grant,
+    'approve',
+    { approvedAt: at, expiresAt },
+    {
+      type: 'grant.auto-approved',
+      actor: policyActor(policyId),
+      at,
+      details: { policy: policyId, expiresAt, ...(grant.breakGlass ? { breakGlass: true } : {}) },
+    }
+  );
+};
+
+/** Security closes the after-the-fact review a break-glass grant carries, once, in any state. */
+const closeReview = (
+  grant: Grant,
+  caller: Caller,
+  securityPrincipals: readonly string[],
+  now: Date,
+  comment: string
+): Transition => {
+  if (!isAmong(caller, securityPrincipals)) {
+    throw new ForbiddenError(
+      'NOT_SECURITY',
+      `only security (${securityPrincipals.join(', ')}) reviews break-glass grants`
+    );
+  }
+  if (grant.review === undefined) {
+    throw new ConflictError('NO_REVIEW_DUE', `grant ${grant.id} was not taken with break-glass; it needs no review`);
+  }
+  if (grant.review.reviewedAt !== undefined) {
+    throw new ConflictError(
+      'ALREADY_REVIEWED',
+      `grant ${grant.id} was reviewed by ${grant.review.reviewedBy} at ${grant.review.reviewedAt}`
+    );
+  }
+  const at = now.toISOString();
+  return applyTransition(
+    grant,
+    undefined,
+    { review: { required: true, reviewedBy: caller.userId, reviewedAt: at, comment } },
+    { type: 'grant.reviewed', actor: caller.userId, at, details: { comment } }
+  );
+};
+
+/** Whether a grant still waits for security's after-the-fact review. */
+const reviewDue = (grant: Grant): boolean => grant.review !== undefined && grant.review.reviewedAt === undefined;
+
+export { approve, autoApprove, cancel, closeReview, deny, expirePending, isPendingOverdue, reviewDue, SYSTEM_ACTOR };

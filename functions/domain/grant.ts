@@ -24,6 +24,28 @@ interface GrantRequest {
   readonly durationSeconds: number;
   readonly reason: string;
   readonly ticket?: string;
+  /** Ask to take the role now, without approvals (only where a policy permits `breakGlass`). */
+  readonly breakGlass?: boolean;
+}
+
+/** A review security owes a grant after the fact (break-glass). */
+interface AfterReview {
+  readonly required: true;
+  readonly reviewedBy?: string;
+  readonly reviewedAt?: string;
+  readonly comment?: string;
+}
+
+/**
+ * The approval rule a policy decision gave this request (approvers, quorum, pending window) and
+ * the longest it may last; `source` names the policies it came from, for messages.
+ */
+interface ApprovalRule {
+  readonly approvers: readonly string[];
+  readonly required: number;
+  readonly pendingWindowSeconds: number;
+  readonly maxDurationSeconds: number;
+  readonly source: readonly string[];
 }
 
 interface Approval {
@@ -47,7 +69,7 @@ interface Grant {
   readonly version: number;
   readonly createdAt: string;
   readonly pendingUntil: string;
-  /** The approval rule as it was when the request was made: later catalog edits don't move it. */
+  /** The approval rule as policy decided it at request time: later policy edits don't move it. */
   readonly approvers: readonly string[];
   readonly requiredApprovals: number;
   readonly approvals: readonly Approval[];
@@ -68,6 +90,9 @@ interface Grant {
   readonly credentialsValidUntil?: string;
   /** More time asked for while the grant runs, waiting for the same approvals as the grant. */
   readonly extension?: Extension;
+  /** Taken with break-glass: approved at once by policy, and reviewed by security afterwards. */
+  readonly breakGlass?: boolean;
+  readonly review?: AfterReview;
   /** Hash of the latest audit event; the chain is verified against it. */
   readonly chainHead: string;
 }
@@ -99,20 +124,29 @@ const openGrant = (input: {
   requester: string;
   request: GrantRequest;
   role: CatalogRole;
+  /** From the policy decision (PolicyEngine.decideRequest). */
+  rule: ApprovalRule;
   catalogVersion: string;
   /** The narrowed scope, computed by the app layer from the action catalog. */
   narrowed: { sessionPolicy: string; privilegeWidth: number };
   now: Date;
+  /** The policy decision's explanation, kept in the `grant.requested` event. */
+  explanation?: Readonly<Record<string, unknown>>;
 }): Transition => {
-  const { id, requester, request, role, now } = input;
+  const { id, requester, request, role, rule, now } = input;
+  const maxSeconds = Math.min(role.maxDurationSeconds, rule.maxDurationSeconds);
   const inRange =
     Number.isInteger(request.durationSeconds) &&
     request.durationSeconds >= MIN_GRANT_SECONDS &&
-    request.durationSeconds <= role.maxDurationSeconds;
+    request.durationSeconds <= maxSeconds;
   if (!inRange) {
+    const limitedBy =
+      maxSeconds < role.maxDurationSeconds && rule.source.length > 0
+        ? ` (limited by policy ${rule.source.map((s) => `\`${s}\``).join(', ')})`
+        : '';
     throw new ValidationError(
       'DURATION_OUT_OF_RANGE',
-      `durationSeconds must be between ${MIN_GRANT_SECONDS} and ${role.maxDurationSeconds} for role ${role.id} (got ${request.durationSeconds})`
+      `durationSeconds must be between ${MIN_GRANT_SECONDS} and ${maxSeconds} for role ${role.id}${limitedBy} (got ${request.durationSeconds})`
     );
   }
   const createdAt = now.toISOString();
@@ -130,6 +164,8 @@ const openGrant = (input: {
       ticket: request.ticket,
       catalogVersion: input.catalogVersion,
       privilegeWidth: input.narrowed.privilegeWidth,
+      ...(request.breakGlass ? { breakGlass: true } : {}),
+      ...(input.explanation === undefined ? {} : { policy: input.explanation }),
     },
   };
   const event = sealEvent(draft, id, 1, GENESIS_HASH);
@@ -146,14 +182,15 @@ const openGrant = (input: {
     state: 'PENDING',
     version: 1,
     createdAt,
-    pendingUntil: addSeconds(createdAt, role.approval.pendingWindowSeconds),
-    approvers: role.approval.approvers,
-    requiredApprovals: role.approval.required,
+    pendingUntil: addSeconds(createdAt, rule.pendingWindowSeconds),
+    approvers: rule.approvers,
+    requiredApprovals: rule.required,
     approvals: [],
     catalogVersion: input.catalogVersion,
     sessionPolicy: input.narrowed.sessionPolicy,
     privilegeWidth: input.narrowed.privilegeWidth,
     vendCount: 0,
+    ...(request.breakGlass ? { breakGlass: true, review: { required: true } as const } : {}),
     chainHead: event.hash,
   };
   return { grant, event };
@@ -178,5 +215,15 @@ const applyTransition = (
   };
 };
 
-export type { Approval, Grant, GrantRequest, KillRecord, ScopeConditions, TaskScope, Transition };
+export type {
+  AfterReview,
+  Approval,
+  ApprovalRule,
+  Grant,
+  GrantRequest,
+  KillRecord,
+  ScopeConditions,
+  TaskScope,
+  Transition,
+};
 export { addSeconds, applyTransition, MIN_GRANT_SECONDS, openGrant };

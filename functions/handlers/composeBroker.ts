@@ -1,5 +1,6 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoGrantStore } from '../adapters/aws/dynamoGrantStore.js';
+import { cedarPolicyEngine } from '../adapters/cedarPolicyEngine.js';
 import { configGroupDirectory } from '../adapters/configGroupDirectory.js';
 import { iamDataActionCatalog } from '../adapters/iamDataActionCatalog.js';
 import { loggingAlerts } from '../adapters/loggingAlerts.js';
@@ -15,6 +16,7 @@ import type {
   CredentialIssuer,
   ExpiryScheduler,
   Logger,
+  PolicyEngine,
   RolePolicies,
 } from '../ports.js';
 
@@ -35,6 +37,7 @@ const composeBroker = (input: {
   clock?: Clock;
   actions?: ActionCatalog;
   alerts?: Alerts;
+  policy?: PolicyEngine;
 }): BrokerDeps => {
   const clock = input.clock ?? systemClock;
   return {
@@ -46,6 +49,7 @@ const composeBroker = (input: {
     logger: input.logger,
     actions: input.actions ?? iamDataActionCatalog(),
     alerts: input.alerts ?? loggingAlerts(input.logger),
+    policy: input.policy ?? cedarPolicyEngine(input.config.policies),
     recentGrants: new RecentGrants(),
     ...input.access,
   };

@@ -1,7 +1,7 @@
 import { auditGrant } from '../app/grantAudit.js';
-import { getGrant, listInbox, listMyGrants } from '../app/readGrants.js';
+import { getGrant, listInbox, listMyGrants, listReviewsDue } from '../app/readGrants.js';
 import { requestGrant } from '../app/requestGrant.js';
-import { approveGrant, cancelGrant, denyGrant } from '../app/reviewGrant.js';
+import { approveGrant, cancelGrant, denyGrant, reviewGrant } from '../app/reviewGrant.js';
 import type { GrantRequest } from '../domain/grant.js';
 import { grantIdOf } from './grantIdOf.js';
 import { auditView, grantView } from './grantView.js';
@@ -26,7 +26,11 @@ const listGrants = httpRoute({
   run: async (deps, { caller, query }) => {
     const page = { limit: query.limit ?? DEFAULT_PAGE, ...(query.cursor ? { cursor: query.cursor } : {}) };
     const result =
-      query.inbox === undefined ? await listMyGrants(deps, caller, page) : await listInbox(deps, caller, page);
+      query.reviews !== undefined
+        ? await listReviewsDue(deps, caller, page.limit)
+        : query.inbox === undefined
+          ? await listMyGrants(deps, caller, page)
+          : await listInbox(deps, caller, page);
     return json(200, { grants: result.items.map(grantView), nextCursor: result.nextCursor });
   },
 });
@@ -53,8 +57,15 @@ const cancel = httpRoute({
     json(200, grantView(await cancelGrant(deps, caller, grantIdOf(params), body.comment))),
 });
 
+/** Security's after-the-fact review of a break-glass grant. */
+const review = httpRoute({
+  body: { schema: requiredCommentBody, required: true },
+  run: async (deps, { caller, params, body }) =>
+    json(200, grantView(await reviewGrant(deps, caller, grantIdOf(params), body.comment))),
+});
+
 const showAudit = httpRoute({
   run: async (deps, { caller, params }) => json(200, auditView(await auditGrant(deps, caller, grantIdOf(params)))),
 });
 
-export { approve, cancel, createGrant, deny, health, listGrants, showAudit, showGrant };
+export { approve, cancel, createGrant, deny, health, listGrants, review, showAudit, showGrant };

@@ -5,14 +5,14 @@ import { IAMClient } from '@aws-sdk/client-iam';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { STSClient } from '@aws-sdk/client-sts';
 import type { Context } from 'aws-lambda';
-import { IamRolePolicies } from '../adapters/aws/iamRolePolicies.js';
+import { CrossAccountRolePolicies } from '../adapters/aws/crossAccountRolePolicies.js';
 import { SchedulerExpiry } from '../adapters/aws/schedulerExpiry.js';
 import { StsCredentialIssuer } from '../adapters/aws/stsCredentialIssuer.js';
 import { loggingAlerts } from '../adapters/loggingAlerts.js';
 import { meteredAlerts } from '../adapters/meteredAlerts.js';
 import { powertoolsLogger } from '../adapters/powertoolsLogger.js';
 import { loadConfig } from '../config/loadConfig.js';
-import type { ExpiryScheduler } from '../ports.js';
+import type { ExpiryScheduler, RolePolicies } from '../ports.js';
 import { composeBroker } from './composeBroker.js';
 import { iamAuthenticator } from './http/authenticators.js';
 import type { HttpDeps, HttpHandler } from './http/httpRoute.js';
@@ -27,7 +27,9 @@ import { expiryHandler, sweepHandler } from './scheduledHandlers.js';
  * Environment (set by infra/statelessStack.ts):
  * - `TABLE_NAME`, `SCHEDULE_GROUP`: every function.
  * - `EXPIRY_FUNCTION_ARN`, `SCHEDULER_ROLE_ARN`, `EXPIRY_DLQ_ARN`: only where expiries are scheduled
- *   (approveGrant); elsewhere the expiry port can only cancel.
+ *   (approveGrant, and createGrant for policy approvals); elsewhere the expiry port can only cancel.
+ * - `BROKER_ACCOUNT_ID`, `SESSION_KILLER_ROLE_NAME`: only where sessions are killed (the ending
+ *   functions); elsewhere the role-policies port refuses every call.
  * - `JIT_CONFIG_DIR`: the configuration shipped in the bundle (default `config`, relative to the cwd).
  * - `POWERTOOLS_SERVICE_NAME`, `POWERTOOLS_METRICS_NAMESPACE`, `POWERTOOLS_LOG_LEVEL`: Powertools.
  */
@@ -69,10 +71,28 @@ const expiryScheduler = (): ExpiryScheduler => {
   };
 };
 
+/**
+ * The kill policy's IAM calls: in the broker's account with the function's own credentials, in a
+ * workload account through that account's session killer role. Only the ending functions kill (and
+ * are given the variables and the IAM permissions); the others get a port that says so.
+ */
+const rolePolicies = (sts: STSClient): RolePolicies => {
+  const brokerAccountId = process.env.BROKER_ACCOUNT_ID;
+  const killerRoleName = process.env.SESSION_KILLER_ROLE_NAME;
+  if (brokerAccountId && killerRoleName) {
+    return new CrossAccountRolePolicies({ brokerAccountId, iam: new IAMClient({}), sts, killerRoleName });
+  }
+  const refuse = async (): Promise<never> => {
+    throw new Error('this function cannot kill sessions: BROKER_ACCOUNT_ID or SESSION_KILLER_ROLE_NAME is not set');
+  };
+  return { list: refuse, put: refuse, delete: refuse };
+};
+
 const productionDeps = (): Promise<HttpDeps> => {
   deps ??= (async () => {
     const config = await loadConfig(process.env.JIT_CONFIG_DIR ?? 'config');
     const log = powertoolsLogger(logger);
+    const sts = new STSClient({});
     const broker = composeBroker({
       config,
       dynamo: new DynamoDBClient({}),
@@ -80,8 +100,8 @@ const productionDeps = (): Promise<HttpDeps> => {
       logger: log,
       alerts: meteredAlerts(loggingAlerts(log), metrics),
       access: {
-        credentials: new StsCredentialIssuer(new STSClient({})),
-        rolePolicies: new IamRolePolicies(new IAMClient({})),
+        credentials: new StsCredentialIssuer(sts),
+        rolePolicies: rolePolicies(sts),
         expiry: expiryScheduler(),
       },
     });

@@ -24,6 +24,7 @@ const ROUTES: readonly Route[] = [
   { name: 'approveGrant', method: 'POST', path: '/grants/{id}/approve', auth: 'iam', build: grants.approve },
   { name: 'denyGrant', method: 'POST', path: '/grants/{id}/deny', auth: 'iam', build: grants.deny },
   { name: 'cancelGrant', method: 'POST', path: '/grants/{id}/cancel', auth: 'iam', build: grants.cancel },
+  { name: 'reviewGrant', method: 'POST', path: '/grants/{id}/review', auth: 'iam', build: grants.review },
   { name: 'getGrantAudit', method: 'GET', path: '/grants/{id}/audit', auth: 'iam', build: grants.showAudit },
   { name: 'vendCredentials', method: 'POST', path: '/grants/{id}/credentials', auth: 'iam', build: access.credentials },
   { name: 'finishGrant', method: 'POST', path: '/grants/{id}/done', auth: 'iam', build: access.done },

@@ -48,6 +48,7 @@ const createGrantBody = z.strictObject({
     .min(10, 'say why you need this access, in at least 10 characters')
     .max(1000, 'at most 1000 characters'),
   ticket: z.string().regex(TICKET, 'must be a ticket reference such as INC-1234').optional(),
+  breakGlass: z.boolean('must be true or false').optional(),
 });
 
 const comment = z.string().trim().min(1).max(1000, 'at most 1000 characters');
@@ -68,6 +69,7 @@ const grantIdParam = /^g-[0-9a-hjkmnp-tv-z]{26}$/;
 
 const listGrantsQuery = z.strictObject({
   inbox: z.enum(['', 'true'], "use '?inbox' to list what you may approve").optional(),
+  reviews: z.enum(['', 'true'], "use '?reviews' to list break-glass grants awaiting review").optional(),
   limit: z
     .string()
     .regex(/^\d{1,3}$/, 'must be a number from 1 to 100')

@@ -132,6 +132,45 @@ describe('the jit CLI against the sandbox process', () => {
     expect(after.stderr).toContain(`grant ${id} is ENDED`);
   });
 
+  it('policies answer through the CLI: a refusal names its policy; on-call breaks glass; security closes the review', {
+    timeout: 60_000,
+  }, async () => {
+    const adminArgs = ['prod-admin', '--action', 'ec2:RebootInstances', '--resource', '*', '--for', '30m'];
+    const refused = await jit('alice', 'request', ...adminArgs, '--reason', 'restart the hung database host');
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('denied by policy `prod-needs-ticket`: prod-admin needs a ticket matching INC-*');
+    expect(refused.stderr).toContain('[403 POLICY_DENIED]');
+
+    const breakGlass = (user: string) =>
+      jit(
+        user,
+        'request',
+        ...adminArgs,
+        '--ticket',
+        'INC-981',
+        '--reason',
+        'prod outage, db host hung',
+        '--break-glass'
+      );
+    const notOnCall = await breakGlass('alice');
+    expect(notOnCall.code).toBe(2);
+    expect(notOnCall.stderr).toContain('no policy permits alice to break glass on role prod-admin');
+
+    const glass = await breakGlass('carol');
+    expect(glass.code).toBe(0);
+    const id = /BREAK-GLASS (g-\S+): prod-admin is APPROVED until /.exec(glass.stdout)?.[1];
+    expect(id, glass.stdout).toBeDefined();
+    expect((await jit('carol', 'show', id!)).stdout).toContain('break-glass: security has not reviewed it yet');
+
+    expect((await jit('bob', 'reviews')).code).toBe(2);
+    expect((await jit('dave', 'reviews')).stdout).toContain(id);
+    expect((await jit('dave', 'review', id!)).code).toBe(1);
+    const closed = await jit('dave', 'review', id!, '--comment', 'INC-981 outage; reboot matches the runbook');
+    expect(closed.code).toBe(0);
+    expect((await jit('dave', 'reviews')).stdout).toContain('No break-glass grant awaits review.');
+    expect((await jit('carol', 'show', id!)).stdout).toMatch(/review +reviewed by dave .*: INC-981 outage/);
+  });
+
   it('aws --profile works through setup-profile and credential_process, and fails once the grant is done', {
     timeout: 120_000,
   }, async () => {

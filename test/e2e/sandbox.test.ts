@@ -74,4 +74,35 @@ describe('npm start (the sandbox process)', () => {
       rmSync(configDir, { recursive: true, force: true });
     }
   });
+
+  it('refuses to start on a broken policy file, naming file and line; a fixed edit changes behaviour', async () => {
+    const configDir = mkdtempSync(join(tmpdir(), 'jit-config-'));
+    try {
+      cpSync('config', configDir, { recursive: true });
+      writeFileSync(
+        join(configDir, 'policies', 'extra.cedar'),
+        '// staging reads\n@id("broken")\npermit (principal, action, resource)\nwhen { context. };\n'
+      );
+      const broken = await runUntilExit(['--in-memory', '--config-dir', configDir]);
+      expect(broken.code).toBe(1);
+      expect(broken.output).toContain('policies/extra.cedar:4:17: unexpected token');
+      expect(broken.output).not.toContain('"ready":true');
+
+      // The same directory with the rule fixed: prod-read now needs a ticket too.
+      writeFileSync(
+        join(configDir, 'policies', 'extra.cedar'),
+        '@id("prod-read-needs-ticket")\n@reason("prod-read needs a ticket now")\nforbid (principal, action == Jit::Action::"request", resource == Jit::Role::"prod-read")\nunless { context.ticket != "" };\n'
+      );
+      const fixed = await startSandboxProcess(['--in-memory', '--config-dir', configDir]);
+      try {
+        const answer = await post(fixed.ready.api, 'alice', '/grants', grantRequest());
+        expect(answer.status).toBe(403);
+        expect(await answer.text()).toContain('prod-read needs a ticket now');
+      } finally {
+        expect(await interrupt(fixed.child)).toBe(0);
+      }
+    } finally {
+      rmSync(configDir, { recursive: true, force: true });
+    }
+  });
 });

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { DeleteTableCommand } from '@aws-sdk/client-dynamodb';
+import { DeleteTableCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { inject } from 'vitest';
 import { jsonLogger } from '../../functions/adapters/jsonLogger.js';
 import { unavailableAws } from '../../functions/adapters/unavailableAws.js';
@@ -56,6 +56,8 @@ const brokerOnFreshTable = async (options: { clock?: Clock; config?: BrokerConfi
     dynamo,
     tableName,
     logLines: lines,
+    /** How many items the table holds: proves a refused request wrote nothing. */
+    itemCount: async () => (await dynamo.send(new ScanCommand({ TableName: tableName, Select: 'COUNT' }))).Count ?? 0,
     dispose: async () => {
       await dynamo.send(new DeleteTableCommand({ TableName: tableName }));
       dynamo.destroy();

@@ -7,6 +7,7 @@ import { Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { ROUTES } from '../../functions/handlers/routes.js';
 import { FUNCTION_ACCESS } from '../../infra/functionAccess.js';
+import { sessionKillerArns } from '../../infra/sessionKiller.js';
 import { synthBroker } from './synthBroker.js';
 
 const synth = await synthBroker();
@@ -49,6 +50,9 @@ const allowing = (name: string, action: string): Statement[] =>
   statementsOf(name).filter((s) => s.Effect === 'Allow' && actionsOf([s]).includes(action));
 
 const catalogRoleArns = [...config.catalog.roles.values()].map((r) => r.roleArn).sort();
+const killerRoleArns = sessionKillerArns(catalogRoleArns, undefined);
+/** A statement's Resource as a list (CloudFormation writes a single one as a string). */
+const asList = (resource: unknown): unknown[] => (Array.isArray(resource) ? resource : [resource]);
 
 describe('the broker app', () => {
   it('passes cdk-nag AwsSolutions and Serverless with no unacknowledged finding', () => {
@@ -83,7 +87,11 @@ describe('the broker app', () => {
     for (const name of stateless.functions.keys()) {
       const assume = allowing(name, 'sts:AssumeRole');
       if (name !== 'vendCredentials') {
-        expect(assume, name).toEqual([]);
+        // The ending functions assume only the session killers (below).
+        expect(
+          assume.filter((s) => JSON.stringify(asList(s.Resource)) !== JSON.stringify(killerRoleArns)),
+          name
+        ).toEqual([]);
         continue;
       }
       expect(assume).toHaveLength(1);
@@ -109,6 +117,42 @@ describe('the broker app', () => {
     }
   });
 
+  it("lets only the ending functions assume the session killers, of the catalog's accounts only", () => {
+    const assumers = [...stateless.functions.keys()].filter((name) =>
+      allowing(name, 'sts:AssumeRole').some((s) =>
+        JSON.stringify(s.Resource).includes(':role/jit-broker-session-killer')
+      )
+    );
+    expect(assumers.sort()).toEqual(['expire', 'finishGrant', 'revokeGrant', 'sweep']);
+    // The stack is environment-agnostic here, so the broker's own account cannot be left out at synth.
+    expect(killerRoleArns).toEqual(['arn:aws:iam::123456789012:role/jit-broker-session-killer']);
+    for (const name of assumers) {
+      const assume = allowing(name, 'sts:AssumeRole');
+      expect(assume, name).toHaveLength(1);
+      expect(assume[0]?.Action).toBe('sts:AssumeRole');
+      expect(asList(assume[0]?.Resource)).toEqual(killerRoleArns);
+    }
+  });
+
+  it("tells only the ending functions the broker's account and the session killer's name", () => {
+    for (const [name, fn] of stateless.functions) {
+      const env = (resourceOf(fn).Properties.Environment as { Variables: Record<string, unknown> }).Variables;
+      const kills = (FUNCTION_ACCESS[name] ?? []).includes('killSessions');
+      expect(env.BROKER_ACCOUNT_ID, name).toEqual(kills ? { Ref: 'AWS::AccountId' } : undefined);
+      expect(env.SESSION_KILLER_ROLE_NAME, name).toBe(kills ? 'jit-broker-session-killer' : undefined);
+    }
+  });
+
+  it('outputs the roles a session killer must trust', () => {
+    const output = template.toJSON().Outputs.SessionKillerTrustedRoleArns as { Value: unknown };
+    const roleOf = (name: string) => ({
+      'Fn::GetAtt': [logicalId(stateless.functions.get(name)?.role as never), 'Arn'],
+    });
+    expect(output.Value).toEqual({
+      'Fn::Join': [',', ['expire', 'finishGrant', 'revokeGrant', 'sweep'].map(roleOf)],
+    });
+  });
+
   it('gives read-only routes no DynamoDB write and health no DynamoDB at all', () => {
     for (const route of ROUTES.filter((r) => r.method === 'GET')) {
       const dynamo = actionsOf(statementsOf(route.name)).filter((a) => a.startsWith('dynamodb:'));
@@ -116,14 +160,17 @@ describe('the broker app', () => {
     }
   });
 
-  it('lets only approveGrant create schedules, in the group, passing the scheduler role only to Scheduler', () => {
+  it('lets only the approving functions create schedules, in the group, passing the scheduler role only to Scheduler', () => {
     const creators = [...stateless.functions.keys()].filter((n) => allowing(n, 'scheduler:CreateSchedule').length > 0);
-    expect(creators).toEqual(['approveGrant']);
-    const [create] = allowing('approveGrant', 'scheduler:CreateSchedule');
-    expect(JSON.stringify(create?.Resource)).toContain(':schedule/jit-broker-expiry/jit-expire-*');
-    const [pass] = allowing('approveGrant', 'iam:PassRole');
-    expect(pass?.Condition).toEqual({ StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } });
-    expect(pass?.Resource).toEqual({ 'Fn::GetAtt': [logicalId(stateless.node.findChild('SchedulerRole')), 'Arn'] });
+    // createGrant approves at once what a policy auto-approves or lets break glass.
+    expect(creators.sort()).toEqual(['approveGrant', 'createGrant']);
+    for (const name of creators) {
+      const [create] = allowing(name, 'scheduler:CreateSchedule');
+      expect(JSON.stringify(create?.Resource)).toContain(':schedule/jit-broker-expiry/jit-expire-*');
+      const [pass] = allowing(name, 'iam:PassRole');
+      expect(pass?.Condition).toEqual({ StringEquals: { 'iam:PassedToService': 'scheduler.amazonaws.com' } });
+      expect(pass?.Resource).toEqual({ 'Fn::GetAtt': [logicalId(stateless.node.findChild('SchedulerRole')), 'Arn'] });
+    }
   });
 
   it('trusts Scheduler with its role only for this account and this schedule group', () => {
@@ -173,10 +220,10 @@ describe('the broker app', () => {
     });
   });
 
-  it('tells only approveGrant where the expiry function, scheduler role and queue are', () => {
+  it('tells only the approving functions where the expiry function, scheduler role and queue are', () => {
     for (const [name, fn] of stateless.functions) {
       const env = (resourceOf(fn).Properties.Environment as { Variables: Record<string, unknown> }).Variables;
-      expect('EXPIRY_FUNCTION_ARN' in env, name).toBe(name === 'approveGrant');
+      expect('EXPIRY_FUNCTION_ARN' in env, name).toBe(name === 'approveGrant' || name === 'createGrant');
       if (name !== 'publishAuditEvents') expect(env.JIT_CONFIG_DIR, name).toBe('/var/task/config');
     }
   });

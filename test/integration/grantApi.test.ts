@@ -1,4 +1,3 @@
-import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { grantRequest, startApi } from '../helpers/apiServer.js';
 import { brokerOnFreshTable } from '../helpers/fixtures.js';
@@ -16,8 +15,7 @@ describe('Grant API (handlers through middy, DynamoDB Local)', () => {
     await broker.dispose();
   });
 
-  const itemCount = async () =>
-    (await broker.dynamo.send(new ScanCommand({ TableName: broker.tableName, Select: 'COUNT' }))).Count ?? 0;
+  const itemCount = () => broker.itemCount();
 
   it('lets alice request, bob approve, and alice see APPROVED with an audit of both steps', async () => {
     const created = await api.as('alice').post('/grants', grantRequest());

@@ -22,6 +22,7 @@ describe('DynamoGrantStore on DynamoDB Local', () => {
         reason: 'store integration test',
       },
       role: broker.deps.config.catalog.roles.get(role)!,
+      rule: { approvers: ['group:sre'], required: 1, pendingWindowSeconds: 3600, maxDurationSeconds: 3600, source: [] },
       catalogVersion: 'test',
       narrowed: { sessionPolicy: '{"Version":"2012-10-17","Statement":[]}', privilegeWidth: 1 },
       now: new Date(),

@@ -137,7 +137,7 @@ describe('Vending and ending access (DynamoDB Local + AWS emulator)', () => {
       Statement: [{ Effect: 'Allow', Action: 's3:GetObject', Resource: `arn:aws:s3:::${'x'.repeat(10_000)}` }],
     });
     await env.deps.rolePolicies.put(adminRole, { name: 'platform-team', document: filler });
-    const created = await env.api.as('alice').post('/grants', grantRequest({ role: 'prod-admin' }));
+    const created = await env.api.as('alice').post('/grants', grantRequest({ role: 'prod-admin', ticket: 'INC-4711' }));
     await env.api.as('bob').post(`/grants/${created.body.id}/approve`);
     await env.api.as('dave').post(`/grants/${created.body.id}/approve`);
     await vend(created.body.id);

@@ -1,8 +1,9 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
+import { cedarPolicyEngine } from '../../functions/adapters/cedarPolicyEngine.js';
 import { loadConfig } from '../../functions/config/loadConfig.js';
 import { type ConfigDocuments, parseConfig } from '../../functions/config/parseConfig.js';
 import { formatDuration, parseDuration } from '../../functions/domain/duration.js';
@@ -16,11 +17,33 @@ const CONFIG_DIR = fileURLToPath(new URL('../../config/', import.meta.url));
 const readExample = async (file: string): Promise<Json> =>
   JSON.parse(await readFile(join(CONFIG_DIR, file), 'utf8')) as Json;
 
-const exampleDocuments = async (): Promise<{ catalog: Json; groups: Json; identitySources: Json }> => ({
+type PolicyFiles = { name: string; text: string }[];
+
+const examplePolicies = async (): Promise<PolicyFiles> => {
+  const names = (await readdir(join(CONFIG_DIR, 'policies'))).filter((n) => n.endsWith('.cedar')).sort();
+  return Promise.all(
+    names.map(async (n) => ({ name: `policies/${n}`, text: await readFile(join(CONFIG_DIR, 'policies', n), 'utf8') }))
+  );
+};
+
+const exampleDocuments = async (): Promise<{
+  catalog: Json;
+  groups: Json;
+  identitySources: Json;
+  policies: PolicyFiles;
+}> => ({
   catalog: await readExample('catalog.json'),
   groups: await readExample('groups.json'),
   identitySources: await readExample('identity-sources.json'),
+  policies: await examplePolicies(),
 });
+
+/** Replaces `from` in the policy file `name` (the test fails if it is not there). */
+const editPolicy = (policies: PolicyFiles, name: string, from: string, to: string): void => {
+  const file = policies.find((f) => f.name === name);
+  expect(file?.text).toContain(from);
+  file!.text = file!.text.replace(from, to);
+};
 
 const problemsOf = (documents: ConfigDocuments): readonly string[] => {
   try {
@@ -39,11 +62,11 @@ const withSchemaProblems = (catalog: Json): void => {
   catalog.roles[2].approvalz = 'typo';
 };
 
-/** Cross-reference problems: an unknown group, a quorum nobody can meet, a duplicate id. */
-const withReferenceProblems = (catalog: Json): void => {
-  catalog.roles[0].approval.approvers = ['group:nobody'];
-  catalog.roles[1].approval.required = 4;
-  catalog.roles[2].id = 'prod-read';
+/** Cross-reference problems: an unknown group, a quorum nobody can meet (policies), a duplicate id. */
+const withReferenceProblems = (documents: { catalog: Json; policies: PolicyFiles }): void => {
+  editPolicy(documents.policies, 'policies/prod.cedar', '@approvers("group:sre")', '@approvers("group:nobody")');
+  editPolicy(documents.policies, 'policies/prod.cedar', '@approvals("2")', '@approvals("4")');
+  documents.catalog.roles[2].id = 'prod-read';
 };
 
 const SCHEMA_PROBLEMS = [
@@ -52,8 +75,8 @@ const SCHEMA_PROBLEMS = [
   "catalog.json: roles[2]: unknown field 'approvalz'",
 ];
 const REFERENCE_PROBLEMS = [
-  "catalog.json: roles[0] (prod-read).approval.approvers: 'group:nobody' is not defined in groups.json",
-  'catalog.json: roles[1] (prod-admin).approval.required: needs 4 approvals but only 3 distinct approver(s) can give one',
+  "policies/prod.cedar:3: @approvers: 'group:nobody' is not defined in groups.json",
+  'policies/prod.cedar:39: @approvals: needs 4 approvals but only 3 distinct approver(s) can give one',
   "catalog.json: roles[2] (prod-read): id 'prod-read' is used by another role",
 ];
 
@@ -92,15 +115,26 @@ describe('parseConfig', () => {
     ['prod-admin', '123456789012', 3600, 3600, 2],
     ['staging-deploy', '123456789012', 8 * 3600, 8 * 3600, 1],
   ])(
-    'turns role %s into account %s, durations in seconds and its quorum',
+    'turns role %s into account %s, durations in seconds, and its policies into its quorum',
     async (id, accountId, max, window, required) => {
-      const role = parseConfig(await exampleDocuments()).catalog.roles.get(id);
-      expect(role).toMatchObject({
-        id,
-        accountId,
-        maxDurationSeconds: max,
-        approval: { pendingWindowSeconds: window, required },
+      const config = parseConfig(await exampleDocuments());
+      const role = config.catalog.roles.get(id)!;
+      expect(role).toMatchObject({ id, accountId, maxDurationSeconds: max });
+      const decision = await cedarPolicyEngine(config.policies).decideRequest({
+        requester: 'alice',
+        requesterGroups: ['developers'],
+        role,
+        actions: ['s3:PutObject'],
+        resources: ['*'],
+        durationSeconds: 900,
+        reason: 'the quorum of the example policies',
+        ticket: 'INC-1',
+        at: new Date('2026-11-23T09:00:00Z'),
+        scopeWidth: 1,
+        elevationsInWindow: 0,
+        breakGlass: false,
       });
+      expect(decision).toMatchObject({ eligible: true, pendingWindowSeconds: window, requiredApprovals: required });
     }
   );
 
@@ -115,7 +149,7 @@ describe('parseConfig', () => {
 
   it('reports every cross-reference problem in one ConfigurationError, naming file and path', async () => {
     const documents = await exampleDocuments();
-    withReferenceProblems(documents.catalog);
+    withReferenceProblems(documents);
     const problems = problemsOf(documents);
     expectProblems(problems, REFERENCE_PROBLEMS);
   });
@@ -123,15 +157,16 @@ describe('parseConfig', () => {
   it('reports schema and cross-reference problems together in one pass', async () => {
     const documents = await exampleDocuments();
     withSchemaProblems(documents.catalog);
-    withReferenceProblems(documents.catalog);
+    withReferenceProblems(documents);
     const problems = problemsOf(documents);
     expectProblems(problems, [...SCHEMA_PROBLEMS, ...REFERENCE_PROBLEMS]);
   });
 
   it('lists every problem in the error message too', async () => {
     const documents = await exampleDocuments();
-    withReferenceProblems(documents.catalog);
-    expect(() => parseConfig(documents)).toThrow(/invalid broker configuration:\n {2}- catalog\.json: roles\[0\]/);
+    withReferenceProblems(documents);
+    expect(() => parseConfig(documents)).toThrow(/invalid broker configuration:\n {2}- catalog\.json: roles\[2\]/);
+    expect(() => parseConfig(documents)).toThrow(/\n {2}- policies\/prod\.cedar:3: @approvers/);
   });
 
   it('rejects an unknown group in the security list', async () => {
@@ -158,10 +193,11 @@ describe('parseConfig', () => {
   });
 
   it.each([
-    ['a pending window under 5m', 'roles[0].approval.pendingWindow', '4m'],
+    ['a privileged flag that is not a boolean', 'roles[0].privileged', 'yes'],
+    ['a time zone that does not exist', 'policy.timeZone', 'Europe/Atlantis'],
     ['a max duration under 15m', 'roles[0].maxDuration', '10m'],
     ['a max duration that is not a duration', 'roles[0].maxDuration', '1d'],
-    ['zero required approvals', 'roles[0].approval.required', 0],
+    ['an approval block (policies decide approvals now)', 'roles[0].approval', { required: 1 }],
     ['an empty role list', 'roles', []],
     ['a wrong schemaVersion', 'schemaVersion', 2],
   ])('rejects %s at %s', async (_what, path, value) => {
@@ -187,6 +223,8 @@ describe('loadConfig', () => {
   it('loads the example configuration directory', async () => {
     const config = await loadConfig(CONFIG_DIR);
     expect(config.catalog.roles.size).toBe(3);
+    expect(config.policies.settings).toEqual({ timeZone: 'Europe/Berlin', elevationWindowDays: 30 });
+    expect(config.policies.policies.map((p) => p.id)).toContain('prod-needs-ticket');
   });
 
   it('reports a JSON syntax error and a missing file together', async () => {
@@ -199,9 +237,10 @@ describe('loadConfig', () => {
     );
     expect(error).toBeInstanceOf(ConfigurationError);
     const { problems } = error as ConfigurationError;
-    expect(problems).toHaveLength(2);
+    expect(problems).toHaveLength(3);
     expect(problems[0]).toContain(`${join(dir, 'catalog.json')} is not valid JSON (`);
     expect(problems[1]).toBe(`${join(dir, 'groups.json')} cannot be read (ENOENT)`);
+    expect(problems[2]).toBe(`${join(dir, 'policies')} cannot be read (ENOENT)`);
   });
 
   it('reports schema problems of files that were read', async () => {

@@ -10,7 +10,13 @@ import {
   IllegalTransitionError,
   ValidationError,
 } from '../../functions/domain/errors.js';
-import { type Grant, type GrantRequest, openGrant, type Transition } from '../../functions/domain/grant.js';
+import {
+  type ApprovalRule,
+  type Grant,
+  type GrantRequest,
+  openGrant,
+  type Transition,
+} from '../../functions/domain/grant.js';
 import { thrownBy } from '../helpers/thrown.js';
 
 const T0 = new Date('2026-11-23T09:00:00.000Z');
@@ -23,9 +29,25 @@ const ROLE: CatalogRole = {
   accountId: '111122223333',
   maxDurationSeconds: 3600,
   scopeCeiling: { actions: ['*'], resources: ['*'] },
-  approval: { approvers: ['group:sre', 'dave'], required: 2, pendingWindowSeconds: 3600 },
 };
-const SINGLE: CatalogRole = { ...ROLE, id: 'prod-read', approval: { ...ROLE.approval, required: 1 } };
+const SINGLE: CatalogRole = { ...ROLE, id: 'prod-read' };
+/** The approval rule a policy decision would give each role (see config/policies). */
+const RULES: Record<string, ApprovalRule> = {
+  'prod-admin': {
+    approvers: ['group:sre', 'dave'],
+    required: 2,
+    pendingWindowSeconds: 3600,
+    maxDurationSeconds: 3600,
+    source: ['prod-admin-two-approvers'],
+  },
+  'prod-read': {
+    approvers: ['group:sre', 'dave'],
+    required: 1,
+    pendingWindowSeconds: 3600,
+    maxDurationSeconds: 3600,
+    source: ['prod-read-sre-approves'],
+  },
+};
 
 const REQUEST: GrantRequest = {
   role: 'prod-admin',
@@ -47,6 +69,7 @@ const open = (role: CatalogRole = ROLE, request: Partial<GrantRequest> = {}, req
     requester,
     request: { ...REQUEST, role: role.id, ...request },
     role,
+    rule: RULES[role.id]!,
     catalogVersion: '2026-11-23.1',
     narrowed: { sessionPolicy: '{"Version":"2012-10-17","Statement":[]}', privilegeWidth: 1 },
     now: T0,

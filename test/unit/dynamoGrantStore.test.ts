@@ -12,7 +12,7 @@ import type { Caller } from '../../functions/domain/caller.js';
 import type { CatalogRole } from '../../functions/domain/catalog.js';
 import { approve } from '../../functions/domain/decisions.js';
 import { ConcurrentUpdateError, ServiceUnavailableError } from '../../functions/domain/errors.js';
-import { openGrant, type Transition } from '../../functions/domain/grant.js';
+import { type ApprovalRule, openGrant, type Transition } from '../../functions/domain/grant.js';
 
 /**
  * The store wraps its DynamoDBClient with DynamoDBDocumentClient.from, and the document client's
@@ -37,7 +37,13 @@ const ROLE: CatalogRole = {
   accountId: '111122223333',
   maxDurationSeconds: 4 * 3600,
   scopeCeiling: { actions: ['s3:Get*'], resources: ['*'] },
-  approval: { approvers: ['group:sre'], required: 1, pendingWindowSeconds: 7200 },
+};
+const RULE: ApprovalRule = {
+  approvers: ['group:sre'],
+  required: 1,
+  pendingWindowSeconds: 7200,
+  maxDurationSeconds: 43_200,
+  source: ['test'],
 };
 const bob: Caller = { userId: 'bob', groups: ['sre'] };
 const T0 = new Date('2026-11-23T09:00:00.000Z');
@@ -52,6 +58,7 @@ const opened: Transition = openGrant({
     reason: 'debug the failing nightly export',
   },
   role: ROLE,
+  rule: RULE,
   catalogVersion: '2026-11-23.1',
   narrowed: { sessionPolicy: '{"Version":"2012-10-17","Statement":[]}', privilegeWidth: 1 },
   now: T0,

@@ -18,7 +18,6 @@ const role = (actions: readonly string[], resources: readonly string[] = ['*']):
   accountId: '123456789012',
   maxDurationSeconds: 3600,
   scopeCeiling: { actions, resources },
-  approval: { approvers: ['group:leads'], required: 1, pendingWindowSeconds: 3600 },
 });
 
 const task = (actions: readonly string[], resources: readonly string[] = [BUCKET_OBJECTS]): TaskScope => ({

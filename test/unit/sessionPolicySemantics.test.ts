@@ -22,7 +22,6 @@ const ROLE: CatalogRole = {
   accountId: ACCOUNT,
   maxDurationSeconds: 3600,
   scopeCeiling: CEILING,
-  approval: { approvers: ['group:leads'], required: 1, pendingWindowSeconds: 3600 },
 };
 
 const allowing = (actions: readonly string[], resources: readonly string[]) => ({

@@ -4,7 +4,7 @@ import type { Caller } from '../../functions/domain/caller.js';
 import type { CatalogRole } from '../../functions/domain/catalog.js';
 import { approve } from '../../functions/domain/decisions.js';
 import { expire, finish, KILL_MARGIN_SECONDS, revoke } from '../../functions/domain/ending.js';
-import { type Grant, openGrant } from '../../functions/domain/grant.js';
+import { type ApprovalRule, type Grant, openGrant } from '../../functions/domain/grant.js';
 import { planVend, recordVend, sessionNameFor } from '../../functions/domain/vending.js';
 
 const T0 = new Date('2026-11-23T09:00:00.000Z');
@@ -17,7 +17,13 @@ const ROLE: CatalogRole = {
   accountId: '123456789012',
   maxDurationSeconds: 4 * 3600,
   scopeCeiling: { actions: ['s3:Get*'], resources: ['*'] },
-  approval: { approvers: ['group:sre'], required: 1, pendingWindowSeconds: 3600 },
+};
+const RULE: ApprovalRule = {
+  approvers: ['group:sre'],
+  required: 1,
+  pendingWindowSeconds: 3600,
+  maxDurationSeconds: 43_200,
+  source: ['test'],
 };
 const alice: Caller = { userId: 'alice', groups: [] };
 const bob: Caller = { userId: 'bob', groups: ['sre'] };
@@ -36,6 +42,7 @@ const approved = (durationSeconds: number, requester = 'alice'): Grant => {
       reason: 'investigate the export',
     },
     role: ROLE,
+    rule: RULE,
     catalogVersion: 'v1',
     narrowed: { sessionPolicy: '{}', privilegeWidth: 1 },
     now: T0,
@@ -177,6 +184,7 @@ describe('ending access', () => {
         reason: 'r'.repeat(10),
       },
       role: ROLE,
+      rule: RULE,
       catalogVersion: 'v1',
       narrowed: { sessionPolicy: '{}', privilegeWidth: 1 },
       now: T0,

@@ -1,0 +1,255 @@
+import type { CatalogRole } from '../domain/catalog.js';
+import { ValidationError } from '../domain/errors.js';
+import type { ApprovalCheck, ApprovalFacts, RequestDecision, RequestFacts } from '../domain/policy.js';
+import { cedar, type EntityJson, type EntityUidJson } from '../policy/cedar.js';
+import type { BrokerPolicies, CompiledPolicy, PolicyRules } from '../policy/policySet.js';
+import { JIT, type PolicyAction } from '../policy/schema.js';
+import type { PolicyEngine } from '../ports.js';
+
+/** Bounds on what reaches Cedar: the API already limits requests, this holds for every caller. */
+const LIMITS = { setEntries: 100, groups: 200, stringChars: 2048, reasonChars: 1000, idChars: 256 } as const;
+
+/** Used when no determining permit says otherwise. */
+const DEFAULT_PENDING_WINDOW_SECONDS = 3600;
+const DEFAULT_BREAK_GLASS_SECONDS = 3600;
+
+const tooLarge = (what: string): never => {
+  throw new ValidationError('POLICY_INPUT_TOO_LARGE', `${what} is too large to decide on`);
+};
+
+const boundedString = (value: string, max: number, what: string): string =>
+  value.length > max ? tooLarge(what) : value;
+
+const boundedSet = (values: readonly string[], max: number, what: string): string[] => {
+  if (values.length > max) tooLarge(what);
+  return [...new Set(values.map((v) => boundedString(v, LIMITS.stringChars, `an entry of ${what}`)))];
+};
+
+const WEEKDAYS: Record<string, number> = { Mon: 1, Tue: 2, Wed: 3, Thu: 4, Fri: 5, Sat: 6, Sun: 7 };
+
+/** Hour (0–23) and ISO weekday (1 = Monday) of `at` in `timeZone`. */
+const localTime = (at: Date, timeZone: string): { hourOfDay: number; weekday: number } => {
+  const parts = Object.fromEntries(
+    new Intl.DateTimeFormat('en-US', { timeZone, hour: 'numeric', hourCycle: 'h23', weekday: 'short' })
+      .formatToParts(at)
+      .map((p) => [p.type, p.value])
+  );
+  return { hourOfDay: Number(parts.hour) % 24, weekday: WEEKDAYS[parts.weekday ?? ''] ?? 0 };
+};
+
+/**
+ * Entities in Cedar's JSON form: every id is a JSON string, so a hostile id (quotes, newlines,
+ * `") || true ||`) is just an unusual name and can never change what a policy means.
+ */
+const uid = (type: string, id: string): EntityUidJson => ({ type, id });
+const groupUids = (groups: readonly string[]) => groups.map((g) => uid(JIT.group, g));
+
+const userEntity = (userId: string, groups: readonly string[]): EntityJson => ({
+  uid: uid(JIT.user, boundedString(userId, LIMITS.idChars, 'the user id')),
+  attrs: {},
+  parents: groupUids(boundedSet(groups, LIMITS.groups, 'the group list')),
+});
+
+const roleEntities = (role: CatalogRole): EntityJson[] => [
+  {
+    uid: uid(JIT.role, role.id),
+    attrs: { id: role.id, accountId: role.accountId, privileged: role.privileged ?? false },
+    parents: [uid(JIT.account, role.accountId)],
+  },
+  { uid: uid(JIT.account, role.accountId), attrs: {}, parents: [] },
+];
+
+const groupEntities = (groups: readonly string[]): EntityJson[] =>
+  [...new Set(groups)].map((g) => ({ uid: uid(JIT.group, g), attrs: {}, parents: [] }));
+
+interface Evaluation {
+  readonly allowed: boolean;
+  /** Determining policies: the permits of an allow, the forbids of a deny. */
+  readonly reasons: readonly string[];
+  readonly errors: readonly string[];
+}
+
+let engines = 0;
+
+/** The PolicyEngine on Cedar (WASM, in process): policies and schema parsed once, per engine. */
+const cedarPolicyEngine = (policies: BrokerPolicies): PolicyEngine => {
+  const byId = new Map(policies.policies.map((p) => [p.id, p]));
+  const setId = `jit-policies-${++engines}`;
+  const schemaName = `jit-schema-${engines}`;
+  const staticPolicies = Object.fromEntries(policies.policies.map((p) => [p.id, p.text]));
+  const preparsed = [
+    cedar.preparsePolicySet(setId, { staticPolicies }),
+    cedar.preparseSchema(schemaName, policies.schema),
+  ];
+  for (const answer of preparsed) {
+    if (answer.type === 'failure') {
+      throw new Error(`policies could not be loaded: ${answer.errors.map((e) => e.message).join('; ')}`);
+    }
+  }
+
+  const evaluate = (
+    action: PolicyAction,
+    principal: EntityUidJson,
+    resource: EntityUidJson,
+    context: Record<string, unknown>,
+    entities: EntityJson[]
+  ): Evaluation => {
+    const answer = cedar.statefulIsAuthorized({
+      principal,
+      action: uid(JIT.action, action),
+      resource,
+      context: context as never,
+      entities,
+      preparsedPolicySetId: setId,
+      preparsedSchemaName: schemaName,
+      validateRequest: true,
+    });
+    if (answer.type === 'failure') {
+      // Fail closed: a request Cedar cannot evaluate is denied, and says why.
+      return { allowed: false, reasons: [], errors: answer.errors.map((e) => e.message) };
+    }
+    const { decision, diagnostics } = answer.response;
+    const errored = diagnostics.errors.map((e) => ({ id: e.policyId, message: e.error.message }));
+    // A forbid that failed to evaluate would be skipped by Cedar, i.e. fail open: deny instead.
+    const erroredForbids = errored.filter((e) => byId.get(e.id)?.effect === 'forbid');
+    if (decision === 'allow' && erroredForbids.length > 0) {
+      return {
+        allowed: false,
+        reasons: erroredForbids.map((e) => e.id),
+        errors: errored.map((e) => `${e.id}: ${e.message}`),
+      };
+    }
+    return {
+      allowed: decision === 'allow',
+      reasons: [...diagnostics.reason].sort(),
+      errors: errored.map((e) => `policy \`${e.id}\` could not be evaluated: ${e.message}`),
+    };
+  };
+
+  const rulesOf = (ids: readonly string[]): PolicyRules[] =>
+    ids
+      .map((id) => byId.get(id))
+      .filter((p): p is CompiledPolicy => p?.effect === 'permit')
+      .map((p) => p.rules);
+
+  const denialMessages = (evaluation: Evaluation, what: string): string[] => {
+    const forbids = evaluation.reasons.filter((id) => byId.get(id)?.effect === 'forbid');
+    if (forbids.length === 0) return [`no policy permits ${what}`, ...evaluation.errors];
+    return [
+      ...forbids.map((id) => `denied by policy \`${id}\`: ${byId.get(id)?.rules.reason ?? 'no reason given'}`),
+      ...evaluation.errors,
+    ];
+  };
+
+  const decideRequest = async (facts: RequestFacts): Promise<RequestDecision> => {
+    const groups = boundedSet(facts.requesterGroups, LIMITS.groups, 'the group list');
+    const principal = uid(JIT.user, boundedString(facts.requester, LIMITS.idChars, 'the user id'));
+    const resource = uid(JIT.role, facts.role.id);
+    const entities = [userEntity(facts.requester, groups), ...groupEntities(groups), ...roleEntities(facts.role)];
+    const context = {
+      durationSeconds: facts.durationSeconds,
+      reason: boundedString(facts.reason, LIMITS.reasonChars, 'the reason'),
+      ticket: boundedString(facts.ticket ?? '', LIMITS.idChars, 'the ticket'),
+      ...localTime(facts.at, policies.settings.timeZone),
+      scopeWidth: facts.scopeWidth,
+      actions: boundedSet(facts.actions, LIMITS.setEntries, 'the action list'),
+      resources: boundedSet(facts.resources, LIMITS.setEntries, 'the resource list'),
+      requesterGroups: groupUids(groups),
+      elevationsInWindow: facts.elevationsInWindow,
+      isBreakGlass: facts.breakGlass,
+    };
+    const what = `${facts.requester} to request role ${facts.role.id}`;
+    const request = evaluate('request', principal, resource, context, entities);
+    const auto = evaluate('autoApprove', principal, resource, context, entities);
+    const glass = evaluate('breakGlass', principal, resource, context, entities);
+    const forbiddenOf = (e: Evaluation) =>
+      e.allowed ? [] : e.reasons.filter((id) => byId.get(id)?.effect === 'forbid');
+
+    const requestRules = request.allowed ? rulesOf(request.reasons) : [];
+    const approvalLists = requestRules.flatMap((r) => (r.approvers ? [r.approvers] : []));
+    const approvers = approvalLists.reduce<readonly string[]>(
+      (common, list, i) => (i === 0 ? list : common.filter((a) => list.includes(a))),
+      []
+    );
+    const requiredApprovals = Math.max(1, ...requestRules.map((r) => r.approvals ?? 1));
+    const windows = requestRules.flatMap((r) => (r.pendingWindowSeconds ? [r.pendingWindowSeconds] : []));
+    const pendingWindowSeconds = windows.length > 0 ? Math.min(...windows) : DEFAULT_PENDING_WINDOW_SECONDS;
+    const maxOf = (rules: readonly PolicyRules[], fallback: number) =>
+      Math.min(fallback, ...rules.flatMap((r) => (r.maxDurationSeconds ? [r.maxDurationSeconds] : [])));
+
+    if (facts.breakGlass) {
+      const glassRules = glass.allowed ? rulesOf(glass.reasons) : [];
+      return {
+        eligible: glass.allowed,
+        autoApprove: false,
+        breakGlassAllowed: glass.allowed,
+        approvers,
+        requiredApprovals,
+        pendingWindowSeconds,
+        maxDurationSeconds: maxOf(glassRules, Math.min(facts.role.maxDurationSeconds, DEFAULT_BREAK_GLASS_SECONDS)),
+        permittedBy: glass.allowed ? glass.reasons : [],
+        forbiddenBy: forbiddenOf(glass),
+        messages: glass.allowed
+          ? glass.errors
+          : denialMessages(glass, `${facts.requester} to break glass on role ${facts.role.id}`),
+        ...(glass.allowed && glass.reasons[0] ? { decidedBy: glass.reasons[0] } : {}),
+      };
+    }
+
+    const autoApprove = request.allowed && auto.allowed;
+    const messages: string[] = request.allowed ? [...request.errors] : denialMessages(request, what);
+    let eligible = request.allowed;
+    if (eligible && approvalLists.length > 1 && approvers.length === 0) {
+      eligible = false;
+      messages.push(`policies ${request.reasons.map((id) => `\`${id}\``).join(', ')} name no approver in common`);
+    } else if (eligible && approvers.length === 0 && !autoApprove) {
+      eligible = false;
+      messages.push(
+        `policies ${request.reasons.map((id) => `\`${id}\``).join(', ')} permit the request but name no @approvers, and no policy auto-approves it`
+      );
+    }
+    const autoRules = autoApprove ? rulesOf(auto.reasons) : [];
+    return {
+      eligible,
+      autoApprove: eligible && autoApprove,
+      breakGlassAllowed: glass.allowed,
+      approvers,
+      requiredApprovals,
+      pendingWindowSeconds,
+      maxDurationSeconds: maxOf([...requestRules, ...autoRules], facts.role.maxDurationSeconds),
+      permittedBy: eligible ? [...request.reasons, ...(autoApprove ? auto.reasons : [])] : [],
+      forbiddenBy: forbiddenOf(request),
+      messages,
+      ...(eligible && autoApprove && auto.reasons[0] ? { decidedBy: auto.reasons[0] } : {}),
+    };
+  };
+
+  const mayApprove = async (facts: ApprovalFacts): Promise<ApprovalCheck> => {
+    const requesterGroups = boundedSet(facts.requesterGroups, LIMITS.groups, 'the group list');
+    const approverGroups = boundedSet(facts.approverGroups, LIMITS.groups, 'the group list');
+    const entities = [
+      userEntity(facts.approver, approverGroups),
+      ...(facts.requester === facts.approver ? [] : [userEntity(facts.requester, requesterGroups)]),
+      ...groupEntities([...approverGroups, ...requesterGroups]),
+      ...roleEntities(facts.role),
+    ];
+    const evaluation = evaluate(
+      'approve',
+      uid(JIT.user, facts.approver),
+      uid(JIT.role, facts.role.id),
+      { requester: uid(JIT.user, facts.requester), requesterGroups: groupUids(requesterGroups) },
+      entities
+    );
+    return {
+      allowed: evaluation.allowed,
+      forbiddenBy: evaluation.allowed ? [] : evaluation.reasons.filter((id) => byId.get(id)?.effect === 'forbid'),
+      messages: evaluation.allowed
+        ? evaluation.errors
+        : denialMessages(evaluation, `${facts.approver} to approve requests for role ${facts.role.id}`),
+    };
+  };
+
+  return { decideRequest, mayApprove };
+};
+
+export { cedarPolicyEngine, LIMITS, localTime };

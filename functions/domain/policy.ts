@@ -1,0 +1,62 @@
+import type { CatalogRole } from './catalog.js';
+
+/**
+ * What the policy engine is asked about a request. Everything here is computed by the broker
+ * (caller from authentication, scope width from narrowing), never taken from a request body as is.
+ */
+interface RequestFacts {
+  readonly requester: string;
+  readonly requesterGroups: readonly string[];
+  readonly role: CatalogRole;
+  readonly actions: readonly string[];
+  readonly resources: readonly string[];
+  readonly durationSeconds: number;
+  readonly reason: string;
+  readonly ticket?: string;
+  readonly at: Date;
+  /** The narrowed session policy's privilegeWidth. */
+  readonly scopeWidth: number;
+  /** Grants this requester got on this role within the configured window. */
+  readonly elevationsInWindow: number;
+  readonly breakGlass: boolean;
+}
+
+/** The engine's answer about a request, with everything needed to explain it. */
+interface RequestDecision {
+  readonly eligible: boolean;
+  readonly autoApprove: boolean;
+  readonly breakGlassAllowed: boolean;
+  /** User ids or `group:<name>`; from the determining permits' `@approvers`. */
+  readonly approvers: readonly string[];
+  readonly requiredApprovals: number;
+  readonly pendingWindowSeconds: number;
+  /** The strictest `@maxDuration` of the determining permits, never above the catalog's. */
+  readonly maxDurationSeconds: number;
+  /** Ids of the permits that determined the decision (request, auto-approval or break-glass). */
+  readonly permittedBy: readonly string[];
+  readonly forbiddenBy: readonly string[];
+  /** User-facing: why it was denied (from `@reason`), or policies that failed to evaluate. */
+  readonly messages: readonly string[];
+  /** The permit that approved at once (auto-approval or break-glass), recorded as `policy:<id>`. */
+  readonly decidedBy?: string;
+}
+
+interface ApprovalFacts {
+  readonly approver: string;
+  readonly approverGroups: readonly string[];
+  readonly requester: string;
+  readonly requesterGroups: readonly string[];
+  readonly role: CatalogRole;
+}
+
+interface ApprovalCheck {
+  readonly allowed: boolean;
+  readonly forbiddenBy: readonly string[];
+  readonly messages: readonly string[];
+}
+
+/** Recorded as the actor of transitions a policy made (auto-approval, break-glass). */
+const policyActor = (policyId: string): string => `policy:${policyId}`;
+
+export type { ApprovalCheck, ApprovalFacts, RequestDecision, RequestFacts };
+export { policyActor };

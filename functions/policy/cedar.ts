@@ -1,0 +1,13 @@
+/**
+ * The one import of the Cedar WASM bindings (the Node.js build: it loads its .wasm synchronously
+ * on first import, ~60–120 ms, once per process).
+ */
+
+export type {
+  AuthorizationAnswer,
+  DetailedError,
+  EntityJson,
+  EntityUidJson,
+  PolicyJson,
+} from '@cedar-policy/cedar-wasm/nodejs';
+export * as cedar from '@cedar-policy/cedar-wasm/nodejs';

@@ -1,0 +1,120 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { grantRequest, startApi } from '../helpers/apiServer.js';
+import { brokerOnFreshTable, manualClock } from '../helpers/fixtures.js';
+
+describe('Policies through the API (Cedar, DynamoDB Local)', () => {
+  let broker: Awaited<ReturnType<typeof brokerOnFreshTable>>;
+  let api: Awaited<ReturnType<typeof startApi>>;
+
+  beforeAll(async () => {
+    // Monday 2026-11-23, 10:00 in Berlin: business hours for the example policies.
+    broker = await brokerOnFreshTable({ clock: manualClock(new Date('2026-11-23T09:00:00.000Z')) });
+    api = await startApi(broker.deps);
+  });
+  afterAll(async () => {
+    await api.close();
+    await broker.dispose();
+  });
+
+  const itemCount = () => broker.itemCount();
+
+  it('answers 403 POLICY_DENIED with the policy and its reason, and stores nothing', async () => {
+    const before = await itemCount();
+    const answer = await api.as('alice').post('/grants', grantRequest({ role: 'prod-admin' }));
+    expect(answer.status).toBe(403);
+    expect(answer.body.error.code).toBe('POLICY_DENIED');
+    expect(answer.body.error.message).toContain(
+      'denied by policy `prod-needs-ticket`: prod-admin needs a ticket matching INC-*'
+    );
+    expect(await itemCount()).toBe(before);
+  });
+
+  it('keeps the decision and the policies that made it in the grant.requested event', async () => {
+    const created = await api
+      .as('alice')
+      .post('/grants', grantRequest({ role: 'prod-admin', ticket: 'INC-9', durationSeconds: 900 }));
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({
+      state: 'PENDING',
+      approvers: ['group:sre', 'group:security'],
+      requiredApprovals: 2,
+    });
+    const audit = await api.as('alice').get(`/grants/${created.body.id}/audit`);
+    expect(audit.body.events[0].details.policy).toMatchObject({
+      eligible: true,
+      permittedBy: ['prod-admin-two-approvers'],
+      forbiddenBy: [],
+      requiredApprovals: 2,
+    });
+  });
+
+  it('names the policy that limits the duration', async () => {
+    const answer = await api
+      .as('alice')
+      .post('/grants', grantRequest({ role: 'prod-admin', ticket: 'INC-9', durationSeconds: 7200 }));
+    expect(answer.status).toBe(400);
+    expect(answer.body.error.code).toBe('DURATION_OUT_OF_RANGE');
+  });
+
+  it('auto-approves a narrow read with a ticket in business hours, as policy:<id>', async () => {
+    const created = await api.as('alice').post('/grants', grantRequest({ ticket: 'INC-42' }));
+    expect(created.status).toBe(201);
+    expect(created.body.state).toBe('APPROVED');
+    const audit = await api.as('alice').get(`/grants/${created.body.id}/audit`);
+    expect(audit.body.events.map((e: { type: string; actor: string }) => [e.type, e.actor])).toEqual([
+      ['grant.requested', 'alice'],
+      ['grant.auto-approved', 'policy:prod-read-auto-approve-narrow-reads'],
+    ]);
+    expect(audit.body.chain.valid).toBe(true);
+  });
+
+  it('still waits for an SRE without a ticket', async () => {
+    const created = await api.as('alice').post('/grants', grantRequest());
+    expect(created.body.state).toBe('PENDING');
+  });
+
+  it('lets an SRE approve for a developer but not for another SRE (forbid on approve)', async () => {
+    const forCarol = await api
+      .as('carol')
+      .post('/grants', grantRequest({ role: 'prod-admin', ticket: 'INC-5', durationSeconds: 900 }));
+    const refused = await api.as('bob').post(`/grants/${forCarol.body.id}/approve`);
+    expect(refused.status).toBe(403);
+    expect(refused.body.error.code).toBe('POLICY_DENIED');
+    expect(refused.body.error.message).toContain('prod-admin-approver-outside-requester-groups');
+    expect((await api.as('dave').post(`/grants/${forCarol.body.id}/approve`)).status).toBe(200);
+  });
+
+  it('break-glass: on-call gets APPROVED at once with a short TTL, an alert, and a review only security closes', async () => {
+    const created = await api
+      .as('carol')
+      .post('/grants', grantRequest({ role: 'prod-admin', breakGlass: true, durationSeconds: 3600 }));
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({ state: 'APPROVED', breakGlass: true, review: { required: true } });
+    expect(Date.parse(created.body.expiresAt) - Date.parse(created.body.approvedAt)).toBeLessThanOrEqual(3600 * 1000);
+    expect(broker.logLines.some((l) => l.includes('"alert":"break-glass"') && l.includes(created.body.id))).toBe(true);
+
+    const listed = await api.as('dave').get('/grants?reviews');
+    expect(listed.body.grants.map((g: { id: string }) => g.id)).toContain(created.body.id);
+    expect((await api.as('bob').get('/grants?reviews')).status).toBe(403);
+
+    expect((await api.as('carol').post(`/grants/${created.body.id}/review`, { comment: 'fine' })).status).toBe(403);
+    const reviewed = await api.as('dave').post(`/grants/${created.body.id}/review`, { comment: 'incident INC-1, ok' });
+    expect(reviewed.status).toBe(200);
+    expect(reviewed.body.review).toMatchObject({ required: true, reviewedBy: 'dave', comment: 'incident INC-1, ok' });
+    expect((await api.as('dave').post(`/grants/${created.body.id}/review`, { comment: 'again' })).status).toBe(409);
+    const after = await api.as('dave').get('/grants?reviews');
+    expect(after.body.grants.map((g: { id: string }) => g.id)).not.toContain(created.body.id);
+    const audit = await api.as('dave').get(`/grants/${created.body.id}/audit`);
+    expect(audit.body.events.map((e: { type: string }) => e.type)).toEqual([
+      'grant.requested',
+      'grant.auto-approved',
+      'grant.reviewed',
+    ]);
+  });
+
+  it('refuses break-glass to someone not on call', async () => {
+    const answer = await api.as('alice').post('/grants', grantRequest({ role: 'prod-admin', breakGlass: true }));
+    expect(answer.status).toBe(403);
+    expect(answer.body.error.message).toContain('break glass');
+  });
+});

@@ -1,0 +1,232 @@
+import { describe, expect, it } from 'vitest';
+import { cedarPolicyEngine, LIMITS } from '../../functions/adapters/cedarPolicyEngine.js';
+import type { CatalogRole } from '../../functions/domain/catalog.js';
+import { ValidationError } from '../../functions/domain/errors.js';
+import type { RequestFacts } from '../../functions/domain/policy.js';
+import { compilePolicies } from '../../functions/policy/policySet.js';
+import { policySchemaText } from '../../functions/policy/schema.js';
+
+const ROLE: CatalogRole = {
+  id: 'prod-admin',
+  description: 'Administrative changes',
+  roleArn: 'arn:aws:iam::111122223333:role/jit/prod-admin',
+  accountId: '111122223333',
+  maxDurationSeconds: 4 * 3600,
+  scopeCeiling: { actions: ['*'], resources: ['*'] },
+};
+const GROUPS = new Map([
+  ['sre', ['bob', 'carol']],
+  ['security', ['dave']],
+  ['developers', ['alice']],
+  ['oncall', ['carol']],
+]);
+
+const compile = (text: string, name = 'policies/test.cedar') =>
+  compilePolicies([{ name, text }], policySchemaText(), { roles: new Set([ROLE.id]), groups: GROUPS });
+
+const engineFor = (text: string) => {
+  const { policies, problems } = compile(text);
+  expect(problems).toEqual([]);
+  return cedarPolicyEngine({
+    policies,
+    settings: { timeZone: 'Europe/Berlin', elevationWindowDays: 30 },
+    schema: policySchemaText(),
+  });
+};
+
+const facts = (overrides: Partial<RequestFacts> = {}): RequestFacts => ({
+  requester: 'alice',
+  requesterGroups: ['developers'],
+  role: ROLE,
+  actions: ['s3:GetObject'],
+  resources: ['*'],
+  durationSeconds: 1800,
+  reason: 'debug the export',
+  ticket: 'INC-1',
+  at: new Date('2026-11-25T10:00:00+01:00'),
+  scopeWidth: 1,
+  elevationsInWindow: 0,
+  breakGlass: false,
+  ...overrides,
+});
+
+const TWO_PERMITS = `
+@id("a") @approvers("group:sre, dave") @approvals("1") @pendingWindow("2h") @maxDuration("3h")
+permit (principal, action == Jit::Action::"request", resource == Jit::Role::"prod-admin");
+@id("b") @approvers("group:sre, group:security") @approvals("2") @pendingWindow("30m") @maxDuration("1h")
+permit (principal, action == Jit::Action::"request", resource) when { context.ticket like "INC-*" };
+`;
+
+describe('cedarPolicyEngine: combining the determining permits', () => {
+  it('takes the most approvals, the shortest window and duration, and the approvers they share', async () => {
+    const decision = await engineFor(TWO_PERMITS).decideRequest(facts());
+    expect(decision).toMatchObject({
+      eligible: true,
+      permittedBy: ['a', 'b'],
+      requiredApprovals: 2,
+      pendingWindowSeconds: 1800,
+      maxDurationSeconds: 3600,
+      approvers: ['group:sre'],
+    });
+  });
+
+  it('uses one permit as is when only it applies', async () => {
+    const decision = await engineFor(TWO_PERMITS).decideRequest(facts({ ticket: undefined }));
+    expect(decision).toMatchObject({
+      permittedBy: ['a'],
+      requiredApprovals: 1,
+      pendingWindowSeconds: 7200,
+      approvers: ['group:sre', 'dave'],
+    });
+  });
+
+  it('denies when the permits share no approver (fails closed)', async () => {
+    const engine = engineFor(`
+@id("x") @approvers("bob") permit (principal, action == Jit::Action::"request", resource);
+@id("y") @approvers("dave") permit (principal, action == Jit::Action::"request", resource);`);
+    const decision = await engine.decideRequest(facts());
+    expect(decision.eligible).toBe(false);
+    expect(decision.messages.join()).toContain('name no approver in common');
+  });
+
+  it('denies a permit without @approvers when nothing auto-approves it', async () => {
+    const engine = engineFor('@id("open") permit (principal, action == Jit::Action::"request", resource);');
+    const decision = await engine.decideRequest(facts());
+    expect(decision.eligible).toBe(false);
+    expect(decision.messages.join()).toContain('name no @approvers');
+  });
+
+  it('never lets a policy raise the catalog maximum', async () => {
+    const engine = engineFor(
+      '@id("p") @approvers("bob") @maxDuration("12h") permit (principal, action == Jit::Action::"request", resource);'
+    );
+    expect((await engine.decideRequest(facts())).maxDurationSeconds).toBe(4 * 3600);
+  });
+
+  it('says which forbid denied, with its @reason, and that nothing permits otherwise', async () => {
+    const engine = engineFor(`
+@id("p") @approvers("bob") permit (principal, action == Jit::Action::"request", resource);
+@id("no-weekends") @reason("not on weekends") forbid (principal, action == Jit::Action::"request", resource) when { context.weekday >= 6 };`);
+    const saturday = await engine.decideRequest(facts({ at: new Date('2026-11-28T10:00:00+01:00') }));
+    expect(saturday).toMatchObject({ eligible: false, forbiddenBy: ['no-weekends'], permittedBy: [] });
+    expect(saturday.messages).toEqual(['denied by policy `no-weekends`: not on weekends']);
+    const nothing = await engineFor(
+      '@id("p") @approvers("bob") permit (principal, action == Jit::Action::"request", resource) when { false };'
+    ).decideRequest(facts());
+    expect(nothing.messages).toEqual(['no policy permits alice to request role prod-admin']);
+  });
+});
+
+describe('cedarPolicyEngine: untrusted strings', () => {
+  const engine = engineFor(`
+@id("sre-only") @approvers("bob")
+permit (principal in Jit::Group::"sre", action == Jit::Action::"request", resource);
+@id("no-mallory") @reason("not mallory")
+forbid (principal == Jit::User::"mallory", action == Jit::Action::"request", resource);`);
+
+  it.each([
+    ['a quote and Cedar syntax', 'mallory") || true || ("'],
+    ['a newline and a new policy', 'x"\n};\npermit(principal, action, resource);\n//'],
+    ['an entity reference', 'Jit::Group::"sre"'],
+    ['unicode and NUL', 'al\u0000ice\u202e'],
+  ])('treats a user id with %s as a name, never as policy text', async (_what, userId) => {
+    const decision = await engine.decideRequest(facts({ requester: userId, requesterGroups: ['developers'] }));
+    expect(decision.eligible).toBe(false);
+    expect(decision.messages.join()).toContain('no policy permits');
+  });
+
+  it('does not let a group named like Cedar syntax join another group', async () => {
+    const decision = await engine.decideRequest(facts({ requesterGroups: ['sre"] || true', 'developers'] }));
+    expect(decision.eligible).toBe(false);
+  });
+
+  it('matches ids exactly: "mallory " is not mallory, mallory is', async () => {
+    expect((await engine.decideRequest(facts({ requester: 'mallory ', requesterGroups: ['sre'] }))).eligible).toBe(
+      true
+    );
+    expect((await engine.decideRequest(facts({ requester: 'mallory', requesterGroups: ['sre'] }))).forbiddenBy).toEqual(
+      ['no-mallory']
+    );
+  });
+
+  it.each([
+    ['too many actions', { actions: Array.from({ length: LIMITS.setEntries + 1 }, (_, i) => `s3:A${i}`) }],
+    ['too many groups', { requesterGroups: Array.from({ length: LIMITS.groups + 1 }, (_, i) => `g${i}`) }],
+    ['a huge reason', { reason: 'x'.repeat(LIMITS.reasonChars + 1) }],
+    ['a huge resource', { resources: [`arn:aws:s3:::${'x'.repeat(LIMITS.stringChars)}`] }],
+    ['a huge user id', { requester: 'u'.repeat(LIMITS.idChars + 1) }],
+  ])('refuses %s before calling Cedar', async (_what, overrides) => {
+    const error = await engine.decideRequest(facts(overrides as Partial<RequestFacts>)).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ValidationError);
+    expect((error as ValidationError).code).toBe('POLICY_INPUT_TOO_LARGE');
+  });
+});
+
+describe('compilePolicies: problems name file and line', () => {
+  const problemsOf = (text: string, name?: string) => compile(text, name).problems;
+
+  it('reports a syntax error at file:line:column', () => {
+    const text = '// ok\n@id("a")\npermit (principal, action, resource)\nwhen { context. };\n';
+    expect(problemsOf(text, 'policies/prod.cedar')).toEqual([
+      expect.stringMatching(/^policies\/prod\.cedar:4:17: unexpected token `}`/),
+    ]);
+  });
+
+  it('reports a schema error at file:line:column with the policy id', () => {
+    const text =
+      '@id("a") @approvers("bob")\npermit (principal, action == Jit::Action::"request", resource)\nwhen { context.tiket == "x" };\n';
+    const [problem] = problemsOf(text);
+    expect(problem).toMatch(/^policies\/test\.cedar:3:8: .*`a`.*tiket/);
+    expect(problem).toContain('did you mean `ticket`?');
+  });
+
+  it.each([
+    ['a missing @id', 'permit (principal, action, resource);', 'every policy needs an @id'],
+    [
+      'a duplicate @id',
+      '@id("a") forbid (principal, action, resource); @id("a") forbid (principal, action, resource);',
+      '@id("a") is already used at policies/test.cedar:1',
+    ],
+    [
+      'an unknown annotation',
+      '@id("a") @aprovers("bob") permit (principal, action, resource);',
+      '@aprovers: unknown annotation',
+    ],
+    [
+      'a bad @approvals',
+      '@id("a") @approvals("many") permit (principal, action, resource);',
+      '@approvals: must be a whole number',
+    ],
+    [
+      'a bad @pendingWindow',
+      '@id("a") @pendingWindow("1m") permit (principal, action, resource);',
+      "@pendingWindow: '1m' is out of range",
+    ],
+    [
+      'an unknown role',
+      '@id("a") permit (principal, action, resource == Jit::Role::"prod-admn");',
+      "role 'prod-admn' is not in catalog.json",
+    ],
+    [
+      'an unknown group',
+      '@id("a") permit (principal in Jit::Group::"sres", action, resource);',
+      "group 'sres' is not defined in groups.json",
+    ],
+    [
+      'an unmeetable quorum',
+      '@id("a") @approvers("group:security") @approvals("2") permit (principal, action, resource);',
+      'needs 2 approvals but only 1',
+    ],
+  ])('reports %s', (_what, text, fragment) => {
+    const problems = problemsOf(text);
+    expect(
+      problems.some((p) => p.startsWith('policies/test.cedar:1') && p.includes(fragment)),
+      problems.join('\n')
+    ).toBe(true);
+  });
+
+  it('counts lines in characters, not bytes, after non-ASCII comments', () => {
+    const text = '// Überprüfung für Zugänge\n@id("a")\npermit (principal, action, resource) when { ) };\n';
+    expect(problemsOf(text)[0]).toMatch(/^policies\/test\.cedar:3:45: /);
+  });
+});
