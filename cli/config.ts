@@ -113,4 +113,4 @@ const resolveConfig = ({ flags, env, readFile = readIfExists }: ConfigSources): 
 };
 
 export type { CliConfig, ConfigSources };
-export { configFilePath, resolveConfig };
+export { configFilePath, LOOPBACK_HOSTS, parseApiUrl, resolveConfig };

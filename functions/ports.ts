@@ -1,7 +1,15 @@
 import type { AuditEvent } from './domain/auditChain.js';
 import type { Grant, KillRecord, Transition } from './domain/grant.js';
 import type { GrantState } from './domain/grantState.js';
-import type { ApprovalCheck, ApprovalFacts, RequestDecision, RequestFacts } from './domain/policy.js';
+import type {
+  ApprovalCheck,
+  ApprovalFacts,
+  RequestDecision,
+  RequestFacts,
+  WorkloadDecision,
+  WorkloadFacts,
+} from './domain/policy.js';
+import type { VerifiedToken } from './domain/workload.js';
 
 interface Page<T> {
   readonly items: readonly T[];
@@ -135,6 +143,25 @@ interface PolicyEngine {
   decideRequest(facts: RequestFacts): Promise<RequestDecision>;
   /** Whether an approver (already named by the grant) may approve this request. */
   mayApprove(facts: ApprovalFacts): Promise<ApprovalCheck>;
+  /** Whether a CI workload may deploy with this role and template now (action `ciDeploy`). */
+  decideWorkload(facts: WorkloadFacts): Promise<WorkloadDecision>;
+}
+
+/**
+ * Verifies a CI job's OIDC token against the configured issuers: signature by the issuer's keys,
+ * exact issuer, the broker's audience, allowed algorithms, exp/nbf/iat. Throws
+ * NotAuthenticatedError with a code and a message naming the claim that failed.
+ */
+interface WorkloadTokenVerifier {
+  verify(token: string): Promise<VerifiedToken>;
+}
+
+/**
+ * Each token id is used once. `consume` records it until the token expires; a second call with the
+ * same id before then throws NotAuthenticatedError TOKEN_REPLAYED.
+ */
+interface TokenReplayGuard {
+  consume(issuerId: string, jti: string, expiresAt: Date): Promise<void>;
 }
 
 /** Structured logs. Never pass credentials or request bodies with secrets. */
@@ -162,4 +189,6 @@ export type {
   RolePolicies,
   SessionRequest,
   StoredKill,
+  TokenReplayGuard,
+  WorkloadTokenVerifier,
 };

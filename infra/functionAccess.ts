@@ -45,6 +45,13 @@ const FUNCTION_ACCESS: Readonly<Record<string, readonly Capability[]>> = {
   extendGrant: ['read', 'write'],
   // reviewGrant: security closes a break-glass grant's after-the-fact review.
   reviewGrant: ['read', 'write'],
+  // ciCredentials: verifies the token (JWKS over HTTPS), records its jti (a conditional Put), opens the
+  // grant approved by policy with its expiry schedule, and vends at once.
+  ciCredentials: ['read', 'write', 'scheduleExpiry', 'assumeTargets'],
+  // ciRevend: records the new token's jti, then the vend path.
+  ciRevend: ['read', 'write', 'assumeTargets'],
+  // ciDone: records the token's jti, then the ending path like finishGrant.
+  ciDone: ENDING,
   expire: ENDING,
   sweep: ENDING,
 };

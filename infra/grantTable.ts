@@ -8,7 +8,7 @@ import {
   TableEncryption,
 } from 'aws-cdk-lib/aws-dynamodb';
 import type { Construct } from 'constructs';
-import { INDEXES } from '../functions/adapters/aws/tableSchema.js';
+import { INDEXES, TTL_ATTRIBUTE } from '../functions/adapters/aws/tableSchema.js';
 
 /**
  * The grant table in AWS, from the same layout the store and the sandbox use. Grants are the
@@ -25,6 +25,8 @@ const grantTable = (scope: Construct, id: string): Table => {
     // The stream carries every audit event out of the table (export and SIEM, later issues).
     stream: StreamViewType.NEW_IMAGE,
     removalPolicy: RemovalPolicy.RETAIN,
+    // Only used CI token ids carry it; grants and audit events never expire.
+    timeToLiveAttribute: TTL_ATTRIBUTE,
   });
   for (const [indexName, keys] of Object.entries(INDEXES)) {
     table.addGlobalSecondaryIndex({

@@ -100,6 +100,14 @@ const acknowledgeFindings = (_stateful: StatefulStack, stateless: StatelessStack
     'GET /health is the only unauthenticated route on purpose (ROUTES auth: none): load balancers and the ' +
       'CLI probe it; it answers only {status, catalogVersion}.'
   );
+  for (const route of ROUTES.filter((r) => r.auth === 'oidc')) {
+    acknowledge(
+      stateless.api.node.tryFindChild(`${route.method}--${route.path.replace(/^\//, '').replaceAll('/', '--')}`),
+      'AwsSolutions-APIG4',
+      `${route.method} ${route.path} is authenticated by the CI job's OIDC token (ROUTES auth: oidc), which the ` +
+        'function verifies itself: issuer allowlist, broker audience, signature, exp/nbf/iat and a single-use jti (docs/ci.md).'
+    );
+  }
 };
 
 export { acknowledgeFindings };

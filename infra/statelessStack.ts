@@ -352,6 +352,13 @@ class StatelessStack extends Stack {
       value: (functions.get('vendCredentials') as NodejsFunction).role?.roleArn ?? '',
       description: 'Trust this role in target roles (JitTargetRole brokerRoleArns)',
     });
+    new CfnOutput(this, 'CiVendRoleArns', {
+      value: Fn.join(',', [
+        (functions.get('ciCredentials') as NodejsFunction).role?.roleArn ?? '',
+        (functions.get('ciRevend') as NodejsFunction).role?.roleArn ?? '',
+      ]),
+      description: 'Trust these too in target roles CI jobs deploy with (JitTargetRole brokerRoleArns; docs/ci.md)',
+    });
     new CfnOutput(this, 'SessionKillerTrustedRoleArns', {
       value: Fn.join(
         ',',

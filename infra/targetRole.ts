@@ -14,7 +14,8 @@ import { Construct } from 'constructs';
 const MANAGED_TAG = { key: 'jit-broker:managed', value: 'true' } as const;
 
 /** The session tags the broker sets (functions/domain/vending.ts); nothing else may be tagged. */
-const SESSION_TAG_KEYS = ['jit-grant-id', 'jit-requester', 'jit-role'] as const;
+/** Every key the broker may tag a session with; CI sessions add their repository and run. */
+const SESSION_TAG_KEYS = ['jit-grant-id', 'jit-requester', 'jit-role', 'jit-repository', 'jit-run'] as const;
 
 /** Grant ids are `g-<ulid>`; the broker sets one as the source identity of every session. */
 const SOURCE_IDENTITY_PATTERN = 'g-*';

@@ -10,6 +10,8 @@ const REQUEST_TIMEOUT_MS = 30_000;
 interface CallOptions {
   readonly query?: Record<string, string>;
   readonly body?: unknown;
+  /** A CI job's OIDC token: sent as `Authorization: Bearer`, instead of a signature or the sandbox user. */
+  readonly bearer?: string;
 }
 
 type ApiCall = <T>(method: 'GET' | 'POST', path: string, options?: CallOptions) => Promise<T>;
@@ -80,7 +82,9 @@ const createBrokerClient = (config: CliConfig, deps: ClientDeps): ApiCall => {
       accept: 'application/json',
       ...(body === undefined ? {} : { 'content-type': 'application/json' }),
     };
-    if (config.mode === 'sandbox') {
+    if (options.bearer !== undefined) {
+      headers.authorization = `Bearer ${options.bearer}`;
+    } else if (config.mode === 'sandbox') {
       headers[SANDBOX_USER_HEADER] = config.user as string;
     } else {
       const signed = await signRequest(

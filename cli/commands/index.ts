@@ -1,5 +1,6 @@
 import type { CommandSpec } from '../commandLine.js';
 import type { CliContext } from '../context.js';
+import { ci } from './ciCommands.js';
 import { consoleCommand } from './console.js';
 import { creds } from './creds.js';
 import { done, extend, revoke } from './endCommands.js';
@@ -28,6 +29,7 @@ const COMMANDS: readonly CommandSpec<CliContext>[] = [
   audit,
   reviews,
   review,
+  ci,
 ];
 
 export { COMMANDS };

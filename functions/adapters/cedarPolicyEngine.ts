@@ -1,6 +1,14 @@
 import type { CatalogRole } from '../domain/catalog.js';
 import { ValidationError } from '../domain/errors.js';
-import type { ApprovalCheck, ApprovalFacts, RequestDecision, RequestFacts } from '../domain/policy.js';
+import type {
+  ApprovalCheck,
+  ApprovalFacts,
+  RequestDecision,
+  RequestFacts,
+  WorkloadDecision,
+  WorkloadFacts,
+} from '../domain/policy.js';
+import type { Workload } from '../domain/workload.js';
 import { cedar, type EntityJson, type EntityUidJson } from '../policy/cedar.js';
 import type { BrokerPolicies, CompiledPolicy, PolicyRules } from '../policy/policySet.js';
 import { JIT, type PolicyAction } from '../policy/schema.js';
@@ -61,6 +69,30 @@ const roleEntities = (role: CatalogRole): EntityJson[] => [
 
 const groupEntities = (groups: readonly string[]): EntityJson[] =>
   [...new Set(groups)].map((g) => ({ uid: uid(JIT.group, g), attrs: {}, parents: [] }));
+
+/** The Workload entity's attributes (schema.cedarschema); also what `{name}` in a CI policy's @reason names. */
+const workloadAttributes = (w: Workload): Record<string, string | boolean> => ({
+  platform: w.platform,
+  issuer: w.issuerId,
+  repository: w.repository,
+  repositoryId: w.repositoryId,
+  owner: w.owner,
+  ownerId: w.ownerId,
+  ref: w.ref,
+  refType: w.refType,
+  refProtected: w.refProtected,
+  environment: w.environment,
+  workflowRef: w.workflowRef,
+  eventName: w.eventName,
+  runnerEnvironment: w.runnerEnvironment,
+  isForkPullRequest: w.isForkPullRequest,
+});
+
+/** `ref {ref} is not protected` → `ref refs/heads/x is not protected`: the CI log names the failing claim. */
+const withClaims = (reason: string, attributes: Record<string, string | boolean>): string =>
+  reason.replace(/\{(\w+)\}/g, (whole, name: string) =>
+    name in attributes ? JSON.stringify(attributes[name]).replace(/^"|"$/g, '') : whole
+  );
 
 interface Evaluation {
   readonly allowed: boolean;
@@ -132,11 +164,15 @@ const cedarPolicyEngine = (policies: BrokerPolicies): PolicyEngine => {
       .filter((p): p is CompiledPolicy => p?.effect === 'permit')
       .map((p) => p.rules);
 
-  const denialMessages = (evaluation: Evaluation, what: string): string[] => {
+  const denialMessages = (
+    evaluation: Evaluation,
+    what: string,
+    explain: (reason: string) => string = (reason) => reason
+  ): string[] => {
     const forbids = evaluation.reasons.filter((id) => byId.get(id)?.effect === 'forbid');
     if (forbids.length === 0) return [`no policy permits ${what}`, ...evaluation.errors];
     return [
-      ...forbids.map((id) => `denied by policy \`${id}\`: ${byId.get(id)?.rules.reason ?? 'no reason given'}`),
+      ...forbids.map((id) => `denied by policy \`${id}\`: ${explain(byId.get(id)?.rules.reason ?? 'no reason given')}`),
       ...evaluation.errors,
     ];
   };
@@ -249,7 +285,73 @@ const cedarPolicyEngine = (policies: BrokerPolicies): PolicyEngine => {
     };
   };
 
-  return { decideRequest, mayApprove };
+  const decideWorkload = async (facts: WorkloadFacts): Promise<WorkloadDecision> => {
+    const { workload, role } = facts;
+    const attributes = workloadAttributes(workload);
+    const principal = uid(JIT.workload, boundedString(workload.repositoryId, LIMITS.idChars, 'the repository id'));
+    const entities: EntityJson[] = [
+      {
+        uid: principal,
+        attrs: Object.fromEntries(
+          Object.entries(attributes).map(([k, v]) => [
+            k,
+            typeof v === 'string' ? boundedString(v, LIMITS.stringChars, `claim ${k}`) : v,
+          ])
+        ),
+        parents: [],
+      },
+      ...roleEntities(role),
+    ];
+    const context = {
+      template: facts.templateId,
+      inputs: boundedSet(
+        Object.entries(facts.inputs).map(([k, v]) => `${k}=${v}`),
+        LIMITS.setEntries,
+        'the inputs'
+      ),
+      durationSeconds: facts.durationSeconds,
+      scopeWidth: facts.scopeWidth,
+      actions: boundedSet(facts.actions, LIMITS.setEntries, 'the action list'),
+      resources: boundedSet(facts.resources, LIMITS.setEntries, 'the resource list'),
+      ...localTime(facts.at, policies.settings.timeZone),
+    };
+    const explain = (reason: string) => withClaims(reason, attributes);
+    const what = `${workload.repository} (${workload.ref}) to deploy with role ${role.id}`;
+    const deploy = evaluate('ciDeploy', principal, uid(JIT.role, role.id), context, entities);
+    const forbidsOf = (e: Evaluation) => (e.allowed ? [] : e.reasons.filter((id) => byId.get(id)?.effect === 'forbid'));
+    const denied = (e: Evaluation, messages: string[]): WorkloadDecision => ({
+      allowed: false,
+      permittedBy: [],
+      forbiddenBy: forbidsOf(e),
+      messages,
+      maxDurationSeconds: 0,
+    });
+    if (!deploy.allowed) return denied(deploy, denialMessages(deploy, what, explain));
+    // Fail closed: a pull request that may come from a fork needs a permit of its own.
+    if (workload.isForkPullRequest) {
+      const fork = evaluate('ciForkPullRequest', principal, uid(JIT.role, role.id), context, entities);
+      if (!fork.allowed) {
+        const forbidden = denialMessages(fork, '', explain).filter((m) => !m.startsWith('no policy permits'));
+        return denied(fork, [
+          ...forbidden,
+          `event ${workload.eventName} is a pull request that may come from a fork, and no policy permits ciForkPullRequest for role ${role.id}`,
+        ]);
+      }
+    }
+    const rules = rulesOf(deploy.reasons);
+    return {
+      allowed: true,
+      permittedBy: deploy.reasons,
+      forbiddenBy: [],
+      messages: deploy.errors,
+      maxDurationSeconds: Math.min(
+        role.maxDurationSeconds,
+        ...rules.flatMap((r) => (r.maxDurationSeconds ? [r.maxDurationSeconds] : []))
+      ),
+    };
+  };
+
+  return { decideRequest, mayApprove, decideWorkload };
 };
 
 export { cedarPolicyEngine, LIMITS, localTime };

@@ -11,6 +11,8 @@ import type {
   Logger,
   PolicyEngine,
   RolePolicies,
+  TokenReplayGuard,
+  WorkloadTokenVerifier,
 } from '../ports.js';
 import type { RecentGrants } from './recentGrants.js';
 
@@ -31,6 +33,9 @@ interface BrokerDeps {
   readonly policy: PolicyEngine;
   /** Grants this process recorded last: lets a re-vend skip its read (safe, see RecentGrants). */
   readonly recentGrants: RecentGrants;
+  /** CI jobs' OIDC tokens: verified against ci.json's issuers, each usable once. */
+  readonly workloadTokens: WorkloadTokenVerifier;
+  readonly replayGuard: TokenReplayGuard;
 }
 
 export type { BrokerDeps };

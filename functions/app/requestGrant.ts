@@ -1,11 +1,10 @@
 import type { Caller } from '../domain/caller.js';
-import { autoApprove } from '../domain/decisions.js';
 import { ForbiddenError, ValidationError } from '../domain/errors.js';
 import { type Grant, type GrantRequest, openGrant } from '../domain/grant.js';
 import type { RequestDecision } from '../domain/policy.js';
+import { approveByPolicy } from './approveByPolicy.js';
 import type { BrokerDeps } from './deps.js';
 import { narrowScope } from './narrowScope.js';
-import { scheduleExpiry } from './reviewGrant.js';
 
 const DAY_MS = 24 * 3600 * 1000;
 /** Enough for any sensible limit; a requester with more grants in the window counts as this many. */
@@ -121,22 +120,19 @@ const requestGrant = async (deps: BrokerDeps, caller: Caller, request: GrantRequ
   });
   if (decision.decidedBy === undefined || !(decision.autoApprove || breakGlass)) return opened.grant;
 
-  // Two writes: if the second fails the grant stays PENDING for people to approve (fails safe).
-  const approved = autoApprove(opened.grant, decision.decidedBy, deps.clock.now());
-  await deps.store.transition(opened.grant, approved);
+  const approved = await approveByPolicy(deps, opened.grant, decision.decidedBy);
   if (breakGlass) {
     await deps.alerts.raise('break-glass', {
-      grantId: approved.grant.id,
+      grantId: approved.id,
       requester: caller.userId,
       role: role.id,
       policy: decision.decidedBy,
       reason: request.reason,
-      expiresAt: approved.grant.expiresAt,
+      expiresAt: approved.expiresAt,
     });
   }
-  await scheduleExpiry(deps, approved.grant);
-  deps.logger.info('grant approved by policy', { grantId: approved.grant.id, policy: decision.decidedBy, breakGlass });
-  return approved.grant;
+  deps.logger.info('grant approved by policy', { grantId: approved.id, policy: decision.decidedBy, breakGlass });
+  return approved;
 };
 
 export { elevationsInWindow, requestGrant };

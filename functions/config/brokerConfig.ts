@@ -1,6 +1,7 @@
 import type { Catalog } from '../domain/catalog.js';
 import type { IdentitySource } from '../domain/identity.js';
 import type { BrokerPolicies } from '../policy/policySet.js';
+import type { CiConfig } from './ciConfig.js';
 
 /** Everything an operator configures, validated as one unit. */
 interface BrokerConfig {
@@ -11,6 +12,8 @@ interface BrokerConfig {
   readonly identitySources: readonly IdentitySource[];
   /** Who may request what, who approves, auto-approval and break-glass: config/policies/*.cedar. */
   readonly policies: BrokerPolicies;
+  /** Trusted CI token issuers and deploy templates (ci.json; none when the file is absent). */
+  readonly ci: CiConfig;
 }
 
 /** The configuration files, by the name an operator sees in messages. */
@@ -22,6 +25,8 @@ const CONFIG_FILES = {
 /** The folder of Cedar policy files (`*.cedar`), relative to the configuration directory. */
 const POLICIES_DIR = 'policies';
 type ConfigFileKey = keyof typeof CONFIG_FILES;
+/** Optional: without it the broker trusts no CI issuer. */
+const CI_FILE = 'ci.json';
 
 export type { BrokerConfig, ConfigFileKey };
-export { CONFIG_FILES, POLICIES_DIR };
+export { CI_FILE, CONFIG_FILES, POLICIES_DIR };

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { formatDuration, parseDuration } from '../domain/duration.js';
 import { MIN_GRANT_SECONDS } from '../domain/grant.js';
+import { duration } from './duration.js';
 import {
   ACCOUNT_ID,
   GROUP_NAME,
@@ -14,25 +14,6 @@ import {
 
 /** Role chaining caps nothing here: grants may outlive one STS session and are re-vended. */
 const MAX_GRANT_SECONDS = 12 * 3600;
-
-const duration = (min: number, max: number) =>
-  z.string().transform((text, ctx) => {
-    let seconds: number;
-    try {
-      seconds = parseDuration(text);
-    } catch (error) {
-      ctx.addIssue({ code: 'custom', message: (error as Error).message });
-      return z.NEVER;
-    }
-    if (seconds < min || seconds > max) {
-      ctx.addIssue({
-        code: 'custom',
-        message: `'${text}' is out of range: use ${formatDuration(min)} to ${formatDuration(max)}`,
-      });
-      return z.NEVER;
-    }
-    return seconds;
-  });
 
 const isTimeZone = (zone: string): boolean => {
   try {

@@ -1,7 +1,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { PolicyFile } from '../policy/policySet.js';
-import { type BrokerConfig, CONFIG_FILES, type ConfigFileKey, POLICIES_DIR } from './brokerConfig.js';
+import { type BrokerConfig, CI_FILE, CONFIG_FILES, type ConfigFileKey, POLICIES_DIR } from './brokerConfig.js';
 import { type ConfigDocuments, parseConfig } from './parseConfig.js';
 
 /**
@@ -12,19 +12,31 @@ const loadConfig = async (dir: string): Promise<BrokerConfig> => {
   const problems: string[] = [];
   const documents: Partial<ConfigDocuments> = {};
   for (const [key, file] of Object.entries(CONFIG_FILES) as [ConfigFileKey, string][]) {
-    const path = join(dir, file);
-    try {
-      documents[key] = JSON.parse(await readFile(path, 'utf8'));
-    } catch (error) {
-      const reason =
-        error instanceof SyntaxError
-          ? `is not valid JSON (${error.message})`
-          : `cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`;
-      problems.push(`${path} ${reason}`);
-    }
+    const document = await readJson(join(dir, file), problems, 'required');
+    if (document !== undefined) documents[key] = document;
   }
+  const ci = await readJson(join(dir, CI_FILE), problems, 'optional');
   const policies = await readPolicyFiles(dir, problems);
-  return parseConfig({ ...documents, ...(policies === undefined ? {} : { policies }) }, problems);
+  return parseConfig(
+    { ...documents, ...(ci === undefined ? {} : { ci }), ...(policies === undefined ? {} : { policies }) },
+    problems
+  );
+};
+
+/** One JSON file; an optional one may be missing (undefined), anything else unreadable is a problem. */
+const readJson = async (path: string, problems: string[], need: 'required' | 'optional'): Promise<unknown> => {
+  try {
+    return JSON.parse(await readFile(path, 'utf8'));
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (need === 'optional' && code === 'ENOENT') return undefined;
+    const reason =
+      error instanceof SyntaxError
+        ? `is not valid JSON (${error.message})`
+        : `cannot be read (${code ?? (error as Error).message})`;
+    problems.push(`${path} ${reason}`);
+    return undefined;
+  }
 };
 
 /** `policies/*.cedar`, in name order, each named as `policies/<file>` in messages. */

@@ -4,12 +4,17 @@ import type { CatalogRole } from '../domain/catalog.js';
 import { ConfigurationError } from '../domain/errors.js';
 import { compilePolicies, type PolicyFile } from '../policy/policySet.js';
 import { policySchemaText } from '../policy/schema.js';
-import { type BrokerConfig, CONFIG_FILES, type ConfigFileKey, POLICIES_DIR } from './brokerConfig.js';
+import { type BrokerConfig, CI_FILE, CONFIG_FILES, type ConfigFileKey, POLICIES_DIR } from './brokerConfig.js';
+import { ciFileSchema, ciReferenceProblems, NO_CI, toCiConfig } from './ciConfig.js';
 import { catalogFileSchema, groupsFileSchema, identitySourcesFileSchema } from './configSchema.js';
 import { describeIssues } from './describeIssues.js';
 
 /** The JSON documents by key, and the policy files (`policies/*.cedar`) as text. */
-type ConfigDocuments = Record<ConfigFileKey, unknown> & { readonly policies?: readonly PolicyFile[] };
+type ConfigDocuments = Record<ConfigFileKey, unknown> & {
+  readonly policies?: readonly PolicyFile[];
+  /** ci.json, when there is one. */
+  readonly ci?: unknown;
+};
 
 /**
  * Just the fields the cross-file checks need, read leniently, so a role with a schema problem
@@ -79,6 +84,7 @@ const parseConfig = (documents: Partial<ConfigDocuments>, earlierProblems: reado
   if (documents.policies !== undefined && policyFiles.length === 0) {
     problems.push(`${POLICIES_DIR}/: no *.cedar files; without policies every request would be denied`);
   }
+  const ciFile = ciDocument(documents, problems, catalogFile?.roles);
   const schema = policySchemaText();
   const compiled = compilePolicies(
     policyFiles,
@@ -97,7 +103,28 @@ const parseConfig = (documents: Partial<ConfigDocuments>, earlierProblems: reado
     groups,
     identitySources: identityFile.sources,
     policies: { policies: compiled.policies, settings: catalogFile.policy, schema },
+    ci: ciFile === undefined ? NO_CI : toCiConfig(ciFile),
   };
+};
+
+/** ci.json, checked on its own and against the catalog's role ids; undefined when absent or broken. */
+const ciDocument = (
+  documents: Partial<ConfigDocuments>,
+  problems: string[],
+  roles: readonly { id: string }[] | undefined
+) => {
+  if (documents.ci === undefined) return undefined;
+  const result = ciFileSchema.safeParse(documents.ci);
+  if (!result.success) {
+    problems.push(...describeIssues(result.error.issues).map((p) => `${CI_FILE}: ${p}`));
+    return undefined;
+  }
+  const references = ciReferenceProblems(
+    result.data,
+    roles === undefined ? undefined : new Set(roles.map((r) => r.id))
+  );
+  problems.push(...references.map((p) => `${CI_FILE}: ${p}`));
+  return result.data;
 };
 
 export type { ConfigDocuments };

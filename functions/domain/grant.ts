@@ -3,6 +3,7 @@ import type { CatalogRole } from './catalog.js';
 import { ValidationError } from './errors.js';
 import type { Extension } from './extension.js';
 import { type GrantAction, type GrantState, nextState } from './grantState.js';
+import type { Workload } from './workload.js';
 
 /** STS will not issue a session shorter than this, so no grant may be shorter either. */
 const MIN_GRANT_SECONDS = 900;
@@ -26,6 +27,34 @@ interface GrantRequest {
   readonly ticket?: string;
   /** Ask to take the role now, without approvals (only where a policy permits `breakGlass`). */
   readonly breakGlass?: boolean;
+}
+
+/**
+ * The CI job a workload grant was vended to: who (immutable ids), which run, and which deploy.
+ * Only the run that opened it may re-vend or end it. The token itself is never stored.
+ */
+interface GrantWorkload
+  extends Pick<
+    Workload,
+    | 'platform'
+    | 'issuerId'
+    | 'repository'
+    | 'repositoryId'
+    | 'owner'
+    | 'ownerId'
+    | 'ref'
+    | 'refProtected'
+    | 'environment'
+    | 'workflowRef'
+    | 'eventName'
+    | 'runId'
+    | 'runAttempt'
+    | 'actor'
+  > {
+  readonly template: string;
+  readonly inputs: Readonly<Record<string, string>>;
+  /** SHA-256 of the opening token's `jti`: joins the grant to the issuer's records without keeping it. */
+  readonly tokenIdHash: string;
 }
 
 /** A review security owes a grant after the fact (break-glass). */
@@ -93,6 +122,8 @@ interface Grant {
   /** Taken with break-glass: approved at once by policy, and reviewed by security afterwards. */
   readonly breakGlass?: boolean;
   readonly review?: AfterReview;
+  /** Set on grants a CI job opened with its OIDC token (docs/ci.md). */
+  readonly workload?: GrantWorkload;
   /** Hash of the latest audit event; the chain is verified against it. */
   readonly chainHead: string;
 }
@@ -132,6 +163,7 @@ const openGrant = (input: {
   now: Date;
   /** The policy decision's explanation, kept in the `grant.requested` event. */
   explanation?: Readonly<Record<string, unknown>>;
+  workload?: GrantWorkload;
 }): Transition => {
   const { id, requester, request, role, rule, now } = input;
   const maxSeconds = Math.min(role.maxDurationSeconds, rule.maxDurationSeconds);
@@ -166,6 +198,7 @@ const openGrant = (input: {
       privilegeWidth: input.narrowed.privilegeWidth,
       ...(request.breakGlass ? { breakGlass: true } : {}),
       ...(input.explanation === undefined ? {} : { policy: input.explanation }),
+      ...(input.workload === undefined ? {} : { workload: input.workload }),
     },
   };
   const event = sealEvent(draft, id, 1, GENESIS_HASH);
@@ -191,6 +224,7 @@ const openGrant = (input: {
     privilegeWidth: input.narrowed.privilegeWidth,
     vendCount: 0,
     ...(request.breakGlass ? { breakGlass: true, review: { required: true } as const } : {}),
+    ...(input.workload === undefined ? {} : { workload: input.workload }),
     chainHead: event.hash,
   };
   return { grant, event };
@@ -221,6 +255,7 @@ export type {
   ApprovalRule,
   Grant,
   GrantRequest,
+  GrantWorkload,
   KillRecord,
   ScopeConditions,
   TaskScope,

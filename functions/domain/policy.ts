@@ -1,4 +1,5 @@
 import type { CatalogRole } from './catalog.js';
+import type { Workload } from './workload.js';
 
 /**
  * What the policy engine is asked about a request. Everything here is computed by the broker
@@ -55,8 +56,33 @@ interface ApprovalCheck {
   readonly messages: readonly string[];
 }
 
+/** What the policy engine is asked about a CI job's deploy (action `ciDeploy`). */
+interface WorkloadFacts {
+  readonly workload: Workload;
+  readonly role: CatalogRole;
+  readonly templateId: string;
+  readonly inputs: Readonly<Record<string, string>>;
+  /** The rendered template: what the session policy will allow. */
+  readonly actions: readonly string[];
+  readonly resources: readonly string[];
+  readonly durationSeconds: number;
+  readonly scopeWidth: number;
+  readonly at: Date;
+}
+
+interface WorkloadDecision {
+  readonly allowed: boolean;
+  /** The permits that allowed it (the first is recorded as the approver, `policy:<id>`). */
+  readonly permittedBy: readonly string[];
+  readonly forbiddenBy: readonly string[];
+  /** Why it was denied, naming the claim and the rule, for the CI log. */
+  readonly messages: readonly string[];
+  /** The strictest `@maxDuration` of the permits, never above the role's. */
+  readonly maxDurationSeconds: number;
+}
+
 /** Recorded as the actor of transitions a policy made (auto-approval, break-glass). */
 const policyActor = (policyId: string): string => `policy:${policyId}`;
 
-export type { ApprovalCheck, ApprovalFacts, RequestDecision, RequestFacts };
+export type { ApprovalCheck, ApprovalFacts, RequestDecision, RequestFacts, WorkloadDecision, WorkloadFacts };
 export { policyActor };

@@ -24,9 +24,24 @@ const tagValue = (text: string): string => text.replace(/,/g, '_');
  * never truncated; a long user name is.
  */
 const sessionNameFor = (grant: Grant): string => {
+  // A CI job's session names its run: `ci.<run id>.<grant id>` (run ids are digits).
+  const who = grant.workload === undefined ? grant.requester : `ci.${grant.workload.runId}`;
   const room = STS_NAME_MAX - grant.id.length - 1;
-  return `${grant.requester.slice(0, room)}.${grant.id}`;
+  return `${who.slice(0, room)}.${grant.id}`;
 };
+
+/** Session tags (CloudTrail shows them): the grant, and for a CI job its repository and run. */
+const sessionTagsFor = (grant: Grant): Record<string, string> => ({
+  'jit-grant-id': grant.id,
+  'jit-requester': tagValue(grant.requester),
+  'jit-role': grant.roleId,
+  ...(grant.workload === undefined
+    ? {}
+    : {
+        'jit-repository': tagValue(grant.workload.repository),
+        'jit-run': tagValue(`${grant.workload.runId}.${grant.workload.runAttempt}`),
+      }),
+});
 
 /**
  * Checks that `caller` may have credentials for `grant` now, and plans the STS session: the
@@ -51,7 +66,7 @@ const planVend = (grant: Grant, caller: Caller, now: Date): VendPlan => {
   return {
     sessionName: sessionNameFor(grant),
     sourceIdentity: grant.id,
-    tags: { 'jit-grant-id': grant.id, 'jit-requester': tagValue(grant.requester), 'jit-role': grant.roleId },
+    tags: sessionTagsFor(grant),
     durationSeconds: Math.min(MAX_SESSION_SECONDS, Math.max(MIN_SESSION_SECONDS, remaining)),
   };
 };

@@ -2,26 +2,17 @@ import { finishGrant, revokeGrant } from '../app/endGrant.js';
 import { extendGrant } from '../app/reviewGrant.js';
 import { vendCredentials } from '../app/vendCredentials.js';
 import { grantIdOf } from './grantIdOf.js';
-import { grantView } from './grantView.js';
+import { credentialProcessView, grantView } from './grantView.js';
 import { httpRoute } from './http/httpRoute.js';
 import { json } from './http/responses.js';
 import { emptyBody, extendBody, revokeBody } from './schemas.js';
 
-/**
- * Credentials in the shape AWS's `credential_process` reads (Version 1), so the CLI can hand them
- * to any AWS tool as they are. They are never stored; the answer is marked no-store.
- */
+/** Credentials in credential_process form (see credentialProcessView). */
 const credentials = httpRoute({
   body: { schema: emptyBody, required: false },
   run: async (deps, { caller, params }) => {
     const { credentials: issued } = await vendCredentials(deps, caller, grantIdOf(params));
-    return json(200, {
-      Version: 1,
-      AccessKeyId: issued.accessKeyId,
-      SecretAccessKey: issued.secretAccessKey,
-      SessionToken: issued.sessionToken,
-      Expiration: issued.expiration.toISOString(),
-    });
+    return json(200, credentialProcessView(issued));
   },
 });
 

@@ -1,9 +1,11 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoGrantStore } from '../adapters/aws/dynamoGrantStore.js';
+import { DynamoReplayGuard } from '../adapters/aws/dynamoReplayGuard.js';
 import { cedarPolicyEngine } from '../adapters/cedarPolicyEngine.js';
 import { configGroupDirectory } from '../adapters/configGroupDirectory.js';
 import { iamDataActionCatalog } from '../adapters/iamDataActionCatalog.js';
 import { loggingAlerts } from '../adapters/loggingAlerts.js';
+import { joseTokenVerifier } from '../adapters/oidc/joseTokenVerifier.js';
 import { systemClock } from '../adapters/systemClock.js';
 import { ulidIds } from '../adapters/ulidIds.js';
 import type { BrokerDeps } from '../app/deps.js';
@@ -51,6 +53,8 @@ const composeBroker = (input: {
     alerts: input.alerts ?? loggingAlerts(input.logger),
     policy: input.policy ?? cedarPolicyEngine(input.config.policies),
     recentGrants: new RecentGrants(),
+    workloadTokens: joseTokenVerifier(input.config.ci.issuers, clock),
+    replayGuard: new DynamoReplayGuard(input.dynamo, input.tableName, clock),
     ...input.access,
   };
 };

@@ -1,6 +1,7 @@
 import type { GrantAudit } from '../app/grantAudit.js';
 import type { AuditEvent } from '../domain/auditChain.js';
 import type { Grant } from '../domain/grant.js';
+import type { IssuedCredentials } from '../ports.js';
 
 /** The API's picture of a grant: everything but the internal chain head. */
 const grantView = ({ chainHead: _chainHead, ...grant }: Grant) => grant;
@@ -14,4 +15,16 @@ const auditView = ({ grant, events, chain }: GrantAudit) => ({
   events: events.map(eventView),
 });
 
-export { auditView, grantView };
+/**
+ * Credentials in the shape AWS's `credential_process` reads (Version 1), so the CLI can hand them
+ * to any AWS tool as they are. They are never stored; answers carrying them are marked no-store.
+ */
+const credentialProcessView = (issued: IssuedCredentials) => ({
+  Version: 1,
+  AccessKeyId: issued.accessKeyId,
+  SecretAccessKey: issued.secretAccessKey,
+  SessionToken: issued.sessionToken,
+  Expiration: issued.expiration.toISOString(),
+});
+
+export { auditView, credentialProcessView, grantView };

@@ -1,4 +1,5 @@
 import * as access from './accessRoutes.js';
+import * as ci from './ciRoutes.js';
 import * as grants from './grantRoutes.js';
 import type { HttpDeps, HttpHandler } from './http/httpRoute.js';
 
@@ -10,8 +11,11 @@ interface Route {
   readonly method: Method;
   /** API Gateway path syntax: `{id}` is a path parameter. */
   readonly path: string;
-  /** `iam`: SigV4 via API Gateway's IAM authorizer. `none`: unauthenticated (health only). */
-  readonly auth: 'iam' | 'none';
+  /**
+   * `iam`: SigV4 via API Gateway's IAM authorizer. `oidc`: a CI job's OIDC token, verified by the
+   * function itself (no API Gateway authorizer). `none`: unauthenticated (health only).
+   */
+  readonly auth: 'iam' | 'oidc' | 'none';
   readonly build: (deps: HttpDeps) => HttpHandler;
 }
 
@@ -30,6 +34,9 @@ const ROUTES: readonly Route[] = [
   { name: 'finishGrant', method: 'POST', path: '/grants/{id}/done', auth: 'iam', build: access.done },
   { name: 'revokeGrant', method: 'POST', path: '/grants/{id}/revoke', auth: 'iam', build: access.revoke },
   { name: 'extendGrant', method: 'POST', path: '/grants/{id}/extend', auth: 'iam', build: access.extend },
+  { name: 'ciCredentials', method: 'POST', path: '/ci/credentials', auth: 'oidc', build: ci.ciCredentials },
+  { name: 'ciRevend', method: 'POST', path: '/ci/grants/{id}/credentials', auth: 'oidc', build: ci.ciRevend },
+  { name: 'ciDone', method: 'POST', path: '/ci/grants/{id}/done', auth: 'oidc', build: ci.ciDone },
 ];
 
 export type { Method, Route };

@@ -65,6 +65,20 @@ const extendBody = z.strictObject({
     .max(1000),
 });
 
+/** A CI job's deploy: which template, its inputs (checked against the template's patterns later), how long. */
+const ciCredentialsBody = z.strictObject({
+  template: z.string().regex(/^[a-z0-9][a-z0-9-]{1,62}$/, 'must be a template id from ci.json'),
+  role: z.string().regex(ROLE_ID, 'must be a role id from the catalog').optional(),
+  inputs: z
+    .record(
+      z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/, 'input names are letters, digits and _'),
+      z.string().max(128)
+    )
+    .refine((inputs) => Object.keys(inputs).length <= 20, 'at most 20 inputs')
+    .default({}),
+  durationSeconds: z.number('must be a number of seconds').int('must be a whole number of seconds').optional(),
+});
+
 const grantIdParam = /^g-[0-9a-hjkmnp-tv-z]{26}$/;
 
 const listGrantsQuery = z.strictObject({
@@ -80,6 +94,7 @@ const listGrantsQuery = z.strictObject({
 });
 
 export {
+  ciCredentialsBody,
   createGrantBody,
   emptyBody,
   extendBody,

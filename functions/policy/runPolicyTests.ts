@@ -17,10 +17,32 @@ import type { PolicyEngine } from '../ports.js';
  * on their own: `tsx functions/policy/runPolicyTests.ts [configDir]` — one line per case, exit 1 on
  * any failure. See docs/policy.md.
  */
+/** A CI job for `ciDeploy` cases: the Workload's attributes, defaulting to a protected main branch. */
+const workloadSchema = z.strictObject({
+  platform: z.enum(['github', 'gitlab']).default('github'),
+  repository: z.string().default('example-org/app'),
+  repositoryId: z.string().default('1001'),
+  owner: z.string().default('example-org'),
+  ownerId: z.string().default('2001'),
+  ref: z.string().default('refs/heads/main'),
+  refType: z.string().default('branch'),
+  refProtected: z.boolean().default(true),
+  environment: z.string().default(''),
+  workflowRef: z.string().default(''),
+  eventName: z.string().default('push'),
+  runnerEnvironment: z.string().default('github-hosted'),
+  isForkPullRequest: z.boolean().default(false),
+});
+
 const caseSchema = z.strictObject({
   name: z.string().min(1),
   given: z.strictObject({
-    requester: z.string().min(1),
+    /** A person's request; or `workload` for a CI job's. */
+    requester: z.string().min(1).default(''),
+    /** Ask `ciDeploy` (and `ciForkPullRequest` for a fork) for this CI job instead. */
+    workload: workloadSchema.optional(),
+    template: z.string().default(''),
+    inputs: z.record(z.string(), z.string()).default({}),
     /** Defaults to the requester's groups in groups.json. */
     groups: z.array(z.string()).optional(),
     role: z.string().min(1),
@@ -112,6 +134,36 @@ const runCase = async (config: BrokerConfig, engine: PolicyEngine, testCase: Pol
   const resources = given.resources ?? role.scopeCeiling.resources.slice(0, 1);
   const scopeWidth =
     given.scopeWidth ?? (await narrowScope(iamDataActionCatalog(), role, { actions, resources })).privilegeWidth;
+
+  if (given.workload !== undefined) {
+    const answer = await engine.decideWorkload({
+      workload: { ...given.workload, issuerId: 'policy-test', runId: '1', runAttempt: '1', actor: '', subject: '' },
+      role,
+      templateId: given.template,
+      inputs: given.inputs,
+      actions,
+      resources,
+      durationSeconds: given.durationSeconds,
+      scopeWidth,
+      at: new Date(given.at),
+    });
+    if (expect.eligible !== undefined)
+      check('eligible', answer.allowed === expect.eligible, answer.allowed, expect.eligible);
+    if (expect.maxDurationSeconds !== undefined && answer.allowed) {
+      check(
+        'maxDurationSeconds',
+        answer.maxDurationSeconds === expect.maxDurationSeconds,
+        answer.maxDurationSeconds,
+        expect.maxDurationSeconds
+      );
+    }
+    for (const key of ['permittedBy', 'forbiddenBy'] as const) {
+      const expected = expect[key];
+      if (expected !== undefined) check(key, sameSet(answer[key], expected), answer[key], expected);
+    }
+    checkMessages(answer.messages);
+    return failures;
+  }
   const decision = await engine.decideRequest({
     requester: given.requester,
     requesterGroups: groups,

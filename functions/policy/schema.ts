@@ -16,13 +16,14 @@ const policySchemaText = (): string => {
 /** Cedar entity and action type names, in one place. */
 const JIT = {
   user: 'Jit::User',
+  workload: 'Jit::Workload',
   group: 'Jit::Group',
   role: 'Jit::Role',
   account: 'Jit::Account',
   action: 'Jit::Action',
 } as const;
 
-type PolicyAction = 'request' | 'autoApprove' | 'breakGlass' | 'approve';
+type PolicyAction = 'request' | 'autoApprove' | 'breakGlass' | 'approve' | 'ciDeploy' | 'ciForkPullRequest';
 
 export type { PolicyAction };
 export { JIT, policySchemaPath, policySchemaText };

@@ -5,30 +5,12 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { VendedCredentials } from '../../cli/api/brokerApi.js';
 import { startCredentialServer } from '../../cli/exec/credentialServer.js';
+import { finish } from '../helpers/finish.js';
 import { interrupt, startSandboxProcess } from '../helpers/sandboxProcess.js';
 
 /** Debian's AWS CLI v2 (installed by .ci/run); the `aws` first on PATH may be an older v1. */
 const AWS_CLI = '/usr/bin/aws';
 const JIT = resolve('cli/bin/jit.mjs');
-
-interface Finished {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-const finish = (child: ChildProcess): Promise<Finished> =>
-  new Promise((done) => {
-    let stdout = '';
-    let stderr = '';
-    child.stdout?.on('data', (c: Buffer) => {
-      stdout += c.toString();
-    });
-    child.stderr?.on('data', (c: Buffer) => {
-      stderr += c.toString();
-    });
-    child.once('exit', (code) => done({ code, stdout, stderr }));
-  });
 
 describe('the jit CLI against the sandbox process', () => {
   const home = mkdtempSync(join(tmpdir(), 'jit-cli-e2e-'));

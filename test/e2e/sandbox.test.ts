@@ -25,7 +25,10 @@ describe('npm start (the sandbox process)', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'jit-sandbox-'));
   afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
-  it('serves the API, stops DynamoDB Local on Ctrl-C, and keeps grants in its data dir', async () => {
+  // Two sandboxes in sequence, each starting DynamoDB Local and the emulator: slow under a full parallel run.
+  it('serves the API, stops DynamoDB Local on Ctrl-C, and keeps grants in its data dir', {
+    timeout: 90_000,
+  }, async () => {
     const first = await startSandboxProcess(['--data-dir', dataDir]);
     expect(first.ready.access).toBe('emulator');
     const created = (await (await post(first.ready.api, 'alice', '/grants', grantRequest())).json()) as { id: string };

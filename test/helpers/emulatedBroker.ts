@@ -1,10 +1,14 @@
+import { GetRolePolicyCommand } from '@aws-sdk/client-iam';
 import { DeleteScheduleCommand, GetScheduleCommand } from '@aws-sdk/client-scheduler';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { jsonLogger } from '../../functions/adapters/jsonLogger.js';
+import type { BrokerConfig } from '../../functions/config/brokerConfig.js';
+import { KILL_POLICY_NAME } from '../../functions/domain/sessionKill.js';
 import type { AccessAdapters } from '../../functions/handlers/composeBroker.js';
 import { expiryHandler } from '../../functions/handlers/scheduledHandlers.js';
 import type { IssuedCredentials } from '../../functions/ports.js';
 import { LOCAL_REGION } from '../../sandbox/localAws.js';
+import { localIamClient } from '../../sandbox/localAwsClients.js';
 import { startSandboxAccess } from '../../sandbox/sandboxAccess.js';
 import { scheduleDispatcher } from '../../sandbox/scheduleDispatcher.js';
 import { startApi } from './apiServer.js';
@@ -14,8 +18,15 @@ import { brokerOnFreshTable, exampleConfig, manualClock } from './fixtures.js';
  * The broker on DynamoDB Local and the AWS emulator (moto_server), with a clock the test moves
  * and the sandbox's schedule dispatcher: everything but the sandbox's process and timers.
  */
-const emulatedBroker = async (options: { wrap?: (adapters: AccessAdapters) => AccessAdapters } = {}) => {
-  const config = await exampleConfig();
+const emulatedBroker = async (
+  options: {
+    wrap?: (adapters: AccessAdapters) => AccessAdapters;
+    /** Changes to the example configuration (e.g. a local CI issuer). */
+    configure?: (config: BrokerConfig) => BrokerConfig;
+  } = {}
+) => {
+  const example = await exampleConfig();
+  const config = options.configure ? options.configure(example) : example;
   const clock = manualClock(new Date());
   const access = await startSandboxAccess({ useRealAws: false, config, logger: jsonLogger('silent') });
   if (access.mode !== 'emulator' || access.scheduler === undefined || access.awsEndpoint === undefined) {
@@ -64,6 +75,20 @@ const emulatedBroker = async (options: { wrap?: (adapters: AccessAdapters) => Ac
         return await sts.send(new GetCallerIdentityCommand({}));
       } finally {
         sts.destroy();
+      }
+    },
+    /** The source identities (grant ids) the role's kill policy denies; undefined without one. */
+    killedOn: async (roleName: string): Promise<string[] | undefined> => {
+      const iam = localIamClient(endpoint);
+      try {
+        const out = await iam.send(new GetRolePolicyCommand({ RoleName: roleName, PolicyName: KILL_POLICY_NAME }));
+        const document = JSON.parse(decodeURIComponent(out.PolicyDocument ?? ''));
+        return document.Statement[0].Condition.StringEquals['aws:SourceIdentity'];
+      } catch (error) {
+        if ((error as Error).name === 'NoSuchEntityException') return undefined;
+        throw error;
+      } finally {
+        iam.destroy();
       }
     },
     dispose: async () => {

@@ -1,7 +1,7 @@
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
-import { createTableInput } from '../../functions/adapters/aws/tableSchema.js';
+import { createTableInput, TTL_ATTRIBUTE } from '../../functions/adapters/aws/tableSchema.js';
 import { StatefulStack } from '../../infra/statefulStack.js';
 
 describe('StatefulStack', () => {
@@ -16,6 +16,12 @@ describe('StatefulStack', () => {
         SSESpecification: { SSEEnabled: true },
         StreamSpecification: { StreamViewType: 'NEW_IMAGE' },
       },
+    });
+  });
+
+  it('lets DynamoDB remove used CI token ids once their tokens have expired', () => {
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      TimeToLiveSpecification: { AttributeName: TTL_ATTRIBUTE, Enabled: true },
     });
   });
 

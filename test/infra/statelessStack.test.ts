@@ -59,7 +59,7 @@ describe('the broker app', () => {
     expect(synth.validationReport.pluginReports.flatMap((r) => r.violations)).toEqual([]);
   });
 
-  it('gives every route its authorization from ROUTES: IAM for humans, none for health', () => {
+  it('gives every route its authorization from ROUTES: IAM for humans, none for health and CI tokens', () => {
     const routes = template.findResources('AWS::ApiGatewayV2::Route');
     const deployed = Object.fromEntries(
       Object.values(routes).map((r) => [r.Properties.RouteKey, r.Properties.AuthorizationType])
@@ -68,6 +68,9 @@ describe('the broker app', () => {
       Object.fromEntries(ROUTES.map((r) => [`${r.method} ${r.path}`, r.auth === 'iam' ? 'AWS_IAM' : 'NONE']))
     );
     expect(deployed['GET /health']).toBe('NONE');
+    // CI routes carry no API Gateway authorizer: the token is verified by the function.
+    expect(deployed['POST /ci/credentials']).toBe('NONE');
+    expect(deployed['POST /grants/{id}/credentials']).toBe('AWS_IAM');
   });
 
   it('pins every function to nodejs22.x on arm64', () => {
@@ -83,10 +86,11 @@ describe('the broker app', () => {
     expect(Object.keys(FUNCTION_ACCESS).sort()).toEqual([...ROUTES.map((r) => r.name), 'expire', 'sweep'].sort());
   });
 
-  it('lets only the vend function assume target roles, and only catalog roles tagged as managed', () => {
+  it('lets only the vending functions (people’s and CI jobs’) assume target roles, only catalog roles tagged as managed', () => {
+    const vending = ['vendCredentials', 'ciCredentials', 'ciRevend'];
     for (const name of stateless.functions.keys()) {
       const assume = allowing(name, 'sts:AssumeRole');
-      if (name !== 'vendCredentials') {
+      if (!vending.includes(name)) {
         // The ending functions assume only the session killers (below).
         expect(
           assume.filter((s) => JSON.stringify(asList(s.Resource)) !== JSON.stringify(killerRoleArns)),
@@ -103,7 +107,7 @@ describe('the broker app', () => {
 
   it('lets only the ending functions write kill policies, on managed catalog roles only', () => {
     const writers = [...stateless.functions.keys()].filter((name) => allowing(name, 'iam:PutRolePolicy').length > 0);
-    expect(writers.sort()).toEqual(['expire', 'finishGrant', 'revokeGrant', 'sweep']);
+    expect(writers.sort()).toEqual(['ciDone', 'expire', 'finishGrant', 'revokeGrant', 'sweep']);
     for (const name of writers) {
       const [statement] = allowing(name, 'iam:PutRolePolicy');
       expect(actionsOf([statement as Statement]).sort()).toEqual([
@@ -123,7 +127,7 @@ describe('the broker app', () => {
         JSON.stringify(s.Resource).includes(':role/jit-broker-session-killer')
       )
     );
-    expect(assumers.sort()).toEqual(['expire', 'finishGrant', 'revokeGrant', 'sweep']);
+    expect(assumers.sort()).toEqual(['ciDone', 'expire', 'finishGrant', 'revokeGrant', 'sweep']);
     // The stack is environment-agnostic here, so the broker's own account cannot be left out at synth.
     expect(killerRoleArns).toEqual(['arn:aws:iam::123456789012:role/jit-broker-session-killer']);
     for (const name of assumers) {
@@ -149,7 +153,7 @@ describe('the broker app', () => {
       'Fn::GetAtt': [logicalId(stateless.functions.get(name)?.role as never), 'Arn'],
     });
     expect(output.Value).toEqual({
-      'Fn::Join': [',', ['expire', 'finishGrant', 'revokeGrant', 'sweep'].map(roleOf)],
+      'Fn::Join': [',', ['expire', 'finishGrant', 'revokeGrant', 'ciDone', 'sweep'].map(roleOf)],
     });
   });
 
@@ -162,8 +166,8 @@ describe('the broker app', () => {
 
   it('lets only the approving functions create schedules, in the group, passing the scheduler role only to Scheduler', () => {
     const creators = [...stateless.functions.keys()].filter((n) => allowing(n, 'scheduler:CreateSchedule').length > 0);
-    // createGrant approves at once what a policy auto-approves or lets break glass.
-    expect(creators.sort()).toEqual(['approveGrant', 'createGrant']);
+    // createGrant approves at once what a policy auto-approves or lets break glass; ciCredentials what a ciDeploy policy permits.
+    expect(creators.sort()).toEqual(['approveGrant', 'ciCredentials', 'createGrant']);
     for (const name of creators) {
       const [create] = allowing(name, 'scheduler:CreateSchedule');
       expect(JSON.stringify(create?.Resource)).toContain(':schedule/jit-broker-expiry/jit-expire-*');
@@ -223,7 +227,7 @@ describe('the broker app', () => {
   it('tells only the approving functions where the expiry function, scheduler role and queue are', () => {
     for (const [name, fn] of stateless.functions) {
       const env = (resourceOf(fn).Properties.Environment as { Variables: Record<string, unknown> }).Variables;
-      expect('EXPIRY_FUNCTION_ARN' in env, name).toBe(name === 'approveGrant' || name === 'createGrant');
+      expect('EXPIRY_FUNCTION_ARN' in env, name).toBe(['approveGrant', 'createGrant', 'ciCredentials'].includes(name));
       if (name !== 'publishAuditEvents') expect(env.JIT_CONFIG_DIR, name).toBe('/var/task/config');
     }
   });

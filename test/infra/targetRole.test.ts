@@ -38,7 +38,11 @@ describe('JitTargetRole', () => {
         Effect: 'Allow',
         Principal: { AWS: BROKER },
         Action: 'sts:TagSession',
-        Condition: { 'ForAllValues:StringEquals': { 'aws:TagKeys': ['jit-grant-id', 'jit-requester', 'jit-role'] } },
+        Condition: {
+          'ForAllValues:StringEquals': {
+            'aws:TagKeys': ['jit-grant-id', 'jit-requester', 'jit-role', 'jit-repository', 'jit-run'],
+          },
+        },
       },
     ]);
   });

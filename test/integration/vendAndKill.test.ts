@@ -1,7 +1,5 @@
-import { GetRolePolicyCommand } from '@aws-sdk/client-iam';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KILL_POLICY_NAME } from '../../functions/domain/sessionKill.js';
-import { localIamClient } from '../../sandbox/localAwsClients.js';
 import { grantRequest } from '../helpers/apiServer.js';
 import { type CredentialProcessOutput, type EmulatedBroker, emulatedBroker } from '../helpers/emulatedBroker.js';
 
@@ -22,19 +20,7 @@ describe('Vending and ending access (DynamoDB Local + AWS emulator)', () => {
     return created.body.id;
   };
   const vend = async (grantId: string, user = 'alice') => env.api.as(user).post(`/grants/${grantId}/credentials`);
-  const killPolicy = async (): Promise<string[] | undefined> => {
-    const iam = localIamClient(env.awsEndpoint);
-    try {
-      const out = await iam.send(new GetRolePolicyCommand({ RoleName: 'prod-read', PolicyName: KILL_POLICY_NAME }));
-      const document = JSON.parse(decodeURIComponent(out.PolicyDocument ?? ''));
-      return document.Statement[0].Condition.StringEquals['aws:SourceIdentity'];
-    } catch (error) {
-      if ((error as Error).name === 'NoSuchEntityException') return undefined;
-      throw error;
-    } finally {
-      iam.destroy();
-    }
-  };
+  const killPolicy = () => env.killedOn('prod-read');
 
   it('stores the session policy narrowed to the task, and its width, on request', async () => {
     const created = await env.api.as('alice').post('/grants', grantRequest());

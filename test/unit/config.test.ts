@@ -319,3 +319,50 @@ describe('formatDuration', () => {
     expect(parseDuration(formatDuration(seconds))).toBe(seconds);
   });
 });
+
+describe('ci.json', () => {
+  it('is optional: without it no CI issuer is trusted', async () => {
+    expect(parseConfig(await exampleDocuments()).ci.issuers).toEqual([]);
+  });
+
+  it('loads the example: two issuers and the staging template, with RS256 by default', async () => {
+    const config = parseConfig({ ...(await exampleDocuments()), ci: await readExample('ci.json') });
+    expect(config.ci.issuers.map((i) => [i.id, i.algorithms])).toEqual([
+      ['github-actions', ['RS256']],
+      ['gitlab', ['RS256']],
+    ]);
+    expect(config.ci.templates.get('service-deploy-staging')?.maxDurationSeconds).toBe(1800);
+  });
+
+  it('reports every problem at once, with the file and the path', async () => {
+    const ci = await readExample('ci.json');
+    ci.issuers[0].issuer = 'http://token.example.com';
+    ci.issuers[1].audience = 'sts.amazonaws.com';
+    ci.issuers[1].algorithms = ['HS256'];
+    ci.templates[0].role = 'no-such-role';
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: template placeholders, not JavaScript ones
+    ci.templates[0].resources.push('arn:aws:s3:::x/${aws:username}', 'arn:aws:s3:::x/${inputs.region}');
+    ci.templates[0].maxDuration = '2h';
+    const problems = problemsOf({ ...(await exampleDocuments()), ci });
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^ci\.json: issuers\[0\]\.issuer: must be an https URL/),
+        expect.stringMatching(/^ci\.json: issuers\[1\]\.audience: use an audience only the broker accepts/),
+        expect.stringMatching(/^ci\.json: issuers\[1\]\.algorithms\[0\]/),
+        expect.stringMatching(/^ci\.json: templates\[0\]\.resources\[2\]: '\$\{aws:username\}' is not a placeholder/),
+        expect.stringMatching(
+          /^ci\.json: templates\[0\]\.resources\[3\]: .* names an input the template does not declare/
+        ),
+        expect.stringMatching(/^ci\.json: templates\[0\]\.maxDuration: '2h' is out of range/),
+      ])
+    );
+    ci.templates[0].resources.splice(2);
+    ci.templates[0].maxDuration = '30m';
+    ci.issuers[0].issuer = 'http://127.0.0.1:9999';
+    ci.issuers[1].audience = 'jit-broker.x';
+    ci.issuers[1].algorithms = ['RS256'];
+    expect(problemsOf({ ...(await exampleDocuments()), ci })).toEqual([
+      "ci.json: templates[0]: role 'no-such-role' is not in the catalog",
+    ]);
+  });
+});

@@ -21,5 +21,7 @@ describe('docs/openapi.json', () => {
     expect(doc?.op.operationId).toBe(route.name);
     const unauthenticated = Array.isArray(doc?.op.security) && doc.op.security.length === 0;
     expect(unauthenticated).toBe(route.auth === 'none');
+    const byToken = JSON.stringify(doc?.op.security ?? []) === JSON.stringify([{ ciToken: [] }]);
+    expect(byToken).toBe(route.auth === 'oidc');
   });
 });

@@ -6,6 +6,7 @@ import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
  *   item          PK               SK               GSI keys
  *   grant         GRANT#<id>       GRANT            byRequester, byRole, byState (open grants only)
  *   audit event   GRANT#<id>       EVENT#<seq:8>    —
+ *   used CI token JTI#<issuer>#<h>  JTI              —   (removed by TTL after the token expires)
  *
  * byState is sparse: a grant leaves it when it reaches a terminal state, so the approver inbox
  * and the sweeper read only what is still open.
@@ -16,6 +17,9 @@ const INDEXES = {
   byRole: { pk: 'GSI3PK', sk: 'GSI3SK' },
 } as const;
 type IndexName = keyof typeof INDEXES;
+
+/** DynamoDB TTL: epoch seconds after which an item (a used token id) may be deleted. */
+const TTL_ATTRIBUTE = 'expiresAtEpoch';
 
 const keyAttributes = ['PK', 'SK', ...Object.values(INDEXES).flatMap((i) => [i.pk, i.sk])];
 
@@ -38,4 +42,4 @@ const createTableInput = (tableName: string): CreateTableCommandInput => ({
 });
 
 export type { IndexName };
-export { createTableInput, INDEXES, keyAttributes };
+export { createTableInput, INDEXES, keyAttributes, TTL_ATTRIBUTE };

@@ -85,4 +85,4 @@ const publicRoute =
       .handler(() => run(deps));
 
 export type { HttpDeps, HttpHandler, RouteInput };
-export { httpRoute, publicRoute };
+export { errorMapping, httpRoute, publicRoute };

@@ -1,0 +1,204 @@
+import { createHash } from 'node:crypto';
+import type { Caller } from '../domain/caller.js';
+import { renderDeployScope } from '../domain/deployTemplate.js';
+import { BrokerError, ForbiddenError, NotFoundError, ValidationError } from '../domain/errors.js';
+import { type Grant, type GrantWorkload, MIN_GRANT_SECONDS, openGrant } from '../domain/grant.js';
+import { MAX_SESSION_SECONDS } from '../domain/vending.js';
+import { type Workload, workloadOf, workloadRequester } from '../domain/workload.js';
+import type { IssuedCredentials } from '../ports.js';
+import { approveByPolicy } from './approveByPolicy.js';
+import type { BrokerDeps } from './deps.js';
+import { finishGrant } from './endGrant.js';
+import { narrowScope } from './narrowScope.js';
+import { vendCredentials } from './vendCredentials.js';
+
+/** What a CI job asks for. Who it is comes from its token, never from here. */
+interface CiDeployRequest {
+  readonly template: string;
+  /** Optional: when given, must be the template's role (a guard against a wrong template). */
+  readonly role?: string;
+  readonly inputs: Readonly<Record<string, string>>;
+  /** Default: the template's maxDuration. Never above it, nor above STS's 1 h role-chaining cap. */
+  readonly durationSeconds?: number;
+}
+
+/** A workload grant's pending window: it is approved in the same call, so this only bounds a failed second write. */
+const PENDING_SECONDS = 60;
+
+const callerOf = (workload: Workload): Caller => ({ userId: workloadRequester(workload), groups: [] });
+
+/**
+ * Verifies the token and consumes its id (single use) — for the calls that only act on an
+ * existing grant. Opening a grant consumes the id later, once everything else has been decided.
+ */
+const authenticate = async (deps: BrokerDeps, token: string) => {
+  const verified = await deps.workloadTokens.verify(token);
+  return { verified, workload: workloadOf(verified) };
+};
+
+/**
+ * A refused token leaves no grant and no credentials, only this structured log line (the reason
+ * and, when the token verified, which repository and run it came from). See docs/ci.md.
+ */
+const refusing = async <T>(deps: BrokerDeps, what: string, work: () => Promise<T>): Promise<T> => {
+  try {
+    return await work();
+  } catch (error) {
+    if (error instanceof BrokerError && error.kind !== 'unavailable') {
+      deps.logger.warn('ci token refused', { call: what, code: error.code, reason: error.message });
+    }
+    throw error;
+  }
+};
+
+const durationFor = (request: CiDeployRequest, cap: number): number => {
+  const asked = request.durationSeconds ?? cap;
+  if (!Number.isInteger(asked) || asked < MIN_GRANT_SECONDS) {
+    throw new ValidationError('DURATION_OUT_OF_RANGE', `durationSeconds must be at least ${MIN_GRANT_SECONDS}`);
+  }
+  return Math.min(asked, cap);
+};
+
+const recordOf = (workload: Workload, request: CiDeployRequest, jti: string): GrantWorkload => ({
+  platform: workload.platform,
+  issuerId: workload.issuerId,
+  repository: workload.repository,
+  repositoryId: workload.repositoryId,
+  owner: workload.owner,
+  ownerId: workload.ownerId,
+  ref: workload.ref,
+  refProtected: workload.refProtected,
+  environment: workload.environment,
+  workflowRef: workload.workflowRef,
+  eventName: workload.eventName,
+  runId: workload.runId,
+  runAttempt: workload.runAttempt,
+  actor: workload.actor,
+  template: request.template,
+  inputs: request.inputs,
+  tokenIdHash: createHash('sha256').update(jti).digest('hex'),
+});
+
+/**
+ * A CI job's per-deploy credentials, in one call: token verified, claims made a workload, the
+ * template rendered from claims and inputs and narrowed within the role's ceiling, the `ciDeploy`
+ * policies asked — and only then the token's id consumed, the grant opened, approved by the
+ * permitting policy, its expiry scheduled and credentials vended on the same path as a person's.
+ */
+const requestCiCredentials = (
+  deps: BrokerDeps,
+  token: string,
+  request: CiDeployRequest
+): Promise<{ grant: Grant; credentials: IssuedCredentials }> =>
+  refusing(deps, 'credentials', async () => {
+    const { verified, workload } = await authenticate(deps, token);
+    const template = deps.config.ci.templates.get(request.template);
+    if (template === undefined) {
+      throw new ValidationError(
+        'UNKNOWN_TEMPLATE',
+        `template '${request.template}' is not in ci.json; known templates: ${[...deps.config.ci.templates.keys()].join(', ') || 'none'}`
+      );
+    }
+    if (request.role !== undefined && request.role !== template.role) {
+      throw new ValidationError(
+        'TEMPLATE_ROLE_MISMATCH',
+        `template ${template.id} deploys with role ${template.role}, not ${request.role}`
+      );
+    }
+    const role = deps.config.catalog.roles.get(template.role);
+    if (role === undefined) throw new ValidationError('UNKNOWN_ROLE', `role '${template.role}' is not in the catalog`);
+    const scope = renderDeployScope(template, workload, request.inputs);
+    const narrowed = await narrowScope(deps.actions, role, scope);
+    const now = deps.clock.now();
+    const cap = Math.min(template.maxDurationSeconds, MAX_SESSION_SECONDS, role.maxDurationSeconds);
+    const durationSeconds = durationFor(request, cap);
+    const decision = await deps.policy.decideWorkload({
+      workload,
+      role,
+      templateId: template.id,
+      inputs: request.inputs,
+      actions: scope.actions,
+      resources: scope.resources,
+      durationSeconds,
+      scopeWidth: narrowed.privilegeWidth,
+      at: now,
+    });
+    const decidedBy = decision.permittedBy[0];
+    if (!decision.allowed || decidedBy === undefined) {
+      throw new ForbiddenError('POLICY_DENIED', decision.messages.join('; '));
+    }
+    await deps.replayGuard.consume(verified.issuerId, verified.jti, verified.expiresAt);
+    const caller = callerOf(workload);
+    const opened = openGrant({
+      id: deps.ids.grantId(),
+      requester: caller.userId,
+      request: {
+        role: role.id,
+        scope,
+        durationSeconds: Math.min(durationSeconds, decision.maxDurationSeconds),
+        reason: `CI deploy ${workload.repository} run ${workload.runId}.${workload.runAttempt} (${template.id})`,
+      },
+      role,
+      rule: {
+        approvers: [],
+        required: 1,
+        pendingWindowSeconds: PENDING_SECONDS,
+        maxDurationSeconds: cap,
+        source: decision.permittedBy,
+      },
+      catalogVersion: deps.config.catalog.version,
+      narrowed,
+      now,
+      explanation: { permittedBy: decision.permittedBy, scopeWidth: narrowed.privilegeWidth },
+      workload: recordOf(workload, request, verified.jti),
+    });
+    await deps.store.create(opened);
+    const approved = await approveByPolicy(deps, opened.grant, decidedBy);
+    deps.recentGrants.remember(approved);
+    deps.logger.info('ci grant approved by policy', {
+      grantId: approved.id,
+      repository: workload.repository,
+      run: workload.runId,
+      policy: decidedBy,
+    });
+    return vendCredentials(deps, caller, approved.id);
+  });
+
+/**
+ * The grant, if the token's job is the one that opened it: same platform, issuer, repository id,
+ * run and attempt. Any other job sees "not found", as a person sees someone else's grant.
+ */
+const grantOfRun = async (deps: BrokerDeps, token: string, grantId: string) => {
+  const { verified, workload } = await authenticate(deps, token);
+  const grant = await deps.store.get(grantId);
+  const own = grant?.workload;
+  const sameRun =
+    own !== undefined &&
+    own.platform === workload.platform &&
+    own.issuerId === workload.issuerId &&
+    own.repositoryId === workload.repositoryId &&
+    own.runId === workload.runId &&
+    own.runAttempt === workload.runAttempt;
+  if (grant === undefined || !sameRun) {
+    throw new NotFoundError('GRANT_NOT_FOUND', `no grant ${grantId} opened by this job's run`);
+  }
+  await deps.replayGuard.consume(verified.issuerId, verified.jti, verified.expiresAt);
+  return { grant, caller: callerOf(workload) };
+};
+
+/** The job is done: the grant ends on the one ending path, and its sessions are killed like a person's. */
+const finishCiGrant = (deps: BrokerDeps, token: string, grantId: string): Promise<Grant> =>
+  refusing(deps, 'done', async () => {
+    const { caller } = await grantOfRun(deps, token, grantId);
+    return finishGrant(deps, caller, grantId);
+  });
+
+/** Fresh credentials for a long job: the vend path re-checks that the grant still runs. */
+const revendCiCredentials = (deps: BrokerDeps, token: string, grantId: string) =>
+  refusing(deps, 're-vend', async () => {
+    const { caller } = await grantOfRun(deps, token, grantId);
+    return vendCredentials(deps, caller, grantId);
+  });
+
+export type { CiDeployRequest };
+export { finishCiGrant, requestCiCredentials, revendCiCredentials };

@@ -1,0 +1,33 @@
+import { finishCiGrant, requestCiCredentials, revendCiCredentials } from '../app/ciCredentials.js';
+import type { Grant } from '../domain/grant.js';
+import type { IssuedCredentials } from '../ports.js';
+import { grantIdOf } from './grantIdOf.js';
+import { credentialProcessView, grantView } from './grantView.js';
+import { bearerRoute } from './http/bearerRoute.js';
+import { json } from './http/responses.js';
+import { ciCredentialsBody, emptyBody } from './schemas.js';
+
+/** What a CI job gets: the grant to end later, and its credentials (marked no-store like every vend). */
+const vended = ({ grant, credentials }: { grant: Grant; credentials: IssuedCredentials }) => ({
+  grantId: grant.id,
+  role: grant.roleId,
+  expiresAt: grant.expiresAt,
+  credentials: credentialProcessView(credentials),
+});
+
+const ciCredentials = bearerRoute({
+  body: { schema: ciCredentialsBody, required: true },
+  run: async (deps, { token, body }) => json(200, vended(await requestCiCredentials(deps, token, body))),
+});
+
+const ciRevend = bearerRoute({
+  body: { schema: emptyBody, required: false },
+  run: async (deps, { token, params }) => json(200, vended(await revendCiCredentials(deps, token, grantIdOf(params)))),
+});
+
+const ciDone = bearerRoute({
+  body: { schema: emptyBody, required: false },
+  run: async (deps, { token, params }) => json(200, grantView(await finishCiGrant(deps, token, grantIdOf(params)))),
+});
+
+export { ciCredentials, ciDone, ciRevend };

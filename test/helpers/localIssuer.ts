@@ -1,0 +1,113 @@
+import { randomUUID } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { exportJWK, generateKeyPair, type JWTPayload, SignJWT } from 'jose';
+import type { CiIssuer } from '../../functions/config/ciConfig.js';
+
+/** The audience the test configurations give the local issuer. */
+const LOCAL_AUDIENCE = 'jit-broker.test';
+const PINNED_WORKFLOW = 'example-org/deploy-workflows/.github/workflows/deploy.yml@refs/heads/main';
+
+/** Claims of a GitHub Actions deploy job the example policies allow; override what a test is about. */
+const githubDeployClaims = (overrides: Record<string, unknown> = {}): Record<string, unknown> => ({
+  sub: 'repo:example-org/app:environment:staging',
+  repository: 'example-org/app',
+  repository_id: '1001',
+  repository_owner: 'example-org',
+  repository_owner_id: '2001',
+  ref: 'refs/heads/main',
+  ref_type: 'branch',
+  ref_protected: 'true',
+  environment: 'staging',
+  job_workflow_ref: PINNED_WORKFLOW,
+  event_name: 'push',
+  runner_environment: 'github-hosted',
+  run_id: '7001',
+  run_attempt: '1',
+  actor: 'octocat',
+  ...overrides,
+});
+
+/**
+ * A CI token issuer on 127.0.0.1: RS256 keys made with jose, JWKS and OIDC discovery served over
+ * HTTP, and tokens minted like GitHub's (5 minutes, a fresh jti each). `forge` signs with a key
+ * the JWKS does not hold.
+ */
+const startLocalIssuer = async () => {
+  const { publicKey, privateKey } = await generateKeyPair('RS256', { extractable: true });
+  const other = await generateKeyPair('RS256');
+  const kid = 'local-1';
+  const jwk = { ...(await exportJWK(publicKey)), kid, alg: 'RS256', use: 'sig' };
+  let jwksFetches = 0;
+  const server = createServer((req, res) => {
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    res.setHeader('content-type', 'application/json');
+    if (req.url === '/.well-known/jwks.json') {
+      jwksFetches++;
+      res.end(JSON.stringify({ keys: [jwk] }));
+    } else if (req.url === '/.well-known/openid-configuration') {
+      res.end(JSON.stringify({ issuer: base, jwks_uri: `${base}/.well-known/jwks.json` }));
+    } else {
+      res.statusCode = 404;
+      res.end('{}');
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  const issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+  const mint = async (
+    claims: Record<string, unknown> = githubDeployClaims(),
+    options: {
+      audience?: string;
+      issuer?: string;
+      /** Seconds relative to now. */
+      expiresIn?: number;
+      notBefore?: number;
+      issuedAt?: number;
+      jti?: string | null;
+      signWith?: 'issuer' | 'other-key';
+      alg?: string;
+    } = {}
+  ): Promise<string> => {
+    const now = Math.floor(Date.now() / 1000);
+    const payload: JWTPayload = {
+      ...claims,
+      ...(options.jti === null ? {} : { jti: options.jti ?? randomUUID() }),
+    };
+    const jwt = new SignJWT(payload)
+      .setProtectedHeader({ alg: options.alg ?? 'RS256', kid })
+      .setIssuer(options.issuer ?? issuer)
+      .setAudience(options.audience ?? LOCAL_AUDIENCE)
+      .setIssuedAt(now + (options.issuedAt ?? 0))
+      .setNotBefore(now + (options.notBefore ?? 0))
+      .setExpirationTime(now + (options.expiresIn ?? 300));
+    return jwt.sign(options.signWith === 'other-key' ? other.privateKey : privateKey);
+  };
+
+  /** Its entry in ci.json. */
+  const config = (id = 'local-ci'): CiIssuer => ({
+    id,
+    issuer,
+    audience: LOCAL_AUDIENCE,
+    jwksUri: `${issuer}/.well-known/jwks.json`,
+    algorithms: ['RS256'],
+    platform: 'github',
+  });
+
+  return {
+    issuer,
+    mint,
+    config,
+    jwksFetches: () => jwksFetches,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+};
+
+type LocalIssuer = Awaited<ReturnType<typeof startLocalIssuer>>;
+
+export type { LocalIssuer };
+export { githubDeployClaims, LOCAL_AUDIENCE, PINNED_WORKFLOW, startLocalIssuer };

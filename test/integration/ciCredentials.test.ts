@@ -1,0 +1,164 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type CredentialProcessOutput, type EmulatedBroker, emulatedBroker } from '../helpers/emulatedBroker.js';
+import { githubDeployClaims, type LocalIssuer, startLocalIssuer } from '../helpers/localIssuer.js';
+
+const DEPLOY = { template: 'service-deploy-staging', role: 'staging-deploy', inputs: { service: 'orders' } };
+
+describe('CI credentials through the API (DynamoDB Local + AWS emulator + a local OIDC issuer)', () => {
+  let issuer: LocalIssuer;
+  let env: EmulatedBroker;
+  beforeAll(async () => {
+    issuer = await startLocalIssuer();
+    env = await emulatedBroker({
+      configure: (config) => ({ ...config, ci: { ...config.ci, issuers: [issuer.config()] } }),
+    });
+  });
+  afterAll(async () => {
+    await env.dispose();
+    await issuer.close();
+  });
+
+  const call = (path: string, token: string | undefined, body?: unknown) =>
+    env.api.as('nobody').post(path, body, token === undefined ? {} : { authorization: `Bearer ${token}` });
+  const deploy = async (token: string, body: unknown = DEPLOY) => call('/ci/credentials', token, body);
+  const runClaims = (runId: string, overrides: Record<string, unknown> = {}) =>
+    githubDeployClaims({ run_id: runId, ...overrides });
+
+  it('vends per-deploy credentials to a job with a valid token, narrowed to its service, named after its run', async () => {
+    const answer = await deploy(await issuer.mint(runClaims('8001')));
+    expect(answer.status).toBe(200);
+    expect(answer.headers.get('cache-control')).toContain('no-store');
+    const { grantId, credentials } = answer.body as { grantId: string; credentials: CredentialProcessOutput };
+    expect(credentials.AccessKeyId).toMatch(/^ASIA/);
+    const identity = await env.callerIdentity(credentials);
+    expect(identity.Arn).toBe(`arn:aws:sts::123456789012:assumed-role/staging-deploy/ci.8001.${grantId}`);
+
+    const grant = await env.deps.store.get(grantId);
+    expect(grant).toMatchObject({
+      state: 'ACTIVE',
+      requester: 'ci:github:1001',
+      roleId: 'staging-deploy',
+      workload: { repository: 'example-org/app', repositoryId: '1001', runId: '8001', template: DEPLOY.template },
+    });
+    expect(JSON.parse(grant?.sessionPolicy ?? '{}').Statement[0].Resource).toEqual([
+      'arn:aws:cloudformation:eu-central-1:123456789012:stack/orders-staging/*',
+      'arn:aws:s3:::example-deploy-artifacts/app/orders/*',
+    ]);
+    const events = await env.deps.store.auditTrail(grantId);
+    expect(events.map((e) => e.type)).toEqual(['grant.requested', 'grant.auto-approved', 'grant.activated']);
+    expect(events[1]?.actor).toBe('policy:ci-example-org-deploys-staging');
+    expect(events[0]?.details).toMatchObject({ workload: { tokenIdHash: expect.stringMatching(/^[0-9a-f]{64}$/) } });
+    expect(await env.schedule(grantId)).toBeDefined();
+  });
+
+  it('ends the grant with done and a fresh token of the same run: its sessions are denied on the role', async () => {
+    const opened = await deploy(await issuer.mint(runClaims('8002')));
+    const { grantId } = opened.body;
+    const stranger = await call(`/ci/grants/${grantId}/done`, await issuer.mint(runClaims('9999')));
+    expect(stranger.status).toBe(404);
+    const done = await call(`/ci/grants/${grantId}/done`, await issuer.mint(runClaims('8002')));
+    expect(done.status).toBe(200);
+    expect(done.body).toMatchObject({ state: 'ENDED', endedBy: 'ci:github:1001' });
+    expect(await env.killedOn('staging-deploy')).toContain(grantId);
+    expect(await env.schedule(grantId)).toBeUndefined();
+    const again = await call(`/ci/grants/${grantId}/credentials`, await issuer.mint(runClaims('8002')));
+    expect(again.status).toBe(409);
+    expect(again.body.error.code).toBe('GRANT_ENDED');
+  });
+
+  it('re-vends for a long job with a fresh token, re-checking the grant', async () => {
+    const opened = await deploy(await issuer.mint(runClaims('8003')));
+    const revend = await call(`/ci/grants/${opened.body.grantId}/credentials`, await issuer.mint(runClaims('8003')));
+    expect(revend.status).toBe(200);
+    expect(revend.body.credentials.AccessKeyId).not.toBe(opened.body.credentials.AccessKeyId);
+    expect((await env.deps.store.get(opened.body.grantId))?.vendCount).toBe(2);
+  });
+
+  it('refuses a replayed token with 401 TOKEN_REPLAYED, storing nothing more', async () => {
+    const token = await issuer.mint(runClaims('8004'));
+    expect((await deploy(token)).status).toBe(200);
+    const before = await env.itemCount();
+    const replay = await deploy(token);
+    expect(replay.status).toBe(401);
+    expect(replay.body.error.code).toBe('TOKEN_REPLAYED');
+    expect(await env.itemCount()).toBe(before);
+  });
+
+  it.each([
+    ['no token', async () => undefined, 401, 'NOT_AUTHENTICATED', 'Authorization: Bearer'],
+    [
+      'a forged signature',
+      () => issuer.mint(runClaims('8101'), { signWith: 'other-key' }),
+      401,
+      'TOKEN_SIGNATURE_INVALID',
+      'does not verify',
+    ],
+    [
+      'a wrong audience',
+      () => issuer.mint(runClaims('8102'), { audience: 'sts.amazonaws.com' }),
+      401,
+      'TOKEN_AUDIENCE_MISMATCH',
+      'sts.amazonaws.com',
+    ],
+    [
+      'a wrong issuer',
+      () => issuer.mint(runClaims('8103'), { issuer: 'https://token.example' }),
+      401,
+      'TOKEN_ISSUER_UNTRUSTED',
+      'https://token.example',
+    ],
+    ['an expired token', () => issuer.mint(runClaims('8104'), { expiresIn: -300 }), 401, 'TOKEN_EXPIRED', 'expired at'],
+    [
+      'a token not yet valid',
+      () => issuer.mint(runClaims('8105'), { notBefore: 600, expiresIn: 900 }),
+      401,
+      'TOKEN_NOT_YET_VALID',
+      'not valid before',
+    ],
+    [
+      'a fork pull request',
+      () => issuer.mint(runClaims('8106', { event_name: 'pull_request' })),
+      403,
+      'POLICY_DENIED',
+      'may come from a fork',
+    ],
+    [
+      'an unprotected ref',
+      () => issuer.mint(runClaims('8107', { ref: 'refs/heads/feature-x', ref_protected: 'false' })),
+      403,
+      'POLICY_DENIED',
+      'denied by policy `ci-protected-refs-only`: ref refs/heads/feature-x is not protected',
+    ],
+    [
+      'another workflow',
+      () =>
+        issuer.mint(runClaims('8108', { job_workflow_ref: 'example-org/app/.github/workflows/x.yml@refs/heads/main' })),
+      403,
+      'POLICY_DENIED',
+      'ci-pinned-deploy-workflow',
+    ],
+  ])('refuses %s with the reason, leaving no grant and no credentials', async (_what, token, status, code, message) => {
+    const before = await env.itemCount();
+    const answer = await deploy((await token()) as string);
+    expect(answer.status).toBe(status);
+    expect(answer.body.error.code).toBe(code);
+    expect(answer.body.error.message).toContain(message);
+    expect(await env.itemCount()).toBe(before);
+    if (code !== 'NOT_AUTHENTICATED') {
+      expect(env.logLines.some((line) => line.includes('ci token refused') && line.includes(code))).toBe(true);
+    }
+  });
+
+  it('refuses inputs that would widen the policy before anything is stored', async () => {
+    const before = await env.itemCount();
+    const answer = await deploy(await issuer.mint(runClaims('8201')), { ...DEPLOY, inputs: { service: '*' } });
+    expect(answer.status).toBe(400);
+    expect(answer.body.error.code).toBe('TEMPLATE_INPUT_INVALID');
+    expect(await env.itemCount()).toBe(before);
+  });
+
+  it('caps the grant at the template’s maxDuration whatever the job asks', async () => {
+    const answer = await deploy(await issuer.mint(runClaims('8202')), { ...DEPLOY, durationSeconds: 7200 });
+    expect((await env.deps.store.get(answer.body.grantId))?.durationSeconds).toBe(1800);
+  });
+});

@@ -1,0 +1,112 @@
+import { SignJWT } from 'jose';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { joseTokenVerifier } from '../../functions/adapters/oidc/joseTokenVerifier.js';
+import { workloadOf } from '../../functions/domain/workload.js';
+import { manualClock } from '../helpers/fixtures.js';
+import { githubDeployClaims, LOCAL_AUDIENCE, type LocalIssuer, startLocalIssuer } from '../helpers/localIssuer.js';
+
+const base64url = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
+
+describe('CI token verification (jose, against a local issuer on 127.0.0.1)', () => {
+  let issuer: LocalIssuer;
+  const clock = manualClock(new Date());
+  beforeAll(async () => {
+    issuer = await startLocalIssuer();
+  });
+  afterAll(() => issuer.close());
+  const verifier = () => joseTokenVerifier([issuer.config()], { now: () => new Date() });
+  const refusal = async (token: string) => {
+    const error = await verifier()
+      .verify(token)
+      .then(
+        () => new Error('expected the token to be refused'),
+        (e: unknown) => e
+      );
+    return {
+      code: (error as { code?: string }).code,
+      message: (error as Error).message,
+      kind: (error as { kind?: string }).kind,
+    };
+  };
+
+  it('accepts a token of the configured issuer and audience, and reads the job from its claims', async () => {
+    const verified = await verifier().verify(await issuer.mint());
+    expect(verified).toMatchObject({ issuerId: 'local-ci', platform: 'github' });
+    expect(workloadOf(verified)).toMatchObject({
+      repository: 'example-org/app',
+      repositoryId: '1001',
+      refProtected: true,
+      environment: 'staging',
+      runId: '7001',
+      isForkPullRequest: false,
+    });
+  });
+
+  it('keeps the key set across verifiers (warm invocations): one JWKS fetch for many tokens', async () => {
+    const before = issuer.jwksFetches();
+    for (let i = 0; i < 3; i++) await joseTokenVerifier([issuer.config()], clock).verify(await issuer.mint());
+    expect(issuer.jwksFetches() - before).toBeLessThanOrEqual(1);
+  });
+
+  it('finds the keys by OIDC discovery when no jwksUri is configured', async () => {
+    const { jwksUri: _, ...discovering } = issuer.config('discovering');
+    const verified = await joseTokenVerifier([discovering], clock).verify(await issuer.mint());
+    expect(verified.issuerId).toBe('discovering');
+  });
+
+  it.each([
+    [
+      'a forged signature (a key the JWKS does not hold)',
+      { signWith: 'other-key' as const },
+      'TOKEN_SIGNATURE_INVALID',
+      'does not verify',
+    ],
+    ['a wrong audience', { audience: 'sts.amazonaws.com' }, 'TOKEN_AUDIENCE_MISMATCH', `not '${LOCAL_AUDIENCE}'`],
+    ['an untrusted issuer', { issuer: 'https://evil.example' }, 'TOKEN_ISSUER_UNTRUSTED', 'is not trusted'],
+    ['an expired token', { expiresIn: -120 }, 'TOKEN_EXPIRED', '(clock tolerance 30s)'],
+    ['a token not yet valid', { notBefore: 600, expiresIn: 900 }, 'TOKEN_NOT_YET_VALID', 'not valid before'],
+    ['a token issued in the future', { issuedAt: 600, expiresIn: 900 }, 'TOKEN_ISSUED_IN_FUTURE', 'in the future'],
+    ['a token without jti', { jti: null }, 'TOKEN_CLAIM_MISSING', "'jti'"],
+  ])('refuses %s with 401 and says which claim failed', async (_name, options, code, message) => {
+    const answer = await refusal(await issuer.mint(githubDeployClaims(), options));
+    expect(answer).toMatchObject({ code, kind: 'unauthenticated' });
+    expect(answer.message).toContain(message);
+  });
+
+  it('tolerates 30 s of clock skew, and no more', async () => {
+    expect((await verifier().verify(await issuer.mint(githubDeployClaims(), { expiresIn: -20 }))).jti).toBeTruthy();
+    expect((await refusal(await issuer.mint(githubDeployClaims(), { expiresIn: -45 }))).code).toBe('TOKEN_EXPIRED');
+  });
+
+  it('refuses alg none and HS256 (a symmetric key anyone could guess from the public JWKS)', async () => {
+    const claims = {
+      ...githubDeployClaims(),
+      iss: issuer.issuer,
+      aud: LOCAL_AUDIENCE,
+      jti: 'x',
+      iat: Math.floor(Date.now() / 1000),
+      exp: Math.floor(Date.now() / 1000) + 300,
+    };
+    const unsigned = `${base64url({ alg: 'none', typ: 'JWT' })}.${base64url(claims)}.`;
+    expect((await refusal(unsigned)).code).toMatch(/^TOKEN_(ALGORITHM_NOT_ALLOWED|MALFORMED)$/);
+    const hs256 = await new SignJWT(claims)
+      .setProtectedHeader({ alg: 'HS256', kid: 'local-1' })
+      .sign(new TextEncoder().encode('a-shared-secret-of-32-bytes-long!'));
+    expect(await refusal(hs256)).toMatchObject({ code: 'TOKEN_ALGORITHM_NOT_ALLOWED' });
+  });
+
+  it('refuses what is not a JWT at all', async () => {
+    expect((await refusal('not-a-token')).code).toBe('TOKEN_MALFORMED');
+  });
+
+  it('refuses a verified token that lacks a claim the broker needs to know the job', async () => {
+    const { repository_id: _, ...claims } = githubDeployClaims();
+    const verified = await verifier().verify(await issuer.mint(claims));
+    expect(() => workloadOf(verified)).toThrow(/'repository_id'/);
+  });
+
+  it('counts every pull request event as a possible fork (GitHub’s token cannot tell)', async () => {
+    const verified = await verifier().verify(await issuer.mint(githubDeployClaims({ event_name: 'pull_request' })));
+    expect(workloadOf(verified).isForkPullRequest).toBe(true);
+  });
+});
