@@ -57,6 +57,9 @@ interface StatelessStackProps extends StackProps {
   readonly sessionKillerRoleName?: string;
 }
 
+/** Routes that narrow a scope (a person's request, a CI job's deploy template): they need iam-data. */
+const NARROWING_ROUTES = new Set(['createGrant', 'ciCredentials']);
+
 /**
  * Everything that can be replaced on redeploy: the HTTP API (IAM auth on every human route), one
  * function per route, the expiry function (target of the per-grant schedules) and its dead-letter
@@ -167,10 +170,10 @@ class StatelessStack extends Stack {
               : {}),
           },
           // Narrowing a scope may expand `*` across the whole IAM action catalog (~0.5 s, more with more CPU).
-          memorySize: route.name === 'createGrant' ? 1024 : 512,
-          timeout: Duration.seconds(route.name === 'createGrant' ? 20 : 10),
+          memorySize: NARROWING_ROUTES.has(route.name) ? 1024 : 512,
+          timeout: Duration.seconds(NARROWING_ROUTES.has(route.name) ? 20 : 10),
           auditRelevant: !readOnly,
-          withIamData: route.name === 'createGrant',
+          withIamData: NARROWING_ROUTES.has(route.name),
         })
       );
     }

@@ -300,9 +300,12 @@ describe('the bundles', () => {
   };
 
   it('ship the configuration, and iam-data only where scopes are narrowed', () => {
-    for (const name of ['createGrant', 'vendCredentials', 'expire']) {
+    for (const name of ['createGrant', 'ciCredentials', 'vendCredentials', 'expire', 'ciDone']) {
       expect(existsSync(join(assetOf(name), 'config', 'catalog.json')), name).toBe(true);
-      expect(existsSync(join(assetOf(name), 'data', 'actions', 's3.json')), name).toBe(name === 'createGrant');
+      expect(existsSync(join(assetOf(name), 'config', 'ci.json')), name).toBe(true);
+      expect(existsSync(join(assetOf(name), 'data', 'actions', 's3.json')), name).toBe(
+        name === 'createGrant' || name === 'ciCredentials'
+      );
     }
   });
 

@@ -105,6 +105,39 @@ describe('CI token verification (jose, against a local issuer on 127.0.0.1)', ()
     expect(() => workloadOf(verified)).toThrow(/'repository_id'/);
   });
 
+  it('reads GitLab’s claims: project and namespace ids, pipeline and job, fork merge requests', async () => {
+    const gitlab = joseTokenVerifier([{ ...issuer.config('gitlab-local'), platform: 'gitlab' }], clock);
+    const claims = {
+      sub: 'project_path:example-org/app:ref_type:branch:ref:main',
+      project_path: 'example-org/app',
+      project_id: 3001,
+      namespace_path: 'example-org',
+      namespace_id: 4001,
+      ref: 'main',
+      ref_type: 'branch',
+      ref_protected: 'true',
+      environment: 'staging',
+      ci_config_ref_uri: 'gitlab.com/example-org/app//.gitlab-ci.yml@refs/heads/main',
+      pipeline_source: 'push',
+      pipeline_id: 5001,
+      job_id: 6001,
+      runner_environment: 'gitlab-hosted',
+    };
+    expect(workloadOf(await gitlab.verify(await issuer.mint(claims)))).toMatchObject({
+      platform: 'gitlab',
+      repository: 'example-org/app',
+      repositoryId: '3001',
+      ownerId: '4001',
+      refProtected: true,
+      workflowRef: 'gitlab.com/example-org/app//.gitlab-ci.yml@refs/heads/main',
+      runId: '5001',
+      runAttempt: '6001',
+      isForkPullRequest: false,
+    });
+    const fork = { ...claims, pipeline_source: 'merge_request_event', source_project_id: 9999 };
+    expect(workloadOf(await gitlab.verify(await issuer.mint(fork))).isForkPullRequest).toBe(true);
+  });
+
   it('counts every pull request event as a possible fork (GitHub’s token cannot tell)', async () => {
     const verified = await verifier().verify(await issuer.mint(githubDeployClaims({ event_name: 'pull_request' })));
     expect(workloadOf(verified).isForkPullRequest).toBe(true);
