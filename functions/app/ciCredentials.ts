@@ -31,21 +31,35 @@ const callerOf = (workload: Workload): Caller => ({ userId: workloadRequester(wo
  * Verifies the token and consumes its id (single use) — for the calls that only act on an
  * existing grant. Opening a grant consumes the id later, once everything else has been decided.
  */
-const authenticate = async (deps: BrokerDeps, token: string) => {
+const authenticate = async (deps: BrokerDeps, token: string, seen: Seen) => {
   const verified = await deps.workloadTokens.verify(token);
-  return { verified, workload: workloadOf(verified) };
+  const workload = workloadOf(verified);
+  seen.workload = workload;
+  return { verified, workload };
 };
+
+/** What a refusal's log line can say about the job: filled in once its token verified. */
+type Seen = { workload?: Workload };
 
 /**
  * A refused token leaves no grant and no credentials, only this structured log line (the reason
  * and, when the token verified, which repository and run it came from). See docs/ci.md.
  */
-const refusing = async <T>(deps: BrokerDeps, what: string, work: () => Promise<T>): Promise<T> => {
+const refusing = async <T>(deps: BrokerDeps, what: string, work: (seen: Seen) => Promise<T>): Promise<T> => {
+  const seen: Seen = {};
   try {
-    return await work();
+    return await work(seen);
   } catch (error) {
     if (error instanceof BrokerError && error.kind !== 'unavailable') {
-      deps.logger.warn('ci token refused', { call: what, code: error.code, reason: error.message });
+      const job = seen.workload;
+      deps.logger.warn('ci token refused', {
+        call: what,
+        code: error.code,
+        reason: error.message,
+        ...(job === undefined
+          ? {}
+          : { issuer: job.issuerId, repository: job.repository, run: `${job.runId}.${job.runAttempt}` }),
+      });
     }
     throw error;
   }
@@ -90,8 +104,8 @@ const requestCiCredentials = (
   token: string,
   request: CiDeployRequest
 ): Promise<{ grant: Grant; credentials: IssuedCredentials }> =>
-  refusing(deps, 'credentials', async () => {
-    const { verified, workload } = await authenticate(deps, token);
+  refusing(deps, 'credentials', async (seen) => {
+    const { verified, workload } = await authenticate(deps, token, seen);
     const template = deps.config.ci.templates.get(request.template);
     if (template === undefined) {
       throw new ValidationError(
@@ -168,8 +182,8 @@ const requestCiCredentials = (
  * The grant, if the token's job is the one that opened it: same platform, issuer, repository id,
  * run and attempt. Any other job sees "not found", as a person sees someone else's grant.
  */
-const grantOfRun = async (deps: BrokerDeps, token: string, grantId: string) => {
-  const { verified, workload } = await authenticate(deps, token);
+const grantOfRun = async (deps: BrokerDeps, token: string, grantId: string, seen: Seen) => {
+  const { verified, workload } = await authenticate(deps, token, seen);
   const grant = await deps.store.get(grantId);
   const own = grant?.workload;
   const sameRun =
@@ -188,15 +202,15 @@ const grantOfRun = async (deps: BrokerDeps, token: string, grantId: string) => {
 
 /** The job is done: the grant ends on the one ending path, and its sessions are killed like a person's. */
 const finishCiGrant = (deps: BrokerDeps, token: string, grantId: string): Promise<Grant> =>
-  refusing(deps, 'done', async () => {
-    const { caller } = await grantOfRun(deps, token, grantId);
+  refusing(deps, 'done', async (seen) => {
+    const { caller } = await grantOfRun(deps, token, grantId, seen);
     return finishGrant(deps, caller, grantId);
   });
 
 /** Fresh credentials for a long job: the vend path re-checks that the grant still runs. */
 const revendCiCredentials = (deps: BrokerDeps, token: string, grantId: string) =>
-  refusing(deps, 're-vend', async () => {
-    const { caller } = await grantOfRun(deps, token, grantId);
+  refusing(deps, 're-vend', async (seen) => {
+    const { caller } = await grantOfRun(deps, token, grantId, seen);
     return vendCredentials(deps, caller, grantId);
   });
 

@@ -77,7 +77,14 @@ const caseSchema = z.strictObject({
     mayApprove: z.boolean().optional(),
   }),
 });
-const caseFileSchema = z.array(caseSchema).min(1, 'a policy test file holds at least one case');
+const caseFileSchema = z
+  .array(
+    caseSchema.refine((c) => c.given.workload !== undefined || c.given.requester !== '', {
+      message: 'a case names a requester (a person) or a workload (a CI job)',
+      path: ['given', 'requester'],
+    })
+  )
+  .min(1, 'a policy test file holds at least one case');
 type PolicyTestCase = z.output<typeof caseSchema>;
 
 interface CaseResult {

@@ -81,6 +81,9 @@ describe('CI credentials through the API (DynamoDB Local + AWS emulator + a loca
     const replay = await deploy(token);
     expect(replay.status).toBe(401);
     expect(replay.body.error.code).toBe('TOKEN_REPLAYED');
+    const logged = env.logLines.map((line) => JSON.parse(line)).find((l) => l.code === 'TOKEN_REPLAYED');
+    expect(logged).toMatchObject({ message: 'ci token refused', repository: 'example-org/app', run: '8004.1' });
+    expect(JSON.stringify(env.logLines)).not.toContain(token);
     expect(await env.itemCount()).toBe(before);
   });
 
