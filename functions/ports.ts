@@ -1,7 +1,9 @@
+import type { ActivityUse, CloudTrailRecord, GrantActivity } from './domain/activity.js';
 import type { AuditEvent } from './domain/auditChain.js';
 import type { Grant, KillRecord, Transition } from './domain/grant.js';
 import type { GrantState } from './domain/grantState.js';
 import type { ApprovalCheck, ApprovalFacts, RequestDecision, RequestFacts } from './domain/policy.js';
+import type { DenialRecord } from './domain/reports.js';
 
 interface Page<T> {
   readonly items: readonly T[];
@@ -108,7 +110,7 @@ interface ActionCatalog {
 /** Loud, operator-facing events (EventBridge/SNS in AWS; the console in the sandbox). */
 interface Alerts {
   raise(
-    kind: 'kill-overflow' | 'kill-failed' | 'schedule-failed' | 'break-glass',
+    kind: 'kill-overflow' | 'kill-failed' | 'schedule-failed' | 'break-glass' | 'used-after-end',
     details: Record<string, unknown>
   ): Promise<void>;
 }
@@ -137,6 +139,30 @@ interface PolicyEngine {
   mayApprove(facts: ApprovalFacts): Promise<ApprovalCheck>;
 }
 
+/**
+ * What grants' sessions did, as recorded from CloudTrail (docs/audit.md). `record` is idempotent per
+ * CloudTrail event id: a redelivered event answers 'duplicate' and changes nothing.
+ */
+interface ActivityStore {
+  record(use: ActivityUse, afterEnd: boolean): Promise<'recorded' | 'duplicate'>;
+  get(grantId: string): Promise<GrantActivity>;
+}
+
+/**
+ * CloudTrail Event history (LookupEvents), one access key id per call, paced under the account's
+ * 2 requests per second. Throttling is retried; outages become ServiceUnavailableError.
+ */
+interface ActivityLookup {
+  lookup(accessKeyIds: readonly string[], window: { from: Date; to: Date }): Promise<readonly CloudTrailRecord[]>;
+}
+
+/** Requests the policies refused: the only trace they leave, for the exceptions report. */
+interface DenialLog {
+  record(denial: DenialRecord): Promise<void>;
+  /** Denials with `from <= at <= to`, earliest first. */
+  list(period: { from: string; to: string }): Promise<readonly DenialRecord[]>;
+}
+
 /** Structured logs. Never pass credentials or request bodies with secrets. */
 interface Logger {
   info(message: string, fields?: Record<string, unknown>): void;
@@ -146,9 +172,12 @@ interface Logger {
 
 export type {
   ActionCatalog,
+  ActivityLookup,
+  ActivityStore,
   Alerts,
   Clock,
   CredentialIssuer,
+  DenialLog,
   ExpiryScheduler,
   GrantStore,
   GroupDirectory,

@@ -1,9 +1,12 @@
 import type { BrokerConfig } from '../config/brokerConfig.js';
 import type {
   ActionCatalog,
+  ActivityLookup,
+  ActivityStore,
   Alerts,
   Clock,
   CredentialIssuer,
+  DenialLog,
   ExpiryScheduler,
   GrantStore,
   GroupDirectory,
@@ -31,6 +34,11 @@ interface BrokerDeps {
   readonly policy: PolicyEngine;
   /** Grants this process recorded last: lets a re-vend skip its read (safe, see RecentGrants). */
   readonly recentGrants: RecentGrants;
+  /** What grants' sessions did (the live recorder writes it), and CloudTrail on demand. */
+  readonly activity: ActivityStore;
+  readonly activityLookup: ActivityLookup;
+  /** Requests the policies refused, for the exceptions report. */
+  readonly denials: DenialLog;
 }
 
 export type { BrokerDeps };

@@ -7,11 +7,16 @@ const grantView = ({ chainHead: _chainHead, ...grant }: Grant) => grant;
 
 const eventView = ({ grantId: _grantId, ...event }: AuditEvent) => event;
 
-const auditView = ({ grant, events, chain }: GrantAudit) => ({
+/** Fields are only added here: scripts written against earlier versions keep working. */
+const auditView = ({ grant, events, chain, activity, cloudTrail }: GrantAudit) => ({
   grantId: grant.id,
   state: grant.state,
   chain,
   events: events.map(eventView),
+  activity: { ...withoutGrantId(activity), source: 'recorder' },
+  ...(cloudTrail === undefined ? {} : { cloudTrail: { ...withoutGrantId(cloudTrail), source: 'cloudtrail-lookup' } }),
 });
+
+const withoutGrantId = <T extends { grantId: string }>({ grantId: _grantId, ...rest }: T) => rest;
 
 export { auditView, grantView };

@@ -1,6 +1,7 @@
 import * as access from './accessRoutes.js';
 import * as grants from './grantRoutes.js';
 import type { HttpDeps, HttpHandler } from './http/httpRoute.js';
+import * as reports from './reportRoutes.js';
 
 type Method = 'GET' | 'POST';
 
@@ -30,6 +31,7 @@ const ROUTES: readonly Route[] = [
   { name: 'finishGrant', method: 'POST', path: '/grants/{id}/done', auth: 'iam', build: access.done },
   { name: 'revokeGrant', method: 'POST', path: '/grants/{id}/revoke', auth: 'iam', build: access.revoke },
   { name: 'extendGrant', method: 'POST', path: '/grants/{id}/extend', auth: 'iam', build: access.extend },
+  { name: 'getReport', method: 'GET', path: '/reports/{kind}', auth: 'iam', build: reports.report },
 ];
 
 export type { Method, Route };
