@@ -92,8 +92,8 @@ class DynamoActivityStore implements ActivityStore {
       if (!isConditionFailure(error)) throw error;
       outcome = 'duplicate';
     }
-    await this.#widen(pk, 'firstUsedAt', '>', use.at);
-    await this.#widen(pk, 'lastUsedAt', '<', use.at);
+    // Two attributes, two conditions: independent, so sent together.
+    await Promise.all([this.#widen(pk, 'firstUsedAt', '>', use.at), this.#widen(pk, 'lastUsedAt', '<', use.at)]);
     return outcome;
   }
 
