@@ -41,6 +41,11 @@ interface GrantStore {
    * once (a second call for the same kill is a ConcurrentUpdateError).
    */
   recordKillApplied(from: Grant, to: Transition, kill: KillRecord): Promise<void>;
+  /**
+   * Prunes a kill whose credentials have expired: the grant's audit event and the kill record's
+   * deletion together, once (a kill already gone is a ConcurrentUpdateError).
+   */
+  recordKillPruned(from: Grant, to: Transition, kill: KillRecord): Promise<void>;
 }
 
 type StoredKill = KillRecord & { readonly appliedAt?: string };

@@ -25,7 +25,11 @@ describe('npm start (the sandbox process)', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'jit-sandbox-'));
   afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
-  it('serves the API, stops DynamoDB Local on Ctrl-C, and keeps grants in its data dir', async () => {
+  // Two sandbox starts (DynamoDB Local and moto_server each time): 17-29 s measured alone, more
+  // under the whole suite's load. The limit is about hanging, not speed.
+  it('serves the API, stops DynamoDB Local on Ctrl-C, and keeps grants in its data dir', {
+    timeout: 90_000,
+  }, async () => {
     const first = await startSandboxProcess(['--data-dir', dataDir]);
     expect(first.ready.access).toBe('emulator');
     const created = (await (await post(first.ready.api, 'alice', '/grants', grantRequest())).json()) as { id: string };
