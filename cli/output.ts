@@ -1,5 +1,5 @@
 import { formatDuration } from '../functions/domain/duration.js';
-import type { GrantView } from './api/brokerApi.js';
+import type { ActivityView, GrantView } from './api/brokerApi.js';
 
 /** Where the CLI writes. Results go to stdout; progress, notes and errors to stderr. */
 interface Io {
@@ -109,5 +109,22 @@ const nextSteps = (grantId: string): string =>
     `When the task is done: jit done ${grantId}`,
   ].join('\n');
 
+/** The activity block of `jit audit`: calls per action, first/last use, and any use after the end. */
+const activityLines = (title: string, activity: ActivityView): string => {
+  if (activity.calls === 0) return `${title}: no calls recorded`;
+  const lines = [`${title}: ${activity.calls} calls, first ${activity.firstUsedAt}, last ${activity.lastUsedAt}`];
+  const byCount = Object.entries(activity.actions).sort(([a, x], [b, y]) => y - x || a.localeCompare(b));
+  for (const [action, count] of byCount) lines.push(`  ${String(count).padStart(5)}  ${action}`);
+  if (activity.afterEndCount > 0) {
+    lines.push(`  USED AFTER END: ${activity.afterEndCount} call(s)`);
+    for (const call of activity.afterEnd) {
+      lines.push(
+        `    ${call.at}  ${call.action}${call.errorCode ? `  (${call.errorCode})` : ''}  event ${call.eventId}`
+      );
+    }
+  }
+  return lines.join('\n');
+};
+
 export type { Io };
-export { grantDetails, grantTable, nextSteps, printJson, relative };
+export { activityLines, grantDetails, grantTable, nextSteps, printJson, relative };

@@ -1,3 +1,4 @@
+import type { ActivityUse, CloudTrailRecord, GrantActivity } from './domain/activity.js';
 import type { AuditEvent } from './domain/auditChain.js';
 import type { Grant, KillRecord, Transition } from './domain/grant.js';
 import type { GrantState } from './domain/grantState.js';
@@ -9,6 +10,7 @@ import type {
   WorkloadDecision,
   WorkloadFacts,
 } from './domain/policy.js';
+import type { DenialRecord } from './domain/reports.js';
 import type { VerifiedToken } from './domain/workload.js';
 
 interface Page<T> {
@@ -47,6 +49,11 @@ interface GrantStore {
    * once (a second call for the same kill is a ConcurrentUpdateError).
    */
   recordKillApplied(from: Grant, to: Transition, kill: KillRecord): Promise<void>;
+  /**
+   * Prunes a kill whose credentials have expired: the grant's audit event and the kill record's
+   * deletion together, once (a kill already gone is a ConcurrentUpdateError).
+   */
+  recordKillPruned(from: Grant, to: Transition, kill: KillRecord): Promise<void>;
 }
 
 type StoredKill = KillRecord & { readonly appliedAt?: string };
@@ -116,7 +123,7 @@ interface ActionCatalog {
 /** Loud, operator-facing events (EventBridge/SNS in AWS; the console in the sandbox). */
 interface Alerts {
   raise(
-    kind: 'kill-overflow' | 'kill-failed' | 'schedule-failed' | 'break-glass',
+    kind: 'kill-overflow' | 'kill-failed' | 'schedule-failed' | 'break-glass' | 'used-after-end',
     details: Record<string, unknown>
   ): Promise<void>;
 }
@@ -164,6 +171,30 @@ interface TokenReplayGuard {
   consume(issuerId: string, jti: string, expiresAt: Date): Promise<void>;
 }
 
+/**
+ * What grants' sessions did, as recorded from CloudTrail (docs/audit.md). `record` is idempotent per
+ * CloudTrail event id: a redelivered event answers 'duplicate' and changes nothing.
+ */
+interface ActivityStore {
+  record(use: ActivityUse, afterEnd: boolean): Promise<'recorded' | 'duplicate'>;
+  get(grantId: string): Promise<GrantActivity>;
+}
+
+/**
+ * CloudTrail Event history (LookupEvents), one access key id per call, paced under the account's
+ * 2 requests per second. Throttling is retried; outages become ServiceUnavailableError.
+ */
+interface ActivityLookup {
+  lookup(accessKeyIds: readonly string[], window: { from: Date; to: Date }): Promise<readonly CloudTrailRecord[]>;
+}
+
+/** Requests the policies refused: the only trace they leave, for the exceptions report. */
+interface DenialLog {
+  record(denial: DenialRecord): Promise<void>;
+  /** Denials with `from <= at <= to`, earliest first. */
+  list(period: { from: string; to: string }): Promise<readonly DenialRecord[]>;
+}
+
 /** Structured logs. Never pass credentials or request bodies with secrets. */
 interface Logger {
   info(message: string, fields?: Record<string, unknown>): void;
@@ -173,9 +204,12 @@ interface Logger {
 
 export type {
   ActionCatalog,
+  ActivityLookup,
+  ActivityStore,
   Alerts,
   Clock,
   CredentialIssuer,
+  DenialLog,
   ExpiryScheduler,
   GrantStore,
   GroupDirectory,

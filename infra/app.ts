@@ -5,7 +5,8 @@ import { buildBrokerApp } from './brokerApp.js';
 /**
  * `npx cdk synth` / `deploy`. Works offline and without credentials: the account and region come
  * from the CLI's environment when it has one (CDK_DEFAULT_ACCOUNT/REGION), otherwise the stacks are
- * environment-agnostic. Context: `configDir` (default `config`), `alarmEmail`.
+ * environment-agnostic. Context: `configDir` (default `config`), `alarmEmail`, `auditRetentionMode`
+ * (`governance`, default, or `compliance`) and `auditRetentionDays` (default 365) for the audit archive.
  */
 const app = new App({
   // Lock in today's behaviour: the stateless stack's references to the table are CloudFormation exports.
@@ -15,6 +16,12 @@ const account = process.env.CDK_DEFAULT_ACCOUNT;
 const region = process.env.CDK_DEFAULT_REGION;
 const configDir = (app.node.tryGetContext('configDir') as string | undefined) ?? 'config';
 const alarmEmail = app.node.tryGetContext('alarmEmail') as string | undefined;
+const retentionMode = app.node.tryGetContext('auditRetentionMode') as string | undefined;
+const retentionDays = app.node.tryGetContext('auditRetentionDays') as string | number | undefined;
+if (retentionMode !== undefined && retentionMode !== 'governance' && retentionMode !== 'compliance') {
+  process.stderr.write(`auditRetentionMode must be governance or compliance, got '${retentionMode}'\n`);
+  process.exit(1);
+}
 
 try {
   await buildBrokerApp({
@@ -22,6 +29,10 @@ try {
     configDir,
     ...(account && region ? { env: { account, region } } : {}),
     ...(alarmEmail ? { alarmEmail } : {}),
+    auditRetention: {
+      ...(retentionMode ? { mode: retentionMode } : {}),
+      ...(retentionDays === undefined ? {} : { days: Number(retentionDays) }),
+    },
   });
 } catch (error) {
   if (!(error instanceof ConfigurationError)) throw error;

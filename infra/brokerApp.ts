@@ -1,6 +1,7 @@
 import { App, type Environment, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import { loadConfig } from '../functions/config/loadConfig.js';
+import type { AuditRetention } from './auditArchiveBucket.js';
 import { acknowledgeFindings } from './nagAcknowledgements.js';
 import { StatefulStack } from './statefulStack.js';
 import { StatelessStack } from './statelessStack.js';
@@ -14,6 +15,8 @@ interface BrokerAppOptions {
   readonly alarmEmail?: string;
   /** cdk-nag AwsSolutions and Serverless packs; findings fail synth. Default on. */
   readonly nag?: boolean;
+  /** Object Lock of the audit archive (infra/auditArchiveBucket.ts). */
+  readonly auditRetention?: AuditRetention;
 }
 
 /**
@@ -27,12 +30,14 @@ const buildBrokerApp = async (options: BrokerAppOptions) => {
   const app = options.app ?? new App();
   const env = options.env;
   const stateful = new StatefulStack(app, 'JitBrokerStateful', {
-    description: 'jit-broker: grant table (state that outlives redeploys)',
+    description: 'jit-broker: grant table and audit archive (state that outlives redeploys)',
+    ...(options.auditRetention ? { auditRetention: options.auditRetention } : {}),
     ...(env ? { env } : {}),
   });
   const stateless = new StatelessStack(app, 'JitBroker', {
     description: 'jit-broker: API, functions, expiry scheduling, domain events, alarms',
     table: stateful.table,
+    auditArchive: stateful.auditArchive,
     config,
     configDir: options.configDir,
     ...(options.alarmEmail ? { alarmEmail: options.alarmEmail } : {}),

@@ -9,6 +9,8 @@
  * - `cancelExpiry`: DeleteSchedule in the group.
  * - `assumeTargets`: sts:AssumeRole/TagSession/SetSourceIdentity on broker-managed target roles.
  * - `killSessions`: the kill policy's IAM calls on broker-managed target roles.
+ * - `recordActivity`: PutItem and UpdateItem (activity markers and counters of a grant).
+ * - `lookupActivity`: cloudtrail:LookupEvents (Event history by a grant's access key ids).
  */
 type Capability =
   | 'read'
@@ -17,7 +19,9 @@ type Capability =
   | 'scheduleExpiry'
   | 'cancelExpiry'
   | 'assumeTargets'
-  | 'killSessions';
+  | 'killSessions'
+  | 'recordActivity'
+  | 'lookupActivity';
 
 /** The ending path (finish, revoke, expiry, sweeper): settleEnd cancels the schedule and re-renders kills. */
 const ENDING: readonly Capability[] = ['read', 'write', 'recordKills', 'cancelExpiry', 'killSessions'];
@@ -31,7 +35,12 @@ const FUNCTION_ACCESS: Readonly<Record<string, readonly Capability[]>> = {
   createGrant: ['read', 'write', 'scheduleExpiry'],
   listGrants: ['read'],
   getGrant: ['read'],
-  getGrantAudit: ['read'],
+  // auditGrant: the chain and recorded activity; with ?lookup=cloudtrail, Event history by access key.
+  getGrantAudit: ['read', 'lookupActivity'],
+  // runReport: grants by role, their events and activity, and the denial records of the period.
+  getReport: ['read'],
+  // recordActivity: reads the grant (for its end), writes the call's marker and counters.
+  recordActivity: ['read', 'recordActivity'],
   // approveGrant: records the approval, then creates (or, for an extension, moves) the expiry schedule.
   approveGrant: ['read', 'write', 'scheduleExpiry'],
   denyGrant: ['read', 'write'],

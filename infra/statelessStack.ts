@@ -15,6 +15,7 @@ import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { FilterPattern, LogGroup, MetricFilter, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import { CfnScheduleGroup } from 'aws-cdk-lib/aws-scheduler';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
@@ -25,13 +26,14 @@ import { EVENT_SK_PREFIX } from '../functions/adapters/aws/grantItems.js';
 import { INDEXES } from '../functions/adapters/aws/tableSchema.js';
 import type { BrokerConfig } from '../functions/config/brokerConfig.js';
 import { ROUTES } from '../functions/handlers/routes.js';
+import { activityRecorder } from './activityRecorder.js';
 import { brokerFunction } from './brokerFunction.js';
 import { type Capability, FUNCTION_ACCESS } from './functionAccess.js';
 import { KILL_ACTIONS, sessionKillerArns } from './sessionKiller.js';
 import { MANAGED_TAG, SESSION_TAG_KEYS, SOURCE_IDENTITY_PATTERN } from './targetRole.js';
 
 /** The alert kinds functions/adapters/loggingAlerts.ts logs (`"alert": "<kind>"`); break-glass is raised by the policy work to come. */
-const ALERT_KINDS = ['kill-failed', 'kill-overflow', 'schedule-failed', 'break-glass'] as const;
+const ALERT_KINDS = ['kill-failed', 'kill-overflow', 'schedule-failed', 'break-glass', 'used-after-end'] as const;
 const ALERT_NAMESPACE = 'JitBroker/Alerts';
 
 /** Expiry schedules are named `jit-expire-<grant id>` (functions/adapters/aws/schedulerExpiry.ts). */
@@ -55,6 +57,8 @@ interface StatelessStackProps extends StackProps {
    * `jit-broker-session-killer`.
    */
   readonly sessionKillerRoleName?: string;
+  /** The Object Lock bucket the stream publisher archives every audit event to (StatefulStack). */
+  readonly auditArchive?: IBucket;
 }
 
 /** Routes that narrow a scope (a person's request, a CI job's deploy template): they need iam-data. */
@@ -198,6 +202,15 @@ class StatelessStack extends Stack {
       ],
     });
 
+    // --- live activity: CloudTrail API calls of grant sessions ---------------------------------
+    const { recorder } = activityRecorder(this, {
+      entry: ENTRY,
+      configDir: props.configDir,
+      environment: baseEnv,
+      deadLetters: failureDlq,
+    });
+    functions.set('recordActivity', recorder);
+
     // --- least-privilege grants ----------------------------------------------------------------
     const targetRoleArns = [...new Set([...config.catalog.roles.values()].map((r) => r.roleArn))].sort();
     const killerRoleName = props.sessionKillerRoleName ?? DEFAULT_SESSION_KILLER_ROLE_NAME;
@@ -274,12 +287,21 @@ class StatelessStack extends Stack {
       handler: 'publishAuditEvents',
       description: 'jit-broker: publishes each new audit event to the domain-event bus',
       configDir: props.configDir,
-      environment: { EVENT_BUS_NAME: this.eventBus.eventBusName },
+      environment: {
+        EVENT_BUS_NAME: this.eventBus.eventBusName,
+        ...(props.auditArchive ? { AUDIT_ARCHIVE_BUCKET: props.auditArchive.bucketName } : {}),
+      },
       timeout: Duration.seconds(30),
       memorySize: 256,
       auditRelevant: true,
     });
     this.eventBus.grantPutEventsTo(publisher);
+    // Write only: new objects under audit/, never reads, deletes or retention changes.
+    if (props.auditArchive) {
+      publisher.addToRolePolicy(
+        new PolicyStatement({ actions: ['s3:PutObject'], resources: [props.auditArchive.arnForObjects('audit/*')] })
+      );
+    }
     publisher.addEventSource(
       new DynamoEventSource(table, {
         startingPosition: StartingPosition.TRIM_HORIZON,
@@ -341,6 +363,7 @@ class StatelessStack extends Stack {
       'kill-overflow': "A role's kill policy overflowed: every older session on the role is denied",
       'schedule-failed': 'An approved grant has no expiry schedule: only the sweeper will end it',
       'break-glass': 'Break-glass access was used',
+      'used-after-end': "A grant's credentials were used after the grant ended: the kill did not hold, or keys leaked",
     };
     for (const kind of ALERT_KINDS) {
       alarm(
@@ -465,6 +488,13 @@ class StatelessStack extends Stack {
             ? []
             : [new PolicyStatement({ actions: ['sts:AssumeRole'], resources: [...refs.killerRoleArns] })]),
         ];
+      case 'recordActivity':
+        return [
+          new PolicyStatement({ actions: ['dynamodb:PutItem', 'dynamodb:UpdateItem'], resources: [table.tableArn] }),
+        ];
+      case 'lookupActivity':
+        // LookupEvents has no resource-level permissions: "*" is the only resource IAM accepts.
+        return [new PolicyStatement({ actions: ['cloudtrail:LookupEvents'], resources: ['*'] })];
     }
   }
 }

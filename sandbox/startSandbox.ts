@@ -1,5 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import { jsonLogger, type Level } from '../functions/adapters/jsonLogger.js';
+import { recordActivity } from '../functions/app/recordActivity.js';
 import { sweep } from '../functions/app/sweep.js';
 import { loadConfig } from '../functions/config/loadConfig.js';
 import { composeBroker } from '../functions/handlers/composeBroker.js';
@@ -11,6 +12,7 @@ import type { Clock } from '../functions/ports.js';
 import { type DynamoLocal, startDynamoLocal } from './dynamoLocal.js';
 import { ensureTable } from './ensureTable.js';
 import { localDynamo } from './localAws.js';
+import { rememberingVends, startRecordingProxy } from './recordingProxy.js';
 import { type SandboxAccess, startSandboxAccess } from './sandboxAccess.js';
 import { createSandboxServer } from './sandboxServer.js';
 import { scheduleDispatcher } from './scheduleDispatcher.js';
@@ -73,14 +75,28 @@ const startSandbox = async (options: SandboxOptions): Promise<Sandbox> => {
     const access = await startSandboxAccess({ useRealAws: options.useRealAws ?? false, config, logger });
     cleanup.push(() => access.stop());
 
+    // Vended keys are remembered with their grant, so the recording proxy can play CloudTrail.
+    const vends = rememberingVends(access.adapters.credentials);
     const broker = composeBroker({
       config,
       dynamo,
       tableName: options.tableName,
       logger,
-      access: access.adapters,
+      access: { ...access.adapters, credentials: vends.issuer },
       ...(options.clock ? { clock: options.clock } : {}),
     });
+    let awsEndpoint = access.awsEndpoint;
+    if (access.mode === 'emulator' && awsEndpoint !== undefined) {
+      const proxy = await startRecordingProxy({
+        target: awsEndpoint,
+        keys: vends.keys,
+        record: (record) => recordActivity(broker, record),
+        now: () => broker.clock.now(),
+        logger,
+      });
+      cleanup.push(() => proxy.stop());
+      awsEndpoint = proxy.endpoint;
+    }
     const deps: HttpDeps = { ...broker, authenticate: sandboxAuthenticator() };
     const server = createSandboxServer(ROUTES, deps, options.onRequest);
     await new Promise<void>((resolve, reject) => {
@@ -128,7 +144,8 @@ const startSandbox = async (options: SandboxOptions): Promise<Sandbox> => {
       dynamoEndpoint,
       tableName: options.tableName,
       table,
-      access: { mode: access.mode, ...(access.awsEndpoint ? { awsEndpoint: access.awsEndpoint } : {}) },
+      // In emulator mode this is the recording proxy: calls made through it appear in `jit audit` and the reports.
+      access: { mode: access.mode, ...(awsEndpoint ? { awsEndpoint } : {}) },
       deps,
       tick,
       stop: () => unwind(cleanup),

@@ -1,5 +1,6 @@
 import type { ChainVerdict } from '../../functions/domain/auditChain.js';
 import type { Grant, GrantRequest } from '../../functions/domain/grant.js';
+import type { Report } from '../../functions/domain/reports.js';
 import type { ApiCall } from './brokerClient.js';
 
 /** A grant as the API shows it (the store's chain head stays inside the broker). */
@@ -23,6 +24,27 @@ interface AuditView {
     readonly toState: string;
     readonly details: Record<string, unknown>;
   }[];
+  /** What the grant's sessions did, as recorded; `cloudTrail` only with `?lookup=cloudtrail`. */
+  readonly activity?: ActivityView;
+  readonly cloudTrail?: ActivityView & { readonly accessKeyIds: readonly string[] };
+}
+
+interface ActivityView {
+  readonly source: 'recorder' | 'cloudtrail-lookup';
+  readonly actions: Readonly<Record<string, number>>;
+  readonly calls: number;
+  readonly firstUsedAt?: string;
+  readonly lastUsedAt?: string;
+  readonly afterEndCount: number;
+  readonly afterEnd: readonly { eventId: string; action: string; at: string; errorCode?: string }[];
+}
+
+/** `GET /reports/summary` answers every kind at once. */
+interface ReportSummary {
+  readonly kind: 'summary';
+  readonly from: string;
+  readonly to: string;
+  readonly reports: readonly Report[];
 }
 
 /** The `credential_process` shape the broker vends. */
@@ -50,7 +72,16 @@ const brokerApi = (call: ApiCall) => ({
       },
     }),
   show: (id: string) => call<GrantView>('GET', grantPath(id)),
-  audit: (id: string) => call<AuditView>('GET', grantPath(id, '/audit')),
+  audit: (id: string, options: { cloudTrail?: boolean } = {}) =>
+    call<AuditView>('GET', grantPath(id, '/audit'), { query: options.cloudTrail ? { lookup: 'cloudtrail' } : {} }),
+  report: (kind: string, query: { from?: string; to?: string; reuseThreshold?: number }) =>
+    call<Report | ReportSummary>('GET', `/reports/${encodeURIComponent(kind)}`, {
+      query: {
+        ...(query.from === undefined ? {} : { from: query.from }),
+        ...(query.to === undefined ? {} : { to: query.to }),
+        ...(query.reuseThreshold === undefined ? {} : { reuseThreshold: String(query.reuseThreshold) }),
+      },
+    }),
   approve: (id: string, comment?: string) =>
     call<GrantView>('POST', grantPath(id, '/approve'), { body: comment === undefined ? {} : { comment } }),
   deny: (id: string, comment: string) => call<GrantView>('POST', grantPath(id, '/deny'), { body: { comment } }),
@@ -66,5 +97,5 @@ const brokerApi = (call: ApiCall) => ({
 
 type BrokerApi = ReturnType<typeof brokerApi>;
 
-export type { AuditView, BrokerApi, GrantPage, GrantView, VendedCredentials };
+export type { ActivityView, AuditView, BrokerApi, GrantPage, GrantView, ReportSummary, VendedCredentials };
 export { brokerApi };

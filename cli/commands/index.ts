@@ -6,6 +6,7 @@ import { creds } from './creds.js';
 import { done, extend, revoke } from './endCommands.js';
 import { exec } from './exec.js';
 import { audit, inbox, list, reviews, show } from './readCommands.js';
+import { report } from './reportCommand.js';
 import { request } from './request.js';
 import { approve, cancel, deny, review } from './reviewCommands.js';
 import { setupProfile } from './setupProfile.js';
@@ -30,6 +31,7 @@ const COMMANDS: readonly CommandSpec<CliContext>[] = [
   reviews,
   review,
   ci,
+  report,
 ];
 
 export { COMMANDS };

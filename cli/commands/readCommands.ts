@@ -1,7 +1,7 @@
 import type { CommandSpec } from '../commandLine.js';
 import { type CliContext, connect } from '../context.js';
 import { EXIT, UsageError } from '../errors.js';
-import { grantDetails, grantTable, printJson, relative } from '../output.js';
+import { activityLines, grantDetails, grantTable, printJson, relative } from '../output.js';
 
 type Command = CommandSpec<CliContext>;
 
@@ -87,15 +87,22 @@ const show: Command = {
 
 const audit: Command = {
   name: 'audit',
-  summary: "Show a grant's audit trail and whether its hash chain is intact",
-  usage: '<grant> [--json]',
-  options: {},
-  optionHelp: [],
-  examples: ['jit audit g-01J…', 'jit audit g-01J… --json | jq ".events[].type"'],
+  summary: "Show a grant's audit trail, whether its hash chain is intact, and what its sessions did",
+  usage: '<grant> [--cloudtrail] [--json]',
+  options: { cloudtrail: { type: 'boolean' } },
+  optionHelp: [
+    ['--cloudtrail', "also look the grant's access keys up in CloudTrail Event history (slow: 2 requests/s)"],
+  ],
+  examples: [
+    'jit audit g-01J…',
+    'jit audit g-01J… --cloudtrail',
+    'jit audit g-01J… --json | jq ".events[].type"',
+    'jit audit g-01J… --json | jq ".activity.afterEnd"',
+  ],
   positionals: ['grant'],
   json: true,
   async run(context, { values, positionals }) {
-    const trail = await connect(context, values).api.audit(positionals[0]!);
+    const trail = await connect(context, values).api.audit(positionals[0]!, { cloudTrail: values.cloudtrail === true });
     if (values.json) {
       printJson(context.io, trail);
       return 0;
@@ -111,6 +118,8 @@ const audit: Command = {
         `  #${event.seq} ${event.at} (${relative(event.at, now)})  ${event.type}  by ${event.actor}  ${states}`
       );
     }
+    if (trail.activity) context.io.out(activityLines('activity (recorded)', trail.activity));
+    if (trail.cloudTrail) context.io.out(activityLines('activity (CloudTrail Event history)', trail.cloudTrail));
     // A broken chain is evidence of tampering: scripts should not read it as success.
     return trail.chain.valid ? EXIT.ok : EXIT.chainBroken;
   },

@@ -1,9 +1,12 @@
 import type { BrokerConfig } from '../config/brokerConfig.js';
 import type {
   ActionCatalog,
+  ActivityLookup,
+  ActivityStore,
   Alerts,
   Clock,
   CredentialIssuer,
+  DenialLog,
   ExpiryScheduler,
   GrantStore,
   GroupDirectory,
@@ -36,6 +39,11 @@ interface BrokerDeps {
   /** CI jobs' OIDC tokens: verified against ci.json's issuers, each usable once. */
   readonly workloadTokens: WorkloadTokenVerifier;
   readonly replayGuard: TokenReplayGuard;
+  /** What grants' sessions did (the live recorder writes it), and CloudTrail on demand. */
+  readonly activity: ActivityStore;
+  readonly activityLookup: ActivityLookup;
+  /** Requests the policies refused, for the exceptions report. */
+  readonly denials: DenialLog;
 }
 
 export type { BrokerDeps };

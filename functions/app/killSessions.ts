@@ -48,7 +48,7 @@ const killSessions = async (deps: BrokerDeps, roleArn: string): Promise<KillPoli
       });
     }
     for (const kill of kills) {
-      if (kill.until <= now.toISOString()) await deps.store.deleteKill(kill);
+      if (kill.until <= now.toISOString()) await recordPruned(deps, kill);
       else if (kill.appliedAt === undefined) await recordApplied(deps, kill, rendered);
     }
     return rendered;
@@ -74,6 +74,32 @@ const recordApplied = async (deps: BrokerDeps, kill: StoredKill, rendered: KillP
     await deps.store.recordKillApplied(grant, transition, kill);
   } catch (error) {
     // Another renderer recorded it first (or the grant moved): the record exists once either way.
+    if (!(error instanceof ConcurrentUpdateError)) throw error;
+  }
+};
+
+/**
+ * Removes a kill whose credentials are dead anyway, with a "kill pruned" event in its grant's
+ * chain (the audit shows when the deny stopped being needed). Without the grant, only the record goes.
+ */
+const recordPruned = async (deps: BrokerDeps, kill: StoredKill): Promise<void> => {
+  try {
+    const grant = await deps.store.get(kill.grantId);
+    if (grant === undefined) return await deps.store.deleteKill(kill);
+    const transition = applyTransition(
+      grant,
+      undefined,
+      {},
+      {
+        type: 'grant.kill-pruned',
+        actor: SYSTEM,
+        at: deps.clock.now().toISOString(),
+        details: { roleArn: kill.roleArn, until: kill.until },
+      }
+    );
+    await deps.store.recordKillPruned(grant, transition, kill);
+  } catch (error) {
+    // Another renderer pruned it first (or the grant moved): the next sweep looks again.
     if (!(error instanceof ConcurrentUpdateError)) throw error;
   }
 };

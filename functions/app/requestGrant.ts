@@ -49,8 +49,8 @@ const explanationOf = (decision: RequestDecision, engineInput: { scopeWidth: num
  * Opens a grant for `caller`. Everything that can be decided now is: the scope is checked against
  * the role's ceiling and the IAM action catalog, the session policy is generated, and the policies
  * decide eligibility, the approval rule, auto-approval and break-glass. A denied request stores
- * nothing and answers 403 with the policies' reasons. An auto-approved or break-glass request is
- * APPROVED at once by `policy:<id>`; a break-glass grant also raises an alert and owes a review.
+ * only a denial record (for the exceptions report) and answers 403 with the policies' reasons. An
+ * auto-approved or break-glass request is APPROVED at once by `policy:<id>`; a break-glass grant also raises an alert and owes a review.
  */
 const requestGrant = async (deps: BrokerDeps, caller: Caller, request: GrantRequest): Promise<Grant> => {
   const { catalog } = deps.config;
@@ -87,6 +87,14 @@ const requestGrant = async (deps: BrokerDeps, caller: Caller, request: GrantRequ
       role: role.id,
       forbiddenBy: decision.forbiddenBy,
       breakGlass,
+    });
+    // The only trace a refused request leaves: one small item, for the exceptions report.
+    await deps.denials.record({
+      at: now.toISOString(),
+      requester: caller.userId,
+      roleId: role.id,
+      breakGlass,
+      forbiddenBy: decision.forbiddenBy,
     });
     throw new ForbiddenError('POLICY_DENIED', decision.messages.join('; '));
   }

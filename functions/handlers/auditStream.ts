@@ -2,10 +2,12 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { S3Client } from '@aws-sdk/client-s3';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DynamoDBBatchResponse, DynamoDBRecord, DynamoDBStreamEvent } from 'aws-lambda';
 import { type BusEvent, type EventPublisher, eventBridgePublisher } from '../adapters/aws/eventBridgePublisher.js';
 import { EVENT_SK_PREFIX } from '../adapters/aws/grantItems.js';
+import { type ArchivedEvent, type AuditArchive, s3AuditArchive } from '../adapters/aws/s3AuditArchive.js';
 import { keyAttributes } from '../adapters/aws/tableSchema.js';
 
 /** Every domain event on the bus comes from here. */
@@ -34,13 +36,26 @@ const toBusEvent = (record: DynamoDBRecord): BusEvent | undefined => {
   };
 };
 
+/** The same event as a line for the archive: the bus detail is already the event minus the table's keys. */
+const toArchived = (busEvent: BusEvent): ArchivedEvent => {
+  const detail = JSON.parse(busEvent.detail) as { grantId?: unknown; seq?: unknown; at?: unknown };
+  return {
+    grantId: String(detail.grantId),
+    seq: Number(detail.seq),
+    at: String(detail.at ?? ''),
+    line: busEvent.detail,
+  };
+};
+
 /**
- * Publishes a batch in stream order. With ReportBatchItemFailures on the mapping, answering the
- * first record that was not published makes Lambda retry from it; records after it are published
- * again (at least once: consumers de-duplicate on `grantId` + `seq`).
+ * Archives (when an archive is configured) and then publishes a batch in stream order: an event
+ * reaches the bus only once it is in the locked archive. With ReportBatchItemFailures on the
+ * mapping, answering the first record that was not archived or published makes Lambda retry from
+ * it; records after it are published again (at least once: consumers de-duplicate on `grantId` +
+ * `seq`; the archive keeps the first copy).
  */
 const auditStreamHandler =
-  (publisher: EventPublisher, logger: Logger, metrics: Metrics) =>
+  (publisher: EventPublisher, logger: Logger, metrics: Metrics, archive?: AuditArchive) =>
   async (event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse> => {
     const pending: { record: DynamoDBRecord; busEvent: BusEvent }[] = [];
     for (const record of event.Records) {
@@ -49,14 +64,19 @@ const auditStreamHandler =
     }
     try {
       if (pending.length === 0) return { batchItemFailures: [] };
-      const failed = await publisher.publish(pending.map((p) => p.busEvent));
-      metrics.addMetric('events-published', MetricUnit.Count, pending.length - failed.length);
-      const first = failed[0];
+      const notArchived =
+        archive === undefined ? [] : await archive.archive(pending.map((p) => toArchived(p.busEvent)));
+      const archived = pending.slice(0, notArchived[0] ?? pending.length);
+      if (archive !== undefined) metrics.addMetric('events-archived', MetricUnit.Count, archived.length);
+      const failed = await publisher.publish(archived.map((p) => p.busEvent));
+      metrics.addMetric('events-published', MetricUnit.Count, archived.length - failed.length);
+      const first = failed[0] ?? notArchived[0];
       if (first === undefined) return { batchItemFailures: [] };
-      metrics.addMetric('events-refused', MetricUnit.Count, failed.length);
+      metrics.addMetric('events-refused', MetricUnit.Count, pending.length - first);
       const sequence = pending[first]?.record.dynamodb?.SequenceNumber ?? '';
-      logger.warn('EventBridge refused events; the batch is retried from the first one', {
-        refused: failed.length,
+      logger.warn('events were not archived or not published; the batch is retried from the first one', {
+        refused: pending.length - first,
+        archiveFailed: notArchived.length > 0,
         sequenceNumber: sequence,
       });
       return { batchItemFailures: [{ itemIdentifier: sequence }] };
@@ -70,12 +90,21 @@ const metrics = new Metrics({ namespace: process.env.POWERTOOLS_METRICS_NAMESPAC
 
 let handler: ((event: DynamoDBStreamEvent) => Promise<DynamoDBBatchResponse>) | undefined;
 
-/** Lambda entry point for the table's stream (see infra/statelessStack.ts for the filter). */
+/**
+ * Lambda entry point for the table's stream (see infra/statelessStack.ts for the filter).
+ * `AUDIT_ARCHIVE_BUCKET` (infra/auditArchiveBucket.ts) turns on the Object Lock archive.
+ */
 const publishAuditEvents = (event: DynamoDBStreamEvent): Promise<DynamoDBBatchResponse> => {
   if (handler === undefined) {
     const busName = process.env.EVENT_BUS_NAME;
     if (!busName) throw new Error('EVENT_BUS_NAME must be set');
-    handler = auditStreamHandler(eventBridgePublisher(new EventBridgeClient({}), busName), logger, metrics);
+    const bucket = process.env.AUDIT_ARCHIVE_BUCKET;
+    handler = auditStreamHandler(
+      eventBridgePublisher(new EventBridgeClient({}), busName),
+      logger,
+      metrics,
+      bucket ? s3AuditArchive(new S3Client({}), bucket) : undefined
+    );
   }
   return handler(event);
 };

@@ -1,4 +1,6 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoActivityStore } from '../adapters/aws/dynamoActivityStore.js';
+import { DynamoDenialLog } from '../adapters/aws/dynamoDenialLog.js';
 import { DynamoGrantStore } from '../adapters/aws/dynamoGrantStore.js';
 import { DynamoReplayGuard } from '../adapters/aws/dynamoReplayGuard.js';
 import { cedarPolicyEngine } from '../adapters/cedarPolicyEngine.js';
@@ -11,8 +13,10 @@ import { ulidIds } from '../adapters/ulidIds.js';
 import type { BrokerDeps } from '../app/deps.js';
 import { RecentGrants } from '../app/recentGrants.js';
 import type { BrokerConfig } from '../config/brokerConfig.js';
+import { ServiceUnavailableError } from '../domain/errors.js';
 import type {
   ActionCatalog,
+  ActivityLookup,
   Alerts,
   Clock,
   CredentialIssuer,
@@ -29,6 +33,15 @@ interface AccessAdapters {
   readonly expiry: ExpiryScheduler;
 }
 
+const noCloudTrail: ActivityLookup = {
+  lookup: async () => {
+    throw new ServiceUnavailableError(
+      'CLOUDTRAIL_UNAVAILABLE',
+      'CloudTrail Event history is not available here; the recorded activity is in the audit without --cloudtrail'
+    );
+  },
+};
+
 /** Wires the use cases to their adapters. Lambda, the sandbox and the tests all compose here. */
 const composeBroker = (input: {
   config: BrokerConfig;
@@ -40,6 +53,8 @@ const composeBroker = (input: {
   actions?: ActionCatalog;
   alerts?: Alerts;
   policy?: PolicyEngine;
+  /** CloudTrail LookupEvents; where there is none (the sandbox), `?lookup=cloudtrail` says so. */
+  activityLookup?: ActivityLookup;
 }): BrokerDeps => {
   const clock = input.clock ?? systemClock;
   return {
@@ -55,6 +70,9 @@ const composeBroker = (input: {
     recentGrants: new RecentGrants(),
     workloadTokens: joseTokenVerifier(input.config.ci.issuers, clock),
     replayGuard: new DynamoReplayGuard(input.dynamo, input.tableName, clock),
+    activity: new DynamoActivityStore(input.dynamo, input.tableName),
+    activityLookup: input.activityLookup ?? noCloudTrail,
+    denials: new DynamoDenialLog(input.dynamo, input.tableName),
     ...input.access,
   };
 };

@@ -3,6 +3,7 @@ import { getGrant, listInbox, listMyGrants, listReviewsDue } from '../app/readGr
 import { requestGrant } from '../app/requestGrant.js';
 import { approveGrant, cancelGrant, denyGrant, reviewGrant } from '../app/reviewGrant.js';
 import type { GrantRequest } from '../domain/grant.js';
+import { auditQuery } from './auditSchemas.js';
 import { grantIdOf } from './grantIdOf.js';
 import { auditView, grantView } from './grantView.js';
 import { httpRoute, publicRoute } from './http/httpRoute.js';
@@ -65,7 +66,12 @@ const review = httpRoute({
 });
 
 const showAudit = httpRoute({
-  run: async (deps, { caller, params }) => json(200, auditView(await auditGrant(deps, caller, grantIdOf(params)))),
+  query: auditQuery,
+  run: async (deps, { caller, params, query }) =>
+    json(
+      200,
+      auditView(await auditGrant(deps, caller, grantIdOf(params), { cloudTrail: query.lookup === 'cloudtrail' }))
+    ),
 });
 
 export { approve, cancel, createGrant, deny, health, listGrants, review, showAudit, showGrant };

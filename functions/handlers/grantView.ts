@@ -8,11 +8,14 @@ const grantView = ({ chainHead: _chainHead, ...grant }: Grant) => grant;
 
 const eventView = ({ grantId: _grantId, ...event }: AuditEvent) => event;
 
-const auditView = ({ grant, events, chain }: GrantAudit) => ({
+/** Fields are only added here: scripts written against earlier versions keep working. */
+const auditView = ({ grant, events, chain, activity, cloudTrail }: GrantAudit) => ({
   grantId: grant.id,
   state: grant.state,
   chain,
   events: events.map(eventView),
+  activity: { ...withoutGrantId(activity), source: 'recorder' },
+  ...(cloudTrail === undefined ? {} : { cloudTrail: { ...withoutGrantId(cloudTrail), source: 'cloudtrail-lookup' } }),
 });
 
 /**
@@ -26,5 +29,7 @@ const credentialProcessView = (issued: IssuedCredentials) => ({
   SessionToken: issued.sessionToken,
   Expiration: issued.expiration.toISOString(),
 });
+
+const withoutGrantId = <T extends { grantId: string }>({ grantId: _grantId, ...rest }: T) => rest;
 
 export { auditView, credentialProcessView, grantView };

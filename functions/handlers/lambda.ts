@@ -1,10 +1,12 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { IAMClient } from '@aws-sdk/client-iam';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { STSClient } from '@aws-sdk/client-sts';
 import type { Context } from 'aws-lambda';
+import { CloudTrailActivityLookup } from '../adapters/aws/cloudTrailActivityLookup.js';
 import { CrossAccountRolePolicies } from '../adapters/aws/crossAccountRolePolicies.js';
 import { SchedulerExpiry } from '../adapters/aws/schedulerExpiry.js';
 import { StsCredentialIssuer } from '../adapters/aws/stsCredentialIssuer.js';
@@ -13,6 +15,7 @@ import { meteredAlerts } from '../adapters/meteredAlerts.js';
 import { powertoolsLogger } from '../adapters/powertoolsLogger.js';
 import { loadConfig } from '../config/loadConfig.js';
 import type { ExpiryScheduler, RolePolicies } from '../ports.js';
+import { activityHandler } from './activityHandler.js';
 import { composeBroker } from './composeBroker.js';
 import { iamAuthenticator } from './http/authenticators.js';
 import type { HttpDeps, HttpHandler } from './http/httpRoute.js';
@@ -104,6 +107,8 @@ const productionDeps = (): Promise<HttpDeps> => {
         rolePolicies: rolePolicies(sts),
         expiry: expiryScheduler(),
       },
+      // Only getGrantAudit may call LookupEvents (FUNCTION_ACCESS); the client costs nothing until used.
+      activityLookup: new CloudTrailActivityLookup(new CloudTrailClient({})),
     });
     return { ...broker, authenticate: iamAuthenticator(config.identitySources) };
   })().catch((error: unknown) => {
@@ -166,5 +171,7 @@ export const vendCredentials = route('vendCredentials');
 export const finishGrant = route('finishGrant');
 export const revokeGrant = route('revokeGrant');
 export const extendGrant = route('extendGrant');
+export const getReport = route('getReport');
 export const expire = instrumented('expire', expiryHandler, (result) => `expiry-${result.outcome}`);
 export const sweep = instrumented('sweep', sweepHandler, () => 'sweep-finished');
+export const recordActivity = instrumented('recordActivity', activityHandler, (result) => `activity-${result.outcome}`);

@@ -2,6 +2,7 @@ import * as access from './accessRoutes.js';
 import * as ci from './ciRoutes.js';
 import * as grants from './grantRoutes.js';
 import type { HttpDeps, HttpHandler } from './http/httpRoute.js';
+import * as reports from './reportRoutes.js';
 
 type Method = 'GET' | 'POST';
 
@@ -37,6 +38,7 @@ const ROUTES: readonly Route[] = [
   { name: 'ciCredentials', method: 'POST', path: '/ci/credentials', auth: 'oidc', build: ci.ciCredentials },
   { name: 'ciRevend', method: 'POST', path: '/ci/grants/{id}/credentials', auth: 'oidc', build: ci.ciRevend },
   { name: 'ciDone', method: 'POST', path: '/ci/grants/{id}/done', auth: 'oidc', build: ci.ciDone },
+  { name: 'getReport', method: 'GET', path: '/reports/{kind}', auth: 'iam', build: reports.report },
 ];
 
 export type { Method, Route };

@@ -1,10 +1,12 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { EventBridgeClient, PutEventsCommand } from '@aws-sdk/client-eventbridge';
+import { PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import type { DynamoDBRecord } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { describe, expect, it } from 'vitest';
 import { eventBridgePublisher } from '../../functions/adapters/aws/eventBridgePublisher.js';
+import { archiveKey, s3AuditArchive } from '../../functions/adapters/aws/s3AuditArchive.js';
 import { auditStreamHandler } from '../../functions/handlers/auditStream.js';
 
 const eventRecord = (seq: number, type: string): DynamoDBRecord => ({
@@ -99,5 +101,68 @@ describe('the audit stream publisher', () => {
       Records: [eventRecord(1, 'grant.requested'), eventRecord(2, 'grant.approved'), eventRecord(3, 'grant.activated')],
     });
     expect(answer).toEqual({ batchItemFailures: [{ itemIdentifier: '102' }] });
+  });
+
+  describe('with the Object Lock archive', () => {
+    /** S3 through aws-sdk-client-mock: keeps written keys, answers 412 for existing ones, fails the keys it is told to. */
+    const fakeS3 = (fail: (key: string) => boolean = () => false) => {
+      const client = new S3Client({ region: 'eu-west-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
+      const objects = new Map<string, string>();
+      mockClient(client)
+        .on(PutObjectCommand)
+        .callsFake((input: { Key: string; Body: string; IfNoneMatch?: string }) => {
+          if (fail(input.Key)) throw Object.assign(new Error('boom'), { $metadata: { httpStatusCode: 500 } });
+          if (objects.has(input.Key) && input.IfNoneMatch === '*') {
+            throw Object.assign(new Error('PreconditionFailed'), { $metadata: { httpStatusCode: 412 } });
+          }
+          objects.set(input.Key, input.Body);
+          return {};
+        });
+      return { objects, archive: s3AuditArchive(client, 'audit-bucket') };
+    };
+
+    it('writes each event as one NDJSON object keyed by date, grant and seq, then publishes it', async () => {
+      const { calls, publisher } = fakeEventBridge(() => false);
+      const { objects, archive } = fakeS3();
+      const { logger, metrics } = quiet();
+      const handler = auditStreamHandler(publisher, logger, metrics, archive);
+      const batch = { Records: [eventRecord(1, 'grant.requested'), eventRecord(2, 'grant.approved')] };
+      expect(await handler(batch)).toEqual({ batchItemFailures: [] });
+      expect([...objects.keys()]).toEqual([
+        'audit/2026/11/23/g-1/00000001.ndjson',
+        'audit/2026/11/23/g-1/00000002.ndjson',
+      ]);
+      const line = objects.get('audit/2026/11/23/g-1/00000002.ndjson') as string;
+      expect(line.endsWith('\n')).toBe(true);
+      expect(JSON.parse(line)).toMatchObject({ grantId: 'g-1', seq: 2, type: 'grant.approved' });
+      expect(calls).toHaveLength(1);
+      // Delivered again (at least once): the archive keeps the first object and the batch succeeds.
+      expect(await handler(batch)).toEqual({ batchItemFailures: [] });
+      expect(objects.size).toBe(2);
+    });
+
+    it('publishes nothing past the first event it could not archive, and retries from there', async () => {
+      const { calls, publisher } = fakeEventBridge(() => false);
+      const { archive } = fakeS3((key) => key.endsWith('00000002.ndjson'));
+      const { logger, metrics } = quiet();
+      const answer = await auditStreamHandler(
+        publisher,
+        logger,
+        metrics,
+        archive
+      )({
+        Records: [
+          eventRecord(1, 'grant.requested'),
+          eventRecord(2, 'grant.approved'),
+          eventRecord(3, 'grant.activated'),
+        ],
+      });
+      expect(answer).toEqual({ batchItemFailures: [{ itemIdentifier: '102' }] });
+      expect(calls.flatMap((c) => c.entries.map((e) => e.DetailType))).toEqual(['grant.requested']);
+    });
+
+    it('keys an event without a readable date under undated/', () => {
+      expect(archiveKey({ grantId: 'g-1', seq: 3, at: 'garbage' })).toBe('audit/undated/g-1/00000003.ndjson');
+    });
   });
 });

@@ -9,7 +9,9 @@ const installed = version.status === 0;
 const onCi = process.env.CI === 'true';
 
 describe('the synthesized templates', () => {
-  it('pass cfn-lint', async () => {
+  // Synth (bundling every function) plus cfn-lint take a few seconds alone, close to a minute under
+  // the whole suite's load: a generous limit, since this test is about the templates, not speed.
+  it('pass cfn-lint', { timeout: 180_000 }, async () => {
     if (!installed) {
       // Not a skip: on CI this fails; elsewhere it says plainly what was not checked.
       expect(onCi, 'cfn-lint is not installed and CI=true: install it (pip install cfn-lint)').toBe(false);

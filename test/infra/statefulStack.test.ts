@@ -34,4 +34,16 @@ describe('StatefulStack', () => {
     const deployed = table?.Properties.GlobalSecondaryIndexes.map((i) => [i.IndexName, i.KeySchema]);
     expect(deployed).toEqual(local.GlobalSecondaryIndexes?.map((i) => [i.IndexName, i.KeySchema]));
   });
+
+  it('locks in compliance mode when asked', () => {
+    const strict = Template.fromStack(
+      new StatefulStack(new App(), 'Strict', { auditRetention: { mode: 'compliance', days: 2555 } })
+    );
+    strict.hasResourceProperties('AWS::S3::Bucket', {
+      ObjectLockConfiguration: {
+        ObjectLockEnabled: 'Enabled',
+        Rule: { DefaultRetention: { Mode: 'COMPLIANCE', Days: 2555 } },
+      },
+    });
+  });
 });

@@ -75,7 +75,7 @@ describe('the broker app', () => {
 
   it('pins every function to nodejs22.x on arm64', () => {
     const functions = Object.values(template.findResources('AWS::Lambda::Function'));
-    expect(functions.length).toBe(ROUTES.length + 3);
+    expect(functions.length).toBe(ROUTES.length + 4);
     for (const fn of functions) {
       expect(fn.Properties.Runtime).toBe('nodejs22.x');
       expect(fn.Properties.Architectures).toEqual(['arm64']);
@@ -83,7 +83,9 @@ describe('the broker app', () => {
   });
 
   it('decides each function access from one table that covers every handler', () => {
-    expect(Object.keys(FUNCTION_ACCESS).sort()).toEqual([...ROUTES.map((r) => r.name), 'expire', 'sweep'].sort());
+    expect(Object.keys(FUNCTION_ACCESS).sort()).toEqual(
+      [...ROUTES.map((r) => r.name), 'expire', 'sweep', 'recordActivity'].sort()
+    );
   });
 
   it('lets only the vending functions (people’s and CI jobs’) assume target roles, only catalog roles tagged as managed', () => {
@@ -340,5 +342,71 @@ describe('the bundles', () => {
     const response = JSON.parse(line.slice('RESULT '.length)) as { statusCode: number; body: string };
     expect(response.statusCode).toBe(400);
     expect(JSON.parse(response.body).error.message).toContain("did you mean 's3:GetObject'?");
+  });
+});
+
+describe('audit infrastructure', () => {
+  const statefulTemplate = synth.template('JitBrokerStateful');
+
+  it('sends CloudTrail API calls of grant sessions (source identity g-…) to the recorder, with a dead-letter queue', () => {
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventPattern: {
+        'detail-type': ['AWS API Call via CloudTrail'],
+        detail: { userIdentity: { type: ['AssumedRole'], sessionContext: { sourceIdentity: [{ prefix: 'g-' }] } } },
+      },
+      Targets: [Match.objectLike({ DeadLetterConfig: Match.anyValue(), RetryPolicy: Match.anyValue() })],
+    });
+  });
+
+  it('lets the recorder read the table and write only Put/Update, and nothing else', () => {
+    const dynamo = actionsOf(statementsOf('recordActivity')).filter((a) => !a.startsWith('xray:'));
+    expect(dynamo.sort()).toEqual(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem']);
+  });
+
+  it('lets only the audit route call CloudTrail LookupEvents', () => {
+    for (const name of synth.stateless.functions.keys()) {
+      const looksUp = actionsOf(statementsOf(name)).includes('cloudtrail:LookupEvents');
+      expect(looksUp, name).toBe(name === 'getGrantAudit');
+    }
+  });
+
+  it('archives with s3:PutObject only, under audit/, and tells the publisher the bucket', () => {
+    const s3 = actionsOf(statementsOf('publishAuditEvents')).filter((a) => a.startsWith('s3:'));
+    expect(s3).toEqual(['s3:PutObject']);
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ AUDIT_ARCHIVE_BUCKET: Match.anyValue() }) },
+    });
+  });
+
+  it('keeps the audit archive under Object Lock (governance, one year), versioned, encrypted, private, SSL-only, retained', () => {
+    statefulTemplate.hasResource('AWS::S3::Bucket', {
+      DeletionPolicy: 'Retain',
+      Properties: Match.objectLike({
+        ObjectLockEnabled: true,
+        ObjectLockConfiguration: {
+          ObjectLockEnabled: 'Enabled',
+          Rule: { DefaultRetention: { Mode: 'GOVERNANCE', Days: 365 } },
+        },
+        VersioningConfiguration: { Status: 'Enabled' },
+        BucketEncryption: Match.anyValue(),
+        PublicAccessBlockConfiguration: {
+          BlockPublicAcls: true,
+          BlockPublicPolicy: true,
+          IgnorePublicAcls: true,
+          RestrictPublicBuckets: true,
+        },
+      }),
+    });
+    statefulTemplate.hasResourceProperties('AWS::S3::BucketPolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+        ]),
+      },
+    });
+  });
+
+  it('alarms when a grant is used after its end', () => {
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'used-after-end' });
   });
 });

@@ -18,7 +18,7 @@ describe('Policies through the API (Cedar, DynamoDB Local)', () => {
 
   const itemCount = () => broker.itemCount();
 
-  it('answers 403 POLICY_DENIED with the policy and its reason, and stores nothing', async () => {
+  it('answers 403 POLICY_DENIED with the policy and its reason, and stores only a denial record', async () => {
     const before = await itemCount();
     const answer = await api.as('alice').post('/grants', grantRequest({ role: 'prod-admin' }));
     expect(answer.status).toBe(403);
@@ -26,7 +26,19 @@ describe('Policies through the API (Cedar, DynamoDB Local)', () => {
     expect(answer.body.error.message).toContain(
       'denied by policy `prod-needs-ticket`: prod-admin needs a ticket matching INC-*'
     );
-    expect(await itemCount()).toBe(before);
+    // No grant, no event: one denial record for the exceptions report, naming the policy.
+    expect(await itemCount()).toBe(before + 1);
+    const denials = await broker.deps.denials.list({
+      from: '2026-11-23T00:00:00.000Z',
+      to: '2026-11-24T00:00:00.000Z',
+    });
+    expect(denials).toContainEqual({
+      at: '2026-11-23T09:00:00.000Z',
+      requester: 'alice',
+      roleId: 'prod-admin',
+      breakGlass: false,
+      forbiddenBy: ['prod-needs-ticket'],
+    });
   });
 
   it('keeps the decision and the policies that made it in the grant.requested event', async () => {

@@ -201,6 +201,24 @@ describe('Vending and ending access (DynamoDB Local + AWS emulator)', () => {
     ]);
   });
 
+  // Before the test below moves the clock past the emulator's (real-time) credential expiry.
+  it('records the prune of a kill in the grant chain, once', async () => {
+    const id = await approvedGrant('alice', { durationSeconds: 900 });
+    expect((await vend(id, 'alice')).status).toBe(200);
+    expect((await env.api.as('alice').post(`/grants/${id}/done`)).status).toBe(200);
+    env.clock.advance(3600 + 600);
+    const { sweep } = await import('../../functions/app/sweep.js');
+    await sweep(env.deps);
+    const audit = await env.api.as('alice').get(`/grants/${id}/audit`);
+    expect(audit.body.chain.valid).toBe(true);
+    const types = audit.body.events.map((e: { type: string }) => e.type);
+    expect(types.slice(-3)).toEqual(['grant.ended', 'grant.sessions-killed', 'grant.kill-pruned']);
+    expect((await env.deps.store.listKills(PROD_READ)).filter((k) => k.grantId === id)).toEqual([]);
+    // A later sweep finds nothing to prune and writes nothing more.
+    await sweep(env.deps);
+    expect((await env.api.as('alice').get(`/grants/${id}/audit`)).body.events).toHaveLength(types.length);
+  });
+
   it('sweeps a grant whose schedule was lost, and prunes kills once the credentials are dead', async () => {
     const id = await approvedGrant('alice', { durationSeconds: 900 });
     await vend(id);

@@ -75,6 +75,19 @@ class DynamoGrantStore implements GrantStore {
     ]);
   }
 
+  async recordKillPruned(from: Grant, to: Transition, kill: KillRecord): Promise<void> {
+    await this.#write(to.grant.id, [
+      ...this.#transitionItems(from, to),
+      {
+        Delete: {
+          TableName: this.#table,
+          Key: { PK: killPk(kill.roleArn), SK: killSk(kill.grantId) },
+          ConditionExpression: 'attribute_exists(PK)',
+        },
+      },
+    ]);
+  }
+
   async listKills(roleArn: string): Promise<readonly StoredKill[]> {
     return this.#queryAll({
       TableName: this.#table,

@@ -1,0 +1,175 @@
+/**
+ * What a grant's sessions did, joined from CloudTrail. CloudTrail marks every call made with a
+ * vended session with `userIdentity.sessionContext.sourceIdentity` = the grant id (set at vend time
+ * and sticky across role chaining), and `userIdentity.accessKeyId` = the vended `ASIA…` key.
+ */
+
+/** The part of a CloudTrail record the broker reads (AWS CloudTrail User Guide, "userIdentity element"). */
+interface CloudTrailRecord {
+  readonly eventID: string;
+  readonly eventTime: string;
+  readonly eventSource: string;
+  readonly eventName: string;
+  readonly awsRegion?: string;
+  readonly errorCode?: string;
+  readonly userIdentity?: {
+    readonly type?: string;
+    readonly principalId?: string;
+    readonly arn?: string;
+    readonly accessKeyId?: string;
+    readonly sessionContext?: {
+      readonly sourceIdentity?: string;
+      readonly attributes?: { readonly creationDate?: string; readonly mfaAuthenticated?: string };
+      readonly sessionIssuer?: { readonly type?: string; readonly arn?: string };
+    };
+  };
+}
+
+/** One API call made with a grant's credentials. */
+interface ActivityUse {
+  readonly grantId: string;
+  readonly eventId: string;
+  /** The IAM action the call needed, `service:Action`. */
+  readonly action: string;
+  readonly at: string;
+  readonly accessKeyId?: string;
+  /** AWS refused it (AccessDenied after a kill, for instance): it still counts as an attempt. */
+  readonly errorCode?: string;
+  /** The role the session belongs to (`sessionContext.sessionIssuer.arn`, with its path). */
+  readonly roleArn?: string;
+}
+
+/** A call made after the grant ended (beyond the grace), kept by name for the audit and the alert. */
+interface LateCall {
+  readonly eventId: string;
+  readonly action: string;
+  readonly at: string;
+  readonly errorCode?: string;
+}
+
+/** A grant's recorded activity: counts per action, first and last use, and any use after its end. */
+interface GrantActivity {
+  readonly grantId: string;
+  readonly actions: Readonly<Record<string, number>>;
+  readonly calls: number;
+  readonly firstUsedAt?: string;
+  readonly lastUsedAt?: string;
+  readonly afterEndCount: number;
+  /** The first few late calls (at most LATE_CALLS_KEPT), earliest recorded first. */
+  readonly afterEnd: readonly LateCall[];
+}
+
+/** Grant ids start with this; the EventBridge rule matches it as a prefix of the source identity. */
+const GRANT_ID_PREFIX = 'g-';
+const GRANT_ID = /^g-[0-9a-z]{26}$/;
+
+/**
+ * A call this long after the grant's end is not flagged: ending writes the kill at once, but IAM
+ * takes a few seconds to apply the deny everywhere, and a call already in flight may finish.
+ * Calls later than this mean the kill did not work — or someone replays the keys.
+ */
+const AFTER_END_GRACE_SECONDS = 60;
+
+/** Late calls kept by name per grant; the count goes on. Bounds the activity item's size. */
+const LATE_CALLS_KEPT = 20;
+
+/**
+ * Service prefixes whose IAM prefix differs from the first label of their CloudTrail event source.
+ * Everything else follows `<prefix>.amazonaws.com`.
+ */
+const IAM_PREFIX_BY_SOURCE: Readonly<Record<string, string>> = {
+  'monitoring.amazonaws.com': 'cloudwatch',
+  'email.amazonaws.com': 'ses',
+  'elasticloadbalancing.amazonaws.com': 'elasticloadbalancing',
+  'es.amazonaws.com': 'es',
+  'events.amazonaws.com': 'events',
+  'tagging.amazonaws.com': 'tag',
+  'signin.amazonaws.com': 'signin',
+};
+
+/** `s3.amazonaws.com` + `GetObject` → `s3:GetObject`. Undefined for something that is not an AWS event source. */
+const iamActionOf = (eventSource: string, eventName: string): string | undefined => {
+  const match = /^([a-z0-9-]+)\.amazonaws\.com$/.exec(eventSource);
+  if (match === null || !/^[A-Za-z0-9]+$/.test(eventName)) return undefined;
+  const prefix = IAM_PREFIX_BY_SOURCE[eventSource] ?? (match[1] as string);
+  return `${prefix}:${eventName}`;
+};
+
+/**
+ * The grant call a CloudTrail record describes, or undefined when it is not one: another kind of
+ * identity, another session (no or foreign source identity), or a record the broker cannot read.
+ */
+const activityOf = (record: CloudTrailRecord): ActivityUse | undefined => {
+  const identity = record.userIdentity;
+  const grantId = identity?.sessionContext?.sourceIdentity;
+  if (identity?.type !== 'AssumedRole' || grantId === undefined || !GRANT_ID.test(grantId)) return undefined;
+  const action = iamActionOf(record.eventSource, record.eventName);
+  const at = Date.parse(record.eventTime);
+  if (action === undefined || Number.isNaN(at) || typeof record.eventID !== 'string' || record.eventID === '') {
+    return undefined;
+  }
+  return {
+    grantId,
+    eventId: record.eventID,
+    action,
+    at: new Date(at).toISOString(),
+    // CloudTrail may log an empty string instead of the key, for security reasons.
+    ...(identity.accessKeyId ? { accessKeyId: identity.accessKeyId } : {}),
+    ...(record.errorCode ? { errorCode: record.errorCode } : {}),
+    ...(identity.sessionContext?.sessionIssuer?.arn ? { roleArn: identity.sessionContext.sessionIssuer.arn } : {}),
+  };
+};
+
+/** Whether `use` came after the grant ended, beyond the grace. Open grants have no end yet. */
+const isAfterEnd = (use: Pick<ActivityUse, 'at'>, endedAt: string | undefined): boolean =>
+  endedAt !== undefined && Date.parse(use.at) > Date.parse(endedAt) + AFTER_END_GRACE_SECONDS * 1000;
+
+const NO_ACTIVITY = (grantId: string): GrantActivity => ({
+  grantId,
+  actions: {},
+  calls: 0,
+  afterEndCount: 0,
+  afterEnd: [],
+});
+
+/**
+ * The activity of `uses` (CloudTrail records already read with activityOf), in the shape the
+ * recorder keeps: for the on-demand LookupEvents view, which is computed, not stored.
+ */
+const summariseActivity = (
+  grantId: string,
+  uses: readonly ActivityUse[],
+  endedAt: string | undefined
+): GrantActivity => {
+  const mine = [...new Map(uses.filter((u) => u.grantId === grantId).map((u) => [u.eventId, u])).values()].sort(
+    (a, b) => a.at.localeCompare(b.at)
+  );
+  const actions: Record<string, number> = {};
+  for (const use of mine) actions[use.action] = (actions[use.action] ?? 0) + 1;
+  const late = mine.filter((u) => isAfterEnd(u, endedAt));
+  return {
+    grantId,
+    actions,
+    calls: mine.length,
+    ...(mine.length > 0 ? { firstUsedAt: mine[0]?.at, lastUsedAt: mine.at(-1)?.at } : {}),
+    afterEndCount: late.length,
+    afterEnd: late.slice(0, LATE_CALLS_KEPT).map((u) => ({
+      eventId: u.eventId,
+      action: u.action,
+      at: u.at,
+      ...(u.errorCode ? { errorCode: u.errorCode } : {}),
+    })),
+  };
+};
+
+export type { ActivityUse, CloudTrailRecord, GrantActivity, LateCall };
+export {
+  AFTER_END_GRACE_SECONDS,
+  activityOf,
+  GRANT_ID_PREFIX,
+  iamActionOf,
+  isAfterEnd,
+  LATE_CALLS_KEPT,
+  NO_ACTIVITY,
+  summariseActivity,
+};

@@ -1,0 +1,20 @@
+import { runReport } from '../app/reports.js';
+import { reportQuery } from './auditSchemas.js';
+import { httpRoute } from './http/httpRoute.js';
+import { json } from './http/responses.js';
+
+/** `GET /reports/{kind}`: security's effectiveness reports (docs/reports.md). */
+const report = httpRoute({
+  query: reportQuery,
+  run: async (deps, { caller, params, query }) =>
+    json(
+      200,
+      await runReport(deps, caller, params.kind ?? '', {
+        ...(query.from === undefined ? {} : { from: query.from }),
+        ...(query.to === undefined ? {} : { to: query.to }),
+        ...(query.reuseThreshold === undefined ? {} : { reuseThreshold: query.reuseThreshold }),
+      })
+    ),
+});
+
+export { report };
