@@ -1,5 +1,5 @@
 import { Duration } from 'aws-cdk-lib';
-import { Rule } from 'aws-cdk-lib/aws-events';
+import { type CfnRule, Rule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
@@ -46,6 +46,11 @@ const activityRecorder = (
       }),
     ],
   });
+  // A rule that is merely ENABLED gets no read-only management events (Describe*, Get*, List*),
+  // and most of what a read-only grant does is exactly that: width would read as unused. This
+  // state makes EventBridge deliver them to this rule too (the narrow pattern keeps the volume to
+  // grant sessions).
+  (rule.node.defaultChild as CfnRule).state = 'ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS';
   return { recorder, rule };
 };
 

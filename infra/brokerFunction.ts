@@ -40,8 +40,12 @@ interface BrokerFunctionProps {
   /** The named export the function runs. */
   readonly handler: string;
   readonly description: string;
-  /** The configuration directory copied into the bundle (validated at synth before this runs). */
-  readonly configDir: string;
+  /**
+   * The configuration directory copied into the bundle with the Cedar schema and WASM (validated at
+   * synth before this runs). Omitted for functions that never load the configuration (the stream
+   * publisher): their bundles then carry none of it.
+   */
+  readonly configDir?: string;
   readonly environment?: Record<string, string>;
   readonly memorySize?: number;
   readonly timeout?: Duration;
@@ -66,7 +70,7 @@ const brokerFunction = (scope: Construct, id: string, props: BrokerFunctionProps
     assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
     description: `jit-broker ${props.handler}: only what this handler calls`,
   });
-  const configDir = resolve(props.configDir);
+  const configDir = props.configDir === undefined ? undefined : resolve(props.configDir);
   const fn = new NodejsFunction(scope, id, {
     entry: join(REPO_ROOT, props.entry),
     handler: props.handler,
@@ -82,8 +86,9 @@ const brokerFunction = (scope: Construct, id: string, props: BrokerFunctionProps
     depsLockFilePath: join(REPO_ROOT, 'package-lock.json'),
     environment: {
       NODE_OPTIONS: '--enable-source-maps',
-      JIT_CONFIG_DIR: `${TASK_ROOT}/config`,
-      JIT_POLICY_SCHEMA: `${TASK_ROOT}/schema.cedarschema`,
+      ...(configDir === undefined
+        ? {}
+        : { JIT_CONFIG_DIR: `${TASK_ROOT}/config`, JIT_POLICY_SCHEMA: `${TASK_ROOT}/schema.cedarschema` }),
       POWERTOOLS_SERVICE_NAME: 'jit-broker',
       POWERTOOLS_METRICS_NAMESPACE: 'JitBroker',
       POWERTOOLS_LOG_LEVEL: 'INFO',
@@ -104,18 +109,23 @@ const brokerFunction = (scope: Construct, id: string, props: BrokerFunctionProps
         'import.meta.env': '__jitIamDataEnv',
         // Never read by the code. CDK caches bundles by their options, and the files copied after
         // bundling are not among them: this keeps bundles with different extra files apart.
-        'process.env.JIT_BUNDLE_EXTRAS': JSON.stringify(`${configDir}|iam-data:${props.withIamData === true}`),
+        'process.env.JIT_BUNDLE_EXTRAS': JSON.stringify(
+          `${configDir ?? 'no-config'}|iam-data:${props.withIamData === true}`
+        ),
       },
       commandHooks: {
         beforeBundling: () => [],
         beforeInstall: () => [],
         afterBundling: (_inputDir: string, outputDir: string) => [
-          `mkdir -p "${outputDir}/config"`,
-          `cp "${configDir}"/*.json "${outputDir}/config/"`,
-          `mkdir -p "${outputDir}/config/policies"`,
-          `cp "${configDir}"/policies/*.cedar "${outputDir}/config/policies/"`,
-          `cp "${join(REPO_ROOT, 'functions/policy/schema.cedarschema')}" "${outputDir}/"`,
-          `cp "${CEDAR_WASM}" "${outputDir}/"`,
+          ...(configDir === undefined
+            ? []
+            : [
+                `mkdir -p "${outputDir}/config/policies"`,
+                `cp "${configDir}"/*.json "${outputDir}/config/"`,
+                `cp "${configDir}"/policies/*.cedar "${outputDir}/config/policies/"`,
+                `cp "${join(REPO_ROOT, 'functions/policy/schema.cedarschema')}" "${outputDir}/"`,
+                `cp "${CEDAR_WASM}" "${outputDir}/"`,
+              ]),
           ...(props.withIamData
             ? [
                 `mkdir -p "${outputDir}/data"`,

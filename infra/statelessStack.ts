@@ -286,7 +286,6 @@ class StatelessStack extends Stack {
       entry: STREAM_ENTRY,
       handler: 'publishAuditEvents',
       description: 'jit-broker: publishes each new audit event to the domain-event bus',
-      configDir: props.configDir,
       environment: {
         EVENT_BUS_NAME: this.eventBus.eventBusName,
         ...(props.auditArchive ? { AUDIT_ARCHIVE_BUCKET: props.auditArchive.bucketName } : {}),

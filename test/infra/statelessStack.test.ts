@@ -230,7 +230,7 @@ describe('the broker app', () => {
     for (const [name, fn] of stateless.functions) {
       const env = (resourceOf(fn).Properties.Environment as { Variables: Record<string, unknown> }).Variables;
       expect('EXPIRY_FUNCTION_ARN' in env, name).toBe(['approveGrant', 'createGrant', 'ciCredentials'].includes(name));
-      if (name !== 'publishAuditEvents') expect(env.JIT_CONFIG_DIR, name).toBe('/var/task/config');
+      expect(env.JIT_CONFIG_DIR, name).toBe(name === 'publishAuditEvents' ? undefined : '/var/task/config');
     }
   });
 
@@ -308,7 +308,11 @@ describe('the bundles', () => {
       expect(existsSync(join(assetOf(name), 'data', 'actions', 's3.json')), name).toBe(
         name === 'createGrant' || name === 'ciCredentials'
       );
+      expect(existsSync(join(assetOf(name), 'cedar_wasm_bg.wasm')), name).toBe(true);
     }
+    // The stream publisher never loads the configuration: neither it nor Cedar's 4 MB WASM ships there.
+    expect(existsSync(join(assetOf('publishAuditEvents'), 'config')), 'publisher config').toBe(false);
+    expect(existsSync(join(assetOf('publishAuditEvents'), 'cedar_wasm_bg.wasm')), 'publisher wasm').toBe(false);
   });
 
   it('narrow a scope with iam-data from inside the createGrant bundle, with no node_modules of its own', () => {
@@ -348,8 +352,9 @@ describe('the bundles', () => {
 describe('audit infrastructure', () => {
   const statefulTemplate = synth.template('JitBrokerStateful');
 
-  it('sends CloudTrail API calls of grant sessions (source identity g-…) to the recorder, with a dead-letter queue', () => {
+  it('sends CloudTrail API calls of grant sessions (source identity g-…), read-only ones too, to the recorder, with a dead-letter queue', () => {
     template.hasResourceProperties('AWS::Events::Rule', {
+      State: 'ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS',
       EventPattern: {
         'detail-type': ['AWS API Call via CloudTrail'],
         detail: { userIdentity: { type: ['AssumedRole'], sessionContext: { sourceIdentity: [{ prefix: 'g-' }] } } },
