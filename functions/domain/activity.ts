@@ -87,12 +87,39 @@ const IAM_PREFIX_BY_SOURCE: Readonly<Record<string, string>> = {
   'signin.amazonaws.com': 'signin',
 };
 
+/**
+ * API operations whose IAM action has another name: without these a grant for `s3:ListBucket` that
+ * lists objects would read as "unused" and the call as outside its scope. Keyed by
+ * `<event source>:<event name>`; where an operation needs several actions, the one a task grants for it.
+ */
+const IAM_ACTION_BY_EVENT: Readonly<Record<string, string>> = {
+  's3.amazonaws.com:ListObjects': 's3:ListBucket',
+  's3.amazonaws.com:ListObjectsV2': 's3:ListBucket',
+  's3.amazonaws.com:HeadBucket': 's3:ListBucket',
+  's3.amazonaws.com:HeadObject': 's3:GetObject',
+  's3.amazonaws.com:ListObjectVersions': 's3:ListBucketVersions',
+  's3.amazonaws.com:ListBuckets': 's3:ListAllMyBuckets',
+  's3.amazonaws.com:ListMultipartUploads': 's3:ListBucketMultipartUploads',
+  's3.amazonaws.com:ListParts': 's3:ListMultipartUploadParts',
+  's3.amazonaws.com:CreateMultipartUpload': 's3:PutObject',
+  's3.amazonaws.com:UploadPart': 's3:PutObject',
+  's3.amazonaws.com:CompleteMultipartUpload': 's3:PutObject',
+  's3.amazonaws.com:DeleteObjects': 's3:DeleteObject',
+  'lambda.amazonaws.com:Invoke': 'lambda:InvokeFunction',
+};
+
+/** Lambda's CloudTrail event names carry the API version (`GetFunction20150331v2`); IAM's do not. */
+const API_VERSION_SUFFIX = /\d{8}(v\d+)?$/;
+
 /** `s3.amazonaws.com` + `GetObject` → `s3:GetObject`. Undefined for something that is not an AWS event source. */
 const iamActionOf = (eventSource: string, eventName: string): string | undefined => {
   const match = /^([a-z0-9-]+)\.amazonaws\.com$/.exec(eventSource);
   if (match === null || !/^[A-Za-z0-9]+$/.test(eventName)) return undefined;
+  const renamed = IAM_ACTION_BY_EVENT[`${eventSource}:${eventName}`];
+  if (renamed !== undefined) return renamed;
   const prefix = IAM_PREFIX_BY_SOURCE[eventSource] ?? (match[1] as string);
-  return `${prefix}:${eventName}`;
+  const name = eventSource === 'lambda.amazonaws.com' ? eventName.replace(API_VERSION_SUFFIX, '') : eventName;
+  return `${prefix}:${name}`;
 };
 
 /**

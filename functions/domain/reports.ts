@@ -224,7 +224,7 @@ const reuseReport = (input: ReportInput): Omit<Report, 'kind' | 'from' | 'to'> =
       .filter((r) => r.redesign)
       .map(
         (r) =>
-          `${r.requester} elevated to ${r.role} ${r.elevations} times in ${r.days} days: consider a standing narrow role` +
+          `${r.requester} elevated to ${r.role} ${r.elevations} times in ${r.days} day${r.days === 1 ? '' : 's'}: consider a standing narrow role` +
           (r.actionsUsed === '' ? '' : ` (actions used: ${r.actionsUsed})`)
       ),
   };

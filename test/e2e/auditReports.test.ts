@@ -101,7 +101,7 @@ describe('audit and reports in the sandbox', () => {
     expect(audit.stdout).toContain('grant.ended');
     expect(audit.stdout).toMatch(/activity \(recorded\): 3 calls/);
     expect(audit.stdout).toMatch(/2 {2}sts:GetCallerIdentity/);
-    expect(audit.stdout).toMatch(/1 {2}s3:ListObjectsV2/);
+    expect(audit.stdout).toMatch(/1 {2}s3:ListBucket/);
     const json = JSON.parse((await jit('alice', 'audit', usedId, '--json')).stdout);
     expect(json.activity).toMatchObject({ calls: 3, afterEndCount: 0 });
   });
@@ -122,7 +122,7 @@ describe('audit and reports in the sandbox', () => {
       usedOutsideScope: 2,
     });
     expect(report('reuse').hints).toContainEqual(
-      expect.stringMatching(/^alice elevated to prod-read 3 times in 1 days: consider a standing narrow role/)
+      expect.stringMatching(/^alice elevated to prod-read 3 times in 1 day: consider a standing narrow role/)
     );
     expect(report('exceptions').summary).toMatchObject({ breakGlass: 1, breakGlassUnreviewed: 1, denials: 1 });
     expect(report('exceptions').rows.find((r) => r.kind === 'break-glass')).toMatchObject({

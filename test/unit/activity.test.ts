@@ -15,6 +15,12 @@ describe('reading CloudTrail records', () => {
     ['s3.amazonaws.com', 'GetObject', 's3:GetObject'],
     ['dynamodb.amazonaws.com', 'Query', 'dynamodb:Query'],
     ['sts.amazonaws.com', 'GetCallerIdentity', 'sts:GetCallerIdentity'],
+    // Operations whose IAM action has another name.
+    ['s3.amazonaws.com', 'ListObjectsV2', 's3:ListBucket'],
+    ['s3.amazonaws.com', 'HeadObject', 's3:GetObject'],
+    ['s3.amazonaws.com', 'ListBuckets', 's3:ListAllMyBuckets'],
+    ['lambda.amazonaws.com', 'GetFunction20150331v2', 'lambda:GetFunction'],
+    ['lambda.amazonaws.com', 'Invoke', 'lambda:InvokeFunction'],
     ['monitoring.amazonaws.com', 'GetMetricData', 'cloudwatch:GetMetricData'],
     ['email.amazonaws.com', 'SendEmail', 'ses:SendEmail'],
     ['logs.amazonaws.com', 'FilterLogEvents', 'logs:FilterLogEvents'],
