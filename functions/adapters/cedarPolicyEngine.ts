@@ -196,7 +196,6 @@ const cedarPolicyEngine = (policies: BrokerPolicies): PolicyEngine => {
     };
     const what = `${facts.requester} to request role ${facts.role.id}`;
     const request = evaluate('request', principal, resource, context, entities);
-    const auto = evaluate('autoApprove', principal, resource, context, entities);
     const glass = evaluate('breakGlass', principal, resource, context, entities);
     const forbiddenOf = (e: Evaluation) =>
       e.allowed ? [] : e.reasons.filter((id) => byId.get(id)?.effect === 'forbid');
@@ -232,6 +231,8 @@ const cedarPolicyEngine = (policies: BrokerPolicies): PolicyEngine => {
       };
     }
 
+    // Asked only here: a break-glass decision never auto-approves.
+    const auto = evaluate('autoApprove', principal, resource, context, entities);
     const autoApprove = request.allowed && auto.allowed;
     const messages: string[] = request.allowed ? [...request.errors] : denialMessages(request, what);
     let eligible = request.allowed;

@@ -1,9 +1,8 @@
+import { killFact } from '../domain/ending.js';
 import { ConcurrentUpdateError } from '../domain/errors.js';
-import { applyTransition } from '../domain/grant.js';
 import { KILL_POLICY_NAME, type KillPolicy, policySize, renderKillPolicy } from '../domain/sessionKill.js';
 import type { StoredKill } from '../ports.js';
 import type { BrokerDeps } from './deps.js';
-import { SYSTEM } from './mutateGrant.js';
 
 const MAX_RENDERS = 5;
 
@@ -60,16 +59,11 @@ const recordApplied = async (deps: BrokerDeps, kill: StoredKill, rendered: KillP
   try {
     const grant = await deps.store.get(kill.grantId);
     if (grant === undefined) return;
-    const transition = applyTransition(
+    const transition = killFact(
       grant,
-      undefined,
-      {},
-      {
-        type: 'grant.sessions-killed',
-        actor: SYSTEM,
-        at: deps.clock.now().toISOString(),
-        details: { roleArn: kill.roleArn, policy: KILL_POLICY_NAME, mode: rendered.kind, until: kill.until },
-      }
+      'grant.sessions-killed',
+      { roleArn: kill.roleArn, policy: KILL_POLICY_NAME, mode: rendered.kind, until: kill.until },
+      deps.clock.now()
     );
     await deps.store.recordKillApplied(grant, transition, kill);
   } catch (error) {
@@ -86,16 +80,11 @@ const recordPruned = async (deps: BrokerDeps, kill: StoredKill): Promise<void> =
   try {
     const grant = await deps.store.get(kill.grantId);
     if (grant === undefined) return await deps.store.deleteKill(kill);
-    const transition = applyTransition(
+    const transition = killFact(
       grant,
-      undefined,
-      {},
-      {
-        type: 'grant.kill-pruned',
-        actor: SYSTEM,
-        at: deps.clock.now().toISOString(),
-        details: { roleArn: kill.roleArn, until: kill.until },
-      }
+      'grant.kill-pruned',
+      { roleArn: kill.roleArn, until: kill.until },
+      deps.clock.now()
     );
     await deps.store.recordKillPruned(grant, transition, kill);
   } catch (error) {

@@ -1,4 +1,5 @@
 import type { Caller } from '../domain/caller.js';
+import { SYSTEM_ACTOR } from '../domain/decisions.js';
 import { ConcurrentUpdateError, NotFoundError } from '../domain/errors.js';
 import type { Grant, Transition } from '../domain/grant.js';
 import type { BrokerDeps } from './deps.js';
@@ -6,8 +7,8 @@ import { loadVisibleGrant } from './grantAccess.js';
 
 const MAX_ATTEMPTS = 8;
 
-/** The broker itself (schedules, sweeper): sees every grant. */
-const SYSTEM = 'system' as const;
+/** The broker itself (schedules, sweeper): sees every grant, and is the actor its events name. */
+const SYSTEM = SYSTEM_ACTOR;
 type Actor = Caller | typeof SYSTEM;
 
 const pause = (attempt: number): Promise<void> =>

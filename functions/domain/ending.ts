@@ -65,4 +65,16 @@ const expire = (grant: Grant, now: Date): Transition => {
   return endAccess(grant, 'expire', SYSTEM_ACTOR, now, { reason: 'expired', expiresAt: grant.expiresAt });
 };
 
-export { expire, finish, KILL_MARGIN_SECONDS, revoke };
+/**
+ * What the broker did about an ended grant's sessions, added to its chain without changing its
+ * state: a kill put in force (`grant.sessions-killed`) or removed once the credentials were dead
+ * anyway (`grant.kill-pruned`).
+ */
+const killFact = (
+  grant: Grant,
+  type: 'grant.sessions-killed' | 'grant.kill-pruned',
+  details: Record<string, unknown>,
+  now: Date
+): Transition => applyTransition(grant, undefined, {}, { type, actor: SYSTEM_ACTOR, at: now.toISOString(), details });
+
+export { expire, finish, KILL_MARGIN_SECONDS, killFact, revoke };

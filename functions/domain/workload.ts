@@ -67,6 +67,10 @@ const text = (claims: Readonly<Record<string, unknown>>, name: string, required:
  */
 const githubIsPullRequest = (eventName: string): boolean => eventName.startsWith('pull_request');
 
+/** Both platforms send `ref_protected` as "true"/"false" (a boolean is accepted too); absent means unprotected. */
+const refProtectedOf = (claims: Readonly<Record<string, unknown>>): boolean =>
+  claims.ref_protected === true || claims.ref_protected === 'true';
+
 const fromGithub = (token: VerifiedToken): Workload => {
   const c = token.claims;
   const eventName = text(c, 'event_name', true);
@@ -80,8 +84,7 @@ const fromGithub = (token: VerifiedToken): Workload => {
     ownerId: text(c, 'repository_owner_id', true),
     ref,
     refType: text(c, 'ref_type', false),
-    // GitHub sends `ref_protected` as "true"/"false" in its newer tokens; absent means unprotected.
-    refProtected: c.ref_protected === true || c.ref_protected === 'true',
+    refProtected: refProtectedOf(c),
     environment: text(c, 'environment', false),
     workflowRef: text(c, 'job_workflow_ref', true),
     eventName,
@@ -106,7 +109,7 @@ const fromGitlab = (token: VerifiedToken): Workload => {
     ownerId: text(c, 'namespace_id', true),
     ref: text(c, 'ref', true),
     refType: text(c, 'ref_type', false),
-    refProtected: c.ref_protected === true || c.ref_protected === 'true',
+    refProtected: refProtectedOf(c),
     environment: text(c, 'environment', false),
     workflowRef: text(c, 'ci_config_ref_uri', true),
     eventName,

@@ -5,6 +5,7 @@ import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { VendedCredentials } from '../../cli/api/brokerApi.js';
 import { grantRequest } from '../helpers/apiServer.js';
+import { finish } from '../helpers/finish.js';
 import { interrupt, startSandboxProcess } from '../helpers/sandboxProcess.js';
 
 const JIT = resolve('cli/bin/jit.mjs');
@@ -24,23 +25,15 @@ describe('audit and reports in the sandbox', () => {
     });
     return { status: res.status, body: (await res.json()) as Record<string, unknown> };
   };
-  const jit = (user: string, ...args: string[]) =>
-    new Promise<{ code: number | null; stdout: string; stderr: string }>((done) => {
-      const [command, ...rest] = args;
-      const child = spawn(process.execPath, [JIT, command as string, '--as', user, ...rest], {
+  const jit = (user: string, ...args: string[]) => {
+    const [command, ...rest] = args;
+    return finish(
+      spawn(process.execPath, [JIT, command as string, '--as', user, ...rest], {
         stdio: ['ignore', 'pipe', 'pipe'],
         env: { PATH: process.env.PATH, HOME: process.env.HOME, JIT_API_URL: sandbox.ready.api },
-      });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (c: Buffer) => {
-        stdout += c.toString();
-      });
-      child.stderr.on('data', (c: Buffer) => {
-        stderr += c.toString();
-      });
-      child.once('exit', (code) => done({ code, stdout, stderr }));
-    });
+      })
+    );
+  };
   const approvedGrant = async (requester: string) => {
     const created = await call(requester, 'POST', '/grants', grantRequest());
     expect((await call('bob', 'POST', `/grants/${created.body.id}/approve`)).status).toBe(200);
