@@ -53,6 +53,7 @@ const requests = [
   scopeWidth: 2,
   elevationsInWindow: 1,
   breakGlass: false,
+  outlivingActions: [],
   ...r,
 }));
 

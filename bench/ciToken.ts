@@ -38,6 +38,7 @@ try {
     resources: ['arn:aws:cloudformation:eu-central-1:123456789012:stack/orders-staging/*'],
     durationSeconds: 1800,
     scopeWidth: 1,
+    outlivingActions: [],
     at: new Date(),
   };
   await engine.decideWorkload(facts);

@@ -36,20 +36,36 @@ const when = (grant: GrantView, now: Date): string => {
   }
 };
 
+/**
+ * What an approver must know about a grant that names actions the kill cannot follow (chaining
+ * into other roles, creating credentials…: docs/vending.md); undefined for every other grant.
+ */
+const outlivesKillNote = (grant: GrantView): string | undefined =>
+  grant.mayOutliveKill === undefined || grant.mayOutliveKill.length === 0
+    ? undefined
+    : `may outlive the kill: it names ${grant.mayOutliveKill.join(', ')}, which a session can use to keep access ` +
+      'after the grant ends (docs/vending.md)';
+
+/** The table of a listing; a flagged grant gets a line of its own below it. */
 const grantTable = (grants: readonly GrantView[], now: Date): string => {
   const rows = [
     ['ID', 'STATE', 'ROLE', 'REQUESTER', 'WHEN', 'REASON'],
     ...grants.map((g) => [g.id, g.state, g.roleId, g.requester, when(g, now), g.reason.slice(0, 50)]),
   ];
   const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
-  return rows
-    .map((row) =>
+  const notes = grants.flatMap((g) => {
+    const note = outlivesKillNote(g);
+    return note === undefined ? [] : [`! ${g.id} ${note}`];
+  });
+  return [
+    ...rows.map((row) =>
       row
         .map((cell, column) => cell.padEnd(widths[column]!))
         .join('  ')
         .trimEnd()
-    )
-    .join('\n');
+    ),
+    ...notes,
+  ].join('\n');
 };
 
 const grantDetails = (grant: GrantView, now: Date): string => {
@@ -62,6 +78,7 @@ const grantDetails = (grant: GrantView, now: Date): string => {
     ['ticket', grant.ticket],
     ['actions', grant.scope.actions.join(', ')],
     ['resources', grant.scope.resources.join(', ')],
+    ['warning', outlivesKillNote(grant)],
     [
       'approvals',
       // Approved with no human approval: a policy approved it (auto-approval or break-glass).

@@ -45,6 +45,12 @@ const localTime = (at: Date, timeZone: string): { hourOfDay: number; weekday: nu
   return { hourOfDay: Number(parts.hour) % 24, weekday: WEEKDAYS[parts.weekday ?? ''] ?? 0 };
 };
 
+/** `context.mayOutliveKill` and `context.outlivingActions` (computed by the broker, so already bounded). */
+const outlivingContext = (actions: readonly string[]) => ({
+  mayOutliveKill: actions.length > 0,
+  outlivingActions: [...actions],
+});
+
 /**
  * Entities in Cedar's JSON form: every id is a JSON string, so a hostile id (quotes, newlines,
  * `") || true ||`) is just an unusual name and can never change what a policy means.
@@ -193,6 +199,7 @@ const cedarPolicyEngine = (policies: BrokerPolicies): PolicyEngine => {
       requesterGroups: groupUids(groups),
       elevationsInWindow: facts.elevationsInWindow,
       isBreakGlass: facts.breakGlass,
+      ...outlivingContext(facts.outlivingActions),
     };
     const what = `${facts.requester} to request role ${facts.role.id}`;
     const request = evaluate('request', principal, resource, context, entities);
@@ -315,6 +322,7 @@ const cedarPolicyEngine = (policies: BrokerPolicies): PolicyEngine => {
       actions: boundedSet(facts.actions, LIMITS.setEntries, 'the action list'),
       resources: boundedSet(facts.resources, LIMITS.setEntries, 'the resource list'),
       ...localTime(facts.at, policies.settings.timeZone),
+      ...outlivingContext(facts.outlivingActions),
     };
     const explain = (reason: string) => withClaims(reason, attributes);
     const what = `${workload.repository} (${workload.ref}) to deploy with role ${role.id}`;

@@ -135,6 +135,7 @@ const requestCiCredentials = (
       resources: scope.resources,
       durationSeconds,
       scopeWidth: narrowed.privilegeWidth,
+      outlivingActions: narrowed.outlivingActions,
       at: now,
     });
     const decidedBy = decision.permittedBy[0];

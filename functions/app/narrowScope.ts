@@ -2,14 +2,17 @@ import type { CatalogRole, ScopeCeiling } from '../domain/catalog.js';
 import { ValidationError } from '../domain/errors.js';
 import { globCovers, matchesGlob } from '../domain/globCovers.js';
 import type { TaskScope } from '../domain/grant.js';
+import { outlivingActions, sessionGuards } from '../domain/sessionGuards.js';
 import { renderSessionPolicy } from '../domain/sessionPolicy.js';
 import type { ActionCatalog } from '../ports.js';
 
 /** What a request stores: the session policy vending will pass to STS as is, and how wide it is. */
 interface NarrowedScope {
   readonly sessionPolicy: string;
-  /** Distinct concrete IAM actions the session policy allows, wildcards expanded. */
+  /** Distinct concrete IAM actions the session policy allows: wildcards expanded, less what the guards withdraw. */
   readonly privilegeWidth: number;
+  /** Guarded actions the task names exactly: the grant keeps them, so its access may outlive the kill. */
+  readonly outlivingActions: readonly string[];
 }
 
 /** IAM compares action names case-insensitively, ARNs case-sensitively. */
@@ -105,7 +108,8 @@ const outsideCeilingMessage = (
 
 /**
  * Turns a task scope into the STS session policy for `role`, at request time: every action must
- * exist in the IAM action catalog, and every action and resource must fit the role's ceiling.
+ * exist in the IAM action catalog, and every action and resource must fit the role's ceiling. The
+ * policy carries the guards (domain/sessionGuards.ts) for whatever the task does not name exactly.
  *
  * @throws ValidationError `EMPTY_SCOPE`, `UNKNOWN_ACTION` (with suggestions), `OUTSIDE_CEILING`
  *   (naming what reaches outside and what the role allows) or `SESSION_POLICY_TOO_LARGE`.
@@ -121,11 +125,17 @@ const narrowScope = async (catalog: ActionCatalog, role: CatalogRole, scope: Tas
   if (outside.length > 0 || outsideResources.length > 0) {
     throw new ValidationError('OUTSIDE_CEILING', outsideCeilingMessage(role.id, ceiling, outside, outsideResources));
   }
-  const sessionPolicy = renderSessionPolicy({ ...scope, actions: policyActions });
+  const guards = sessionGuards(policyActions, scope.actions);
+  const sessionPolicy = renderSessionPolicy({ ...scope, actions: policyActions }, guards);
   const lists = [...expanded.values()];
   // One pattern (often `*`, 22,000 actions) has no duplicates to remove: skip building the set.
-  const privilegeWidth = lists.length === 1 ? lists[0]!.length : new Set(lists.flat()).size;
-  return { sessionPolicy, privilegeWidth };
+  const allowed = lists.length === 1 ? lists[0]!.length : new Set(lists.flat()).size;
+  // Every withdrawn action is a real one the allows reach, so it is among the expanded actions.
+  return {
+    sessionPolicy,
+    privilegeWidth: allowed - guards.withdrawn.length,
+    outlivingActions: outlivingActions(scope.actions),
+  };
 };
 
 export type { NarrowedScope };

@@ -79,6 +79,7 @@ const requestGrant = async (deps: BrokerDeps, caller: Caller, request: GrantRequ
     ...(request.ticket === undefined ? {} : { ticket: request.ticket }),
     at: now,
     breakGlass,
+    outlivingActions: narrowed.outlivingActions,
     ...facts,
   });
   if (!decision.eligible) {

@@ -30,7 +30,7 @@ const vendCredentials = async (
     sessionName: plan.sessionName,
     sourceIdentity: plan.sourceIdentity,
     tags: plan.tags,
-    policy: grant.sessionPolicy,
+    policy: plan.sessionPolicy,
     durationSeconds: plan.durationSeconds,
   });
   const issued = {

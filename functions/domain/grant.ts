@@ -114,6 +114,12 @@ interface Grant {
   readonly sessionPolicy: string;
   /** How many concrete IAM actions the session policy allows, wildcards expanded. */
   readonly privilegeWidth: number;
+  /**
+   * Actions that let access outlive the kill (chaining into other roles, creating credentials…)
+   * which the task named exactly, so its session policy does not guard them (docs/vending.md).
+   * Derived from the scope at request time; absent when there are none.
+   */
+  readonly mayOutliveKill?: readonly string[];
   /** How many times credentials were vended, and until when the latest-expiring one is valid. */
   readonly vendCount: number;
   readonly credentialsValidUntil?: string;
@@ -159,7 +165,7 @@ const openGrant = (input: {
   rule: ApprovalRule;
   catalogVersion: string;
   /** The narrowed scope, computed by the app layer from the action catalog. */
-  narrowed: { sessionPolicy: string; privilegeWidth: number };
+  narrowed: { sessionPolicy: string; privilegeWidth: number; outlivingActions?: readonly string[] };
   now: Date;
   /** The policy decision's explanation, kept in the `grant.requested` event. */
   explanation?: Readonly<Record<string, unknown>>;
@@ -182,6 +188,8 @@ const openGrant = (input: {
     );
   }
   const createdAt = now.toISOString();
+  const outliving = input.narrowed.outlivingActions ?? [];
+  const mayOutliveKill = outliving.length === 0 ? {} : { mayOutliveKill: outliving };
   const draft: AuditEventDraft = {
     type: 'grant.requested',
     actor: requester,
@@ -196,6 +204,7 @@ const openGrant = (input: {
       ticket: request.ticket,
       catalogVersion: input.catalogVersion,
       privilegeWidth: input.narrowed.privilegeWidth,
+      ...mayOutliveKill,
       ...(request.breakGlass ? { breakGlass: true } : {}),
       ...(input.explanation === undefined ? {} : { policy: input.explanation }),
       ...(input.workload === undefined ? {} : { workload: input.workload }),
@@ -222,6 +231,7 @@ const openGrant = (input: {
     catalogVersion: input.catalogVersion,
     sessionPolicy: input.narrowed.sessionPolicy,
     privilegeWidth: input.narrowed.privilegeWidth,
+    ...mayOutliveKill,
     vendCount: 0,
     ...(request.breakGlass ? { breakGlass: true, review: { required: true } as const } : {}),
     ...(input.workload === undefined ? {} : { workload: input.workload }),

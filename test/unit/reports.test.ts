@@ -264,6 +264,7 @@ describe('exceptions', () => {
       extensions: 1,
       overrides: 1,
       denials: 2,
+      mayOutliveKill: 0,
       extensionRequests: 1,
     });
     expect(report.rows.find((r) => r.kind === 'break-glass' && r.requester === 'carol')?.detail).toBe(
@@ -274,6 +275,45 @@ describe('exceptions', () => {
     );
     expect(report.hints).toEqual([
       `${grants[0]?.grant.id}: break-glass by carol awaits security's review (jit review)`,
+    ]);
+  });
+
+  it('counts grants that may outlive their kill, and asks to check the ones that got access', () => {
+    const approvals = ['bob', 'carol', 'dave'].map((by) => ({ by, at: '2026-11-10T09:01:00.000Z' }));
+    const grants = [
+      history('1', { roleId: 'prod-admin', mayOutliveKill: ['sts:AssumeRole'], approvals }),
+      history('2', {
+        mayOutliveKill: ['iam:CreateAccessKey', 'iam:PassRole'],
+        approvals: [],
+        approvedAt: undefined,
+        state: 'DENIED',
+        createdAt: '2026-11-11T09:00:00.000Z',
+      }),
+      history('3', { approvals }),
+    ];
+    const report = buildReport('exceptions', input(grants));
+    expect(report.summary.mayOutliveKill).toBe(2);
+    expect(report.rows.filter((r) => r.kind === 'may-outlive-kill')).toEqual([
+      {
+        grantId: grants[0]?.grant.id,
+        requester: 'alice',
+        role: 'prod-admin',
+        kind: 'may-outlive-kill',
+        at: '2026-11-10T09:00:00.000Z',
+        detail: 'names sts:AssumeRole; approved by bob, carol, dave',
+      },
+      {
+        grantId: grants[1]?.grant.id,
+        requester: 'alice',
+        role: 'prod-read',
+        kind: 'may-outlive-kill',
+        at: '2026-11-11T09:00:00.000Z',
+        detail: 'names iam:CreateAccessKey, iam:PassRole; DENIED',
+      },
+    ]);
+    expect(report.hints).toEqual([
+      `${grants[0]?.grant.id}: could keep access past its end (names sts:AssumeRole): look for sessions or ` +
+        `credentials it created (jit audit ${grants[0]?.grant.id} --cloudtrail)`,
     ]);
   });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ValidationError } from '../../functions/domain/errors.js';
 import type { TaskScope } from '../../functions/domain/grant.js';
-import { renderSessionPolicy, SESSION_POLICY_MAX_CHARS } from '../../functions/domain/sessionPolicy.js';
+import { renderSessionPolicy, SESSION_POLICY_MAX_CHARS, withGuards } from '../../functions/domain/sessionPolicy.js';
 import { thrownBy as thrown } from '../helpers/thrown.js';
 
 const BUCKET_OBJECTS = 'arn:aws:s3:::example-bucket/*';
@@ -104,6 +104,20 @@ describe('renderSessionPolicy', () => {
   });
 });
 
+describe('the guards in the session policy', () => {
+  it('follow the task statement, and only when the task reaches a guarded action', () => {
+    const wide = JSON.parse(renderSessionPolicy({ actions: ['iam:*'], resources: ['*'] }));
+    expect(wide.Statement.map((s: { Sid: string }) => s.Sid)).toEqual([
+      'JitTask',
+      'JitGuard',
+      'JitGuardKill',
+      'JitGuardTag',
+    ]);
+    expect(wide.Statement[1]).toMatchObject({ Effect: 'Deny', Resource: '*' });
+    expect(renderSessionPolicy({ actions: ['s3:*'], resources: ['*'] })).not.toContain('Deny');
+  });
+});
+
 describe('the session policy size limit', () => {
   it.each([SESSION_POLICY_MAX_CHARS - 1, SESSION_POLICY_MAX_CHARS])('accepts a %i-character policy', (length) => {
     expect(renderSessionPolicy(scopeRenderingTo(length))).toHaveLength(length);
@@ -121,7 +135,61 @@ describe('the session policy size limit', () => {
     expect(message).toContain('fewer resources');
   });
 
+  it('leaves the guards out of the message when the task carries none', () => {
+    const { message } = thrown(() => renderSessionPolicy(scopeRenderingTo(3000))) as ValidationError;
+    expect(message).not.toContain('guards');
+  });
+
+  it('counts the guards: a * task on a resource list that fits a narrow task is refused, naming them', () => {
+    const resources = Array.from(
+      { length: 12 },
+      (_, i) => `arn:aws:s3:::example-incident-evidence-${i}/forensics/2026-11-23/*`
+    );
+    expect(renderSessionPolicy({ actions: ['s3:GetObject'], resources }).length).toBeLessThan(SESSION_POLICY_MAX_CHARS);
+    const error = thrown(() => renderSessionPolicy({ actions: ['*'], resources })) as ValidationError;
+    expect(error.code).toBe('SESSION_POLICY_TOO_LARGE');
+    expect(error.message).toMatch(
+      /would be \d+ characters \(\d+ of them are the guards that keep access from outliving/
+    );
+    expect(error.message).toContain("there because '*' reach sts:AssumeRole, ");
+  });
+
   it('is 2,048 characters, as STS documents', () => {
     expect(SESSION_POLICY_MAX_CHARS).toBe(2048);
+  });
+});
+
+describe('withGuards: the policy vended for a stored one', () => {
+  /** A session policy as the broker stored it before session policies carried guards. */
+  const unguarded = (actions: string[], resources: string[] = ['*']) =>
+    JSON.stringify({
+      Version: '2012-10-17',
+      Statement: [{ Sid: 'JitTask', Effect: 'Allow', Action: actions, Resource: resources }],
+    });
+
+  it('vends a policy stored with its guards, or needing none, exactly as stored', () => {
+    const guarded = renderSessionPolicy({ actions: ['*'], resources: ['*'] });
+    expect(withGuards(guarded, ['*'])).toBe(guarded);
+    expect(withGuards(unguarded(['s3:GetObject']), ['s3:GetObject'])).toBe(unguarded(['s3:GetObject']));
+    expect(withGuards('{}', ['*'])).toBe('{}');
+  });
+
+  it('adds the guards to a wide policy stored before there were any', () => {
+    expect(withGuards(unguarded(['*']), ['*'])).toBe(renderSessionPolicy({ actions: ['*'], resources: ['*'] }));
+  });
+
+  it('keeps the actions the stored task names exactly', () => {
+    const vended = JSON.parse(withGuards(unguarded(['*', 'sts:AssumeRole']), ['*', 'sts:AssumeRole']));
+    expect(vended.Statement[1].Action).not.toContain('sts:AssumeRole');
+    expect(vended.Statement[1].Action).toContain('sts:AssumeRoleWithSAML');
+  });
+
+  it('refuses to vend when the guards do not fit beside the stored task', () => {
+    const resources = Array.from(
+      { length: 12 },
+      (_, i) => `arn:aws:s3:::example-incident-evidence-${i}/forensics/2026-11-23/*`
+    );
+    const error = thrown(() => withGuards(unguarded(['*'], resources), ['*']));
+    expect(error).toMatchObject({ code: 'SESSION_POLICY_TOO_LARGE' });
   });
 });

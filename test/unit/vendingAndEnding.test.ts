@@ -88,6 +88,14 @@ describe('planVend', () => {
     expect(plan.tags).toEqual({ 'jit-grant-id': grant.id, 'jit-requester': 'o_brien', 'jit-role': 'prod-read' });
   });
 
+  it('vends a wide grant stored before session policies carried guards with its guards added', () => {
+    const stored =
+      '{"Version":"2012-10-17","Statement":[{"Sid":"JitTask","Effect":"Allow","Action":["*"],"Resource":["*"]}]}';
+    const grant = { ...approved(3600), scope: { actions: ['*'], resources: ['*'] }, sessionPolicy: stored };
+    const sids = JSON.parse(planVend(grant, alice, at(120)).sessionPolicy).Statement.map((s: { Sid: string }) => s.Sid);
+    expect(sids).toEqual(['JitTask', 'JitGuard', 'JitGuardKill', 'JitGuardTag']);
+  });
+
   it.each([
     ['someone other than the requester', approved(3600), bob, at(120), 'NOT_REQUESTER'],
     ['a grant past its expiry', approved(3600), alice, at(60 + 3600), 'GRANT_EXPIRED'],
