@@ -77,9 +77,10 @@ const exec: CommandSpec<CliContext> = {
         stoppedForEnd = true;
         child?.terminate(killGraceMs);
       } else {
-        context.io.err(
-          "jit: the command's next credential request fails; credentials it already holds stop working once the broker's session kill takes hold in AWS"
-        );
+        const already = values.static
+          ? 'the fixed credentials in its environment (--static)'
+          : "the command's next credential request fails; credentials it already holds";
+        context.io.err(`jit: ${already} stop working once the broker's session kill takes hold in AWS`);
       }
     };
 
