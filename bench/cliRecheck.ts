@@ -18,17 +18,12 @@ import { resolveConfig } from '../cli/config.js';
 import { fileCredentialCache } from '../cli/credentials/credentialCache.js';
 import { credentialSource } from '../cli/credentials/credentialSource.js';
 import { interrupt, startSandboxProcess } from '../test/helpers/sandboxProcess.js';
+import { summary } from './stats.js';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 300);
 const PROCESS_ROUNDS = Number(process.env.BENCH_PROCESS_ROUNDS ?? 10);
 const WARMUP = 20;
 
-const quantile = (sorted: number[], q: number): number =>
-  sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
-const summary = (samples: number[]) => {
-  const sorted = [...samples].sort((a, b) => a - b);
-  return { median: quantile(sorted, 0.5), p95: quantile(sorted, 0.95) };
-};
 const ms = (value: number) => `${value.toFixed(2)} ms`;
 
 /** Times each series once per round, rotating their order; drops the warm-up rounds. */
