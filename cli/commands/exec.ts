@@ -74,8 +74,7 @@ const exec: CommandSpec<CliContext> = {
       context.io.err(`jit: ${error.message}`);
       if (values['kill-on-end']) {
         context.io.err('jit: stopping the command (--kill-on-end)');
-        stoppedForEnd = true;
-        child?.terminate(killGraceMs);
+        stoppedForEnd = child?.terminate(killGraceMs) ?? false;
       } else {
         const already = values.static
           ? 'the fixed credentials in its environment (--static)'
@@ -87,8 +86,10 @@ const exec: CommandSpec<CliContext> = {
     let server: CredentialServer | undefined;
     let watch: { stop(): void } | undefined;
     try {
-      let env = staticEnvironment(context.env, grantId, first);
-      if (!values.static) {
+      let env: NodeJS.ProcessEnv;
+      if (values.static) {
+        env = staticEnvironment(context.env, grantId, first);
+      } else {
         server = await startCredentialServer(
           () => credentials.current(),
           (error) =>

@@ -5,8 +5,11 @@ import type { Io } from '../output.js';
 interface RunningChild {
   /** The child's exit code, or 128 + the signal number like a shell; 127 if it could not start. */
   readonly exited: Promise<number>;
-  /** SIGTERM now, SIGKILL if it is still running `graceMs` later (as `docker stop` does). */
-  terminate(graceMs: number): void;
+  /**
+   * SIGTERM now, SIGKILL if it is still running `graceMs` later (as `docker stop` does). False when
+   * the child had already exited (or is already being stopped): nothing was sent.
+   */
+  terminate(graceMs: number): boolean;
 }
 
 /**
@@ -41,9 +44,10 @@ const startChild = (command: string, args: readonly string[], env: NodeJS.Proces
   return {
     exited,
     terminate(graceMs) {
-      if (child.exitCode !== null || child.signalCode !== null || killTimer !== undefined) return;
+      if (child.exitCode !== null || child.signalCode !== null || killTimer !== undefined) return false;
       child.kill('SIGTERM');
       killTimer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+      return true;
     },
   };
 };
