@@ -1,12 +1,13 @@
 import { fromNodeProviderChain } from '@aws-sdk/credential-providers';
-import { type BrokerApi, brokerApi, type VendedCredentials } from './api/brokerApi.js';
+import { type BrokerApi, brokerApi } from './api/brokerApi.js';
 import { createBrokerClient } from './api/brokerClient.js';
 import type { AwsCredentials } from './api/signRequest.js';
 import type { OptionValues } from './commandLine.js';
 import { type CliConfig, resolveConfig } from './config.js';
 import type { FederationEndpoint } from './console/federation.js';
 import { cacheDirectory, cacheKey, fileCredentialCache } from './credentials/credentialCache.js';
-import { credentialSource } from './credentials/credentialSource.js';
+import { credentialSource, type GrantCredentials } from './credentials/credentialSource.js';
+import { recheckBoundMs } from './credentials/grantLiveness.js';
 import { UsageError } from './errors.js';
 import type { Io } from './output.js';
 
@@ -39,7 +40,9 @@ interface Connection {
   readonly api: BrokerApi;
   /** The AWS profile that signs (aws mode), for credential_process lines. */
   readonly awsProfile?: string;
-  credentials(grantId: string): () => Promise<VendedCredentials>;
+  /** How long the broker's word that a grant is live counts here (JIT_RECHECK_SECONDS). */
+  readonly recheckAfterMs: number;
+  credentials(grantId: string): GrantCredentials;
   /** Drops cached credentials of a grant this caller just ended. */
   forget(grantId: string): void;
 }
@@ -71,6 +74,7 @@ const connect = (context: CliContext, values: OptionValues): Connection => {
     }
   };
   const api = brokerApi(createBrokerClient(config, { fetch: context.fetch, credentials: signWith }));
+  const recheckAfterMs = recheckBoundMs(context.env);
   const cache = fileCredentialCache(cacheDirectory(context.env));
   const principal = config.mode === 'sandbox' ? `user:${config.user}` : `profile:${awsProfile ?? 'default'}`;
   const keyOf = (grantId: string) => cacheKey(config.apiUrl, grantId, principal);
@@ -78,14 +82,9 @@ const connect = (context: CliContext, values: OptionValues): Connection => {
     config,
     api,
     ...(awsProfile === undefined ? {} : { awsProfile }),
+    recheckAfterMs,
     credentials: (grantId) =>
-      credentialSource(grantId, {
-        api,
-        cache,
-        cacheKey: keyOf(grantId),
-        now: context.now,
-        warn: (message) => context.io.err(message),
-      }),
+      credentialSource(grantId, { api, cache, cacheKey: keyOf(grantId), now: context.now, recheckAfterMs }),
     forget: (grantId) => cache.remove(keyOf(grantId)),
   };
 };
