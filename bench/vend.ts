@@ -23,16 +23,10 @@ import { ensureTable } from '../sandbox/ensureTable.js';
 import { localDynamo } from '../sandbox/localAws.js';
 import { localStsClient } from '../sandbox/localAwsClients.js';
 import { startSandboxAccess } from '../sandbox/sandboxAccess.js';
+import { summary } from './latency.js';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 300);
 const WARMUP = 30;
-
-const quantile = (sorted: number[], q: number): number =>
-  sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0;
-const summary = (samples: number[]) => {
-  const sorted = [...samples].sort((a, b) => a - b);
-  return { median: quantile(sorted, 0.5), p95: quantile(sorted, 0.95) };
-};
 
 const main = async () => {
   const config = await loadConfig('config');
