@@ -252,4 +252,4 @@ const sandboxIam = (input: { iam: IAMClient; now: () => Date; ttlMs?: number }):
 };
 
 export type { Decision, Enforce, NamedPolicy, RoleFacts, RoleFactsSource };
-export { accountOf, cachedRoleFacts, decideCall, iamRoleFacts, NEVER_DENIED, ROLE_POLICIES_TTL_MS, sandboxIam };
+export { accountOf, cachedRoleFacts, decideCall, iamRoleFacts, ROLE_POLICIES_TTL_MS, sandboxIam };
