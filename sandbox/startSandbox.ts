@@ -1,4 +1,5 @@
 import type { AddressInfo } from 'node:net';
+import { roleArnParts } from '../functions/adapters/aws/iamRolePolicies.js';
 import { jsonLogger, type Level } from '../functions/adapters/jsonLogger.js';
 import { recordActivity } from '../functions/app/recordActivity.js';
 import { sweep } from '../functions/app/sweep.js';
@@ -11,11 +12,14 @@ import { expiryHandler } from '../functions/handlers/scheduledHandlers.js';
 import type { Clock } from '../functions/ports.js';
 import { type DynamoLocal, startDynamoLocal } from './dynamoLocal.js';
 import { ensureTable } from './ensureTable.js';
-import { localDynamo } from './localAws.js';
-import { rememberingVends, startRecordingProxy } from './recordingProxy.js';
+import { LOCAL_ACCOUNT, localDynamo } from './localAws.js';
+import { localIamClient } from './localAwsClients.js';
+import { startRecordingProxy } from './recordingProxy.js';
 import { type SandboxAccess, startSandboxAccess } from './sandboxAccess.js';
+import { sandboxIam } from './sandboxIam.js';
 import { createSandboxServer } from './sandboxServer.js';
 import { scheduleDispatcher } from './scheduleDispatcher.js';
+import { rememberingVends } from './vendedSessions.js';
 
 interface SandboxOptions {
   readonly port: number;
@@ -75,8 +79,8 @@ const startSandbox = async (options: SandboxOptions): Promise<Sandbox> => {
     const access = await startSandboxAccess({ useRealAws: options.useRealAws ?? false, config, logger });
     cleanup.push(() => access.stop());
 
-    // Vended keys are remembered with their grant, so the recording proxy can play CloudTrail.
-    const vends = rememberingVends(access.adapters.credentials);
+    // Vended sessions are remembered with their grant, policy and tags, so the proxy can play CloudTrail and IAM.
+    const vends = rememberingVends(access.adapters.credentials, () => broker.clock.now());
     const broker = composeBroker({
       config,
       dynamo,
@@ -87,9 +91,18 @@ const startSandbox = async (options: SandboxOptions): Promise<Sandbox> => {
     });
     let awsEndpoint = access.awsEndpoint;
     if (access.mode === 'emulator' && awsEndpoint !== undefined) {
+      const iam = localIamClient(awsEndpoint);
+      cleanup.push(async () => iam.destroy());
+      const roles = [...config.catalog.roles.values()];
       const proxy = await startRecordingProxy({
         target: awsEndpoint,
-        keys: vends.keys,
+        sessions: vends.sessions,
+        resources: {
+          account: LOCAL_ACCOUNT,
+          roleArnByName: new Map(roles.map((r) => [roleArnParts(r.roleArn).name, r.roleArn])),
+        },
+        // IAM as AWS would enforce it, on the emulator's roles: AccessDenied after a kill, and outside a task's scope.
+        enforce: sandboxIam({ iam, now: () => broker.clock.now() }),
         record: (record) => recordActivity(broker, record),
         now: () => broker.clock.now(),
         logger,

@@ -79,7 +79,10 @@ describe('npm start (the sandbox process)', () => {
     }
   });
 
-  it('refuses to start on a broken policy file, naming file and line; a fixed edit changes behaviour', async () => {
+  // One full sandbox start: like the first test, the limit is about hanging, not speed.
+  it('refuses to start on a broken policy file, naming file and line; a fixed edit changes behaviour', {
+    timeout: 90_000,
+  }, async () => {
     const configDir = mkdtempSync(join(tmpdir(), 'jit-config-'));
     try {
       cpSync('config', configDir, { recursive: true });

@@ -55,4 +55,14 @@ const runUntilExit = (args: string[]): Promise<{ code: number | null; output: st
     child.once('exit', (code) => resolve({ code, output }));
   });
 
-export { interrupt, runUntilExit, startSandboxProcess };
+/** One call to the sandbox's API as `user` (the loopback x-jit-user header), its status and JSON body. */
+const callApi = async (api: string, user: string, method: string, path: string, body?: unknown) => {
+  const res = await fetch(`${api}${path}`, {
+    method,
+    headers: { 'x-jit-user': user, 'content-type': 'application/json' },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+};
+
+export { callApi, interrupt, runUntilExit, startSandboxProcess };
