@@ -1,4 +1,6 @@
+import type { CallOutcome } from '../functions/domain/callOutcome.js';
 import { formatDuration } from '../functions/domain/duration.js';
+import type { KillEffect } from '../functions/domain/killEffect.js';
 import type { ActivityView, GrantView } from './api/brokerApi.js';
 
 /** Where the CLI writes. Results go to stdout; progress, notes and errors to stderr. */
@@ -126,18 +128,54 @@ const nextSteps = (grantId: string): string =>
     `When the task is done: jit done ${grantId}`,
   ].join('\n');
 
-/** The activity block of `jit audit`: calls per action, first/last use, and any use after the end. */
+const KILL_VERDICTS: Readonly<Record<KillEffect['verdict'], string>> = {
+  'not-needed': 'not needed (no credential outlived the end)',
+  pending: 'not in force yet',
+  untested: 'in force; nothing has tried the sessions since the end',
+  held: 'held',
+  'did-not-hold': 'DID NOT HOLD: a call got through after it was in force',
+};
+
+const OUTCOMES: Readonly<Record<CallOutcome, string>> = {
+  refused: 'refused',
+  succeeded: 'SUCCEEDED',
+  failed: 'failed',
+  undeniable: 'not deniable',
+};
+
+/** The kill, measured: when it was in force and how long AWS took to refuse the first call (IAM propagation). */
+const killLine = (kill: KillEffect): string => {
+  const parts = [`kill: ${KILL_VERDICTS[kill.verdict]}`];
+  if (kill.appliedAt !== null) parts.push(`in force ${kill.appliedAt}`);
+  if (kill.propagationSeconds !== null) {
+    parts.push(`AWS first refused a call ${kill.propagationSeconds} s later (IAM propagation)`);
+  }
+  return `  ${parts.join('; ')}`;
+};
+
+/** The activity block of `jit audit`: calls per action, first/last use, refusals, the kill, and any use after the end. */
 const activityLines = (title: string, activity: ActivityView): string => {
-  if (activity.calls === 0) return `${title}: no calls recorded`;
-  const lines = [`${title}: ${activity.calls} calls, first ${activity.firstUsedAt}, last ${activity.lastUsedAt}`];
+  const lines =
+    activity.calls === 0
+      ? [`${title}: no calls recorded`]
+      : [`${title}: ${activity.calls} calls, first ${activity.firstUsedAt}, last ${activity.lastUsedAt}`];
   const byCount = Object.entries(activity.actions).sort(([a, x], [b, y]) => y - x || a.localeCompare(b));
   for (const [action, count] of byCount) lines.push(`  ${String(count).padStart(5)}  ${action}`);
+  if ((activity.refusedWhileLive ?? 0) > 0) {
+    lines.push(`  refused while live: ${activity.refusedWhileLive} call(s) outside the grant's scope`);
+  }
+  if (activity.kill !== undefined) lines.push(killLine(activity.kill));
   if (activity.afterEndCount > 0) {
-    lines.push(`  USED AFTER END: ${activity.afterEndCount} call(s)`);
+    const outcomes = activity.afterEndOutcomes;
+    const split =
+      outcomes === undefined
+        ? ''
+        : `: ${(Object.keys(OUTCOMES) as CallOutcome[]).map((o) => `${outcomes[o]} ${OUTCOMES[o]}`).join(', ')}`;
+    lines.push(`  after the end (beyond the grace): ${activity.afterEndCount} call(s)${split}`);
+    if ((outcomes?.succeeded ?? 0) > 0) lines.push(`  USED AFTER END: ${outcomes?.succeeded} call(s) got through`);
     for (const call of activity.afterEnd) {
-      lines.push(
-        `    ${call.at}  ${call.action}${call.errorCode ? `  (${call.errorCode})` : ''}  event ${call.eventId}`
-      );
+      const answer = [call.outcome ? OUTCOMES[call.outcome] : undefined, call.errorCode].filter(Boolean).join(' ');
+      lines.push(`    ${call.at}  ${call.action}${answer ? `  ${answer}` : ''}  event ${call.eventId}`);
     }
   }
   return lines.join('\n');

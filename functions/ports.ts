@@ -1,5 +1,6 @@
-import type { ActivityUse, CloudTrailRecord, GrantActivity } from './domain/activity.js';
+import type { ActivityUse, CloudTrailRecord, GrantActivity, RefusedCall } from './domain/activity.js';
 import type { AuditEvent } from './domain/auditChain.js';
+import type { CallClass } from './domain/callOutcome.js';
 import type { Grant, KillRecord, Transition } from './domain/grant.js';
 import type { GrantState } from './domain/grantState.js';
 import type {
@@ -123,7 +124,7 @@ interface ActionCatalog {
 /** Loud, operator-facing events (EventBridge/SNS in AWS; the console in the sandbox). */
 interface Alerts {
   raise(
-    kind: 'kill-overflow' | 'kill-failed' | 'schedule-failed' | 'break-glass' | 'used-after-end',
+    kind: 'kill-overflow' | 'kill-failed' | 'schedule-failed' | 'break-glass' | 'used-after-end' | 'anomaly',
     details: Record<string, unknown>
   ): Promise<void>;
 }
@@ -173,11 +174,14 @@ interface TokenReplayGuard {
 
 /**
  * What grants' sessions did, as recorded from CloudTrail (docs/audit.md). `record` is idempotent per
- * CloudTrail event id: a redelivered event answers 'duplicate' and changes nothing.
+ * CloudTrail event id: a redelivered event answers 'duplicate' and changes no count.
  */
 interface ActivityStore {
-  record(use: ActivityUse, afterEnd: boolean): Promise<'recorded' | 'duplicate'>;
+  /** Files the call as `filed` says (its outcome, and when it came relative to the grant's end). */
+  record(use: ActivityUse, filed: CallClass): Promise<'recorded' | 'duplicate'>;
   get(grantId: string): Promise<GrantActivity>;
+  /** Calls AWS refused while the grant was live, `from <= at <= to`, earliest first: what anomaly rules count. */
+  refusedWhileLive(grantId: string, period: { from: string; to: string }): Promise<readonly RefusedCall[]>;
 }
 
 /**

@@ -1,5 +1,5 @@
 import { Duration } from 'aws-cdk-lib';
-import { type CfnRule, Rule } from 'aws-cdk-lib/aws-events';
+import { type CfnRule, Match, Rule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
@@ -22,13 +22,18 @@ const activityRecorder = (
     description: 'jit-broker: records CloudTrail API calls made with grant sessions',
     configDir: props.configDir,
     environment: props.environment,
-    timeout: Duration.seconds(10),
+    // Recording takes milliseconds; an anomaly rule's revocation writes the kill policy (IAM, perhaps
+    // through a workload account's session killer).
+    timeout: Duration.seconds(30),
     memorySize: 256,
     auditRelevant: true,
   });
   const rule = new Rule(scope, 'GrantSessionApiCalls', {
     description: 'jit-broker: API calls made with grant sessions (source identity g-…) go to the recorder',
     eventPattern: {
+      // AWS reserves `aws.` sources for its own services' events: anyone allowed events:PutEvents on
+      // the bus could otherwise forge "API calls" — and anomaly rules act on them.
+      source: Match.prefix('aws.'),
       detailType: ['AWS API Call via CloudTrail'],
       detail: {
         userIdentity: {

@@ -33,7 +33,14 @@ import { KILL_ACTIONS, sessionKillerArns } from './sessionKiller.js';
 import { MANAGED_TAG, SESSION_TAG_KEYS, SOURCE_IDENTITY_PATTERN } from './targetRole.js';
 
 /** The alert kinds functions/adapters/loggingAlerts.ts logs (`"alert": "<kind>"`); break-glass is raised by the policy work to come. */
-const ALERT_KINDS = ['kill-failed', 'kill-overflow', 'schedule-failed', 'break-glass', 'used-after-end'] as const;
+const ALERT_KINDS = [
+  'kill-failed',
+  'kill-overflow',
+  'schedule-failed',
+  'break-glass',
+  'used-after-end',
+  'anomaly',
+] as const;
 const ALERT_NAMESPACE = 'JitBroker/Alerts';
 
 /** Expiry schedules are named `jit-expire-<grant id>` (functions/adapters/aws/schedulerExpiry.ts). */
@@ -363,6 +370,7 @@ class StatelessStack extends Stack {
       'schedule-failed': 'An approved grant has no expiry schedule: only the sweeper will end it',
       'break-glass': 'Break-glass access was used',
       'used-after-end': "A grant's credentials were used after the grant ended: the kill did not hold, or keys leaked",
+      anomaly: 'An anomaly rule (config/anomaly.json) revoked or flagged a grant: the evidence is in its audit',
     };
     for (const kind of ALERT_KINDS) {
       alarm(

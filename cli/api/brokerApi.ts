@@ -1,5 +1,7 @@
 import type { ChainVerdict } from '../../functions/domain/auditChain.js';
+import type { CallOutcome } from '../../functions/domain/callOutcome.js';
 import type { Grant, GrantRequest } from '../../functions/domain/grant.js';
+import type { KillEffect } from '../../functions/domain/killEffect.js';
 import type { Report } from '../../functions/domain/reports.js';
 import type { ApiCall } from './brokerClient.js';
 
@@ -36,7 +38,19 @@ interface ActivityView {
   readonly firstUsedAt?: string;
   readonly lastUsedAt?: string;
   readonly afterEndCount: number;
-  readonly afterEnd: readonly { eventId: string; action: string; at: string; errorCode?: string }[];
+  readonly afterEnd: readonly {
+    eventId: string;
+    action: string;
+    at: string;
+    errorCode?: string;
+    outcome?: CallOutcome;
+  }[];
+  /** Optional: brokers before these fields answer without them. */
+  readonly afterEndOutcomes?: Readonly<Record<CallOutcome, number>>;
+  readonly firstRefusedSinceEndAt?: string;
+  readonly lastSucceededAfterEndAt?: string;
+  readonly refusedWhileLive?: number;
+  readonly kill?: KillEffect;
 }
 
 /** `GET /reports/summary` answers every kind at once. */

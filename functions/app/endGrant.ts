@@ -1,5 +1,6 @@
+import type { AnomalyFinding } from '../domain/anomaly.js';
 import type { Caller } from '../domain/caller.js';
-import { expire, finish, revoke } from '../domain/ending.js';
+import { expire, finish, revoke, revokeForAnomaly } from '../domain/ending.js';
 import { ConflictError } from '../domain/errors.js';
 import type { Grant, Transition } from '../domain/grant.js';
 import { isTerminal } from '../domain/grantState.js';
@@ -56,6 +57,10 @@ const finishGrant = (deps: BrokerDeps, caller: Caller, grantId: string): Promise
 const revokeGrant = (deps: BrokerDeps, caller: Caller, grantId: string, reason: string): Promise<Grant> =>
   endGrant(deps, caller, grantId, (g, now) => revoke(g, caller, deps.config.security, now, reason));
 
+/** An anomaly rule revokes a grant on its own (the broker reads every grant, as for expiry). */
+const revokeGrantForAnomaly = (deps: BrokerDeps, grantId: string, finding: AnomalyFinding): Promise<Grant> =>
+  endGrant(deps, SYSTEM, grantId, (g, now) => revokeForAnomaly(g, finding, now));
+
 type ExpiryOutcome = 'expired' | 'already-ended' | 'not-due' | 'unknown-grant';
 
 /**
@@ -82,4 +87,4 @@ const expireGrant = async (deps: BrokerDeps, grantId: string): Promise<ExpiryOut
 };
 
 export type { ExpiryOutcome };
-export { endGrant, expireGrant, finishGrant, revokeGrant, settleEnd };
+export { endGrant, expireGrant, finishGrant, revokeGrant, revokeGrantForAnomaly, settleEnd };

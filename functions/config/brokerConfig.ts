@@ -1,3 +1,4 @@
+import type { AnomalyConfig } from '../domain/anomaly.js';
 import type { Catalog } from '../domain/catalog.js';
 import type { IdentitySource } from '../domain/identity.js';
 import type { BrokerPolicies } from '../policy/policySet.js';
@@ -14,6 +15,8 @@ interface BrokerConfig {
   readonly policies: BrokerPolicies;
   /** Trusted CI token issuers and deploy templates (ci.json; none when the file is absent). */
   readonly ci: CiConfig;
+  /** What the broker does on its own when a grant's sessions misbehave (anomaly.json; nothing when absent). */
+  readonly anomaly: AnomalyConfig;
 }
 
 /** The configuration files, by the name an operator sees in messages. */
@@ -27,6 +30,8 @@ const POLICIES_DIR = 'policies';
 type ConfigFileKey = keyof typeof CONFIG_FILES;
 /** Optional: without it the broker trusts no CI issuer. */
 const CI_FILE = 'ci.json';
+/** Optional: without it no anomaly rule revokes or flags anything (docs/audit.md). */
+const ANOMALY_FILE = 'anomaly.json';
 
 export type { BrokerConfig, ConfigFileKey };
-export { CI_FILE, CONFIG_FILES, POLICIES_DIR };
+export { ANOMALY_FILE, CI_FILE, CONFIG_FILES, POLICIES_DIR };

@@ -1,7 +1,14 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { PolicyFile } from '../policy/policySet.js';
-import { type BrokerConfig, CI_FILE, CONFIG_FILES, type ConfigFileKey, POLICIES_DIR } from './brokerConfig.js';
+import {
+  ANOMALY_FILE,
+  type BrokerConfig,
+  CI_FILE,
+  CONFIG_FILES,
+  type ConfigFileKey,
+  POLICIES_DIR,
+} from './brokerConfig.js';
 import { type ConfigDocuments, parseConfig } from './parseConfig.js';
 
 /**
@@ -16,11 +23,29 @@ const loadConfig = async (dir: string): Promise<BrokerConfig> => {
     if (document !== undefined) documents[key] = document;
   }
   const ci = await readJson(join(dir, CI_FILE), problems, 'optional');
+  // Kept as text: its problems are reported by line.
+  const anomaly = await readText(join(dir, ANOMALY_FILE), problems);
   const policies = await readPolicyFiles(dir, problems);
   return parseConfig(
-    { ...documents, ...(ci === undefined ? {} : { ci }), ...(policies === undefined ? {} : { policies }) },
+    {
+      ...documents,
+      ...(ci === undefined ? {} : { ci }),
+      ...(anomaly === undefined ? {} : { anomaly }),
+      ...(policies === undefined ? {} : { policies }),
+    },
     problems
   );
+};
+
+/** An optional text file: undefined when missing; anything else unreadable is a problem. */
+const readText = async (path: string, problems: string[]): Promise<string | undefined> => {
+  try {
+    return await readFile(path, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code !== 'ENOENT') problems.push(`${path} cannot be read (${code ?? (error as Error).message})`);
+    return undefined;
+  }
 };
 
 /** One JSON file; an optional one may be missing (undefined), anything else unreadable is a problem. */

@@ -1,9 +1,11 @@
 import { z } from 'zod';
+import { NO_ANOMALY_RULES } from '../domain/anomaly.js';
 import { GROUP_PREFIX } from '../domain/caller.js';
 import type { CatalogRole } from '../domain/catalog.js';
 import { ConfigurationError } from '../domain/errors.js';
 import { compilePolicies, type PolicyFile } from '../policy/policySet.js';
 import { policySchemaText } from '../policy/schema.js';
+import { parseAnomalyConfig } from './anomalyConfig.js';
 import { type BrokerConfig, CI_FILE, CONFIG_FILES, type ConfigFileKey, POLICIES_DIR } from './brokerConfig.js';
 import { ciFileSchema, ciReferenceProblems, NO_CI, toCiConfig } from './ciConfig.js';
 import { catalogFileSchema, groupsFileSchema, identitySourcesFileSchema } from './configSchema.js';
@@ -14,6 +16,8 @@ type ConfigDocuments = Record<ConfigFileKey, unknown> & {
   readonly policies?: readonly PolicyFile[];
   /** ci.json, when there is one. */
   readonly ci?: unknown;
+  /** anomaly.json's text, when there is one. */
+  readonly anomaly?: string;
 };
 
 /**
@@ -85,16 +89,17 @@ const parseConfig = (documents: Partial<ConfigDocuments>, earlierProblems: reado
     problems.push(`${POLICIES_DIR}/: no *.cedar files; without policies every request would be denied`);
   }
   const ciFile = ciDocument(documents, problems, catalogFile?.roles);
+  const catalogRoles = catalogFile === undefined ? undefined : new Set(catalogFile.roles.map((r) => r.id));
+  const anomaly =
+    documents.anomaly === undefined ? NO_ANOMALY_RULES : parseAnomalyConfig(documents.anomaly, catalogRoles, problems);
   const schema = policySchemaText();
   const compiled = compilePolicies(
     policyFiles,
     schema,
-    groupsFile === undefined
-      ? undefined
-      : { ...(catalogFile === undefined ? {} : { roles: new Set(catalogFile.roles.map((r) => r.id)) }), groups }
+    groupsFile === undefined ? undefined : { ...(catalogRoles === undefined ? {} : { roles: catalogRoles }), groups }
   );
   problems.push(...compiled.problems);
-  if (problems.length > 0 || catalogFile === undefined || identityFile === undefined) {
+  if (problems.length > 0 || catalogFile === undefined || identityFile === undefined || anomaly === undefined) {
     throw new ConfigurationError(problems);
   }
   return {
@@ -104,6 +109,7 @@ const parseConfig = (documents: Partial<ConfigDocuments>, earlierProblems: reado
     identitySources: identityFile.sources,
     policies: { policies: compiled.policies, settings: catalogFile.policy, schema },
     ci: ciFile === undefined ? NO_CI : toCiConfig(ciFile),
+    anomaly,
   };
 };
 

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { recordActivity } from '../../functions/app/recordActivity.js';
 import type { CloudTrailRecord } from '../../functions/domain/activity.js';
 import { grantRequest, startApi } from '../helpers/apiServer.js';
-import { assumedRoleCall } from '../helpers/cloudTrailRecords.js';
+import { assumedRoleCall, callerIdentityCall } from '../helpers/cloudTrailRecords.js';
 import { brokerOnFreshTable, manualClock } from '../helpers/fixtures.js';
 
 /** The recorder, the audit view and the reports against DynamoDB Local, through the HTTP API. */
@@ -71,6 +71,8 @@ describe('grant activity and effectiveness reports', () => {
       lastUsedAt: '2026-11-23T09:20:00.000Z',
       afterEndCount: 0,
       afterEnd: [],
+      afterEndOutcomes: { refused: 0, succeeded: 0, failed: 0, undeniable: 0 },
+      refusedWhileLive: 0,
     });
     // Existing consumers keep what they read before.
     expect(audit.body).toMatchObject({ grantId: id, chain: { valid: true } });
@@ -96,7 +98,7 @@ describe('grant activity and effectiveness reports', () => {
     expect((await api.as('erin').get(`/grants/${id}/audit`)).body.activity.calls).toBe(0);
   });
 
-  it('flags a call after the end (beyond the grace) once, with an alert, and shows it in the audit', async () => {
+  it('alerts once on a call AWS let through after the end (beyond the grace), not on refused or undeniable ones', async () => {
     const id = await approved();
     clock.advance(600);
     expect((await api.as('dave').post(`/grants/${id}/revoke`, { reason: 'task finished elsewhere' })).status).toBe(200);
@@ -105,12 +107,35 @@ describe('grant activity and effectiveness reports', () => {
     await recordActivity(broker.deps, call(id, 'late-0', secondsAfterEnd(30)));
     await recordActivity(broker.deps, call(id, 'late-1', secondsAfterEnd(300)));
     await recordActivity(broker.deps, call(id, 'late-1', secondsAfterEnd(300)));
+    const refused = assumedRoleCall({
+      eventId: 'late-2',
+      at: secondsAfterEnd(310),
+      sourceIdentity: id,
+      errorCode: 'AccessDenied',
+    });
+    await recordActivity(broker.deps, refused);
+    const whoAmI = callerIdentityCall({ eventId: 'late-3', at: secondsAfterEnd(320), sourceIdentity: id });
+    await recordActivity(broker.deps, whoAmI);
     const alerts = broker.logLines.filter((l) => l.includes('"alert":"used-after-end"') && l.includes(id));
     expect(alerts).toHaveLength(1);
+    // Never vended: no kill was needed, so none was in force.
+    expect(JSON.parse(alerts[0] as string)).toMatchObject({ eventId: 'late-1', lateSuccess: 'kill-not-in-force' });
     const { body } = await api.as('alice').get(`/grants/${id}/audit`);
-    expect(body.activity.calls).toBe(2);
-    expect(body.activity.afterEndCount).toBe(1);
-    expect(body.activity.afterEnd).toEqual([{ eventId: 'late-1', action: 's3:GetObject', at: secondsAfterEnd(300) }]);
+    expect(body.activity.calls).toBe(4);
+    expect(body.activity.afterEndCount).toBe(3);
+    expect(body.activity.afterEndOutcomes).toEqual({ refused: 1, succeeded: 1, failed: 0, undeniable: 1 });
+    expect(body.activity.afterEnd).toEqual([
+      { eventId: 'late-1', action: 's3:GetObject', at: secondsAfterEnd(300), outcome: 'succeeded' },
+      {
+        eventId: 'late-2',
+        action: 's3:GetObject',
+        at: secondsAfterEnd(310),
+        errorCode: 'AccessDenied',
+        outcome: 'refused',
+      },
+      { eventId: 'late-3', action: 'sts:GetCallerIdentity', at: secondsAfterEnd(320), outcome: 'undeniable' },
+    ]);
+    expect(body.activity.kill).toMatchObject({ verdict: 'not-needed', appliedAt: null });
   });
 
   it('answers an empty CloudTrail view for a grant that never vended, and refuses unknown lookups', async () => {
@@ -188,7 +213,15 @@ describe('grant activity and effectiveness reports', () => {
     // Five grants got access (alice's three, erin's two). Each scope is s3:GetObject: alice's first
     // and the revoked one used it; the first's s3:ListBucket was outside its scope.
     expect(report('width').summary).toMatchObject({ grants: 5, used: 2 });
-    expect(report('after-end').summary).toEqual({ grants: 1, calls: 1 });
+    expect(report('after-end').summary).toEqual({
+      grants: 1,
+      calls: 3,
+      refused: 1,
+      succeeded: 1,
+      failed: 0,
+      undeniable: 1,
+      grantsWithSuccess: 1,
+    });
     expect(report('exceptions').summary).toMatchObject({ overrides: 1, denials: 1, breakGlass: 0 });
     const denial = report('exceptions').rows.find((r: { grantId: string | null }) => r.grantId === null);
     expect(denial).toMatchObject({ requester: 'erin', role: 'prod-admin', kind: 'denial' });
