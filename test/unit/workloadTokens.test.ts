@@ -31,13 +31,16 @@ describe('CI token verification (jose, against a local issuer on 127.0.0.1)', ()
 
   it('accepts a token of the configured issuer and audience, and reads the job from its claims', async () => {
     const verified = await verifier().verify(await issuer.mint());
-    expect(verified).toMatchObject({ issuerId: 'local-ci', platform: 'github' });
+    expect(verified).toMatchObject({ issuerId: 'github-actions', platform: 'github' });
     expect(workloadOf(verified)).toMatchObject({
       repository: 'example-org/app',
       repositoryId: '1001',
       refProtected: true,
       environment: 'staging',
+      workflowSha: 'c9ed89cf4dacf01feb527c42a26e0a8920d14c61',
+      runnerEnvironment: 'github-hosted',
       runId: '7001',
+      jobId: '9001',
       isForkPullRequest: false,
     });
   });
@@ -119,6 +122,7 @@ describe('CI token verification (jose, against a local issuer on 127.0.0.1)', ()
       environment: 'staging',
       ci_config_ref_uri: 'gitlab.com/example-org/app//.gitlab-ci.yml@refs/heads/main',
       pipeline_source: 'push',
+      ci_config_sha: 'a1b2c3',
       pipeline_id: 5001,
       job_id: 6001,
       runner_environment: 'gitlab-hosted',
@@ -130,8 +134,11 @@ describe('CI token verification (jose, against a local issuer on 127.0.0.1)', ()
       ownerId: '4001',
       refProtected: true,
       workflowRef: 'gitlab.com/example-org/app//.gitlab-ci.yml@refs/heads/main',
+      workflowSha: 'a1b2c3',
+      runnerEnvironment: 'gitlab-hosted',
       runId: '5001',
       runAttempt: '6001',
+      jobId: '6001',
       isForkPullRequest: false,
     });
     const fork = { ...claims, pipeline_source: 'merge_request_event', source_project_id: 9999 };
