@@ -107,7 +107,7 @@ const ci: CommandSpec<CliContext> = {
   description: [
     'credentials: the broker verifies the job token, asks its ciDeploy policies, and vends credentials narrowed to',
     'the template. On GitHub Actions they go to $GITHUB_ENV (secrets masked) with JIT_GRANT_ID; elsewhere they are',
-    'printed as export lines. done: ends the grant (JIT_GRANT_ID unless --grant), with a fresh token of the same run.',
+    'printed as export lines. done: ends the grant (JIT_GRANT_ID unless --grant), with a fresh token of the same job.',
     'Denials print the policy and the claim that failed, and exit 2. See docs/ci.md.',
   ].join('\n'),
   options: {

@@ -66,6 +66,27 @@ const jsonValueLines = (text: string): Map<string, number> => {
   return lines;
 };
 
+/** A path as describeIssues writes it: `['templates', 0, 'inputs']` → `templates[0].inputs`. */
+const pathText = (path: readonly PropertyKey[]): string =>
+  path.reduce<string>(
+    (text, key) => (typeof key === 'number' ? `${text}[${key}]` : text === '' ? String(key) : `${text}.${String(key)}`),
+    ''
+  );
+
+/**
+ * The line of the value at `path` in `text` (already valid JSON), so a configuration problem can
+ * say `ci.json:23: …`. A path that goes deeper than the text (a missing field) gives the line of
+ * the deepest part that is there.
+ */
+const lineOfPath = (text: string, path: readonly PropertyKey[]): number => {
+  const lines = jsonValueLines(text);
+  for (let depth = path.length; depth >= 0; depth--) {
+    const line = lines.get(pathText(path.slice(0, depth)));
+    if (line !== undefined) return line;
+  }
+  return 1;
+};
+
 /** The line of a JSON.parse error, from the position V8 puts in its message (1 when it gives none). */
 const syntaxErrorLine = (text: string, error: SyntaxError): number => {
   const lineAndColumn = /\(line (\d+) column \d+\)/.exec(error.message);
@@ -74,4 +95,4 @@ const syntaxErrorLine = (text: string, error: SyntaxError): number => {
   return position ? text.slice(0, Number(position[1])).split('\n').length : 1;
 };
 
-export { jsonValueLines, syntaxErrorLine };
+export { jsonValueLines, lineOfPath, syntaxErrorLine };

@@ -22,14 +22,14 @@ const loadConfig = async (dir: string): Promise<BrokerConfig> => {
     const document = await readJson(join(dir, file), problems, 'required');
     if (document !== undefined) documents[key] = document;
   }
-  const ci = await readJson(join(dir, CI_FILE), problems, 'optional');
+  const ci = await readJsonText(join(dir, CI_FILE), problems, 'optional');
   // Kept as text: its problems are reported by line.
   const anomaly = await readText(join(dir, ANOMALY_FILE), problems);
   const policies = await readPolicyFiles(dir, problems);
   return parseConfig(
     {
       ...documents,
-      ...(ci === undefined ? {} : { ci }),
+      ...(ci === undefined ? {} : { ci: ci.document, ciSource: ci.text }),
       ...(anomaly === undefined ? {} : { anomaly }),
       ...(policies === undefined ? {} : { policies }),
     },
@@ -49,9 +49,18 @@ const readText = async (path: string, problems: string[]): Promise<string | unde
 };
 
 /** One JSON file; an optional one may be missing (undefined), anything else unreadable is a problem. */
-const readJson = async (path: string, problems: string[], need: 'required' | 'optional'): Promise<unknown> => {
+const readJson = async (path: string, problems: string[], need: 'required' | 'optional'): Promise<unknown> =>
+  (await readJsonText(path, problems, need))?.document;
+
+/** A JSON file and its text (problems can then name lines). */
+const readJsonText = async (
+  path: string,
+  problems: string[],
+  need: 'required' | 'optional'
+): Promise<{ document: unknown; text: string } | undefined> => {
   try {
-    return JSON.parse(await readFile(path, 'utf8'));
+    const text = await readFile(path, 'utf8');
+    return { document: JSON.parse(text), text };
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (need === 'optional' && code === 'ENOENT') return undefined;

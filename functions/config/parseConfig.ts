@@ -6,16 +6,17 @@ import { ConfigurationError } from '../domain/errors.js';
 import { compilePolicies, type PolicyFile } from '../policy/policySet.js';
 import { policySchemaText } from '../policy/schema.js';
 import { parseAnomalyConfig } from './anomalyConfig.js';
-import { type BrokerConfig, CI_FILE, CONFIG_FILES, type ConfigFileKey, POLICIES_DIR } from './brokerConfig.js';
-import { ciFileSchema, ciReferenceProblems, NO_CI, toCiConfig } from './ciConfig.js';
+import { type BrokerConfig, CONFIG_FILES, type ConfigFileKey, POLICIES_DIR } from './brokerConfig.js';
+import { checkCiFile, NO_CI, toCiConfig } from './ciConfig.js';
 import { catalogFileSchema, groupsFileSchema, identitySourcesFileSchema } from './configSchema.js';
 import { describeIssues } from './describeIssues.js';
 
 /** The JSON documents by key, and the policy files (`policies/*.cedar`) as text. */
 type ConfigDocuments = Record<ConfigFileKey, unknown> & {
   readonly policies?: readonly PolicyFile[];
-  /** ci.json, when there is one. */
+  /** ci.json, when there is one, and its text (for line numbers in problems). */
   readonly ci?: unknown;
+  readonly ciSource?: string;
   /** anomaly.json's text, when there is one. */
   readonly anomaly?: string;
 };
@@ -120,17 +121,9 @@ const ciDocument = (
   roles: readonly { id: string }[] | undefined
 ) => {
   if (documents.ci === undefined) return undefined;
-  const result = ciFileSchema.safeParse(documents.ci);
-  if (!result.success) {
-    problems.push(...describeIssues(result.error.issues).map((p) => `${CI_FILE}: ${p}`));
-    return undefined;
-  }
-  const references = ciReferenceProblems(
-    result.data,
-    roles === undefined ? undefined : new Set(roles.map((r) => r.id))
-  );
-  problems.push(...references.map((p) => `${CI_FILE}: ${p}`));
-  return result.data;
+  const checked = checkCiFile(documents.ci, documents.ciSource, roles && new Set(roles.map((r) => r.id)));
+  problems.push(...checked.problems);
+  return checked.file;
 };
 
 export type { ConfigDocuments };

@@ -4,6 +4,7 @@ import { formatDuration, parseDuration } from '../domain/duration.js';
 import { MIN_GRANT_SECONDS } from '../domain/grant.js';
 import { cedar, type DetailedError } from './cedar.js';
 import { JIT } from './schema.js';
+import { workloadIdentityProblems } from './workloadIdentity.js';
 
 /** One policy file as read, named as an operator sees it (`policies/prod.cedar`). */
 interface PolicyFile {
@@ -248,6 +249,7 @@ const compilePolicies = (
       seen.set(id, where);
       const policy: CompiledPolicy = { id, file: file.name, line, effect: json.json.effect, text, rules };
       if (refs !== undefined) problems.push(...referenceProblems(policy, json.json, refs).map((p) => `${where}: ${p}`));
+      problems.push(...workloadIdentityProblems(json.json).map((p) => `${where}: policy \`${id}\` ${p}`));
       inFile.push(policy);
     }
     const validated = cedar.validate({ schema, policies: { staticPolicies: file.text } });

@@ -38,11 +38,11 @@ describe('a CI job against the sandbox process: token in, per-deploy credentials
 
   beforeAll(async () => {
     issuer = await startLocalIssuer();
-    // The example configuration, trusting the test's local issuer as well.
+    // The example configuration, with the test's local issuer in the place of GitHub's.
     const configDir = join(home, 'config');
     cpSync('config', configDir, { recursive: true });
     const ci = JSON.parse(readFileSync('config/ci.json', 'utf8'));
-    ci.issuers.push(issuer.config());
+    ci.issuers[ci.issuers.findIndex((i: { id: string }) => i.id === 'github-actions')] = issuer.config();
     writeFileSync(join(configDir, 'ci.json'), JSON.stringify(ci));
     sandbox = await startSandboxProcess(['--in-memory', '--config-dir', configDir]);
     env = {
@@ -102,7 +102,19 @@ describe('a CI job against the sandbox process: token in, per-deploy credentials
     expect(who.code, who.stderr).toBe(0);
     expect(JSON.parse(who.stdout).Arn).toBe(`arn:aws:sts::123456789012:assumed-role/staging-deploy/ci.7001.${grantId}`);
 
-    // The end step (if: always()), with a fresh token of the same run.
+    // Another job of the same run (a test job, no environment) cannot end the deploy job's grant.
+    const siblingToken = await tokenFile(
+      't-sibling',
+      githubDeployClaims({ check_run_id: '9002', environment: undefined })
+    );
+    const sibling = await run(process.execPath, [JIT, 'ci', 'done', '--token-file', siblingToken], {
+      ...env,
+      JIT_GRANT_ID: grantId,
+    });
+    expect(sibling.code).toBe(2);
+    expect(sibling.stderr).toContain('check_run_id is "9002", not "9001"; environment is "", not "staging"');
+
+    // The end step (if: always()), with a fresh token of the same job.
     const done = await run(process.execPath, [JIT, 'ci', 'done', '--token-file', await tokenFile('t2')], {
       ...env,
       JIT_GRANT_ID: grantId,

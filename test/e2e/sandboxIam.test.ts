@@ -162,5 +162,10 @@ describe('the sandbox enforces IAM on vended keys, through the real AWS CLI', ()
       calls: 11,
       actions: { 's3:GetObject': 4, 's3:ListAllMyBuckets': 2, 'iam:ListRoles': 2, 'dynamodb:GetItem': 1 },
     });
+    // The calls AWS refused after done show the kill held, with the time it took to take hold.
+    const kill = JSON.parse(audit.stdout).activity.kill as { verdict: string; propagationSeconds: number | null };
+    expect(kill.verdict).toBe('held');
+    expect(kill.propagationSeconds).toBeGreaterThanOrEqual(0);
+    expect(kill.propagationSeconds).toBeLessThan(30);
   });
 });

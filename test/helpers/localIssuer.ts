@@ -20,18 +20,21 @@ const githubDeployClaims = (overrides: Record<string, unknown> = {}): Record<str
   ref_protected: 'true',
   environment: 'staging',
   job_workflow_ref: PINNED_WORKFLOW,
+  job_workflow_sha: 'c9ed89cf4dacf01feb527c42a26e0a8920d14c61',
   event_name: 'push',
   runner_environment: 'github-hosted',
   run_id: '7001',
   run_attempt: '1',
+  check_run_id: '9001',
   actor: 'octocat',
   ...overrides,
 });
 
 /**
  * A CI token issuer on 127.0.0.1: RS256 keys made with jose, JWKS and OIDC discovery served over
- * HTTP, and tokens minted like GitHub's (5 minutes, a fresh jti each). `forge` signs with a key
- * the JWKS does not hold.
+ * HTTP, and tokens minted like GitHub's (5 minutes, a fresh jti each). `signWith: 'other-key'`
+ * signs with a key the JWKS does not hold; `fail(status)` makes both documents answer that status
+ * (until `fail(undefined)`), and the counters say how often each was fetched.
  */
 const startLocalIssuer = async () => {
   const { publicKey, privateKey } = await generateKeyPair('RS256', { extractable: true });
@@ -39,11 +42,17 @@ const startLocalIssuer = async () => {
   const kid = 'local-1';
   const jwk = { ...(await exportJWK(publicKey)), kid, alg: 'RS256', use: 'sig' };
   let jwksFetches = 0;
+  let discoveryFetches = 0;
+  let failing: number | undefined;
   const server = createServer((req, res) => {
     const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     res.setHeader('content-type', 'application/json');
-    if (req.url === '/.well-known/jwks.json') {
-      jwksFetches++;
+    if (req.url === '/.well-known/jwks.json') jwksFetches++;
+    if (req.url === '/.well-known/openid-configuration') discoveryFetches++;
+    if (failing !== undefined) {
+      res.statusCode = failing;
+      res.end('{}');
+    } else if (req.url === '/.well-known/jwks.json') {
       res.end(JSON.stringify({ keys: [jwk] }));
     } else if (req.url === '/.well-known/openid-configuration') {
       res.end(JSON.stringify({ issuer: base, jwks_uri: `${base}/.well-known/jwks.json` }));
@@ -84,8 +93,8 @@ const startLocalIssuer = async () => {
     return jwt.sign(options.signWith === 'other-key' ? other.privateKey : privateKey);
   };
 
-  /** Its entry in ci.json. */
-  const config = (id = 'local-ci'): CiIssuer => ({
+  /** Its entry in ci.json; by default in the place of GitHub's, which the example policies name. */
+  const config = (id = 'github-actions'): CiIssuer => ({
     id,
     issuer,
     audience: LOCAL_AUDIENCE,
@@ -99,6 +108,10 @@ const startLocalIssuer = async () => {
     mint,
     config,
     jwksFetches: () => jwksFetches,
+    discoveryFetches: () => discoveryFetches,
+    fail: (status: number | undefined) => {
+      failing = status;
+    },
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

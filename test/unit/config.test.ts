@@ -1,9 +1,10 @@
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { cedarPolicyEngine } from '../../functions/adapters/cedarPolicyEngine.js';
+import { lineOfPath } from '../../functions/config/jsonLines.js';
 import { loadConfig } from '../../functions/config/loadConfig.js';
 import { type ConfigDocuments, parseConfig } from '../../functions/config/parseConfig.js';
 import { formatDuration, parseDuration } from '../../functions/domain/duration.js';
@@ -363,7 +364,69 @@ describe('ci.json', () => {
     ci.issuers[1].audience = 'jit-broker.x';
     ci.issuers[1].algorithms = ['RS256'];
     expect(problemsOf({ ...(await exampleDocuments()), ci })).toEqual([
-      "ci.json: templates[0]: role 'no-such-role' is not in the catalog",
+      "ci.json: templates[0].role: role 'no-such-role' is not in the catalog",
     ]);
+  });
+
+  it('refuses inputs not scoped to repository ids, and resources named by names that change hands', async () => {
+    const ci = await readExample('ci.json');
+    const [template] = ci.templates;
+    template.inputs.region = { pattern: 'eu-[a-z]+-1' };
+    template.inputs.stage = {
+      pattern: '[a-z]+',
+      anyRepository: true,
+      allow: [{ issuer: 'github-actions', ownerIds: ['2001'], values: ['beta'] }],
+    };
+    template.inputs.service.allow.push({ issuer: 'nope', values: ['Payments'] });
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: template placeholders, not JavaScript ones
+    template.resources.push('arn:aws:s3:::x/${claims.repository}/${inputs.region}/${inputs.stage}/*');
+    expect(problemsOf({ ...(await exampleDocuments()), ci })).toEqual([
+      'ci.json: templates[0].inputs.service.allow[2]: name the repositoryIds or ownerIds that may pass these values (ids, never names: names change hands)',
+      "ci.json: templates[0].inputs.service.allow[2].values[0]: 'Payments' does not match the input's pattern [a-z][a-z0-9-]{1,30}",
+      "ci.json: templates[0].inputs.region: say which repositories may pass which values: 'allow': [{ issuer, repositoryIds or ownerIds, values }]; or 'anyRepository': true when any value of the pattern is fine for every repository the policies admit",
+      "ci.json: templates[0].inputs.stage: give 'allow' or 'anyRepository', not both",
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: template placeholders, not JavaScript ones
+      "ci.json: templates[0].resources[2]: '${claims.repository}' is a name, and names change hands when a repository or owner is renamed, transferred or deleted: use ${claims.repositoryId}, or an input allowed per repository id",
+    ]);
+    template.inputs.service.allow[2] = { issuer: 'nope', repositoryIds: ['1003'], values: ['payments'] };
+    delete template.inputs.region;
+    delete template.inputs.stage;
+    template.resources.pop();
+    expect(problemsOf({ ...(await exampleDocuments()), ci })).toEqual([
+      "ci.json: templates[0].inputs.service.allow[2].issuer: issuer 'nope' is not one of this file's issuers (github-actions, gitlab)",
+    ]);
+  });
+
+  it('finds a path’s line through nested arrays and escaped quotes, or its deepest part that is there', () => {
+    const text = '{\n "a": "x\\"}],",\n "b": [\n  [1, -2.5e3],\n  {\n   "c": true\n  }\n ]\n}';
+    expect(JSON.parse(text).a).toBe('x"}],');
+    expect(lineOfPath(text, ['b', 1, 'c'])).toBe(6);
+    expect(lineOfPath(text, ['b', 0, 1])).toBe(4);
+    expect(lineOfPath(text, ['b', 1, 'missing'])).toBe(5);
+    expect(lineOfPath(text, ['b', 7])).toBe(3);
+    expect(lineOfPath(text, [])).toBe(1);
+  });
+
+  it('names the line of each problem when loaded from a directory', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'jit-ci-lines-'));
+    try {
+      await cp(CONFIG_DIR, dir, { recursive: true });
+      const ci = await readExample('ci.json');
+      ci.templates[0].inputs.service.allow[1].values = ['payments', 'Billing'];
+      ci.templates[0].inputs.service.allow[0].issuer = 'gitlab-self-managed';
+      const text = JSON.stringify(ci, null, 2);
+      await writeFile(join(dir, 'ci.json'), text);
+      const lineOf = (needle: string) => text.slice(0, text.indexOf(needle)).split('\n').length;
+      const billing = `ci.json:${lineOf('"Billing"')}: templates[0].inputs.service.allow[1].values[1]`;
+      await expect(loadConfig(dir)).rejects.toThrow(`${billing}: 'Billing' does not match the input's pattern`);
+
+      ci.templates[0].inputs.service.allow[1].values = ['payments', 'billing'];
+      await writeFile(join(dir, 'ci.json'), JSON.stringify(ci, null, 2));
+      await expect(loadConfig(dir)).rejects.toThrow(
+        `ci.json:${lineOf('"gitlab-self-managed"')}: templates[0].inputs.service.allow[0].issuer: issuer 'gitlab-self-managed' is not one of this file's issuers`
+      );
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
