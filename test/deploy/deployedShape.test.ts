@@ -48,7 +48,8 @@ describe('the deployed broker', () => {
     expect(missing, 'add `export const <name> = route(...)` to functions/handlers/lambda.ts').toEqual([]);
   });
 
-  it('ships, for every function, a bundle that exports the handler its template names', () => {
+  // Loads 21 bundles (and Cedar's WASM in most) in a separate process: seconds alone, more under the suite's load.
+  it('ships, for every function, a bundle that exports the handler its template names', { timeout: 180_000 }, () => {
     expect(missingHandlers(deployment.functions)).toEqual([]);
   });
 
@@ -81,7 +82,9 @@ describe('the deployed broker', () => {
 });
 
 describe('the stream publisher’s bundle', () => {
-  it('runs on the SDK it ships, and archives each event once (If-None-Match) with a SHA-256 checksum', async () => {
+  it('runs on the SDK it ships, and archives each event once (If-None-Match) with a SHA-256 checksum', {
+    timeout: 120_000,
+  }, async () => {
     // A copy with no node_modules anywhere above it: nothing can come from the Lambda runtime's SDK.
     const dir = mkdtempSync(join(tmpdir(), 'jit-publisher-'));
     cpSync(fn('publishAuditEvents').assetDir, dir, { recursive: true });
@@ -199,7 +202,7 @@ describe('the deployed-shape checks, on a broken deployment', () => {
       return actions.length === 0 ? undefined : { ...s, Action: actions };
     });
 
-  it('names the function and the handler when its bundle lacks the export', () => {
+  it('names the function and the handler when its bundle lacks the export', { timeout: 120_000 }, () => {
     const original = fn('reviewGrant');
     // A copy of the real bundle whose entry re-exports everything but reviewGrant.
     const dir = mkdtempSync(join(synth.outdir, 'broken-'));
