@@ -79,7 +79,7 @@ describe('npm start (the sandbox process)', () => {
     }
   });
 
-  // One full sandbox start: like the first test, the limit is about hanging, not speed.
+  // Two sandbox starts (one refused, one serving): as slow as the first test's under the suite's load.
   it('refuses to start on a broken policy file, naming file and line; a fixed edit changes behaviour', {
     timeout: 90_000,
   }, async () => {

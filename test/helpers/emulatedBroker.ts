@@ -1,7 +1,9 @@
 import { GetRolePolicyCommand } from '@aws-sdk/client-iam';
 import { DeleteScheduleCommand, GetScheduleCommand } from '@aws-sdk/client-scheduler';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import type { Context } from 'aws-lambda';
 import { jsonLogger } from '../../functions/adapters/jsonLogger.js';
+import { sweep } from '../../functions/app/sweep.js';
 import type { BrokerConfig } from '../../functions/config/brokerConfig.js';
 import { KILL_POLICY_NAME } from '../../functions/domain/sessionKill.js';
 import type { AccessAdapters } from '../../functions/handlers/composeBroker.js';
@@ -12,6 +14,7 @@ import { localIamClient } from '../../sandbox/localAwsClients.js';
 import { startSandboxAccess } from '../../sandbox/sandboxAccess.js';
 import { scheduleDispatcher } from '../../sandbox/scheduleDispatcher.js';
 import { startApi } from './apiServer.js';
+import { asFunction } from './awsCallRecorder.js';
 import { brokerOnFreshTable, exampleConfig, manualClock } from './fixtures.js';
 
 /**
@@ -36,7 +39,8 @@ const emulatedBroker = async (
   const adapters = options.wrap ? options.wrap(access.adapters) : access.adapters;
   const broker = await brokerOnFreshTable({ clock, config, access: adapters });
   const api = await startApi(broker.deps);
-  const expire = expiryHandler(broker.deps);
+  const expiryFunction = expiryHandler(broker.deps);
+  const expire = (event: unknown, context: Context) => asFunction('expire', () => expiryFunction(event, context));
   const dispatcher = scheduleDispatcher({
     scheduler: access.scheduler.client,
     groupName: access.scheduler.groupName,
@@ -52,6 +56,8 @@ const emulatedBroker = async (
     clock,
     awsEndpoint: endpoint,
     dispatcher,
+    /** One run of the sweeper, as its Lambda function. */
+    sweep: () => asFunction('sweep', () => sweep(broker.deps)),
     /** What Scheduler delivers at expiry (again, for a retry). */
     fireExpiry: (grantId: string) => expire({ grantId, reason: 'expiry' }, {} as never),
     schedule: (grantId: string) =>

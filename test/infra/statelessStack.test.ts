@@ -2,10 +2,11 @@ import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import type { CfnResource } from 'aws-cdk-lib';
-import { Match } from 'aws-cdk-lib/assertions';
+import { App, type CfnResource } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { ROUTES } from '../../functions/handlers/routes.js';
+import { buildBrokerApp } from '../../infra/brokerApp.js';
 import { FUNCTION_ACCESS } from '../../infra/functionAccess.js';
 import { sessionKillerArns } from '../../infra/sessionKiller.js';
 import { synthBroker } from './synthBroker.js';
@@ -292,6 +293,98 @@ describe('the broker app', () => {
     for (const name of ['vendCredentials', 'revokeGrant', 'expire', 'sweep', 'publishAuditEvents']) {
       expect(retention(name), name).toBe(365);
     }
+  });
+});
+
+describe('capacity under load', () => {
+  const reservations = () =>
+    Object.fromEntries(
+      [...stateless.functions].flatMap(([name, fn]) => {
+        const reserved = resourceOf(fn).Properties.ReservedConcurrentExecutions;
+        return reserved === undefined ? [] : [[name, reserved]];
+      })
+    );
+
+  it('reserves concurrency for the ending path only: expiry, done, revoke, CI done, the sweeper', () => {
+    expect(reservations()).toEqual({ expire: 10, finishGrant: 5, revokeGrant: 5, ciDone: 5, sweep: 1 });
+  });
+
+  it('throttles the open routes and the ending routes each on its own, the rest by the stage default', () => {
+    const stage = Object.values(template.findResources('AWS::ApiGatewayV2::Stage'))[0] as {
+      DependsOn?: string[];
+      Properties: Record<string, unknown>;
+    };
+    expect(stage.Properties.DefaultRouteSettings).toEqual({ ThrottlingBurstLimit: 100, ThrottlingRateLimit: 50 });
+    const limit = (rate: number, burst: number) => ({ ThrottlingRateLimit: rate, ThrottlingBurstLimit: burst });
+    expect(stage.Properties.RouteSettings).toEqual({
+      'GET /health': limit(5, 10),
+      'POST /ci/credentials': limit(10, 20),
+      'POST /ci/grants/{id}/credentials': limit(10, 20),
+      'POST /ci/grants/{id}/done': limit(5, 10),
+      'POST /grants/{id}/done': limit(5, 10),
+      'POST /grants/{id}/revoke': limit(5, 10),
+    });
+    // CloudFormation refuses settings for routes that do not exist yet.
+    const routes = Object.keys(template.findResources('AWS::ApiGatewayV2::Route'));
+    expect(stage.DependsOn).toEqual(expect.arrayContaining(routes));
+  });
+
+  // A second synth (without bundling): slow under the whole suite's load.
+  it('skips the reservations when told to (-c reservedConcurrency=off), for accounts with a small quota', {
+    timeout: 120_000,
+  }, async () => {
+    const app = new App({
+      context: { 'aws:cdk:bundling-stacks': [], reservedConcurrency: 'off' },
+      postCliContext: { '@aws-cdk/core:defaultCrossStackReferences': 'strong' },
+    });
+    const { stateless: small } = await buildBrokerApp({ app, configDir: 'config', nag: false });
+    const functions = Object.values(Template.fromStack(small).findResources('AWS::Lambda::Function'));
+    expect(functions.filter((f) => f.Properties.ReservedConcurrentExecutions !== undefined)).toEqual([]);
+  });
+});
+
+describe('alarms and outputs', () => {
+  it('alarms when the audit stream falls five minutes behind', () => {
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'AWS/Lambda',
+      MetricName: 'IteratorAge',
+      Statistic: 'Maximum',
+      Threshold: 300_000,
+      Dimensions: [{ Name: 'FunctionName', Value: { Ref: logicalId(stateless.functions.get('publishAuditEvents')) } }],
+    });
+  });
+
+  it('subscribes an e-mail address only when the AlarmEmail parameter names one', () => {
+    expect(template.toJSON().Parameters.AlarmEmail).toMatchObject({ Type: 'String', Default: '' });
+    template.hasResource('AWS::SNS::Subscription', {
+      Condition: 'AlarmEmailGiven',
+      Properties: Match.objectLike({ Protocol: 'email', Endpoint: { Ref: 'AlarmEmail' } }),
+    });
+    expect(template.toJSON().Conditions.AlarmEmailGiven).toEqual({
+      'Fn::Not': [{ 'Fn::Equals': [{ Ref: 'AlarmEmail' }, ''] }],
+    });
+  });
+
+  it('outputs the API id and the execute-api ARN a caller permission set allows', () => {
+    const outputs = template.toJSON().Outputs as Record<string, { Value: unknown }>;
+    const api = logicalId(stateless.api);
+    expect(outputs.ApiId?.Value).toEqual({ Ref: api });
+    expect(outputs.ApiInvokeArn?.Value).toEqual({
+      'Fn::Join': [
+        '',
+        [
+          'arn:',
+          { Ref: 'AWS::Partition' },
+          ':execute-api:',
+          { Ref: 'AWS::Region' },
+          ':',
+          { Ref: 'AWS::AccountId' },
+          ':',
+          { Ref: api },
+          '/*',
+        ],
+      ],
+    });
   });
 });
 

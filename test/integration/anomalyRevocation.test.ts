@@ -5,8 +5,13 @@ import type { AnomalyRule } from '../../functions/domain/anomaly.js';
 import { KILL_POLICY_NAME } from '../../functions/domain/sessionKill.js';
 import { activityHandler } from '../../functions/handlers/activityHandler.js';
 import { grantRequest } from '../helpers/apiServer.js';
+import { asFunction } from '../helpers/awsCallRecorder.js';
 import { assumedRoleCall, callerIdentityCall } from '../helpers/cloudTrailRecords.js';
 import { type EmulatedBroker, emulatedBroker } from '../helpers/emulatedBroker.js';
+
+/** The recorder as its Lambda function runs it: its AWS calls (an anomaly's kill) are checked against that role. */
+const recordAsLambda = (deps: BrokerDeps, event: Parameters<typeof recordActivity>[1]) =>
+  asFunction('recordActivity', () => recordActivity(deps, event));
 
 const PROD_READ = 'arn:aws:iam::123456789012:role/jit/prod-read';
 
@@ -59,20 +64,20 @@ describe('anomaly rules', () => {
   it('revokes a live grant at the threshold, with the evidence in its chain and the kill recorded', async () => {
     const id = await vendedGrant();
     for (let i = 0; i < 9; i++) {
-      await recordActivity(env.deps, refused(id, `r-${i}`, secondsFromNow(i * 20)));
+      await recordAsLambda(env.deps, refused(id, `r-${i}`, secondsFromNow(i * 20)));
     }
     // Redelivered events and calls no policy can deny do not count.
-    await recordActivity(env.deps, refused(id, 'r-0', secondsFromNow(0)));
+    await recordAsLambda(env.deps, refused(id, 'r-0', secondsFromNow(0)));
     const whoAmI = callerIdentityCall({
       eventId: 'sts-1',
       at: secondsFromNow(30),
       sourceIdentity: id,
       errorCode: 'AccessDenied',
     });
-    await recordActivity(env.deps, whoAmI);
+    await recordAsLambda(env.deps, whoAmI);
     expect((await audit(id)).state).toBe('ACTIVE');
 
-    await recordActivity(env.deps, refused(id, 'r-9', secondsFromNow(180)));
+    await recordAsLambda(env.deps, refused(id, 'r-9', secondsFromNow(180)));
     const trail = await audit(id);
     expect(trail.state).toBe('REVOKED');
     expect(trail.chain.valid).toBe(true);
@@ -104,7 +109,7 @@ describe('anomaly rules', () => {
     expect(alerts('anomaly', id)[0]).toMatchObject({ rule: 'prod-probing', response: 'revoked' });
 
     // The same event delivered again changes nothing.
-    await recordActivity(env.deps, refused(id, 'r-9', secondsFromNow(180)));
+    await recordAsLambda(env.deps, refused(id, 'r-9', secondsFromNow(180)));
     expect((await audit(id)).events).toHaveLength(trail.events.length);
     expect(alerts('anomaly', id)).toHaveLength(1);
   });
@@ -144,7 +149,7 @@ describe('anomaly rules', () => {
     await env.deps.rolePolicies.delete(PROD_READ, KILL_POLICY_NAME);
     expect(await env.killedOn('prod-read')).toBeUndefined();
 
-    await recordActivity(env.deps, succeeded(id, 'leak-1', sinceKill(120)));
+    await recordAsLambda(env.deps, succeeded(id, 'leak-1', sinceKill(120)));
     expect(alerts('used-after-end', id)).toHaveLength(1);
     expect(alerts('used-after-end', id)[0]).toMatchObject({
       eventId: 'leak-1',
@@ -165,7 +170,7 @@ describe('anomaly rules', () => {
     expect(alerts('anomaly', id)[0]).toMatchObject({ rule: 'used-after-end', response: 'end-settled' });
 
     // A second late success alerts again (it is another call), but the rule has acted.
-    await recordActivity(env.deps, succeeded(id, 'leak-2', sinceKill(130)));
+    await recordAsLambda(env.deps, succeeded(id, 'leak-2', sinceKill(130)));
     expect(alerts('used-after-end', id)).toHaveLength(2);
     expect((await audit(id)).events).toHaveLength(trail.events.length);
     expect(alerts('anomaly', id)).toHaveLength(1);
@@ -188,14 +193,14 @@ describe('anomaly rules', () => {
     it('records the evidence and alerts once, and leaves the grant running', async () => {
       const id = await vendedGrant();
       const deps = flagging();
-      await recordActivity(deps, refused(id, 'f-0', secondsFromNow(0)));
-      await recordActivity(deps, refused(id, 'f-1', secondsFromNow(30)));
+      await recordAsLambda(deps, refused(id, 'f-0', secondsFromNow(0)));
+      await recordAsLambda(deps, refused(id, 'f-1', secondsFromNow(30)));
       // Two deliveries of the call that reaches the threshold, at once: one flag.
       await Promise.all([
-        recordActivity(deps, refused(id, 'f-2', secondsFromNow(60))),
-        recordActivity(deps, refused(id, 'f-2', secondsFromNow(60))),
+        recordAsLambda(deps, refused(id, 'f-2', secondsFromNow(60))),
+        recordAsLambda(deps, refused(id, 'f-2', secondsFromNow(60))),
       ]);
-      await recordActivity(deps, refused(id, 'f-3', secondsFromNow(61)));
+      await recordAsLambda(deps, refused(id, 'f-3', secondsFromNow(61)));
       const trail = await audit(id);
       expect(trail.state).toBe('ACTIVE');
       expect(trail.chain.valid).toBe(true);
@@ -215,7 +220,7 @@ describe('anomaly rules', () => {
       const id = await vendedGrant();
       const deps = flagging();
       for (const [i, s] of [0, 40, 100.001].entries()) {
-        await recordActivity(deps, refused(id, `w-${i}`, secondsFromNow(s)));
+        await recordAsLambda(deps, refused(id, `w-${i}`, secondsFromNow(s)));
       }
       expect((await audit(id)).events.some((e: { type: string }) => e.type === 'grant.anomaly-detected')).toBe(false);
     });
