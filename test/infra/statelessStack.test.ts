@@ -329,8 +329,8 @@ describe('the bundles', () => {
         version: '2.0', routeKey: 'POST /grants', rawPath: '/grants', rawQueryString: '',
         headers: { 'content-type': 'application/json' }, isBase64Encoded: false,
         requestContext: { http: { method: 'POST', path: '/grants' }, requestId: 'r', authorizer: { iam: {
-          accountId: '123456789012', userId: 'AROAEXAMPLE:alice',
-          userArn: 'arn:aws:sts::123456789012:assumed-role/AWSReservedSSO_Developer_0123456789abcdef/alice' } } },
+          accountId: '123456789012', userId: 'AROAEXAMPLEJITCALLER1:alice',
+          userArn: 'arn:aws:sts::123456789012:assumed-role/AWSReservedSSO_JitBrokerCaller_0123456789abcdef/alice' } } },
         body: JSON.stringify({ role: 'prod-read', durationSeconds: 1800, reason: 'reading the example bucket',
           scope: { actions: ['s3:GetObjekt'], resources: ['arn:aws:s3:::example-bucket/*'] } }),
       }, { functionName: 'createGrant', awsRequestId: 'r', getRemainingTimeInMillis: () => 10000 });
