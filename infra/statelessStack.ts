@@ -29,7 +29,7 @@ import { ROUTES } from '../functions/handlers/routes.js';
 import { activityRecorder } from './activityRecorder.js';
 import { brokerFunction } from './brokerFunction.js';
 import { type Capability, FUNCTION_ACCESS } from './functionAccess.js';
-import { KILL_ACTIONS, sessionKillerArns } from './sessionKiller.js';
+import { killStatements, sessionKillerArns } from './sessionKiller.js';
 import { MANAGED_TAG, SESSION_TAG_KEYS, SOURCE_IDENTITY_PATTERN } from './targetRole.js';
 
 /** The alert kinds functions/adapters/loggingAlerts.ts logs (`"alert": "<kind>"`); break-glass is raised by the policy work to come. */
@@ -472,15 +472,9 @@ class StatelessStack extends Stack {
         ];
       case 'killSessions':
         return [
-          new PolicyStatement({
-            actions: [...KILL_ACTIONS],
-            // IAM has no condition key for an inline policy's name, so the kill policy's name
-            // (KILL_POLICY_NAME) cannot be pinned here: the catalog's role ARNs and the managed tag
-            // are the narrowest IAM allows. Only killSessions.ts writes through these calls. For
-            // roles in other accounts this grants nothing: IAM answers those only from inside.
-            resources: [...refs.targetRoleArns],
-            conditions: managed('iam'),
-          }),
+          // The catalog's roles, tagged managed and (for writes) bounded; for roles in other
+          // accounts this grants nothing: IAM answers those only from inside (infra/sessionKiller.ts).
+          ...killStatements(refs.targetRoleArns),
           // Roles in other accounts are changed through their account's session killer
           // (JitSessionKiller), only the accounts the catalog names.
           ...(refs.killerRoleArns.length === 0

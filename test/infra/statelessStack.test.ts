@@ -107,19 +107,19 @@ describe('the broker app', () => {
     }
   });
 
-  it('lets only the ending functions write kill policies, on managed catalog roles only', () => {
+  it('lets only the ending functions write kill policies, on managed, bounded catalog roles only', () => {
     const writers = [...stateless.functions.keys()].filter((name) => allowing(name, 'iam:PutRolePolicy').length > 0);
     expect(writers.sort()).toEqual(['ciDone', 'expire', 'finishGrant', 'revokeGrant', 'sweep']);
+    const managed = { 'iam:ResourceTag/jit-broker:managed': 'true' };
     for (const name of writers) {
-      const [statement] = allowing(name, 'iam:PutRolePolicy');
-      expect(actionsOf([statement as Statement]).sort()).toEqual([
-        'iam:DeleteRolePolicy',
-        'iam:GetRolePolicy',
-        'iam:ListRolePolicies',
-        'iam:PutRolePolicy',
-      ]);
-      expect(statement?.Resource).toEqual(catalogRoleArns);
-      expect(statement?.Condition).toEqual({ StringEquals: { 'iam:ResourceTag/jit-broker:managed': 'true' } });
+      const [write] = allowing(name, 'iam:PutRolePolicy');
+      expect(actionsOf([write as Statement]).sort()).toEqual(['iam:DeleteRolePolicy', 'iam:PutRolePolicy']);
+      expect(write?.Resource).toEqual(catalogRoleArns);
+      expect(write?.Condition).toEqual({ StringEquals: managed, Null: { 'iam:PermissionsBoundary': 'false' } });
+      const [read] = allowing(name, 'iam:GetRolePolicy');
+      expect(actionsOf([read as Statement]).sort()).toEqual(['iam:GetRolePolicy', 'iam:ListRolePolicies']);
+      expect(read?.Resource).toEqual(catalogRoleArns);
+      expect(read?.Condition).toEqual({ StringEquals: managed });
     }
   });
 
