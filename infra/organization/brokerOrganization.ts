@@ -1,5 +1,4 @@
-import { Annotations, Aws, CfnOutput, type Stack } from 'aws-cdk-lib';
-import { CfnEventBusPolicy } from 'aws-cdk-lib/aws-events';
+import { Annotations, Aws, CfnOutput, CfnResource, type Stack } from 'aws-cdk-lib';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type { BrokerConfig } from '../../functions/config/brokerConfig.js';
@@ -51,16 +50,22 @@ const organizationAccess = (
     if (!ORGANIZATION_ID.test(options.organizationId)) {
       throw new Error(`organizationId must look like o-abcd123456, got '${options.organizationId}'`);
     }
-    new CfnEventBusPolicy(stack, 'OrganizationActivityIntake', {
-      eventBusName: 'default',
-      statementId: 'jit-broker-organization-activity',
-      statement: {
-        Sid: 'jit-broker-organization-activity',
-        Effect: 'Allow',
-        Principal: '*',
-        Action: 'events:PutEvents',
-        Resource: defaultBusArn,
-        Condition: { StringEquals: { 'aws:PrincipalOrgID': options.organizationId } },
+    // A plain CfnResource: reading CfnEventBusPolicy's deprecated `principal` getter (synth and cdk-nag
+    // walk every property) prints a deprecation warning on every synth; the L2 EventBusPolicy fails
+    // to render a statement in this CDK version.
+    new CfnResource(stack, 'OrganizationActivityIntake', {
+      type: 'AWS::Events::EventBusPolicy',
+      properties: {
+        EventBusName: 'default',
+        StatementId: 'jit-broker-organization-activity',
+        Statement: {
+          Sid: 'jit-broker-organization-activity',
+          Effect: 'Allow',
+          Principal: '*',
+          Action: 'events:PutEvents',
+          Resource: defaultBusArn,
+          Condition: { StringEquals: { 'aws:PrincipalOrgID': options.organizationId } },
+        },
       },
     });
   } else {
