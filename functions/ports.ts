@@ -137,7 +137,7 @@ interface IdGenerator {
   grantId(): string;
 }
 
-/** Group membership. From configuration today; IAM Identity Center's identity store later. */
+/** Group membership: groups.json, or IAM Identity Center's identity store (identity-sources.json `groups`). */
 interface GroupDirectory {
   groupsOf(userId: string): Promise<readonly string[]>;
 }

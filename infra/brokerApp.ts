@@ -3,6 +3,8 @@ import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import { loadConfig } from '../functions/config/loadConfig.js';
 import type { AuditRetention } from './auditArchiveBucket.js';
 import { acknowledgeFindings } from './nagAcknowledgements.js';
+import { acknowledgeIdentityStoreReads, acknowledgeOrganizationFindings } from './organization/organizationNag.js';
+import { buildOrganization, type OrganizationOptions } from './organization/organizationStage.js';
 import { StatefulStack } from './statefulStack.js';
 import { StatelessStack } from './statelessStack.js';
 
@@ -17,6 +19,8 @@ interface BrokerAppOptions {
   readonly nag?: boolean;
   /** Object Lock of the audit archive (infra/auditArchiveBucket.ts). */
   readonly auditRetention?: AuditRetention;
+  /** The AWS Organization the broker serves (infra/organization/). */
+  readonly organization?: OrganizationOptions;
 }
 
 /**
@@ -43,11 +47,16 @@ const buildBrokerApp = async (options: BrokerAppOptions) => {
     ...(options.alarmEmail ? { alarmEmail: options.alarmEmail } : {}),
     ...(env ? { env } : {}),
   });
+  const organization = buildOrganization(app, config, stateless, options.organization ?? {});
   if (options.nag ?? true) {
     Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new ServerlessChecks(app));
     acknowledgeFindings(stateful, stateless);
+    acknowledgeOrganizationFindings(organization);
+    if (config.groupSource.source === 'identity-store') {
+      acknowledgeIdentityStoreReads(stateless, config.groupSource.identityStoreId);
+    }
   }
-  return { app, config, stateful, stateless };
+  return { app, config, stateful, stateless, organization };
 };
 
 export type { BrokerAppOptions };

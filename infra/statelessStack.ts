@@ -31,7 +31,7 @@ import {
   routeSettings,
 } from './capacity.js';
 import { type Capability, FUNCTION_ACCESS } from './functionAccess.js';
-import { KILL_ACTIONS, sessionKillerArns } from './sessionKiller.js';
+import { killStatements, sessionKillerArns } from './sessionKiller.js';
 import { MANAGED_TAG, SESSION_TAG_KEYS, SOURCE_IDENTITY_PATTERN } from './targetRole.js';
 
 /** Expiry schedules are named `jit-expire-<grant id>` (functions/adapters/aws/schedulerExpiry.ts). */
@@ -368,7 +368,7 @@ class StatelessStack extends Stack {
     new CfnOutput(this, 'ApiInvokeArn', {
       value: this.apiInvokeArn,
       description:
-        'Allow execute-api:Invoke on this ARN to callers (the Identity Center permission set; docs/deploy.md)',
+        'Parameter BrokerApiInvokeArn of the JitCallerAccess stack: the permission set callers sign in with (docs/deploy.md)',
     });
     new CfnOutput(this, 'VendRoleArn', {
       value: (functions.get('vendCredentials') as NodejsFunction).role?.roleArn ?? '',
@@ -468,15 +468,9 @@ class StatelessStack extends Stack {
         ];
       case 'killSessions':
         return [
-          new PolicyStatement({
-            actions: [...KILL_ACTIONS],
-            // IAM has no condition key for an inline policy's name, so the kill policy's name
-            // (KILL_POLICY_NAME) cannot be pinned here: the catalog's role ARNs and the managed tag
-            // are the narrowest IAM allows. Only killSessions.ts writes through these calls. For
-            // roles in other accounts this grants nothing: IAM answers those only from inside.
-            resources: [...refs.targetRoleArns],
-            conditions: managed('iam'),
-          }),
+          // The catalog's roles, tagged managed and (for writes) bounded; for roles in other
+          // accounts this grants nothing: IAM answers those only from inside (infra/sessionKiller.ts).
+          ...killStatements(refs.targetRoleArns),
           // Roles in other accounts are changed through their account's session killer
           // (JitSessionKiller), only the accounts the catalog names.
           ...(refs.killerRoleArns.length === 0

@@ -7,6 +7,7 @@ import {
   CI_FILE,
   CONFIG_FILES,
   type ConfigFileKey,
+  OPTIONAL_CONFIG_FILES,
   POLICIES_DIR,
 } from './brokerConfig.js';
 import { type ConfigDocuments, parseConfig } from './parseConfig.js';
@@ -19,7 +20,8 @@ const loadConfig = async (dir: string): Promise<BrokerConfig> => {
   const problems: string[] = [];
   const documents: Partial<ConfigDocuments> = {};
   for (const [key, file] of Object.entries(CONFIG_FILES) as [ConfigFileKey, string][]) {
-    const document = await readJson(join(dir, file), problems, 'required');
+    const need = OPTIONAL_CONFIG_FILES.has(key) ? 'optional' : 'required';
+    const document = await readJson(join(dir, file), problems, need);
     if (document !== undefined) documents[key] = document;
   }
   const ci = await readJsonText(join(dir, CI_FILE), problems, 'optional');

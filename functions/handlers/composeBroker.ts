@@ -1,8 +1,10 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { IdentitystoreClient } from '@aws-sdk/client-identitystore';
 import { DynamoActivityStore } from '../adapters/aws/dynamoActivityStore.js';
 import { DynamoDenialLog } from '../adapters/aws/dynamoDenialLog.js';
 import { DynamoGrantStore } from '../adapters/aws/dynamoGrantStore.js';
 import { DynamoReplayGuard } from '../adapters/aws/dynamoReplayGuard.js';
+import { IdentityStoreGroupDirectory } from '../adapters/aws/identityStoreGroupDirectory.js';
 import { cedarPolicyEngine } from '../adapters/cedarPolicyEngine.js';
 import { configGroupDirectory } from '../adapters/configGroupDirectory.js';
 import { iamDataActionCatalog } from '../adapters/iamDataActionCatalog.js';
@@ -21,6 +23,7 @@ import type {
   Clock,
   CredentialIssuer,
   ExpiryScheduler,
+  GroupDirectory,
   Logger,
   PolicyEngine,
   RolePolicies,
@@ -42,6 +45,17 @@ const noCloudTrail: ActivityLookup = {
   },
 };
 
+/** Group membership from groups.json, or from IAM Identity Center's identity store (configuration decides). */
+const groupDirectory = (config: BrokerConfig): GroupDirectory => {
+  const source = config.groupSource;
+  if (source.source === 'groups-file') return configGroupDirectory(config.groups);
+  return new IdentityStoreGroupDirectory(new IdentitystoreClient({ region: source.region }), {
+    identityStoreId: source.identityStoreId,
+    cacheSeconds: source.cacheSeconds,
+    cacheEntries: source.cacheEntries,
+  });
+};
+
 /** Wires the use cases to their adapters. Lambda, the sandbox and the tests all compose here. */
 const composeBroker = (input: {
   config: BrokerConfig;
@@ -55,6 +69,8 @@ const composeBroker = (input: {
   policy?: PolicyEngine;
   /** CloudTrail LookupEvents; where there is none (the sandbox), `?lookup=cloudtrail` says so. */
   activityLookup?: ActivityLookup;
+  /** Group membership; by default what the configuration names (groupDirectory). */
+  directory?: GroupDirectory;
 }): BrokerDeps => {
   const clock = input.clock ?? systemClock;
   return {
@@ -62,7 +78,7 @@ const composeBroker = (input: {
     store: new DynamoGrantStore(input.dynamo, input.tableName),
     clock,
     ids: ulidIds(() => clock.now().getTime()),
-    directory: configGroupDirectory(input.config.groups),
+    directory: input.directory ?? groupDirectory(input.config),
     logger: input.logger,
     actions: input.actions ?? iamDataActionCatalog(),
     alerts: input.alerts ?? loggingAlerts(input.logger),

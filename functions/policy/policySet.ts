@@ -51,7 +51,8 @@ interface BrokerPolicies {
 interface PolicyReferences {
   /** Undefined when the catalog itself is broken: its problems are reported, not every reference. */
   readonly roles?: ReadonlySet<string>;
-  readonly groups: ReadonlyMap<string, readonly string[]>;
+  /** Undefined when groups come from IAM Identity Center: their names are only known at request time. */
+  readonly groups?: ReadonlyMap<string, readonly string[]>;
 }
 
 const POLICY_ID = /^[A-Za-z0-9][\w.-]{0,63}$/;
@@ -160,20 +161,21 @@ const referenceProblems = (policy: CompiledPolicy, json: unknown, refs: PolicyRe
   for (const { type, id } of entityLiterals(json)) {
     if (type === JIT.role && refs.roles !== undefined && !refs.roles.has(id))
       problems.push(`role '${id}' is not in catalog.json`);
-    if (type === JIT.group && !refs.groups.has(id)) problems.push(`group '${id}' is not defined in groups.json`);
+    if (type === JIT.group && refs.groups !== undefined && !refs.groups.has(id))
+      problems.push(`group '${id}' is not defined in groups.json`);
   }
+  const { groups } = refs;
+  if (groups === undefined) return [...new Set(problems)];
   const approvers = policy.rules.approvers ?? [];
   for (const entry of approvers) {
-    if (entry.startsWith(GROUP_PREFIX) && !refs.groups.has(entry.slice(GROUP_PREFIX.length))) {
+    if (entry.startsWith(GROUP_PREFIX) && !groups.has(entry.slice(GROUP_PREFIX.length))) {
       problems.push(`@approvers: '${entry}' is not defined in groups.json`);
     }
   }
   const required = policy.rules.approvals ?? 1;
   if (approvers.length > 0) {
     const distinct = new Set(
-      approvers.flatMap((e) =>
-        e.startsWith(GROUP_PREFIX) ? (refs.groups.get(e.slice(GROUP_PREFIX.length)) ?? []) : [e]
-      )
+      approvers.flatMap((e) => (e.startsWith(GROUP_PREFIX) ? (groups.get(e.slice(GROUP_PREFIX.length)) ?? []) : [e]))
     ).size;
     if (required > distinct) {
       problems.push(`@approvals: needs ${required} approvals but only ${distinct} distinct approver(s) can give one`);

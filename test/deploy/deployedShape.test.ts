@@ -223,7 +223,8 @@ describe('the deployed-shape checks, on a broken deployment', () => {
     const { problems } = await deniedCalls(broken, recorded);
     expect(problems).toContain(
       'finishGrant: its role does not allow iam:PutRolePolicy on arn:aws:iam::123456789012:role/jit/prod-read ' +
-        '(request context {"iam:ResourceTag/jit-broker:managed":"true"}): ImplicitlyDenied'
+        '(request context {"iam:ResourceTag/jit-broker:managed":"true",' +
+        '"iam:PermissionsBoundary":"arn:aws:iam::123456789012:policy/ceiling"}): ImplicitlyDenied'
     );
   });
 

@@ -81,10 +81,21 @@ const concrete = (
     requests: deployment.targetRoleArns.map((arn) => ({
       action: call.action,
       resource: resource.replace('{TargetRole}', arn),
-      context: { ...context, [tag]: MANAGED_TAG.value },
+      context: { ...context, [tag]: MANAGED_TAG.value, ...boundaryOf(call.action, arn) },
     })),
   };
 };
+
+/**
+ * Every target role carries a permissions boundary (JitTargetRole requires one), and IAM puts its
+ * ARN in `iam:PermissionsBoundary` for the inline-policy writes (Service Authorization Reference,
+ * IAM: PutRolePolicy and DeleteRolePolicy list the key). The value stands for the role's ceiling.
+ */
+const BOUNDARY_KEYED_ACTIONS = new Set(['iam:PutRolePolicy', 'iam:DeleteRolePolicy']);
+const boundaryOf = (action: string, roleArn: string): Record<string, string> =>
+  BOUNDARY_KEYED_ACTIONS.has(action)
+    ? { 'iam:PermissionsBoundary': `${roleArn.slice(0, roleArn.indexOf(':role/'))}:policy/ceiling` }
+    : {};
 
 /** IAM's decision for the function's role session: Allowed, ImplicitlyDenied, ExplicitlyDenied (or why none). */
 const decide = async (

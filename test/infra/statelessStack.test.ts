@@ -108,19 +108,19 @@ describe('the broker app', () => {
     }
   });
 
-  it('lets only the ending functions write kill policies, on managed catalog roles only', () => {
+  it('lets only the ending functions write kill policies, on managed, bounded catalog roles only', () => {
     const writers = [...stateless.functions.keys()].filter((name) => allowing(name, 'iam:PutRolePolicy').length > 0);
     expect(writers.sort()).toEqual(['ciDone', 'expire', 'finishGrant', 'recordActivity', 'revokeGrant', 'sweep']);
+    const managed = { 'iam:ResourceTag/jit-broker:managed': 'true' };
     for (const name of writers) {
-      const [statement] = allowing(name, 'iam:PutRolePolicy');
-      expect(actionsOf([statement as Statement]).sort()).toEqual([
-        'iam:DeleteRolePolicy',
-        'iam:GetRolePolicy',
-        'iam:ListRolePolicies',
-        'iam:PutRolePolicy',
-      ]);
-      expect(statement?.Resource).toEqual(catalogRoleArns);
-      expect(statement?.Condition).toEqual({ StringEquals: { 'iam:ResourceTag/jit-broker:managed': 'true' } });
+      const [write] = allowing(name, 'iam:PutRolePolicy');
+      expect(actionsOf([write as Statement]).sort()).toEqual(['iam:DeleteRolePolicy', 'iam:PutRolePolicy']);
+      expect(write?.Resource).toEqual(catalogRoleArns);
+      expect(write?.Condition).toEqual({ StringEquals: managed, Null: { 'iam:PermissionsBoundary': 'false' } });
+      const [read] = allowing(name, 'iam:GetRolePolicy');
+      expect(actionsOf([read as Statement]).sort()).toEqual(['iam:GetRolePolicy', 'iam:ListRolePolicies']);
+      expect(read?.Resource).toEqual(catalogRoleArns);
+      expect(read?.Condition).toEqual({ StringEquals: managed });
     }
   });
 
@@ -148,6 +148,13 @@ describe('the broker app', () => {
       expect(env.BROKER_ACCOUNT_ID, name).toEqual(kills ? { Ref: 'AWS::AccountId' } : undefined);
       expect(env.SESSION_KILLER_ROLE_NAME, name).toBe(kills ? 'jit-broker-session-killer' : undefined);
     }
+  });
+
+  it('outputs the API ARN the callers’ permission set allows execute-api:Invoke on', () => {
+    const output = template.toJSON().Outputs.ApiInvokeArn as { Value: unknown };
+    expect(JSON.stringify(output.Value)).toContain(':execute-api:');
+    expect(JSON.stringify(output.Value)).toContain(logicalId(stateless.api as never));
+    expect(JSON.stringify(output.Value)).toMatch(/\/\*"\]\]\}$/);
   });
 
   it('outputs the roles a session killer must trust', () => {
@@ -422,8 +429,8 @@ describe('the bundles', () => {
         version: '2.0', routeKey: 'POST /grants', rawPath: '/grants', rawQueryString: '',
         headers: { 'content-type': 'application/json' }, isBase64Encoded: false,
         requestContext: { http: { method: 'POST', path: '/grants' }, requestId: 'r', authorizer: { iam: {
-          accountId: '123456789012', userId: 'AROAEXAMPLE:alice',
-          userArn: 'arn:aws:sts::123456789012:assumed-role/AWSReservedSSO_Developer_0123456789abcdef/alice' } } },
+          accountId: '123456789012', userId: 'AROAEXAMPLEJITCALLER1:alice',
+          userArn: 'arn:aws:sts::123456789012:assumed-role/AWSReservedSSO_JitBrokerCaller_0123456789abcdef/alice' } } },
         body: JSON.stringify({ role: 'prod-read', durationSeconds: 1800, reason: 'reading the example bucket',
           scope: { actions: ['s3:GetObjekt'], resources: ['arn:aws:s3:::example-bucket/*'] } }),
       }, { functionName: 'createGrant', awsRequestId: 'r', getRemainingTimeInMillis: () => 10000 });
