@@ -12,7 +12,7 @@ const MAX_CONDITION_ENTRIES = 10;
 const MAX_TEXT_CHARS = 1000;
 
 /** The shape of an IAM operator name; which ones exist, and their values, is domain/conditions.ts's call. */
-const CONDITION_OPERATOR = /^(?:For(?:Any|All)Values:)?[A-Za-z]{1,40}$/;
+const CONDITION_OPERATOR = /^(?:ForAnyValue:|ForAllValues:)?[A-Za-z]{1,40}$/;
 const CONDITION_KEY = /^[a-z0-9-]{1,32}:[A-Za-z0-9/_.:-]{1,128}$/;
 const CONDITION_VALUE = z
   .string()
