@@ -1,5 +1,6 @@
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { displaySafe, displaySafeLines } from '../functions/domain/untrustedText.js';
 import { parseCommandLine } from './commandLine.js';
 import { COMMANDS } from './commands/index.js';
 import { httpFederationEndpoint } from './console/federation.js';
@@ -17,16 +18,22 @@ const runCli = async (argv: readonly string[], context: CliContext): Promise<num
     }
     return await line.command.run(context, line.parsed);
   } catch (error) {
-    context.io.err(`jit: ${(error as Error).message}`);
+    // Broker messages quote what was sent, and a local error may quote a file: neither may drive the terminal.
+    context.io.err(`jit: ${displaySafe((error as Error).message)}`);
     return exitCodeFor(error);
   }
 };
 
+/**
+ * The terminal. Whatever a command prints may carry someone else's text (a broker message that
+ * echoes input, a field a renderer forgot), so every line is made display-safe here too: only the
+ * CLI's own line breaks and its progress line's redraw reach the terminal as controls.
+ */
 const processIo = (): Io => ({
-  out: (text) => process.stdout.write(`${text}\n`),
-  err: (text) => process.stderr.write(`${text}\n`),
+  out: (text) => process.stdout.write(`${displaySafeLines(text)}\n`),
+  err: (text) => process.stderr.write(`${displaySafeLines(text)}\n`),
   interactive: process.stderr.isTTY === true,
-  progress: (text) => process.stderr.write(`\r\x1b[2K${text}`),
+  progress: (text) => process.stderr.write(`\r\x1b[2K${displaySafe(text)}`),
 });
 
 const processContext = (): CliContext => ({
@@ -51,4 +58,4 @@ const main = async (): Promise<void> => {
   process.exitCode = await runCli(process.argv.slice(2), processContext());
 };
 
-export { main, runCli };
+export { main, processIo, runCli };

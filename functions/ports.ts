@@ -119,6 +119,8 @@ interface ActionCatalog {
   expand(pattern: string): Promise<readonly string[] | undefined>;
   /** The closest existing action or service prefix to a misspelt one, for error messages. */
   suggest(action: string): Promise<string | undefined>;
+  /** Whether IAM has the condition key (global `aws:…` or a service's, tag keys like `aws:ResourceTag/team` included). */
+  knowsConditionKey(key: string): Promise<boolean>;
 }
 
 /** Loud, operator-facing events (EventBridge/SNS in AWS; the console in the sandbox). */

@@ -14,9 +14,12 @@ const ROLE_ARN = /^arn:aws[\w-]*:iam::(\d{12}):role\/(?:[\w+=,.@-]+\/)*[\w+=,.@-
 const IAM_ACTION = /^(?:\*|[a-z0-9-]{1,64}:[A-Za-z0-9*?-]{1,128})$/;
 const RESOURCE = /^(?:\*|arn:aws[\w-]*:[a-z0-9-]+:[a-z0-9-]*:(?:\d{12}|\*)?:[^\s]{1,1900})$/;
 const TICKET = /^[A-Za-z0-9][\w#./:-]{0,127}$/;
+/** `g-` and a lower-case ULID (Crockford base32: no i, l, o, u). */
+const GRANT_ID = /^g-[0-9a-hjkmnp-tv-z]{26}$/;
 
 export {
   ACCOUNT_ID,
+  GRANT_ID,
   GROUP_NAME,
   IAM_ACTION,
   PRINCIPAL_ENTRY,

@@ -1,5 +1,5 @@
 import { finishGrant, revokeGrant } from '../app/endGrant.js';
-import { extendGrant } from '../app/reviewGrant.js';
+import { extendGrant } from '../app/extendGrant.js';
 import { vendCredentials } from '../app/vendCredentials.js';
 import { grantIdOf } from './grantIdOf.js';
 import { credentialProcessView, grantView } from './grantView.js';

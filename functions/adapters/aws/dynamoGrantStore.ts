@@ -195,10 +195,7 @@ class DynamoGrantStore implements GrantStore {
       ExpressionAttributeValues: { ':pk': partition },
       ScanIndexForward: ascending,
       Limit: page.limit,
-      ExclusiveStartKey: decodeCursor(page.cursor, {
-        attributes: ['PK', 'SK', keys.pk, keys.sk],
-        partition: [keys.pk, partition],
-      }),
+      ExclusiveStartKey: decodeCursor(page.cursor, { index: keys, partition }),
     };
     const out = await this.#call(() => this.#doc.send(new QueryCommand(input)));
     const nextCursor = encodeCursor(out.LastEvaluatedKey);
