@@ -8,7 +8,7 @@ import { type Workload, workloadOf, workloadRequester } from '../domain/workload
 import type { IssuedCredentials } from '../ports.js';
 import { approveByPolicy } from './approveByPolicy.js';
 import type { BrokerDeps } from './deps.js';
-import { finishGrant } from './endGrant.js';
+import { type EndedGrant, finishGrant } from './endGrant.js';
 import { narrowScope } from './narrowScope.js';
 import { vendCredentials } from './vendCredentials.js';
 
@@ -201,7 +201,7 @@ const grantOfRun = async (deps: BrokerDeps, token: string, grantId: string, seen
 };
 
 /** The job is done: the grant ends on the one ending path, and its sessions are killed like a person's. */
-const finishCiGrant = (deps: BrokerDeps, token: string, grantId: string): Promise<Grant> =>
+const finishCiGrant = (deps: BrokerDeps, token: string, grantId: string): Promise<EndedGrant> =>
   refusing(deps, 'done', async (seen) => {
     const { caller } = await grantOfRun(deps, token, grantId, seen);
     return finishGrant(deps, caller, grantId);

@@ -2,6 +2,7 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoActivityStore } from '../adapters/aws/dynamoActivityStore.js';
 import { DynamoDenialLog } from '../adapters/aws/dynamoDenialLog.js';
 import { DynamoGrantStore } from '../adapters/aws/dynamoGrantStore.js';
+import { DynamoKillLeases } from '../adapters/aws/dynamoKillLeases.js';
 import { DynamoReplayGuard } from '../adapters/aws/dynamoReplayGuard.js';
 import { cedarPolicyEngine } from '../adapters/cedarPolicyEngine.js';
 import { configGroupDirectory } from '../adapters/configGroupDirectory.js';
@@ -22,6 +23,7 @@ import type {
   CredentialIssuer,
   ExpiryScheduler,
   Logger,
+  OrgKillPolicy,
   PolicyEngine,
   RolePolicies,
 } from '../ports.js';
@@ -31,6 +33,8 @@ interface AccessAdapters {
   readonly credentials: CredentialIssuer;
   readonly rolePolicies: RolePolicies;
   readonly expiry: ExpiryScheduler;
+  /** Only where the organization-wide kill is on. */
+  readonly orgKill?: OrgKillPolicy;
 }
 
 const noCloudTrail: ActivityLookup = {
@@ -60,6 +64,7 @@ const composeBroker = (input: {
   return {
     config: input.config,
     store: new DynamoGrantStore(input.dynamo, input.tableName),
+    killLeases: new DynamoKillLeases(input.dynamo, input.tableName),
     clock,
     ids: ulidIds(() => clock.now().getTime()),
     directory: configGroupDirectory(input.config.groups),
