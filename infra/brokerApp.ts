@@ -3,6 +3,7 @@ import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import { loadConfig } from '../functions/config/loadConfig.js';
 import type { AuditRetention } from './auditArchiveBucket.js';
 import { acknowledgeFindings } from './nagAcknowledgements.js';
+import type { OrgKillWiring } from './orgKill.js';
 import { StatefulStack } from './statefulStack.js';
 import { StatelessStack } from './statelessStack.js';
 
@@ -17,6 +18,8 @@ interface BrokerAppOptions {
   readonly nag?: boolean;
   /** Object Lock of the audit archive (infra/auditArchiveBucket.ts). */
   readonly auditRetention?: AuditRetention;
+  /** The organization-wide kill, when on (infra/orgKill.ts). */
+  readonly orgKill?: OrgKillWiring;
 }
 
 /**
@@ -41,6 +44,7 @@ const buildBrokerApp = async (options: BrokerAppOptions) => {
     config,
     configDir: options.configDir,
     ...(options.alarmEmail ? { alarmEmail: options.alarmEmail } : {}),
+    ...(options.orgKill ? { orgKill: options.orgKill } : {}),
     ...(env ? { env } : {}),
   });
   if (options.nag ?? true) {

@@ -1,18 +1,12 @@
-import { Duration, Stack } from 'aws-cdk-lib';
-import {
-  ArnPrincipal,
-  type CfnRole,
-  CompositePrincipal,
-  PolicyDocument,
-  PolicyStatement,
-  Role,
-} from 'aws-cdk-lib/aws-iam';
+import { Stack } from 'aws-cdk-lib';
+import { PolicyStatement, type Role } from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import {
   DEFAULT_SESSION_KILLER_ROLE_NAME,
   KILLER_SESSION_NAME,
   roleArnAccount,
 } from '../functions/adapters/aws/crossAccountRolePolicies.js';
+import { killerRole } from './killerRole.js';
 import { MANAGED_TAG } from './targetRole.js';
 
 /** The IAM calls the broker's kill policy renderer makes (functions/app/killSessions.ts). */
@@ -48,41 +42,21 @@ class JitSessionKiller extends Construct {
   constructor(scope: Construct, id: string, props: JitSessionKillerProps) {
     super(scope, id);
     if (props.brokerRoleArns.length === 0) throw new Error('JitSessionKiller needs at least one broker role ARN');
-    const brokers = props.brokerRoleArns.map((arn) => new ArnPrincipal(arn));
-    this.role = new Role(this, 'Role', {
+    this.role = killerRole(this, 'Role', {
       roleName: props.roleName ?? DEFAULT_SESSION_KILLER_ROLE_NAME,
       description: 'Assumed by jit-broker to deny the sessions of ended grants on target roles in this account',
-      // The trust policy is written below, with its condition.
-      assumedBy: new CompositePrincipal(...brokers),
-      maxSessionDuration: Duration.hours(1),
-      inlinePolicies: {
-        KillPolicies: new PolicyDocument({
-          statements: [
-            new PolicyStatement({
-              sid: 'KillPoliciesOnManagedRoles',
-              actions: KILL_ACTIONS,
-              // Target roles are added over time, under any path: the managed tag (the same the
-              // broker's own kill permissions require) is what selects them.
-              resources: [
-                Stack.of(this).formatArn({ service: 'iam', region: '', resource: 'role', resourceName: '*' }),
-              ],
-              conditions: { StringEquals: { [`iam:ResourceTag/${MANAGED_TAG.key}`]: MANAGED_TAG.value } },
-            }),
-          ],
-        }),
-      },
+      brokerRoleArns: props.brokerRoleArns,
+      sessionName: KILLER_SESSION_NAME,
+      policyName: 'KillPolicies',
+      statement: new PolicyStatement({
+        sid: 'KillPoliciesOnManagedRoles',
+        actions: KILL_ACTIONS,
+        // Target roles are added over time, under any path: the managed tag (the same the
+        // broker's own kill permissions require) is what selects them.
+        resources: [Stack.of(this).formatArn({ service: 'iam', region: '', resource: 'role', resourceName: '*' })],
+        conditions: { StringEquals: { [`iam:ResourceTag/${MANAGED_TAG.key}`]: MANAGED_TAG.value } },
+      }),
     });
-    const trust = new PolicyDocument({
-      statements: [
-        new PolicyStatement({
-          sid: 'BrokerEndsSessions',
-          principals: brokers,
-          actions: ['sts:AssumeRole'],
-          conditions: { StringEquals: { 'sts:RoleSessionName': KILLER_SESSION_NAME } },
-        }),
-      ],
-    });
-    (this.role.node.defaultChild as CfnRole).assumeRolePolicyDocument = trust;
   }
 }
 
