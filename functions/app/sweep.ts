@@ -1,3 +1,4 @@
+import { EMPTY_ORG_KILL } from '../domain/orgKill.js';
 import type { BrokerDeps } from './deps.js';
 import { dueGrants } from './dueGrants.js';
 import { expireGrant } from './endGrant.js';
@@ -35,8 +36,13 @@ const sweep = async (deps: BrokerDeps): Promise<SweepReport> => {
     }
   };
   for (const roleArn of roles) await reconcile(roleArn, () => killOnRole(deps, roleArn));
+  // The organization's SCP too, while any kill is recorded or until it denies nothing again.
   const { orgKill } = deps;
-  if (orgKill !== undefined) await reconcile('organization', () => killInOrganization(deps, orgKill));
+  if (orgKill !== undefined) {
+    await reconcile('organization', async () => {
+      if (roles.length > 0 || (await orgKill.read()) !== EMPTY_ORG_KILL) await killInOrganization(deps, orgKill);
+    });
+  }
   return { pendingExpired, accessExpired, rolesReconciled: roles };
 };
 

@@ -1,6 +1,8 @@
 import { OrganizationsClient } from '@aws-sdk/client-organizations';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OrganizationsKillPolicy } from '../../functions/adapters/aws/organizationsKillPolicy.js';
+import { sweep } from '../../functions/app/sweep.js';
+import { EMPTY_ORG_KILL } from '../../functions/domain/orgKill.js';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../sandbox/localAws.js';
 import { grantRequest } from '../helpers/apiServer.js';
 import { type EmulatedBroker, emulatedBroker } from '../helpers/emulatedBroker.js';
@@ -42,6 +44,16 @@ describe('Organization-wide kill (DynamoDB Local + AWS emulator with an organiza
     const facts = audit.events.filter((e: { type: string }) => e.type === 'grant.sessions-killed');
     expect(facts.map((e: { details: { scope: string } }) => e.details.scope).sort()).toEqual(['organization', 'role']);
     expect(audit.chain.valid).toBe(true);
+  });
+
+  it('lets the sweeper prune the organization’s deny once chained sessions are over', async () => {
+    const ended = await activeGrant('alice');
+    await env.api.as('alice').post(`/grants/${ended}/done`);
+    env.clock.advance(3600 + 300 + 60); // credentials (30 min) and chained sessions (1 h + 5 min) are over
+    await sweep(env.deps); // prunes the records (role), then renders the organization without them
+    expect(await env.orgKillDocument()).toBe(EMPTY_ORG_KILL);
+    const audit = (await env.api.as('alice').get(`/grants/${ended}/audit`)).body;
+    expect(audit.events.map((e: { type: string }) => e.type).at(-1)).toBe('grant.kill-pruned');
   });
 
   it('answers the adapter’s errors with what to fix: a policy id the organization does not have', async () => {
