@@ -5,6 +5,7 @@ import type { AuditRetention } from './auditArchiveBucket.js';
 import { acknowledgeFindings } from './nagAcknowledgements.js';
 import { acknowledgeIdentityStoreReads, acknowledgeOrganizationFindings } from './organization/organizationNag.js';
 import { buildOrganization, type OrganizationOptions } from './organization/organizationStage.js';
+import type { OrgKillWiring } from './orgKill.js';
 import { StatefulStack } from './statefulStack.js';
 import { StatelessStack } from './statelessStack.js';
 
@@ -21,6 +22,8 @@ interface BrokerAppOptions {
   readonly auditRetention?: AuditRetention;
   /** The AWS Organization the broker serves (infra/organization/). */
   readonly organization?: OrganizationOptions;
+  /** The organization-wide kill, when on (infra/orgKill.ts). */
+  readonly orgKill?: OrgKillWiring;
 }
 
 /**
@@ -45,6 +48,7 @@ const buildBrokerApp = async (options: BrokerAppOptions) => {
     config,
     configDir: options.configDir,
     ...(options.alarmEmail ? { alarmEmail: options.alarmEmail } : {}),
+    ...(options.orgKill ? { orgKill: options.orgKill } : {}),
     ...(env ? { env } : {}),
   });
   const organization = buildOrganization(app, config, stateless, options.organization ?? {});

@@ -16,6 +16,8 @@ Options:
   --config-dir DIR  catalog.json, groups.json, identity-sources.json (default config)
   --aws             vend real credentials with this machine's AWS configuration (default: the
                     local AWS emulator moto_server when installed: pip install "moto[server]")
+  --org-kill        also kill ended grants organization-wide: an SCP in the emulator's organization
+                    (docs/ending-access.md)
   --json            print one JSON line when ready (for scripts) instead of the quick start
   --quiet           do not log each request
   -h, --help        show this help`;
@@ -30,6 +32,7 @@ const main = async (): Promise<void> => {
       json: { type: 'boolean', default: false },
       quiet: { type: 'boolean', default: false },
       aws: { type: 'boolean', default: false },
+      'org-kill': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
@@ -53,6 +56,7 @@ const main = async (): Promise<void> => {
       logLevel: values.quiet || values.json ? 'warn' : 'info',
       tickEveryMs: 2000,
       useRealAws: values.aws,
+      orgKill: values['org-kill'],
       onRequest:
         values.quiet || values.json
           ? () => {}
@@ -75,6 +79,7 @@ const main = async (): Promise<void> => {
         dataDir: dataDir ?? null,
         access: sandbox.access.mode,
         awsEndpoint: sandbox.access.awsEndpoint ?? null,
+        orgKill: sandbox.orgKillDocument !== undefined,
       })
     );
   } else {

@@ -36,6 +36,8 @@ interface SandboxOptions {
   readonly tickEveryMs: number;
   readonly clock?: Clock;
   readonly onRequest?: Parameters<typeof createSandboxServer>[2];
+  /** The organization-wide kill on, with its SCP in the emulator's organization (docs/ending-access.md). */
+  readonly orgKill?: boolean;
 }
 
 interface Sandbox {
@@ -45,6 +47,8 @@ interface Sandbox {
   readonly table: 'created' | 'existing';
   readonly access: Pick<SandboxAccess, 'mode' | 'awsEndpoint'>;
   readonly deps: HttpDeps;
+  /** The organization's kill SCP as it is now, when the organization-wide kill is on. */
+  readonly orgKillDocument?: () => Promise<string>;
   /** Fires due schedules and sweeps once, now (the timer does it every tick). */
   tick(): Promise<void>;
   stop(): Promise<void>;
@@ -81,12 +85,19 @@ const startSandbox = async (options: SandboxOptions): Promise<Sandbox> => {
 
     // Vended sessions are remembered with their grant, policy and tags, so the proxy can play CloudTrail and IAM.
     const vends = rememberingVends(access.adapters.credentials, () => broker.clock.now());
+    // Loaded only when asked for: the Organizations client is large, and most sandboxes do without.
+    const org =
+      options.orgKill && access.awsEndpoint !== undefined
+        ? await (await import('./orgKill.js')).sandboxOrgKill(access.awsEndpoint)
+        : undefined;
+    if (org !== undefined) cleanup.push(async () => org.stop());
+    else if (options.orgKill) logger.warn('the organization-wide kill needs the local AWS emulator here: it is off');
     const broker = composeBroker({
       config,
       dynamo,
       tableName: options.tableName,
       logger,
-      access: { ...access.adapters, credentials: vends.issuer },
+      access: { ...access.adapters, credentials: vends.issuer, ...(org ? { orgKill: org.policy } : {}) },
       ...(options.clock ? { clock: options.clock } : {}),
     });
     let awsEndpoint = access.awsEndpoint;
@@ -160,6 +171,7 @@ const startSandbox = async (options: SandboxOptions): Promise<Sandbox> => {
       // In emulator mode this is the recording proxy: calls made through it appear in `jit audit` and the reports.
       access: { mode: access.mode, ...(awsEndpoint ? { awsEndpoint } : {}) },
       deps,
+      ...(org ? { orgKillDocument: org.document } : {}),
       tick,
       stop: () => unwind(cleanup),
     };

@@ -1,10 +1,11 @@
 import { appendFile, readFile } from 'node:fs/promises';
 import { parseDuration } from '../../functions/domain/duration.js';
-import type { GrantView, VendedCredentials } from '../api/brokerApi.js';
+import type { EndedGrantView, VendedCredentials } from '../api/brokerApi.js';
 import { createBrokerClient } from '../api/brokerClient.js';
 import type { CommandSpec, OptionValues } from '../commandLine.js';
 import { LOOPBACK_HOSTS, parseApiUrl } from '../config.js';
 import type { CliContext } from '../context.js';
+import { endReport } from '../endReport.js';
 import { UsageError } from '../errors.js';
 import { printJson } from '../output.js';
 import { shellQuote } from '../profile/awsConfigBlock.js';
@@ -157,11 +158,11 @@ const ci: CommandSpec<CliContext> = {
     if (action === 'done') {
       const grantId = (values.grant as string | undefined) ?? context.env.JIT_GRANT_ID;
       if (!grantId) throw new UsageError('which grant? pass --grant or run after `jit ci credentials` (JIT_GRANT_ID)');
-      const grant = await call<GrantView>('POST', `/ci/grants/${encodeURIComponent(grantId)}/done`, {
+      const grant = await call<EndedGrantView>('POST', `/ci/grants/${encodeURIComponent(grantId)}/done`, {
         bearer: await jobToken(context, values),
       });
       if (values.json) printJson(context.io, grant);
-      else context.io.err(`${grant.id} is ${grant.state}: its credentials no longer work`);
+      else context.io.err(endReport(grant));
       return 0;
     }
     throw new UsageError(`jit ci takes 'credentials' or 'done', got '${action}' (see jit ci --help)`);

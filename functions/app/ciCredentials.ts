@@ -9,7 +9,7 @@ import { jobDifferences, sameRun, type Workload, workloadOf, workloadRequester }
 import type { IssuedCredentials } from '../ports.js';
 import { approveByPolicy } from './approveByPolicy.js';
 import type { BrokerDeps } from './deps.js';
-import { finishGrant } from './endGrant.js';
+import { type EndedGrant, finishGrant } from './endGrant.js';
 import { narrowScope } from './narrowScope.js';
 import { vendCredentials } from './vendCredentials.js';
 
@@ -254,7 +254,7 @@ const recheckDeploy = async (deps: BrokerDeps, grant: Grant, bound: GrantWorkloa
  * person's. Only its own job may end it; the policies are not asked again, because refusing an
  * end would only keep access alive.
  */
-const finishCiGrant = (deps: BrokerDeps, token: string, grantId: string): Promise<Grant> =>
+const finishCiGrant = (deps: BrokerDeps, token: string, grantId: string): Promise<EndedGrant> =>
   refusing(deps, 'done', async (seen) => {
     const { verified, workload } = await grantOfJob(deps, token, grantId, seen);
     await deps.replayGuard.consume(verified.issuerId, verified.jti, verified.expiresAt);

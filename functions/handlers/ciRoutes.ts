@@ -2,7 +2,7 @@ import { finishCiGrant, requestCiCredentials, revendCiCredentials } from '../app
 import type { Grant } from '../domain/grant.js';
 import type { IssuedCredentials } from '../ports.js';
 import { grantIdOf } from './grantIdOf.js';
-import { credentialProcessView, grantView } from './grantView.js';
+import { credentialProcessView, endedView } from './grantView.js';
 import { bearerRoute } from './http/bearerRoute.js';
 import { json } from './http/responses.js';
 import { ciCredentialsBody, emptyBody } from './schemas.js';
@@ -27,7 +27,7 @@ const ciRevend = bearerRoute({
 
 const ciDone = bearerRoute({
   body: { schema: emptyBody, required: false },
-  run: async (deps, { token, params }) => json(200, grantView(await finishCiGrant(deps, token, grantIdOf(params)))),
+  run: async (deps, { token, params }) => json(200, endedView(await finishCiGrant(deps, token, grantIdOf(params)))),
 });
 
 export { ciCredentials, ciDone, ciRevend };
