@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { z } from 'zod';
 import { UsageError } from './errors.js';
+import { type ShapeOf, shapeProblems } from './jsonShape.js';
 
 /** Where the broker is and how to talk to it, after flags, env and the config file are merged. */
 interface CliConfig {
@@ -25,9 +25,12 @@ interface ConfigSources {
   readonly readFile?: (path: string) => string | undefined;
 }
 
-const CONFIG_FILE = z
-  .object({ api: z.string().optional(), region: z.string().optional(), user: z.string().optional() })
-  .strict();
+interface ConfigFile {
+  readonly api?: string;
+  readonly region?: string;
+  readonly user?: string;
+}
+const CONFIG_FILE: ShapeOf<ConfigFile> = { api: 'string?', region: 'string?', user: 'string?' };
 
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
 const EXECUTE_API_HOST = /^[a-z0-9]+\.execute-api\.([a-z0-9-]+)\.amazonaws\.com$/;
@@ -44,7 +47,7 @@ const readIfExists = (path: string): string | undefined => {
   }
 };
 
-const loadConfigFile = (path: string, read: (path: string) => string | undefined) => {
+const loadConfigFile = (path: string, read: (path: string) => string | undefined): ConfigFile => {
   const text = read(path);
   if (text === undefined) return {};
   let raw: unknown;
@@ -53,12 +56,9 @@ const loadConfigFile = (path: string, read: (path: string) => string | undefined
   } catch (error) {
     throw new UsageError(`${path} is not valid JSON: ${(error as Error).message}`);
   }
-  const parsed = CONFIG_FILE.safeParse(raw);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `${i.path.join('.') || '(top)'}: ${i.message}`).join('; ');
-    throw new UsageError(`${path}: ${problems} (allowed keys: api, region, user)`);
-  }
-  return parsed.data;
+  const problems = shapeProblems(raw, CONFIG_FILE);
+  if (problems.length > 0) throw new UsageError(`${path}: ${problems.join('; ')}`);
+  return raw as ConfigFile;
 };
 
 const parseApiUrl = (text: string): URL => {

@@ -1,16 +1,21 @@
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { realpathSync } from 'node:fs';
+import { nodeHttpFetch } from './api/httpTransport.js';
 import { parseCommandLine } from './commandLine.js';
-import { COMMANDS } from './commands/index.js';
+import { commandsFor } from './commands/index.js';
 import { httpFederationEndpoint } from './console/federation.js';
 import { type CliContext, defaultSigningCredentials } from './context.js';
 import { exitCodeFor } from './errors.js';
 import type { Io } from './output.js';
+import { CLI_VERSION } from './version.js';
 
 /** Runs one command line; returns the exit code. Errors become one `jit: …` line on stderr. */
 const runCli = async (argv: readonly string[], context: CliContext): Promise<number> => {
   try {
-    const line = parseCommandLine(argv, COMMANDS);
+    if (argv[0] === '--version' || argv[0] === '-V') {
+      context.io.out(CLI_VERSION);
+      return 0;
+    }
+    const line = parseCommandLine(argv, await commandsFor(argv));
     if (line.kind === 'help') {
       context.io.out(line.text);
       return 0;
@@ -29,7 +34,7 @@ const processIo = (): Io => ({
   progress: (text) => process.stderr.write(`\r\x1b[2K${text}`),
 });
 
-const processContext = (): CliContext => ({
+const processContext = (launcherPath: string): CliContext => ({
   io: processIo(),
   env: process.env,
   now: () => new Date(),
@@ -39,16 +44,20 @@ const processContext = (): CliContext => ({
     process.once('SIGINT', () => controller.abort());
     return controller.signal;
   },
-  fetch,
-  federation: httpFederationEndpoint(),
-  launcherPath: join(dirname(fileURLToPath(import.meta.url)), 'bin', 'jit.mjs'),
+  fetch: nodeHttpFetch,
+  federation: httpFederationEndpoint(nodeHttpFetch),
+  launcherPath,
   signingCredentials: defaultSigningCredentials,
 });
 
-/** The process entry point, called by cli/bin/jit.mjs. */
-const main = async (): Promise<void> => {
+/**
+ * The process entry point (cli/run.ts in the built CLI). The launcher is the file node was asked
+ * to run, links resolved: credential_process lines name it, so they keep working from any
+ * directory (cli/bin/jit.mjs in a checkout, jit.cjs of the installed package).
+ */
+const main = async (launcherPath = realpathSync(process.argv[1] as string)): Promise<void> => {
   // exitCode rather than exit(): stdout on a pipe is flushed before Node exits.
-  process.exitCode = await runCli(process.argv.slice(2), processContext());
+  process.exitCode = await runCli(process.argv.slice(2), processContext(launcherPath));
 };
 
 export { main, runCli };

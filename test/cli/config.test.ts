@@ -69,6 +69,9 @@ describe('CLI configuration', () => {
     expect(() => resolveConfig({ flags: {}, env: HOME, readFile: fileWith({ api: GATEWAY, apiUrl: 'x' }) })).toThrow(
       UsageError
     );
+    expect(() => resolveConfig({ flags: {}, env: HOME, readFile: fileWith({ apiUrl: 'x', region: 3 }) })).toThrow(
+      'apiUrl: not a setting (known: api, region, user); region: must be a string'
+    );
     expect(() => resolveConfig({ flags: {}, env: HOME, readFile: () => '{not json' })).toThrow(/is not valid JSON/);
   });
 });

@@ -1,4 +1,5 @@
 import type { TestProject } from 'vitest/node';
+import { buildCli } from '../../cli/build.js';
 import { startDynamoLocal } from '../../sandbox/dynamoLocal.js';
 
 declare module 'vitest' {
@@ -7,8 +8,12 @@ declare module 'vitest' {
   }
 }
 
-/** One DynamoDB Local for the whole run; each test file makes its own table in it. */
+/**
+ * One DynamoDB Local for the whole run; each test file makes its own table in it. The CLI is built
+ * first, so every test that runs `jit` runs the built file users get, never a stale one.
+ */
 export default async function setup(project: TestProject) {
+  await buildCli();
   const dynamo = await startDynamoLocal();
   project.provide('dynamoEndpoint', dynamo.endpoint);
   return async () => {
