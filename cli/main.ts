@@ -1,4 +1,4 @@
-import { realpathSync } from 'node:fs';
+import { realpathSync, writeSync } from 'node:fs';
 import { nodeHttpFetch } from './api/httpTransport.js';
 import { parseCommandLine } from './commandLine.js';
 import { commandsFor } from './commands/index.js';
@@ -27,12 +27,42 @@ const runCli = async (argv: readonly string[], context: CliContext): Promise<num
   }
 };
 
-const processIo = (): Io => ({
-  out: (text) => process.stdout.write(`${text}\n`),
-  err: (text) => process.stderr.write(`${text}\n`),
-  interactive: process.stderr.isTTY === true,
-  progress: (text) => process.stderr.write(`\r\x1b[2K${text}`),
-});
+/**
+ * Writes to stdout without building process.stdout: for a pipe (credential_process, `| jq`) that
+ * loads Node's net module, about a fifth of a cached credential_process answer. writeSync while
+ * the descriptor takes it; if it would block (a non-blocking pipe), this and all later output goes
+ * through the stream, in order. A reader that went away (`jit audit … | head`) ends it quietly.
+ */
+const stdoutWriter = () => {
+  let mode: 'direct' | 'stream' | 'closed' = 'direct';
+  return (text: string): void => {
+    let rest = Buffer.from(text);
+    while (mode === 'direct' && rest.length > 0) {
+      try {
+        rest = rest.subarray(writeSync(1, rest));
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code;
+        if (code === 'EAGAIN') mode = 'stream';
+        else if (code === 'EPIPE') mode = 'closed';
+        else throw error;
+      }
+    }
+    if (mode === 'stream' && rest.length > 0) process.stdout.write(rest);
+  };
+};
+
+const processIo = (): Io => {
+  const write = stdoutWriter();
+  return {
+    out: (text) => write(`${text}\n`),
+    err: (text) => process.stderr.write(`${text}\n`),
+    // A getter: reading process.stderr builds its stream, which a quiet command never needs.
+    get interactive() {
+      return process.stderr.isTTY === true;
+    },
+    progress: (text) => process.stderr.write(`\r\x1b[2K${text}`),
+  };
+};
 
 const processContext = (launcherPath: string): CliContext => ({
   io: processIo(),
