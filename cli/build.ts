@@ -89,20 +89,25 @@ const signingBesideTheCli: Plugin = {
   },
 };
 
-const COMMON: BuildOptions = {
+/** One CommonJS file for Node 20 from this repository's TypeScript (the CLI's files, the GitHub Action). */
+const NODE_BUNDLE: BuildOptions = {
   absWorkingDir: ROOT,
   bundle: true,
   platform: 'node',
-  target: 'node20.18',
+  target: 'node20',
   format: 'cjs',
   // import() becomes require(): no ES module loader for node:http or the signing file.
   supported: { 'dynamic-import': false },
+  metafile: true,
+  logLevel: 'warning',
+};
+
+const COMMON: BuildOptions = {
+  ...NODE_BUNDLE,
   // The SDK's ES module builds shake better than its CommonJS ones.
   mainFields: ['module', 'main'],
   minify: true,
   legalComments: 'none',
-  metafile: true,
-  logLevel: 'warning',
 };
 
 interface CliBuild {
@@ -148,7 +153,7 @@ const buildCli = async (): Promise<CliBuild> => {
 };
 
 export type { CliBuild };
-export { buildCli, SERVER_SIDE };
+export { buildCli, NODE_BUNDLE, packageOf, ROOT, SERVER_SIDE };
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const built = await buildCli();

@@ -16,6 +16,10 @@ Options:
   --config-dir DIR  catalog.json, groups.json, identity-sources.json (default config)
   --aws             vend real credentials with this machine's AWS configuration (default: the
                     local AWS emulator moto_server when installed: pip install "moto[server]")
+  --test-oidc-issuer
+                    TEST ONLY: also run an OIDC issuer on 127.0.0.1 that mints GitHub- and
+                    GitLab-shaped CI tokens for any claims, and trust it (in memory only), to try
+                    jit ci, the GitHub Action and the GitLab template here (docs/ci.md)
   --json            print one JSON line when ready (for scripts) instead of the quick start
   --quiet           do not log each request
   -h, --help        show this help`;
@@ -30,6 +34,7 @@ const main = async (): Promise<void> => {
       json: { type: 'boolean', default: false },
       quiet: { type: 'boolean', default: false },
       aws: { type: 'boolean', default: false },
+      'test-oidc-issuer': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
@@ -53,6 +58,7 @@ const main = async (): Promise<void> => {
       logLevel: values.quiet || values.json ? 'warn' : 'info',
       tickEveryMs: 2000,
       useRealAws: values.aws,
+      testOidcIssuer: values['test-oidc-issuer'],
       onRequest:
         values.quiet || values.json
           ? () => {}
@@ -75,6 +81,7 @@ const main = async (): Promise<void> => {
         dataDir: dataDir ?? null,
         access: sandbox.access.mode,
         awsEndpoint: sandbox.access.awsEndpoint ?? null,
+        testOidcIssuer: sandbox.testOidcIssuer ?? null,
       })
     );
   } else {

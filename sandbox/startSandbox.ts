@@ -16,6 +16,7 @@ import { rememberingVends, startRecordingProxy } from './recordingProxy.js';
 import { type SandboxAccess, startSandboxAccess } from './sandboxAccess.js';
 import { createSandboxServer } from './sandboxServer.js';
 import { scheduleDispatcher } from './scheduleDispatcher.js';
+import { startTestOidcIssuer, type TestOidcIssuer, trustingTestIssuer } from './testOidcIssuer.js';
 
 interface SandboxOptions {
   readonly port: number;
@@ -32,6 +33,8 @@ interface SandboxOptions {
   readonly tickEveryMs: number;
   readonly clock?: Clock;
   readonly onRequest?: Parameters<typeof createSandboxServer>[2];
+  /** Start the test-only OIDC issuer (sandbox/testOidcIssuer.ts) and trust it for CI tokens. */
+  readonly testOidcIssuer?: boolean;
 }
 
 interface Sandbox {
@@ -41,6 +44,8 @@ interface Sandbox {
   readonly table: 'created' | 'existing';
   readonly access: Pick<SandboxAccess, 'mode' | 'awsEndpoint'>;
   readonly deps: HttpDeps;
+  /** The test-only OIDC issuer, when started with testOidcIssuer. */
+  readonly testOidcIssuer?: Omit<TestOidcIssuer, 'stop' | 'issuers'>;
   /** Fires due schedules and sweeps once, now (the timer does it every tick). */
   tick(): Promise<void>;
   stop(): Promise<void>;
@@ -57,10 +62,17 @@ const unwind = async (steps: (() => Promise<void>)[]): Promise<void> => {
  * 127.0.0.1, and a ticker that fires due expiry schedules and sweeps. `stop()` undoes all of it.
  */
 const startSandbox = async (options: SandboxOptions): Promise<Sandbox> => {
-  const config = await loadConfig(options.configDir);
+  let config = await loadConfig(options.configDir);
   const logger = jsonLogger(options.logLevel);
   const cleanup: (() => Promise<void>)[] = [];
   try {
+    let testIssuer: TestOidcIssuer | undefined;
+    if (options.testOidcIssuer) {
+      const started = await startTestOidcIssuer();
+      cleanup.push(() => started.stop());
+      config = trustingTestIssuer(config, started);
+      testIssuer = started;
+    }
     let dynamoEndpoint = options.dynamoEndpoint;
     if (dynamoEndpoint === undefined) {
       const dynamoLocal: DynamoLocal = await startDynamoLocal(
@@ -147,6 +159,16 @@ const startSandbox = async (options: SandboxOptions): Promise<Sandbox> => {
       // In emulator mode this is the recording proxy: calls made through it appear in `jit audit` and the reports.
       access: { mode: access.mode, ...(awsEndpoint ? { awsEndpoint } : {}) },
       deps,
+      ...(testIssuer === undefined
+        ? {}
+        : {
+            testOidcIssuer: {
+              url: testIssuer.url,
+              requestToken: testIssuer.requestToken,
+              audience: testIssuer.audience,
+              tokenUrls: testIssuer.tokenUrls,
+            },
+          }),
       tick,
       stop: () => unwind(cleanup),
     };

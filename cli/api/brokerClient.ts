@@ -50,18 +50,23 @@ const unreachable = ({ apiUrl, mode }: CliConfig, error: unknown): BrokerUnreach
 type Authentication = 'sigv4' | 'sandbox-user' | 'ci-token';
 
 /** What to check after a 401, for the way the request was authenticated. */
-const UNAUTHENTICATED_HINTS: Record<Authentication, string> = {
+const UNAUTHENTICATED_HINTS: Record<Exclude<Authentication, 'ci-token'>, string> = {
   sigv4: ' (check your AWS credentials: aws sts get-caller-identity)',
   'sandbox-user': ' (pass --as <user> or set JIT_USER to a user of the sandbox)',
-  'ci-token':
-    " (the job's OIDC token: its issuer must be one of the broker's ci.json issuers and its audience that issuer's audience — --audience / JIT_CI_AUDIENCE on GitHub, id_tokens aud on GitLab)",
+};
+/** A CI token's refusal explains itself; these two also need to say where the fix is. */
+const CI_TOKEN_HINTS: Record<string, string> = {
+  TOKEN_AUDIENCE_MISMATCH:
+    " (mint the token for the audience the broker's ci.json gives its issuer: --audience or JIT_CI_AUDIENCE on GitHub, id_tokens aud on GitLab)",
+  TOKEN_ISSUER_UNTRUSTED:
+    ' (the broker trusts only the issuers in its ci.json: is --api the broker for this CI platform?)',
 };
 const NOT_FOUND_HINT = ' (see your grants with `jit list`, the ones you may approve with `jit inbox`)';
 
-const hintFor = (status: number, authentication: Authentication): string => {
+const hintFor = (status: number, code: string, authentication: Authentication): string => {
+  if (authentication === 'ci-token') return status === 401 ? (CI_TOKEN_HINTS[code] ?? '') : '';
   if (status === 401) return UNAUTHENTICATED_HINTS[authentication];
-  if (status === 404 && authentication !== 'ci-token') return NOT_FOUND_HINT;
-  return '';
+  return status === 404 ? NOT_FOUND_HINT : '';
 };
 
 /** Turns a non-2xx answer into an ApiError carrying the broker's own code and message. */
@@ -70,7 +75,7 @@ const apiFailure = async (response: HttpResponse, authentication: Authentication
   try {
     const { error } = JSON.parse(text) as { error: { code: string; message: string } };
     if (typeof error.code === 'string' && typeof error.message === 'string') {
-      const hint = hintFor(response.status, authentication);
+      const hint = hintFor(response.status, error.code, authentication);
       return new ApiError(response.status, error.code, `${error.message}${hint} [${response.status} ${error.code}]`);
     }
   } catch {
