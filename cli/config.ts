@@ -78,19 +78,25 @@ const parseApiUrl = (text: string): URL => {
 
 /**
  * Flags win over env (JIT_API_URL, JIT_REGION, JIT_USER), which win over the config file
- * ($XDG_CONFIG_HOME/jit/config.json or ~/.config/jit/config.json).
+ * ($XDG_CONFIG_HOME/jit/config.json or ~/.config/jit/config.json). The file is read only for what
+ * flags and env leave open: a credential_process line names everything, so a cached answer reads
+ * just its cache entry.
  */
 const resolveConfig = ({ flags, env, readFile = readIfExists }: ConfigSources): CliConfig => {
-  const file = loadConfigFile(configFilePath(env), readFile);
-  const api = flags.api ?? env.JIT_API_URL ?? file.api;
+  let loaded: ConfigFile | undefined;
+  const file = (): ConfigFile => {
+    loaded ??= loadConfigFile(configFilePath(env), readFile);
+    return loaded;
+  };
+  const api = flags.api ?? env.JIT_API_URL ?? file().api;
   if (!api) {
     throw new UsageError(
       `where is the broker? pass --api URL, set JIT_API_URL, or put {"api": "…"} in ${configFilePath(env)} (the sandbox prints its URL at npm start)`
     );
   }
   const apiUrl = parseApiUrl(api);
-  const user = flags.as ?? env.JIT_USER ?? file.user;
   if (LOOPBACK_HOSTS.has(apiUrl.hostname)) {
+    const user = flags.as ?? env.JIT_USER ?? file().user;
     if (!user) {
       throw new UsageError(
         `the sandbox at ${apiUrl.origin} needs to know who you are: pass --as <user> (e.g. --as alice) or set JIT_USER`
@@ -103,7 +109,7 @@ const resolveConfig = ({ flags, env, readFile = readIfExists }: ConfigSources): 
       '--as only works with the loopback sandbox; in AWS your identity comes from your AWS credentials'
     );
   }
-  const region = flags.region ?? env.JIT_REGION ?? file.region ?? EXECUTE_API_HOST.exec(apiUrl.hostname)?.[1];
+  const region = flags.region ?? env.JIT_REGION ?? file().region ?? EXECUTE_API_HOST.exec(apiUrl.hostname)?.[1];
   if (!region) {
     throw new UsageError(
       `which region signs requests to ${apiUrl.host}? pass --region, set JIT_REGION, or add "region" to the config file`

@@ -64,7 +64,7 @@ const processIo = (): Io => {
   };
 };
 
-const processContext = (launcherPath: string): CliContext => ({
+const processContext = (launcherPath: () => string): CliContext => ({
   io: processIo(),
   env: process.env,
   now: () => new Date(),
@@ -76,7 +76,10 @@ const processContext = (launcherPath: string): CliContext => ({
   },
   fetch: nodeHttpFetch,
   federation: httpFederationEndpoint(nodeHttpFetch),
-  launcherPath,
+  // Resolved when a command asks (setup-profile), not on every run.
+  get launcherPath() {
+    return launcherPath();
+  },
   signingCredentials: defaultSigningCredentials,
 });
 
@@ -85,7 +88,8 @@ const processContext = (launcherPath: string): CliContext => ({
  * to run, links resolved: credential_process lines name it, so they keep working from any
  * directory (cli/bin/jit.mjs in a checkout, jit.cjs of the installed package).
  */
-const main = async (launcherPath = realpathSync(process.argv[1] as string)): Promise<void> => {
+const main = async (): Promise<void> => {
+  const launcherPath = () => realpathSync(process.argv[1] as string);
   // exitCode rather than exit(): stdout on a pipe is flushed before Node exits.
   process.exitCode = await runCli(process.argv.slice(2), processContext(launcherPath));
 };
