@@ -1,6 +1,8 @@
 import { App, type Environment, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
+import type { BrokerConfig } from '../functions/config/brokerConfig.js';
 import { loadConfig } from '../functions/config/loadConfig.js';
+import { ConfigurationError } from '../functions/domain/errors.js';
 import type { AuditRetention } from './auditArchiveBucket.js';
 import { acknowledgeFindings } from './nagAcknowledgements.js';
 import { acknowledgeIdentityStoreReads, acknowledgeOrganizationFindings } from './organization/organizationNag.js';
@@ -26,6 +28,23 @@ interface BrokerAppOptions {
   readonly orgKill?: OrgKillWiring;
 }
 
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
+
+/**
+ * CI issuers on "this machine" are the sandbox's and the tests' (sandbox/testOidcIssuer.ts mints
+ * tokens for any claims). A deployed broker must never trust one: refused before any template.
+ */
+const refuseLoopbackIssuers = (config: BrokerConfig): void => {
+  const problems = config.ci.issuers.flatMap((issuer) =>
+    [issuer.issuer, issuer.jwksUri].some((url) => url !== undefined && LOOPBACK.has(new URL(url).hostname))
+      ? [
+          `ci.json: issuer '${issuer.id}' (${issuer.issuer}) is on this machine; loopback issuers are for the sandbox and tests, never a deployed broker`,
+        ]
+      : []
+  );
+  if (problems.length > 0) throw new ConfigurationError(problems);
+};
+
 /**
  * The broker's CDK app: the configuration is loaded and validated first, with the very messages the
  * sandbox gives (loadConfig throws ConfigurationError listing every problem), so a broken
@@ -34,6 +53,7 @@ interface BrokerAppOptions {
  */
 const buildBrokerApp = async (options: BrokerAppOptions) => {
   const config = await loadConfig(options.configDir);
+  refuseLoopbackIssuers(config);
   const app = options.app ?? new App();
   const env = options.env;
   const stateful = new StatefulStack(app, 'JitBrokerStateful', {

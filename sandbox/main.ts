@@ -18,6 +18,10 @@ Options:
                     local AWS emulator moto_server when installed: pip install "moto[server]")
   --org-kill        also kill ended grants organization-wide: an SCP in the emulator's organization
                     (docs/ending-access.md)
+  --test-oidc-issuer
+                    TEST ONLY: also run an OIDC issuer on 127.0.0.1 that mints GitHub- and
+                    GitLab-shaped CI tokens for any claims, and trust it (in memory only), to try
+                    jit ci, the GitHub Action and the GitLab template here (docs/ci.md)
   --json            print one JSON line when ready (for scripts) instead of the quick start
   --quiet           do not log each request
   -h, --help        show this help`;
@@ -33,6 +37,7 @@ const main = async (): Promise<void> => {
       quiet: { type: 'boolean', default: false },
       aws: { type: 'boolean', default: false },
       'org-kill': { type: 'boolean', default: false },
+      'test-oidc-issuer': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
@@ -57,6 +62,7 @@ const main = async (): Promise<void> => {
       tickEveryMs: 2000,
       useRealAws: values.aws,
       orgKill: values['org-kill'],
+      testOidcIssuer: values['test-oidc-issuer'],
       onRequest:
         values.quiet || values.json
           ? () => {}
@@ -80,6 +86,7 @@ const main = async (): Promise<void> => {
         access: sandbox.access.mode,
         awsEndpoint: sandbox.access.awsEndpoint ?? null,
         orgKill: sandbox.orgKillDocument !== undefined,
+        testOidcIssuer: sandbox.testOidcIssuer ?? null,
       })
     );
   } else {

@@ -19,6 +19,7 @@ import { type SandboxAccess, startSandboxAccess } from './sandboxAccess.js';
 import { sandboxIam } from './sandboxIam.js';
 import { createSandboxServer } from './sandboxServer.js';
 import { scheduleDispatcher } from './scheduleDispatcher.js';
+import { startTestOidcIssuer, type TestOidcIssuer, trustingTestIssuer } from './testOidcIssuer.js';
 import { rememberingVends } from './vendedSessions.js';
 
 interface SandboxOptions {
@@ -38,6 +39,8 @@ interface SandboxOptions {
   readonly onRequest?: Parameters<typeof createSandboxServer>[2];
   /** The organization-wide kill on, with its SCP in the emulator's organization (docs/ending-access.md). */
   readonly orgKill?: boolean;
+  /** Start the test-only OIDC issuer (sandbox/testOidcIssuer.ts) and trust it for CI tokens. */
+  readonly testOidcIssuer?: boolean;
 }
 
 interface Sandbox {
@@ -49,6 +52,8 @@ interface Sandbox {
   readonly deps: HttpDeps;
   /** The organization's kill SCP as it is now, when the organization-wide kill is on. */
   readonly orgKillDocument?: () => Promise<string>;
+  /** The test-only OIDC issuer, when started with testOidcIssuer. */
+  readonly testOidcIssuer?: Omit<TestOidcIssuer, 'stop' | 'issuers'>;
   /** Fires due schedules and sweeps once, now (the timer does it every tick). */
   tick(): Promise<void>;
   stop(): Promise<void>;
@@ -65,10 +70,17 @@ const unwind = async (steps: (() => Promise<void>)[]): Promise<void> => {
  * 127.0.0.1, and a ticker that fires due expiry schedules and sweeps. `stop()` undoes all of it.
  */
 const startSandbox = async (options: SandboxOptions): Promise<Sandbox> => {
-  const config = await loadConfig(options.configDir);
+  let config = await loadConfig(options.configDir);
   const logger = jsonLogger(options.logLevel);
   const cleanup: (() => Promise<void>)[] = [];
   try {
+    let testIssuer: TestOidcIssuer | undefined;
+    if (options.testOidcIssuer) {
+      const started = await startTestOidcIssuer();
+      cleanup.push(() => started.stop());
+      config = trustingTestIssuer(config, started);
+      testIssuer = started;
+    }
     let dynamoEndpoint = options.dynamoEndpoint;
     if (dynamoEndpoint === undefined) {
       const dynamoLocal: DynamoLocal = await startDynamoLocal(
@@ -172,6 +184,16 @@ const startSandbox = async (options: SandboxOptions): Promise<Sandbox> => {
       access: { mode: access.mode, ...(awsEndpoint ? { awsEndpoint } : {}) },
       deps,
       ...(org ? { orgKillDocument: org.document } : {}),
+      ...(testIssuer === undefined
+        ? {}
+        : {
+            testOidcIssuer: {
+              url: testIssuer.url,
+              requestToken: testIssuer.requestToken,
+              audience: testIssuer.audience,
+              tokenUrls: testIssuer.tokenUrls,
+            },
+          }),
       tick,
       stop: () => unwind(cleanup),
     };

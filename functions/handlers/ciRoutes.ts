@@ -7,10 +7,15 @@ import { bearerRoute } from './http/bearerRoute.js';
 import { json } from './http/responses.js';
 import { ciCredentialsBody, emptyBody } from './schemas.js';
 
-/** What a CI job gets: the grant to end later, and its credentials (marked no-store like every vend). */
+/**
+ * What a CI job gets: the grant to end later, where its session runs (account, session ARN, as a
+ * job's outputs name them), and its credentials (marked no-store like every vend).
+ */
 const vended = ({ grant, credentials }: { grant: Grant; credentials: IssuedCredentials }) => ({
   grantId: grant.id,
   role: grant.roleId,
+  accountId: grant.accountId,
+  sessionArn: credentials.assumedRoleArn,
   expiresAt: grant.expiresAt,
   credentials: credentialProcessView(credentials),
 });
