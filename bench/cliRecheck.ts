@@ -17,7 +17,7 @@ import { createBrokerClient } from '../cli/api/brokerClient.js';
 import { resolveConfig } from '../cli/config.js';
 import { fileCredentialCache } from '../cli/credentials/credentialCache.js';
 import { credentialSource } from '../cli/credentials/credentialSource.js';
-import { interrupt, startSandboxProcess } from '../test/helpers/sandboxProcess.js';
+import { cliEnvFor, interrupt, startSandboxProcess } from '../test/helpers/sandboxProcess.js';
 import { summary } from './stats.js';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 300);
@@ -53,7 +53,7 @@ const main = async () => {
   try {
     const apiAs = (user: string) =>
       brokerApi(
-        createBrokerClient(resolveConfig({ flags: { api: sandbox.ready.api, as: user }, env: {} }), {
+        createBrokerClient(resolveConfig({ flags: { api: sandbox.ready.api, as: user }, env: cliEnvFor(sandbox) }), {
           fetch,
           credentials: async () => {
             throw new Error('the sandbox does not sign');
@@ -92,7 +92,7 @@ const main = async () => {
       HOME: home,
       XDG_CACHE_HOME: join(home, 'cache'),
       XDG_CONFIG_HOME: join(home, 'config'),
-      JIT_API_URL: sandbox.ready.api,
+      ...cliEnvFor(sandbox),
       JIT_USER: 'alice',
       JIT_RECHECK_SECONDS: recheckSeconds,
     });

@@ -3,6 +3,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { UsageError } from './errors.js';
+import { findSandboxToken, type SandboxToken } from './sandboxToken.js';
 
 /** Where the broker is and how to talk to it, after flags, env and the config file are merged. */
 interface CliConfig {
@@ -14,6 +15,8 @@ interface CliConfig {
   readonly mode: 'sandbox' | 'aws';
   /** The sandbox user (`--as` / JIT_USER); only in sandbox mode. */
   readonly user?: string;
+  /** The sandbox's per-start token ($JIT_SANDBOX_TOKEN or the file it wrote); only in sandbox mode. */
+  readonly sandboxToken?: SandboxToken;
   /** The SigV4 signing region; only in aws mode. */
   readonly region?: string;
 }
@@ -96,7 +99,7 @@ const resolveConfig = ({ flags, env, readFile = readIfExists }: ConfigSources): 
         `the sandbox at ${apiUrl.origin} needs to know who you are: pass --as <user> (e.g. --as alice) or set JIT_USER`
       );
     }
-    return { apiUrl, mode: 'sandbox', user };
+    return { apiUrl, mode: 'sandbox', user, sandboxToken: findSandboxToken(apiUrl, env, readFile) };
   }
   if (flags.as !== undefined) {
     throw new UsageError(
@@ -113,4 +116,4 @@ const resolveConfig = ({ flags, env, readFile = readIfExists }: ConfigSources): 
 };
 
 export type { CliConfig, ConfigSources };
-export { configFilePath, LOOPBACK_HOSTS, parseApiUrl, resolveConfig };
+export { configFilePath, LOOPBACK_HOSTS, parseApiUrl, readIfExists, resolveConfig };

@@ -1,5 +1,6 @@
 import type { CliConfig } from '../config.js';
 import { ApiError, BrokerUnreachableError } from '../errors.js';
+import { SANDBOX_TOKEN_ENV, SANDBOX_TOKEN_HEADER } from '../sandboxToken.js';
 import type { AwsCredentials } from './signRequest.js';
 import { signRequest } from './signRequest.js';
 
@@ -50,14 +51,27 @@ const HINTS: Record<number, string> = {
   404: ' (see your grants with `jit list`, the ones you may approve with `jit inbox`)',
 };
 
+/** The sandbox refused its token (none, or one from an earlier start): say where the CLI looked. */
+const sandboxTokenRefused = ({ apiUrl, sandboxToken }: CliConfig): string => {
+  const why =
+    sandboxToken?.value === undefined
+      ? `no token in ${sandboxToken?.from ?? `$${SANDBOX_TOKEN_ENV}`}`
+      : `the token from ${sandboxToken.from} is not this sandbox's; it changes at every start`;
+  return `the sandbox at ${apiUrl.origin} wants its token: start it with npm start, or set ${SANDBOX_TOKEN_ENV} (${why})`;
+};
+
 /** Turns a non-2xx answer into an ApiError carrying the broker's own code and message. */
-const apiFailure = async (response: Response): Promise<ApiError> => {
+const apiFailure = async (response: Response, config: CliConfig): Promise<ApiError> => {
   const text = await response.text();
   try {
     const { error } = JSON.parse(text) as { error: { code: string; message: string } };
     if (typeof error.code === 'string' && typeof error.message === 'string') {
       const hint = HINTS[response.status] ?? '';
-      return new ApiError(response.status, error.code, `${error.message}${hint} [${response.status} ${error.code}]`);
+      const message =
+        config.mode === 'sandbox' && error.code.startsWith('SANDBOX_TOKEN_')
+          ? sandboxTokenRefused(config)
+          : `${error.message}${hint}`;
+      return new ApiError(response.status, error.code, `${message} [${response.status} ${error.code}]`);
     }
   } catch {
     // Not the broker's error shape: a proxy, a gateway default page, or the wrong --api.
@@ -72,7 +86,7 @@ const apiFailure = async (response: Response): Promise<ApiError> => {
 
 /**
  * The one way the CLI talks to the broker: JSON over HTTPS, SigV4-signed for API Gateway, or
- * with the sandbox's user header when the API is the loopback sandbox.
+ * with the sandbox's user header and per-start token when the API is the loopback sandbox.
  */
 const createBrokerClient = (config: CliConfig, deps: ClientDeps): ApiCall => {
   return async <T>(method: 'GET' | 'POST', path: string, options: CallOptions = {}): Promise<T> => {
@@ -82,6 +96,8 @@ const createBrokerClient = (config: CliConfig, deps: ClientDeps): ApiCall => {
       accept: 'application/json',
       ...(body === undefined ? {} : { 'content-type': 'application/json' }),
     };
+    // The sandbox wants its token on every call, a CI job's included.
+    if (config.sandboxToken?.value !== undefined) headers[SANDBOX_TOKEN_HEADER] = config.sandboxToken.value;
     if (options.bearer !== undefined) {
       headers.authorization = `Bearer ${options.bearer}`;
     } else if (config.mode === 'sandbox') {
@@ -107,7 +123,7 @@ const createBrokerClient = (config: CliConfig, deps: ClientDeps): ApiCall => {
     } catch (error) {
       throw unreachable(config, error);
     }
-    if (!response.ok) throw await apiFailure(response);
+    if (!response.ok) throw await apiFailure(response, config);
     const text = await response.text();
     try {
       return JSON.parse(text) as T;

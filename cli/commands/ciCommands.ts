@@ -3,11 +3,12 @@ import { parseDuration } from '../../functions/domain/duration.js';
 import type { GrantView, VendedCredentials } from '../api/brokerApi.js';
 import { createBrokerClient } from '../api/brokerClient.js';
 import type { CommandSpec, OptionValues } from '../commandLine.js';
-import { LOOPBACK_HOSTS, parseApiUrl } from '../config.js';
+import { LOOPBACK_HOSTS, parseApiUrl, readIfExists } from '../config.js';
 import type { CliContext } from '../context.js';
 import { UsageError } from '../errors.js';
 import { printJson } from '../output.js';
 import { shellQuote } from '../profile/awsConfigBlock.js';
+import { findSandboxToken } from '../sandboxToken.js';
 
 interface CiVend {
   readonly grantId: string;
@@ -57,7 +58,9 @@ const brokerCall = (context: CliContext, values: OptionValues) => {
   if (!api) throw new UsageError('where is the broker? pass --api URL or set JIT_API_URL');
   const apiUrl = parseApiUrl(api);
   return createBrokerClient(
-    { apiUrl, mode: LOOPBACK_HOSTS.has(apiUrl.hostname) ? 'sandbox' : 'aws' },
+    LOOPBACK_HOSTS.has(apiUrl.hostname)
+      ? { apiUrl, mode: 'sandbox', sandboxToken: findSandboxToken(apiUrl, context.env, readIfExists) }
+      : { apiUrl, mode: 'aws' },
     {
       fetch: context.fetch,
       credentials: () => Promise.reject(new Error('CI calls are authenticated by the job token, not signed')),
