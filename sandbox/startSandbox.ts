@@ -20,6 +20,7 @@ import { sandboxIam } from './sandboxIam.js';
 import { createSandboxServer, type RequestLine } from './sandboxServer.js';
 import { newSandboxToken, publishSandboxToken } from './sandboxToken.js';
 import { scheduleDispatcher } from './scheduleDispatcher.js';
+import { startTestOidcIssuer, type TestOidcIssuer, trustingTestIssuer } from './testOidcIssuer.js';
 import { rememberingVends } from './vendedSessions.js';
 
 interface SandboxOptions {
@@ -37,6 +38,10 @@ interface SandboxOptions {
   readonly tickEveryMs: number;
   readonly clock?: Clock;
   readonly onRequest?: (line: RequestLine) => void;
+  /** The organization-wide kill on, with its SCP in the emulator's organization (docs/ending-access.md). */
+  readonly orgKill?: boolean;
+  /** Start the test-only OIDC issuer (sandbox/testOidcIssuer.ts) and trust it for CI tokens. */
+  readonly testOidcIssuer?: boolean;
 }
 
 interface Sandbox {
@@ -49,6 +54,10 @@ interface Sandbox {
   readonly token: string;
   readonly tokenFile: string;
   readonly deps: HttpDeps;
+  /** The organization's kill SCP as it is now, when the organization-wide kill is on. */
+  readonly orgKillDocument?: () => Promise<string>;
+  /** The test-only OIDC issuer, when started with testOidcIssuer. */
+  readonly testOidcIssuer?: Omit<TestOidcIssuer, 'stop' | 'issuers'>;
   /** Fires due schedules and sweeps once, now (the timer does it every tick). */
   tick(): Promise<void>;
   stop(): Promise<void>;
@@ -66,10 +75,17 @@ const unwind = async (steps: (() => Promise<void>)[]): Promise<void> => {
  * due expiry schedules and sweeps. `stop()` undoes all of it.
  */
 const startSandbox = async (options: SandboxOptions): Promise<Sandbox> => {
-  const config = await loadConfig(options.configDir);
+  let config = await loadConfig(options.configDir);
   const logger = jsonLogger(options.logLevel);
   const cleanup: (() => Promise<void>)[] = [];
   try {
+    let testIssuer: TestOidcIssuer | undefined;
+    if (options.testOidcIssuer) {
+      const started = await startTestOidcIssuer();
+      cleanup.push(() => started.stop());
+      config = trustingTestIssuer(config, started);
+      testIssuer = started;
+    }
     let dynamoEndpoint = options.dynamoEndpoint;
     if (dynamoEndpoint === undefined) {
       const dynamoLocal: DynamoLocal = await startDynamoLocal(
@@ -86,12 +102,19 @@ const startSandbox = async (options: SandboxOptions): Promise<Sandbox> => {
 
     // Vended sessions are remembered with their grant, policy and tags, so the proxy can play CloudTrail and IAM.
     const vends = rememberingVends(access.adapters.credentials, () => broker.clock.now());
+    // Loaded only when asked for: the Organizations client is large, and most sandboxes do without.
+    const org =
+      options.orgKill && access.awsEndpoint !== undefined
+        ? await (await import('./orgKill.js')).sandboxOrgKill(access.awsEndpoint)
+        : undefined;
+    if (org !== undefined) cleanup.push(async () => org.stop());
+    else if (options.orgKill) logger.warn('the organization-wide kill needs the local AWS emulator here: it is off');
     const broker = composeBroker({
       config,
       dynamo,
       tableName: options.tableName,
       logger,
-      access: { ...access.adapters, credentials: vends.issuer },
+      access: { ...access.adapters, credentials: vends.issuer, ...(org ? { orgKill: org.policy } : {}) },
       ...(options.clock ? { clock: options.clock } : {}),
     });
     let awsEndpoint = access.awsEndpoint;
@@ -174,6 +197,17 @@ const startSandbox = async (options: SandboxOptions): Promise<Sandbox> => {
       token,
       tokenFile: published.path,
       deps,
+      ...(org ? { orgKillDocument: org.document } : {}),
+      ...(testIssuer === undefined
+        ? {}
+        : {
+            testOidcIssuer: {
+              url: testIssuer.url,
+              requestToken: testIssuer.requestToken,
+              audience: testIssuer.audience,
+              tokenUrls: testIssuer.tokenUrls,
+            },
+          }),
       tick,
       stop: () => unwind(cleanup),
     };

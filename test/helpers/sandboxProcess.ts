@@ -14,6 +14,13 @@ interface Ready {
   /** This start's API token, and where the sandbox wrote it for the jit CLI. */
   readonly token: string;
   readonly tokenFile: string;
+  /** With --test-oidc-issuer. */
+  readonly testOidcIssuer: {
+    readonly url: string;
+    readonly requestToken: string;
+    readonly audience: string;
+    readonly tokenUrls: { readonly github: string; readonly gitlab: string };
+  } | null;
 }
 
 interface SandboxProcess {
