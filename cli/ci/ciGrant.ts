@@ -3,8 +3,9 @@ import { MIN_GRANT_SECONDS } from '../../functions/domain/grant.js';
 import type { EndedGrantView, VendedCredentials } from '../api/brokerApi.js';
 import { createBrokerClient } from '../api/brokerClient.js';
 import type { HttpFetch } from '../api/httpTransport.js';
-import { LOOPBACK_HOSTS, parseApiUrl } from '../config.js';
+import { LOOPBACK_HOSTS, parseApiUrl, readIfExists } from '../config.js';
 import { ApiError, EXIT, UsageError } from '../errors.js';
+import { findSandboxToken } from '../sandboxToken.js';
 import { appendCommandFile, maskCommand } from './githubRunner.js';
 
 /** What the broker answers a CI job (POST /ci/credentials). */
@@ -78,11 +79,16 @@ const overAlready = (error: unknown): string | undefined => {
   return undefined;
 };
 
-/** The broker's CI routes. The job's OIDC token is the identity: nothing is signed. */
-const ciBroker = (fetch: HttpFetch, api: string) => {
+/**
+ * The broker's CI routes. The job's OIDC token is the identity: nothing is signed. The loopback
+ * sandbox also wants its per-start token ($JIT_SANDBOX_TOKEN or the file it wrote), a job's calls included.
+ */
+const ciBroker = (fetch: HttpFetch, api: string, env: NodeJS.ProcessEnv) => {
   const apiUrl = parseApiUrl(api);
   const call = createBrokerClient(
-    { apiUrl, mode: LOOPBACK_HOSTS.has(apiUrl.hostname) ? 'sandbox' : 'aws' },
+    LOOPBACK_HOSTS.has(apiUrl.hostname)
+      ? { apiUrl, mode: 'sandbox', sandboxToken: findSandboxToken(apiUrl, env, readIfExists) }
+      : { apiUrl, mode: 'aws' },
     {
       fetch,
       credentials: () => Promise.reject(new Error('CI calls are authenticated by the job token, not signed')),

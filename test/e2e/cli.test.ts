@@ -7,7 +7,7 @@ import type { VendedCredentials } from '../../cli/api/brokerApi.js';
 import { startCredentialServer } from '../../cli/exec/credentialServer.js';
 import { PROD_READ_REQUEST } from '../helpers/cliArgs.js';
 import { finish } from '../helpers/finish.js';
-import { interrupt, startSandboxProcess } from '../helpers/sandboxProcess.js';
+import { cliEnvFor, interrupt, startSandboxProcess } from '../helpers/sandboxProcess.js';
 
 /** Debian's AWS CLI v2 (installed by .ci/run); the `aws` first on PATH may be an older v1. */
 const AWS_CLI = '/usr/bin/aws';
@@ -60,7 +60,7 @@ describe('the jit CLI against the sandbox process', () => {
       AWS_CONFIG_FILE: join(home, 'aws-config'),
       AWS_DEFAULT_REGION: 'us-east-1',
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-      JIT_API_URL: sandbox.ready.api,
+      ...cliEnvFor(sandbox),
       // The client's re-check bound, lowered from 30 s so the tests below need not sleep that long.
       JIT_RECHECK_SECONDS: String(RECHECK_SECONDS),
     };
