@@ -29,6 +29,7 @@ const quickStart = (sandbox: Sandbox, dataDir: string | undefined): string => {
   return `
 jit-broker sandbox is running
   API          ${api}   (loopback only)
+  web console  ${api}/ui/   (pick a user at the top)
   DynamoDB     ${sandbox.dynamoEndpoint}   table ${sandbox.tableName} (${sandbox.table})
   vending      ${ACCESS[sandbox.access.mode]}${endpoint ? `\n  AWS emulator ${endpoint}   (enforces IAM on vended keys, records their calls)` : ''}
   data         ${dataDir === undefined ? 'in memory (gone at exit)' : `${dataDir} (kept across restarts)`}

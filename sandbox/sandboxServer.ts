@@ -7,6 +7,7 @@ import type { HttpEvent, HttpResponse } from '../functions/handlers/http/httpTyp
 import { json } from '../functions/handlers/http/responses.js';
 import type { Route } from '../functions/handlers/routes.js';
 import { routeMatcher } from './routeMatcher.js';
+import type { StaticRoute } from './sandboxConsole.js';
 
 /** The header that says who you are in the sandbox. Only this loopback server reads it. */
 const SANDBOX_USER_HEADER = 'x-jit-user';
@@ -88,7 +89,9 @@ const send = (res: ServerResponse, response: HttpResponse): void => {
 const createSandboxServer = (
   routes: readonly Route[],
   deps: HttpDeps,
-  onRequest: (line: { method: string; path: string; status: number; ms: number; user?: string }) => void = () => {}
+  onRequest: (line: { method: string; path: string; status: number; ms: number; user?: string }) => void = () => {},
+  /** The web console's files (/ui); everything else is the API. */
+  staticRoute: StaticRoute = () => undefined
 ): Server => {
   const match = routeMatcher(routes);
   const handlers = new Map<string, HttpHandler>(routes.map((r) => [r.name, r.build(deps)]));
@@ -97,8 +100,11 @@ const createSandboxServer = (
     const url = new URL(req.url ?? '/', 'http://127.0.0.1');
     const method = req.method ?? 'GET';
     let response: HttpResponse;
+    const staticFile = staticRoute(method, url.pathname);
     if (!isLoopback(req.socket.remoteAddress)) {
       response = json(403, { error: { code: 'NOT_LOOPBACK', message: 'the sandbox only answers loopback clients' } });
+    } else if (staticFile !== undefined) {
+      response = staticFile;
     } else {
       const lookup = match(method, url.pathname);
       const body = await readBody(req);

@@ -16,6 +16,7 @@ import { LOCAL_ACCOUNT, localDynamo } from './localAws.js';
 import { localIamClient } from './localAwsClients.js';
 import { startRecordingProxy } from './recordingProxy.js';
 import { type SandboxAccess, startSandboxAccess } from './sandboxAccess.js';
+import { sandboxConsole } from './sandboxConsole.js';
 import { sandboxIam } from './sandboxIam.js';
 import { createSandboxServer } from './sandboxServer.js';
 import { scheduleDispatcher } from './scheduleDispatcher.js';
@@ -134,7 +135,8 @@ const startSandbox = async (options: SandboxOptions): Promise<Sandbox> => {
       awsEndpoint = proxy.endpoint;
     }
     const deps: HttpDeps = { ...broker, authenticate: sandboxAuthenticator() };
-    const server = createSandboxServer(ROUTES, deps, options.onRequest);
+    let apiUrl = '';
+    const server = createSandboxServer(ROUTES, deps, options.onRequest, await sandboxConsole(config, () => apiUrl));
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(options.port, '127.0.0.1', () => resolve());
@@ -175,8 +177,9 @@ const startSandbox = async (options: SandboxOptions): Promise<Sandbox> => {
     cleanup.push(async () => clearInterval(timer));
 
     const { port } = server.address() as AddressInfo;
+    apiUrl = `http://127.0.0.1:${port}`;
     return {
-      apiUrl: `http://127.0.0.1:${port}`,
+      apiUrl,
       dynamoEndpoint,
       tableName: options.tableName,
       table,
