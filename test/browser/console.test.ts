@@ -140,6 +140,25 @@ describe('web console in Chromium', () => {
     await expectAccessible();
   });
 
+  it("alice ends another grant with I'm done", async () => {
+    const api = sandbox.ready.api;
+    const created = await callApi(api, 'alice', 'POST', '/grants', {
+      role: 'prod-read',
+      scope: { actions: ['s3:GetObject'], resources: ['arn:aws:s3:::example-bucket/*'] },
+      durationSeconds: 1800,
+      reason: 'check the export once more',
+    });
+    const id = created.body.id as string;
+    expect((await callApi(api, 'bob', 'POST', `/grants/${id}/approve`, {})).status).toBe(200);
+    expect((await callApi(api, 'alice', 'POST', `/grants/${id}/credentials`)).status).toBe(200);
+    await open('alice', '#/access');
+    const card = page.locator(`article[aria-label="my grant ${id}"]`);
+    await expect.poll(() => card.textContent(), { timeout: 10_000 }).toContain('ACTIVE');
+    await card.getByRole('button', { name: "I'm done" }).click();
+    await expect.poll(() => card.textContent(), { timeout: 10_000 }).toContain('ENDED');
+    expect(await card.getByRole('button').count()).toBe(0);
+  });
+
   it('security sees the reports as charts with data and tables linking to the grant', async () => {
     await open('dave', '#/security');
     await page.locator('#report-width').waitFor({ timeout: 20_000 });

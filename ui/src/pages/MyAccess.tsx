@@ -126,13 +126,13 @@ const GrantActions = ({ grant, onChange }: { grant: GrantView; onChange: () => v
   };
   return (
     <div class="actions">
-      {grant.state === 'PENDING' ? (
-        <button type="button" onClick={() => run('cancel', {})}>
-          Cancel
-        </button>
-      ) : (
+      {grant.state === 'ACTIVE' ? (
         <button type="button" onClick={() => run('done', {})}>
           I'm done
+        </button>
+      ) : (
+        <button type="button" onClick={() => run('cancel', {})}>
+          Cancel
         </button>
       )}
       {grant.state === 'ACTIVE' || grant.state === 'APPROVED' ? (
