@@ -159,6 +159,25 @@ describe('web console in Chromium', () => {
     expect(await card.getByRole('button').count()).toBe(0);
   });
 
+  it('dave closes a break-glass review from the security page', async () => {
+    const created = await callApi(sandbox.ready.api, 'carol', 'POST', '/grants', {
+      role: 'prod-admin',
+      scope: { actions: ['s3:GetObject'], resources: ['arn:aws:s3:::example-bucket/*'] },
+      durationSeconds: 900,
+      reason: 'production is down, restore the export',
+      ticket: 'INC-4711',
+      breakGlass: true,
+    });
+    expect(created.status).toBe(201);
+    const id = created.body.id as string;
+    await open('dave', '#/security');
+    const close = page.getByRole('button', { name: `Close review of ${id}` });
+    await close.waitFor({ timeout: 20_000 });
+    await page.getByLabel(`Review comment for ${id}`).fill('checked the incident timeline: justified');
+    await close.click();
+    await close.waitFor({ state: 'detached', timeout: 10_000 });
+  });
+
   it('security sees the reports as charts with data and tables linking to the grant', async () => {
     await open('dave', '#/security');
     await page.locator('#report-width').waitFor({ timeout: 20_000 });

@@ -5,6 +5,7 @@ import { ErrorBox, Field, GrantLink, Loading } from '../components.js';
 import { usePoll } from '../usePoll.js';
 import { cellText, chartOf, filterRows, grantOf } from '../view/reports.js';
 import type { ReportView } from '../view/types.js';
+import { Reviews } from './Reviews.js';
 
 /** Reports read about three items per grant (docs/reports.md): refreshed once a minute, not every few seconds. */
 const POLL_MS = 60_000;
@@ -86,6 +87,7 @@ const Security = ({ user }: { user: string }) => {
         </button>
       </form>
       <p class="muted">Revoke a running grant from its page (follow a grant link).</p>
+      <Reviews user={user} />
       <ErrorBox message={summary.error} />
       {summary.data === undefined ? (
         summary.error ? null : (
