@@ -1,5 +1,6 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { LOOPBACK_TOKEN_HEADER } from './loopbackToken.js';
 
 /**
  * The loopback sandbox wants a per-start random token on every API request, so a web page (DNS
@@ -8,7 +9,7 @@ import { join } from 'node:path';
  * itself, so `jit` is run the same way with or without it. Defined here, on the CLI's side, because
  * the CLI ships without the sandbox and must know the place on its own.
  */
-const SANDBOX_TOKEN_HEADER = 'x-jit-sandbox-token';
+const SANDBOX_TOKEN_HEADER = LOOPBACK_TOKEN_HEADER;
 const SANDBOX_TOKEN_ENV = 'JIT_SANDBOX_TOKEN';
 
 /** What the sandbox on `port` writes at start: `{ "url", "token", "pid" }`, mode 0600, one file per port. */

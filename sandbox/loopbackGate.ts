@@ -1,7 +1,7 @@
 import type { IncomingMessage } from 'node:http';
+import { sameToken } from '../cli/sameToken.js';
 import { SANDBOX_TOKEN_ENV, SANDBOX_TOKEN_HEADER } from '../cli/sandboxToken.js';
 import { quoteInput } from '../functions/domain/untrustedText.js';
-import { sameToken } from './sandboxToken.js';
 
 /** Why the sandbox will not serve a request, as the `{error:{code,message}}` it answers. */
 interface Refusal {

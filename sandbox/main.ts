@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { ConfigurationError } from '../functions/domain/errors.js';
 import { quickStart } from './quickStart.js';
+import { consoleUrl } from './sandboxConsole.js';
 import { type Sandbox, startSandbox } from './startSandbox.js';
 
 const USAGE = `Usage: npm start -- [options]
@@ -88,6 +89,7 @@ const main = async (): Promise<void> => {
         awsEndpoint: sandbox.access.awsEndpoint ?? null,
         token: sandbox.token,
         tokenFile: sandbox.tokenFile,
+        console: consoleUrl(sandbox),
         orgKill: sandbox.orgKillDocument !== undefined,
         testOidcIssuer: sandbox.testOidcIssuer ?? null,
       })

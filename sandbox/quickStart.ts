@@ -1,3 +1,4 @@
+import { consoleUrl } from './sandboxConsole.js';
 import type { Sandbox } from './startSandbox.js';
 
 const ACCESS: Record<Sandbox['access']['mode'], string> = {
@@ -29,6 +30,7 @@ const quickStart = (sandbox: Sandbox, dataDir: string | undefined): string => {
   return `
 jit-broker sandbox is running
   API          ${api}   (loopback only)
+  web console  ${consoleUrl(sandbox)}   (pick a user at the top; the link carries this start's token)
   DynamoDB     ${sandbox.dynamoEndpoint}   table ${sandbox.tableName} (${sandbox.table})
   vending      ${ACCESS[sandbox.access.mode]}${endpoint ? `\n  AWS emulator ${endpoint}   (enforces IAM on vended keys, records their calls)` : ''}
   data         ${dataDir === undefined ? 'in memory (gone at exit)' : `${dataDir} (kept across restarts)`}

@@ -9,9 +9,11 @@ import type { HttpDeps, HttpHandler } from '../functions/handlers/http/httpRoute
 import type { HttpEvent, HttpResponse } from '../functions/handlers/http/httpTypes.js';
 import { json } from '../functions/handlers/http/responses.js';
 import type { Route } from '../functions/handlers/routes.js';
+import { isPublicUiFile, isUiPath } from '../ui/server/staticUi.js';
 import { admit, isRefusal, type Refusal, type Target, tokenRefusal } from './loopbackGate.js';
 import { BODY_TIMEOUT_MS, type BodyReaders, readBody } from './requestBody.js';
 import { type Match, routeMatcher } from './routeMatcher.js';
+import type { StaticRoute } from './sandboxConsole.js';
 
 /** The header that says who you are in the sandbox. Only this loopback server reads it. */
 const SANDBOX_USER_HEADER = 'x-jit-user';
@@ -31,6 +33,8 @@ interface SandboxServerOptions {
   readonly token: string;
   readonly bodyTimeoutMs?: number;
   readonly onRequest?: (line: RequestLine) => void;
+  /** The web console's files (/ui); everything else is the API. */
+  readonly staticRoute?: StaticRoute;
 }
 
 const lambdaContext = (name: string): Context =>
@@ -123,6 +127,10 @@ const createSandboxServer = (routes: readonly Route[], deps: HttpDeps, options: 
     const target = admit(req);
     if (isRefusal(target)) return refuse(target);
     const method = req.method ?? 'GET';
+    if (options.staticRoute !== undefined && isUiPath(target.path)) {
+      const refused = isPublicUiFile(target.path) ? undefined : tokenRefusal(req, options.token);
+      return refused ? refuse(refused) : (options.staticRoute(method, target.path) as HttpResponse);
+    }
     const lookup = match(method, target.path);
     if ('badEscape' in lookup) {
       return refuse({

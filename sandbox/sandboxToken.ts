@@ -1,18 +1,10 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { sandboxTokenFile, tokenInFile } from '../cli/sandboxToken.js';
 
 /** 256 random bits, URL-safe: fits a header, an `export` line and a URL fragment unquoted. */
 const newSandboxToken = (): string => randomBytes(32).toString('base64url');
-
-const digest = (text: string): Buffer => createHash('sha256').update(text, 'utf8').digest();
-
-/**
- * Constant-time comparison. Both sides are hashed first, so the comparison takes as long whatever
- * the length of the guess (timingSafeEqual itself wants equal lengths, and would leak the length).
- */
-const sameToken = (given: string, expected: string): boolean => timingSafeEqual(digest(given), digest(expected));
 
 interface PublishedToken {
   readonly path: string;
@@ -50,4 +42,4 @@ const publishSandboxToken = async (input: {
 };
 
 export type { PublishedToken };
-export { newSandboxToken, publishSandboxToken, sameToken };
+export { newSandboxToken, publishSandboxToken };

@@ -16,6 +16,7 @@ import { LOCAL_ACCOUNT, localDynamo } from './localAws.js';
 import { localIamClient } from './localAwsClients.js';
 import { startRecordingProxy } from './recordingProxy.js';
 import { type SandboxAccess, startSandboxAccess } from './sandboxAccess.js';
+import { sandboxConsole } from './sandboxConsole.js';
 import { sandboxIam } from './sandboxIam.js';
 import { createSandboxServer, type RequestLine } from './sandboxServer.js';
 import { newSandboxToken, publishSandboxToken } from './sandboxToken.js';
@@ -140,8 +141,10 @@ const startSandbox = async (options: SandboxOptions): Promise<Sandbox> => {
     }
     const deps: HttpDeps = { ...broker, authenticate: sandboxAuthenticator() };
     const token = newSandboxToken();
+    let apiUrl = '';
     const server = createSandboxServer(ROUTES, deps, {
       token,
+      staticRoute: await sandboxConsole(config, () => apiUrl),
       ...(options.onRequest ? { onRequest: options.onRequest } : {}),
     });
     await new Promise<void>((resolve, reject) => {
@@ -184,7 +187,7 @@ const startSandbox = async (options: SandboxOptions): Promise<Sandbox> => {
     cleanup.push(async () => clearInterval(timer));
 
     const { port } = server.address() as AddressInfo;
-    const apiUrl = `http://127.0.0.1:${port}`;
+    apiUrl = `http://127.0.0.1:${port}`;
     const published = await publishSandboxToken({ env: process.env, url: apiUrl, port, token });
     cleanup.push(() => published.remove());
     return {

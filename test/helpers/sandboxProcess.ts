@@ -14,6 +14,8 @@ interface Ready {
   /** This start's API token, and where the sandbox wrote it for the jit CLI. */
   readonly token: string;
   readonly tokenFile: string;
+  /** The web console's address, with this start's token in its fragment. */
+  readonly console: string;
   /** With --test-oidc-issuer. */
   readonly testOidcIssuer: {
     readonly url: string;

@@ -2,8 +2,9 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { sameToken } from '../../cli/sameToken.js';
 import { sandboxTokenFile } from '../../cli/sandboxToken.js';
-import { newSandboxToken, publishSandboxToken, sameToken } from '../../sandbox/sandboxToken.js';
+import { newSandboxToken, publishSandboxToken } from '../../sandbox/sandboxToken.js';
 
 describe("the sandbox's per-start token", () => {
   const dirs: string[] = [];
