@@ -1,14 +1,4 @@
-/** Runs `load` once and shares its answer; a failed load is forgotten, so the next call tries again. */
-const once = <T>(load: () => Promise<T>): (() => Promise<T>) => {
-  let loaded: Promise<T> | undefined;
-  return () => {
-    loaded ??= load().catch((error: unknown) => {
-      loaded = undefined;
-      throw error;
-    });
-    return loaded;
-  };
-};
+import { once } from '../../adapters/once.js';
 
 /**
  * A port whose adapter is built on the first call of one of its methods, by `build` — which

@@ -3,6 +3,7 @@ import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Context } from 'aws-lambda';
 import { loggingAlerts } from '../../adapters/loggingAlerts.js';
 import { meteredAlerts } from '../../adapters/meteredAlerts.js';
+import { once } from '../../adapters/once.js';
 import { powertoolsLogger } from '../../adapters/powertoolsLogger.js';
 import { systemClock } from '../../adapters/systemClock.js';
 import type { BrokerDeps } from '../../app/deps.js';
@@ -138,15 +139,8 @@ const lambdaBundle = (name: string, modules: BundleModules) => {
       );
     }
   }
-  let deps: Promise<HttpDeps> | undefined;
-  const productionDeps = (): Promise<HttpDeps> => {
-    deps ??= compose(bundle, modules).catch((error: unknown) => {
-      // A broken deployment (config, environment) fails this invocation and is tried again on the next.
-      deps = undefined;
-      throw error;
-    });
-    return deps;
-  };
+  // A broken deployment (config, environment) fails this invocation and is tried again on the next.
+  const productionDeps = once(() => compose(bundle, modules));
 
   const instrumented = <E, R>(
     handlerName: string,
