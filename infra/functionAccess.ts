@@ -4,7 +4,8 @@
  *
  * - `read`: GetItem/Query on the table and its indexes (every grant read, list, audit, kill list).
  * - `write`: PutItem, the only write a grant transition makes (TransactWriteItems of Puts).
- * - `recordKills`: UpdateItem (a kill's `appliedAt`) and DeleteItem (pruning expired kill records).
+ * - `recordKills`: BatchGetItem (the grants whose kills a render applied), UpdateItem (a kill's applied
+ *   marks; announcing to and renewing a kill lease) and DeleteItem (pruning kill records, releasing a lease).
  * - `scheduleExpiry`: Create/UpdateSchedule in the group and iam:PassRole of the scheduler role.
  * - `cancelExpiry`: DeleteSchedule in the group.
  * - `assumeTargets`: sts:AssumeRole/TagSession/SetSourceIdentity on broker-managed target roles.

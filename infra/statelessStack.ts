@@ -32,6 +32,7 @@ import {
   routeSettings,
 } from './capacity.js';
 import { type Capability, FUNCTION_ACCESS } from './functionAccess.js';
+import { type OrgKillWiring, wireOrgKill } from './orgKill.js';
 import { killStatements, sessionKillerArns } from './sessionKiller.js';
 import { MANAGED_TAG, SESSION_TAG_KEYS, SOURCE_IDENTITY_PATTERN } from './targetRole.js';
 
@@ -60,6 +61,8 @@ interface StatelessStackProps extends StackProps {
   readonly sessionKillerRoleName?: string;
   /** The Object Lock bucket the stream publisher archives every audit event to (StatefulStack). */
   readonly auditArchive?: IBucket;
+  /** The organization-wide kill, when on: its SCP and the org killer that writes it (infra/orgKill.ts). */
+  readonly orgKill?: OrgKillWiring;
 }
 
 /**
@@ -265,6 +268,9 @@ class StatelessStack extends Stack {
       }
     }
 
+    // --- organization-wide kill (optional): the ending functions also write the kill SCP -----
+    if (props.orgKill !== undefined) for (const fn of killers) wireOrgKill(fn, props.orgKill);
+
     // --- HTTP API -----------------------------------------------------------------------------
     const accessLogs = new LogGroup(this, 'ApiAccessLogs', { retention: RetentionDays.ONE_YEAR });
     this.api = new HttpApi(this, 'Api', {
@@ -432,7 +438,10 @@ class StatelessStack extends Stack {
         return [new PolicyStatement({ actions: ['dynamodb:PutItem'], resources: [table.tableArn] })];
       case 'recordKills':
         return [
-          new PolicyStatement({ actions: ['dynamodb:UpdateItem', 'dynamodb:DeleteItem'], resources: [table.tableArn] }),
+          new PolicyStatement({
+            actions: ['dynamodb:BatchGetItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+            resources: [table.tableArn],
+          }),
         ];
       case 'scheduleExpiry':
         return [

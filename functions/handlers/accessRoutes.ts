@@ -2,7 +2,7 @@ import { finishGrant, revokeGrant } from '../app/endGrant.js';
 import { extendGrant } from '../app/extendGrant.js';
 import { vendCredentials } from '../app/vendCredentials.js';
 import { grantIdOf } from './grantIdOf.js';
-import { credentialProcessView, grantView } from './grantView.js';
+import { credentialProcessView, endedView, grantView } from './grantView.js';
 import { httpRoute } from './http/httpRoute.js';
 import { json } from './http/responses.js';
 import type { Route } from './routes.js';
@@ -32,7 +32,7 @@ const finishGrantRoute: Route = {
   auth: 'iam',
   build: /* @__PURE__ */ httpRoute({
     body: { schema: emptyBody, required: false },
-    run: async (deps, { caller, params }) => json(200, grantView(await finishGrant(deps, caller, grantIdOf(params)))),
+    run: async (deps, { caller, params }) => json(200, endedView(await finishGrant(deps, caller, grantIdOf(params)))),
   }),
 };
 
@@ -44,7 +44,7 @@ const revokeGrantRoute: Route = {
   build: /* @__PURE__ */ httpRoute({
     body: { schema: revokeBody, required: true },
     run: async (deps, { caller, params, body }) =>
-      json(200, grantView(await revokeGrant(deps, caller, grantIdOf(params), body.reason))),
+      json(200, endedView(await revokeGrant(deps, caller, grantIdOf(params), body.reason))),
   }),
 };
 

@@ -16,6 +16,8 @@ type BrokerPorts = Pick<
   | 'denials'
   | 'credentials'
   | 'rolePolicies'
+  | 'killLeases'
+  | 'orgKill'
   | 'expiry'
   | 'policy'
   | 'actions'

@@ -3,6 +3,7 @@ import { IdentitystoreClient } from '@aws-sdk/client-identitystore';
 import { DynamoActivityStore } from '../adapters/aws/dynamoActivityStore.js';
 import { DynamoDenialLog } from '../adapters/aws/dynamoDenialLog.js';
 import { DynamoGrantStore } from '../adapters/aws/dynamoGrantStore.js';
+import { DynamoKillLeases } from '../adapters/aws/dynamoKillLeases.js';
 import { DynamoReplayGuard } from '../adapters/aws/dynamoReplayGuard.js';
 import { IdentityStoreGroupDirectory } from '../adapters/aws/identityStoreGroupDirectory.js';
 import { cedarPolicyEngine } from '../adapters/cedarPolicyEngine.js';
@@ -21,6 +22,7 @@ import type {
   ExpiryScheduler,
   GroupDirectory,
   Logger,
+  OrgKillPolicy,
   PolicyEngine,
   RolePolicies,
 } from '../ports.js';
@@ -31,6 +33,8 @@ interface AccessAdapters {
   readonly credentials: CredentialIssuer;
   readonly rolePolicies: RolePolicies;
   readonly expiry: ExpiryScheduler;
+  /** Only where the organization-wide kill is on. */
+  readonly orgKill?: OrgKillPolicy;
 }
 
 const noCloudTrail: ActivityLookup = {
@@ -69,6 +73,7 @@ const composeBroker = (input: {
     ...(input.alerts === undefined ? {} : { alerts: input.alerts }),
     ports: {
       store: new DynamoGrantStore(input.dynamo, input.tableName),
+      killLeases: new DynamoKillLeases(input.dynamo, input.tableName),
       directory:
         input.directory ??
         groupDirectory(

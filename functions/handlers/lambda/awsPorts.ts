@@ -1,5 +1,5 @@
 import type { BrokerConfig } from '../../config/brokerConfig.js';
-import type { Clock, ExpiryScheduler, RolePolicies } from '../../ports.js';
+import type { Clock, ExpiryScheduler, OrgKillPolicy, RolePolicies } from '../../ports.js';
 import { type BrokerPorts, groupDirectory } from '../brokerDeps.js';
 import { lazyPort, once } from './lazy.js';
 
@@ -16,6 +16,9 @@ import { lazyPort, once } from './lazy.js';
  *   (approveGrant, and createGrant for policy approvals); elsewhere the expiry port can only cancel.
  * - `BROKER_ACCOUNT_ID`, `SESSION_KILLER_ROLE_NAME`: only where sessions are killed (the ending
  *   functions); elsewhere the role-policies port refuses every call.
+ * - `ORG_KILL_POLICY_ID`, `ORG_KILLER_ROLE_ARN` (optional `ORG_KILL_REGION`, default us-east-1, where
+ *   the Organizations endpoint is): only on the ending functions, and only when the organization-wide
+ *   kill is on (infra/orgKill.ts); without them that kill mode is off.
  */
 type AwsPorts = Omit<BrokerPorts, 'policy' | 'actions' | 'workloadTokens'>;
 
@@ -87,12 +90,43 @@ const rolePolicies = (): RolePolicies => {
   return { list: refuse, put: refuse, delete: refuse };
 };
 
+/**
+ * The organization's kill SCP, written through the org killer role in the management account (or
+ * a delegated administrator), when the organization-wide kill is configured.
+ */
+const orgKillPolicy = (): { orgKill?: OrgKillPolicy } => {
+  const policyId = process.env.ORG_KILL_POLICY_ID;
+  if (!policyId) return {};
+  const roleArn = required('ORG_KILLER_ROLE_ARN');
+  const orgKill = lazyPort(async () => {
+    const [
+      { OrganizationsClient },
+      { fromTemporaryCredentials },
+      { ORG_KILLER_SESSION_NAME, OrganizationsKillPolicy },
+    ] = await Promise.all([
+      import('@aws-sdk/client-organizations'),
+      import('@aws-sdk/credential-providers'),
+      import('../../adapters/aws/organizationsKillPolicy.js'),
+    ]);
+    const client = new OrganizationsClient({
+      region: process.env.ORG_KILL_REGION || 'us-east-1',
+      credentials: fromTemporaryCredentials({ params: { RoleArn: roleArn, RoleSessionName: ORG_KILLER_SESSION_NAME } }),
+    });
+    return new OrganizationsKillPolicy(client, policyId);
+  });
+  return { orgKill };
+};
+
 const awsPorts = (config: BrokerConfig, clock: Clock): AwsPorts => {
   const tableName = required('TABLE_NAME');
   return {
     store: lazyPort(
       async () =>
         new (await import('../../adapters/aws/dynamoGrantStore.js')).DynamoGrantStore(await dynamoClient(), tableName)
+    ),
+    killLeases: lazyPort(
+      async () =>
+        new (await import('../../adapters/aws/dynamoKillLeases.js')).DynamoKillLeases(await dynamoClient(), tableName)
     ),
     replayGuard: lazyPort(
       async () =>
@@ -117,6 +151,7 @@ const awsPorts = (config: BrokerConfig, clock: Clock): AwsPorts => {
       async () => new (await import('../../adapters/aws/stsCredentialIssuer.js')).StsCredentialIssuer(await stsClient())
     ),
     rolePolicies: rolePolicies(),
+    ...orgKillPolicy(),
     expiry: expiryScheduler(),
     // Only getGrantAudit may call LookupEvents (infra/functionAccess.ts).
     activityLookup: lazyPort(async () => {
