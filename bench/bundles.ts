@@ -134,8 +134,16 @@ const main = (): void => {
       .map((r) => [r.Properties.Handler.replace(/^index\./, ''), join(OUT, r.Metadata?.['aws:asset:path'] as string)])
   );
 
+  const nodeStartMs = median(
+    Array.from({ length: RUNS }, () => {
+      const t = performance.now();
+      execFileSync(process.execPath, ['-e', '0']);
+      return performance.now() - t;
+    })
+  );
   console.log(
-    `node ${process.version}, ${RUNS} cold starts per bundle, medians; load average ${loadavg()[0]?.toFixed(1)} (a busy machine inflates every time)\n`
+    `node ${process.version}, ${RUNS} cold starts per bundle, medians; \`node -e 0\` ${nodeStartMs.toFixed(0)} ms ` +
+      `(about 130 ms on a quiet 2-core machine); load average ${loadavg()[0]?.toFixed(1)} (a busy machine inflates every time)\n`
   );
   const header = ['bundle', 'index.mjs KB', 'all .mjs KB', 'import ms', 'first answer ms', 'answer', 'functions'];
   console.log(
