@@ -7,14 +7,10 @@ import { DynamoKillLeases } from '../adapters/aws/dynamoKillLeases.js';
 import { DynamoReplayGuard } from '../adapters/aws/dynamoReplayGuard.js';
 import { IdentityStoreGroupDirectory } from '../adapters/aws/identityStoreGroupDirectory.js';
 import { cedarPolicyEngine } from '../adapters/cedarPolicyEngine.js';
-import { configGroupDirectory } from '../adapters/configGroupDirectory.js';
 import { iamDataActionCatalog } from '../adapters/iamDataActionCatalog.js';
-import { loggingAlerts } from '../adapters/loggingAlerts.js';
 import { joseTokenVerifier } from '../adapters/oidc/joseTokenVerifier.js';
 import { systemClock } from '../adapters/systemClock.js';
-import { ulidIds } from '../adapters/ulidIds.js';
 import type { BrokerDeps } from '../app/deps.js';
-import { RecentGrants } from '../app/recentGrants.js';
 import type { BrokerConfig } from '../config/brokerConfig.js';
 import { ServiceUnavailableError } from '../domain/errors.js';
 import type {
@@ -30,6 +26,7 @@ import type {
   PolicyEngine,
   RolePolicies,
 } from '../ports.js';
+import { brokerDeps, groupDirectory } from './brokerDeps.js';
 
 /** The AWS-facing adapters; real clients in Lambda, the emulator's in the sandbox. */
 interface AccessAdapters {
@@ -49,18 +46,10 @@ const noCloudTrail: ActivityLookup = {
   },
 };
 
-/** Group membership from groups.json, or from IAM Identity Center's identity store (configuration decides). */
-const groupDirectory = (config: BrokerConfig): GroupDirectory => {
-  const source = config.groupSource;
-  if (source.source === 'groups-file') return configGroupDirectory(config.groups);
-  return new IdentityStoreGroupDirectory(new IdentitystoreClient({ region: source.region }), {
-    identityStoreId: source.identityStoreId,
-    cacheSeconds: source.cacheSeconds,
-    cacheEntries: source.cacheEntries,
-  });
-};
-
-/** Wires the use cases to their adapters. Lambda, the sandbox and the tests all compose here. */
+/**
+ * Wires the use cases to their adapters, all built at once: the sandbox, the tests and the benches
+ * compose here. Lambda composes the same adapters lazily, per bundle (handlers/lambda/runtime.ts).
+ */
 const composeBroker = (input: {
   config: BrokerConfig;
   dynamo: DynamoDBClient;
@@ -77,25 +66,30 @@ const composeBroker = (input: {
   directory?: GroupDirectory;
 }): BrokerDeps => {
   const clock = input.clock ?? systemClock;
-  return {
+  return brokerDeps({
     config: input.config,
-    store: new DynamoGrantStore(input.dynamo, input.tableName),
-    killLeases: new DynamoKillLeases(input.dynamo, input.tableName),
-    clock,
-    ids: ulidIds(() => clock.now().getTime()),
-    directory: input.directory ?? groupDirectory(input.config),
     logger: input.logger,
-    actions: input.actions ?? iamDataActionCatalog(),
-    alerts: input.alerts ?? loggingAlerts(input.logger),
-    policy: input.policy ?? cedarPolicyEngine(input.config.policies),
-    recentGrants: new RecentGrants(),
-    workloadTokens: joseTokenVerifier(input.config.ci.issuers, clock),
-    replayGuard: new DynamoReplayGuard(input.dynamo, input.tableName, clock),
-    activity: new DynamoActivityStore(input.dynamo, input.tableName),
-    activityLookup: input.activityLookup ?? noCloudTrail,
-    denials: new DynamoDenialLog(input.dynamo, input.tableName),
-    ...input.access,
-  };
+    clock,
+    ...(input.alerts === undefined ? {} : { alerts: input.alerts }),
+    ports: {
+      store: new DynamoGrantStore(input.dynamo, input.tableName),
+      killLeases: new DynamoKillLeases(input.dynamo, input.tableName),
+      directory:
+        input.directory ??
+        groupDirectory(
+          input.config,
+          (source) => new IdentityStoreGroupDirectory(new IdentitystoreClient({ region: source.region }), source)
+        ),
+      actions: input.actions ?? iamDataActionCatalog(),
+      policy: input.policy ?? cedarPolicyEngine(input.config.policies),
+      workloadTokens: joseTokenVerifier(input.config.ci.issuers, clock),
+      replayGuard: new DynamoReplayGuard(input.dynamo, input.tableName, clock),
+      activity: new DynamoActivityStore(input.dynamo, input.tableName),
+      activityLookup: input.activityLookup ?? noCloudTrail,
+      denials: new DynamoDenialLog(input.dynamo, input.tableName),
+      ...input.access,
+    },
+  });
 };
 
 export type { AccessAdapters };
