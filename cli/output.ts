@@ -3,6 +3,7 @@ import { formatDuration } from '../functions/domain/duration.js';
 import type { KillEffect } from '../functions/domain/killEffect.js';
 import { displaySafeLines, displaySafe as safe } from '../functions/domain/untrustedText.js';
 import type { ActivityView, GrantView } from './api/brokerApi.js';
+import { shellQuote } from './profile/awsConfigBlock.js';
 
 /*
  * Every grant field is someone's input (a requester's reason, an approver's comment, an ARN, a CI
@@ -137,14 +138,29 @@ const grantDetails = (grant: GrantView, now: Date): string => {
     .join('\n');
 };
 
-/** What to do with an approved grant, so nobody has to look it up. */
-const nextSteps = (grantId: string): string =>
+/** The connection flags the user typed (--api, --as, …), to repeat in the commands a hint prints. */
+const typedConnectionFlags = (values: Readonly<Record<string, unknown>>): string =>
+  ['api', 'api-region', 'as', 'aws-profile']
+    .filter((flag) => typeof values[flag] === 'string')
+    .map((flag) => ` --${flag} ${shellQuote(values[flag] as string)}`)
+    .join('');
+
+/**
+ * What to do with an approved grant, so nobody has to look it up. Every line works as printed:
+ * `again` repeats the connection flags the user typed, and `aws` spells out the sandbox's emulator.
+ */
+const nextSteps = (
+  grant: Pick<GrantView, 'id' | 'roleId'>,
+  again: string,
+  aws: (args: string) => string,
+  sandbox: boolean
+): string =>
   [
     'Use it:',
-    `  jit exec ${grantId} -- aws sts get-caller-identity`,
-    `  jit setup-profile ${grantId} --profile work   # then: aws --profile jit-work …`,
-    `  jit console ${grantId} --open`,
-    `When the task is done: jit done ${grantId}`,
+    `  jit exec ${grant.id}${again} -- ${aws('sts get-caller-identity')}`,
+    `  jit setup-profile ${grant.roleId}${again}   # then: ${aws(`--profile jit-${grant.roleId} sts get-caller-identity`)}`,
+    sandbox ? '  (jit console needs real AWS: the sandbox has no console)' : `  jit console ${grant.id}${again} --open`,
+    `When the task is done: jit done ${grant.id}${again}`,
   ].join('\n');
 
 const KILL_VERDICTS: Readonly<Record<KillEffect['verdict'], string>> = {
@@ -201,4 +217,4 @@ const activityLines = (title: string, activity: ActivityView): string => {
 };
 
 export type { Io };
-export { activityLines, grantDetails, grantTable, nextSteps, printJson, relative };
+export { activityLines, grantDetails, grantTable, nextSteps, printJson, relative, typedConnectionFlags };

@@ -81,6 +81,13 @@ const send = (res: ServerResponse, response: HttpResponse): void => {
   res.end(response.body);
 };
 
+/** Not an API route: where the sandbox's AWS emulator is, so the CLI prints and runs commands that reach it. */
+const SANDBOX_ABOUT_PATH = '/sandbox';
+interface SandboxAbout {
+  readonly awsEndpoint?: string;
+  readonly region?: string;
+}
+
 /**
  * The API on a loopback socket, dispatching through the same route table and handlers as Lambda.
  * Requests from any address other than loopback are refused even if someone rebinds it.
@@ -88,7 +95,8 @@ const send = (res: ServerResponse, response: HttpResponse): void => {
 const createSandboxServer = (
   routes: readonly Route[],
   deps: HttpDeps,
-  onRequest: (line: { method: string; path: string; status: number; ms: number; user?: string }) => void = () => {}
+  onRequest: (line: { method: string; path: string; status: number; ms: number; user?: string }) => void = () => {},
+  about: SandboxAbout = {}
 ): Server => {
   const match = routeMatcher(routes);
   const handlers = new Map<string, HttpHandler>(routes.map((r) => [r.name, r.build(deps)]));
@@ -99,6 +107,8 @@ const createSandboxServer = (
     let response: HttpResponse;
     if (!isLoopback(req.socket.remoteAddress)) {
       response = json(403, { error: { code: 'NOT_LOOPBACK', message: 'the sandbox only answers loopback clients' } });
+    } else if (method === 'GET' && url.pathname === SANDBOX_ABOUT_PATH) {
+      response = json(200, about);
     } else {
       const lookup = match(method, url.pathname);
       const body = await readBody(req);
@@ -131,4 +141,5 @@ const createSandboxServer = (
   });
 };
 
-export { createSandboxServer, SANDBOX_USER_HEADER };
+export type { SandboxAbout };
+export { createSandboxServer, SANDBOX_ABOUT_PATH, SANDBOX_USER_HEADER };

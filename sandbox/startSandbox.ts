@@ -12,7 +12,7 @@ import { expiryHandler } from '../functions/handlers/scheduledHandlers.js';
 import type { Clock } from '../functions/ports.js';
 import { type DynamoLocal, startDynamoLocal } from './dynamoLocal.js';
 import { ensureTable } from './ensureTable.js';
-import { LOCAL_ACCOUNT, localDynamo } from './localAws.js';
+import { LOCAL_ACCOUNT, LOCAL_REGION, localDynamo } from './localAws.js';
 import { localIamClient } from './localAwsClients.js';
 import { startRecordingProxy } from './recordingProxy.js';
 import { type SandboxAccess, startSandboxAccess } from './sandboxAccess.js';
@@ -134,7 +134,8 @@ const startSandbox = async (options: SandboxOptions): Promise<Sandbox> => {
       awsEndpoint = proxy.endpoint;
     }
     const deps: HttpDeps = { ...broker, authenticate: sandboxAuthenticator() };
-    const server = createSandboxServer(ROUTES, deps, options.onRequest);
+    const about = awsEndpoint === undefined ? {} : { awsEndpoint, region: LOCAL_REGION };
+    const server = createSandboxServer(ROUTES, deps, options.onRequest, about);
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(options.port, '127.0.0.1', () => resolve());

@@ -1,10 +1,11 @@
 import { formatDuration, parseDuration } from '../../functions/domain/duration.js';
 import type { GrantRequest } from '../../functions/domain/grant.js';
 import type { GrantView } from '../api/brokerApi.js';
+import { awsCommand, awsTarget } from '../aws/awsTarget.js';
 import type { CommandSpec, OptionValues } from '../commandLine.js';
 import { type CliContext, connect } from '../context.js';
 import { UsageError } from '../errors.js';
-import { nextSteps, printJson } from '../output.js';
+import { nextSteps, printJson, typedConnectionFlags } from '../output.js';
 import { loadTemplate, type TaskTemplate, templatesPath } from './taskTemplates.js';
 import { waitForDecision } from './waitForDecision.js';
 
@@ -99,7 +100,8 @@ const request: CommandSpec<CliContext> = {
           );
     const body = buildRequest(positionals[0], values, template);
     const timeoutMs = values.timeout === undefined ? undefined : parseDuration(values.timeout as string) * 1000;
-    const { api } = connect(context, values);
+    const connection = connect(context, values);
+    const { api } = connection;
     let grant = await api.request(body);
     if (values.wait && grant.state === 'PENDING') {
       context.io.err(describe(grant));
@@ -117,7 +119,19 @@ const request: CommandSpec<CliContext> = {
       return 0;
     }
     context.io.out(describe(grant));
-    context.io.out(grant.state === 'PENDING' ? `Wait for it: jit show ${grant.id}` : nextSteps(grant.id));
+    if (grant.state === 'PENDING') {
+      context.io.out(`Wait for it: jit show ${grant.id}${typedConnectionFlags(values)}`);
+      return 0;
+    }
+    const target = await awsTarget(connection, {});
+    context.io.out(
+      nextSteps(
+        grant,
+        typedConnectionFlags(values),
+        (args) => awsCommand({ ...(target.endpoint === undefined ? {} : { endpoint: target.endpoint }) }, args),
+        connection.config.mode === 'sandbox'
+      )
+    );
     return 0;
   },
 };
