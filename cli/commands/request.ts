@@ -4,7 +4,7 @@ import type { GrantView } from '../api/brokerApi.js';
 import { awsCommand, awsTarget } from '../aws/awsTarget.js';
 import type { CommandSpec, OptionValues } from '../commandLine.js';
 import { type CliContext, connect } from '../context.js';
-import { UsageError } from '../errors.js';
+import { CliError, EXIT, UsageError } from '../errors.js';
 import { nextSteps, printJson, typedConnectionFlags } from '../output.js';
 import { loadTemplate, type TaskTemplate, templatesPath } from './taskTemplates.js';
 import { waitForDecision } from './waitForDecision.js';
@@ -44,6 +44,10 @@ const buildRequest = (
     ...(values['break-glass'] ? { breakGlass: true } : {}),
   };
 };
+
+/** The waits that end with the request still PENDING: --timeout ran out, or Ctrl-C. */
+const isStillPending = (error: unknown): boolean =>
+  error instanceof CliError && (error.exitCode === EXIT.stillPending || error.exitCode === EXIT.interrupted);
 
 const describe = (grant: GrantView): string =>
   grant.breakGlass
@@ -105,6 +109,7 @@ const request: CommandSpec<CliContext> = {
     let grant = await api.request(body);
     if (values.wait && grant.state === 'PENDING') {
       context.io.err(describe(grant));
+      const requested = grant;
       grant = await waitForDecision(grant.id, {
         api,
         io: context.io,
@@ -112,6 +117,10 @@ const request: CommandSpec<CliContext> = {
         sleep: context.sleep,
         signal: context.interrupted(),
         ...(timeoutMs === undefined ? {} : { timeoutMs }),
+      }).catch((error: unknown) => {
+        // A script that stops waiting still needs the grant's id: the request stays.
+        if (values.json && isStillPending(error)) printJson(context.io, requested);
+        throw error;
       });
     }
     if (values.json) {
