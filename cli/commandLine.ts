@@ -42,6 +42,8 @@ const GLOBAL_OPTIONS: OptionSpecs = {
   help: { type: 'boolean', short: 'h' },
 };
 const JSON_OPTION: OptionSpecs = { json: { type: 'boolean' } };
+/** The long names of the global flags, for shell completion. */
+const GLOBAL_FLAGS: readonly string[] = Object.keys(GLOBAL_OPTIONS);
 
 const GLOBAL_HELP: readonly (readonly [string, string])[] = [
   ['--api URL', 'the broker API (env JIT_API_URL, config file "api")'],
@@ -195,4 +197,4 @@ const parseCommandLine = <C>(argv: readonly string[], commands: readonly Command
 };
 
 export type { CommandSpec, OptionValues, ParsedCommand };
-export { closest, parseCommandLine };
+export { closest, GLOBAL_FLAGS, parseCommandLine };

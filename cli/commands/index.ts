@@ -33,6 +33,7 @@ const COMMANDS: readonly CommandEntry[] = [
   { name: 'review', load: async () => (await import('./reviewCommands.js')).review },
   { name: 'ci', load: async () => (await import('./ciCommands.js')).ci },
   { name: 'report', load: async () => (await import('./reportCommand.js')).report },
+  { name: 'completion', load: async () => (await import('./completion.js')).completion },
 ];
 
 /** The specs argv needs: only the command it names, or every command (for help and unknown names). */

@@ -34,6 +34,8 @@ describe('jit command line', () => {
         'extend',
         'audit',
         'setup-profile',
+        'profiles',
+        'completion',
       ])
     );
     for (const name of names) {
