@@ -24,11 +24,13 @@ const bashScript = (commands: readonly Completable[]): string =>
   [
     '# jit completion for bash: eval "$(jit completion bash)" in ~/.bashrc',
     '_jit() {',
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: bash's ${…}, not JavaScript's
     '  local cur=${COMP_WORDS[COMP_CWORD]}',
     '  if [ "$COMP_CWORD" -eq 1 ]; then',
     `    COMPREPLY=($(compgen -W "${commands.map((c) => c.name).join(' ')}" -- "$cur"))`,
     '    return',
     '  fi',
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: bash's ${…}, not JavaScript's
     '  case "${COMP_WORDS[1]}" in',
     ...commands.map(
       (c) => `    ${c.name}) COMPREPLY=($(compgen -W "${c.flags.map((f) => `--${f}`).join(' ')}" -- "$cur")) ;;`
