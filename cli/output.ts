@@ -28,6 +28,21 @@ const printJson = (io: Io, value: unknown): void => io.out(displaySafeLines(JSON
 /** The first `length` characters of untrusted text, made safe first so an escape cannot be cut into a control. */
 const clipped = (text: string, length: number): string => [...safe(text)].slice(0, length).join('');
 
+/**
+ * A timestamp as people read it: this machine's local time with its zone ("23 Nov 2026, 13:00:05 CET");
+ * the API and --json keep UTC ISO 8601. TZ decides the zone, as for every other tool.
+ */
+const localTime = (iso: string): string =>
+  new Date(iso).toLocaleString('en-GB', {
+    day: 'numeric',
+    month: 'short',
+    year: 'numeric',
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+    timeZoneName: 'short',
+  });
+
 /** "in 25m", "12m ago" — the way people read expiry times. */
 const relative = (iso: string | undefined, now: Date): string => {
   if (iso === undefined) return '-';
@@ -193,7 +208,9 @@ const activityLines = (title: string, activity: ActivityView): string => {
   const lines =
     activity.calls === 0
       ? [`${title}: no calls recorded`]
-      : [`${title}: ${activity.calls} calls, first ${activity.firstUsedAt}, last ${activity.lastUsedAt}`];
+      : [
+          `${title}: ${activity.calls} calls, first ${localTime(activity.firstUsedAt as string)}, last ${localTime(activity.lastUsedAt as string)}`,
+        ];
   const byCount = Object.entries(activity.actions).sort(([a, x], [b, y]) => y - x || a.localeCompare(b));
   for (const [action, count] of byCount) lines.push(`  ${String(count).padStart(5)}  ${safe(action)}`);
   if ((activity.refusedWhileLive ?? 0) > 0) {
@@ -217,4 +234,4 @@ const activityLines = (title: string, activity: ActivityView): string => {
 };
 
 export type { Io };
-export { activityLines, grantDetails, grantTable, nextSteps, printJson, relative, typedConnectionFlags };
+export { activityLines, grantDetails, grantTable, localTime, nextSteps, printJson, relative, typedConnectionFlags };

@@ -5,7 +5,7 @@ import { awsCommand, awsTarget } from '../aws/awsTarget.js';
 import type { CommandSpec, OptionValues } from '../commandLine.js';
 import { type CliContext, connect } from '../context.js';
 import { CliError, EXIT, UsageError } from '../errors.js';
-import { nextSteps, printJson, typedConnectionFlags } from '../output.js';
+import { localTime, nextSteps, printJson, typedConnectionFlags } from '../output.js';
 import { loadTemplate, type TaskTemplate, templatesPath } from './taskTemplates.js';
 import { waitForDecision } from './waitForDecision.js';
 
@@ -49,12 +49,14 @@ const buildRequest = (
 const isStillPending = (error: unknown): boolean =>
   error instanceof CliError && (error.exitCode === EXIT.stillPending || error.exitCode === EXIT.interrupted);
 
+const when = (iso: string | undefined): string => (iso === undefined ? 'its approval' : localTime(iso));
+
 const describe = (grant: GrantView): string =>
   grant.breakGlass
-    ? `BREAK-GLASS ${grant.id}: ${grant.roleId} is ${grant.state} until ${grant.expiresAt}; security has been alerted and will review it`
+    ? `BREAK-GLASS ${grant.id}: ${grant.roleId} is ${grant.state} until ${when(grant.expiresAt)}; security has been alerted and will review it`
     : grant.state === 'PENDING'
-      ? `Requested ${grant.id}: ${grant.roleId} for ${formatDuration(grant.durationSeconds)}, PENDING — needs ${grant.requiredApprovals} approval(s) from ${grant.approvers.join(', ')} before ${grant.pendingUntil}`
-      : `${grant.id} is ${grant.state} (${grant.roleId}, until ${grant.expiresAt})`;
+      ? `Requested ${grant.id}: ${grant.roleId} for ${formatDuration(grant.durationSeconds)}, PENDING — needs ${grant.requiredApprovals} approval(s) from ${grant.approvers.join(', ')} before ${when(grant.pendingUntil)}`
+      : `${grant.id} is ${grant.state} (${grant.roleId}, until ${when(grant.expiresAt)})`;
 
 const request: CommandSpec<CliContext> = {
   name: 'request',
