@@ -63,7 +63,7 @@ const request: CommandSpec<CliContext> = {
   summary: 'Ask for access to a role for a task; --wait until it is approved',
   usage: '[<role>] --action A… --resource ARN… --for DURATION --reason TEXT [--ticket T] [--wait] [--break-glass]',
   description:
-    'The grant is narrowed to the actions and resources you name. Time counts from approval. With --wait, jit\npolls until the grant is approved (exit 0), denied or expired (exit 3), or --timeout passes (exit 6).\nPolicies may approve a request at once; a refusal says which policy refused and why (exit 2).\nWith --break-glass (only where a policy allows it, e.g. on-call) the grant is active at once, short,\nannounced to security, and reviewed by security afterwards.',
+    'The grant is narrowed to the actions and resources you name. Time counts from approval. With --wait, jit\npolls (every 2 s at most) until the grant is approved (exit 0), denied or expired (exit 3, with who denied\nit and why), or --timeout passes (exit 6; with --json the pending grant is still printed).\nPolicies may approve a request at once; a refusal says which policy refused and why (exit 2).\nWith --break-glass (only where a policy allows it, e.g. on-call) the grant is active at once, short,\nannounced to security, and reviewed by security afterwards.',
   options: {
     action: { type: 'string', multiple: true },
     resource: { type: 'string', multiple: true },
