@@ -82,7 +82,7 @@ const parseApiUrl = (text: string): URL => {
 };
 
 /**
- * Flags win over env (JIT_API_URL, JIT_REGION, JIT_USER), which win over the config file
+ * Flags win over env (JIT_API_URL, JIT_API_REGION or the older JIT_REGION, JIT_USER), which win over the config file
  * ($XDG_CONFIG_HOME/jit/config.json or ~/.config/jit/config.json). The file is read only for what
  * flags and env leave open: a credential_process line names everything, so a cached answer reads
  * just its cache entry.
@@ -119,10 +119,15 @@ const resolveConfig = ({
       '--as only works with the loopback sandbox; in AWS your identity comes from your AWS credentials'
     );
   }
-  const region = flags.region ?? env.JIT_REGION ?? file().region ?? EXECUTE_API_HOST.exec(apiUrl.hostname)?.[1];
+  const region =
+    flags.region ??
+    env.JIT_API_REGION ??
+    env.JIT_REGION ??
+    file().region ??
+    EXECUTE_API_HOST.exec(apiUrl.hostname)?.[1];
   if (!region) {
     throw new UsageError(
-      `which region signs requests to ${apiUrl.host}? pass --region, set JIT_REGION, or add "region" to the config file`
+      `which region signs requests to ${apiUrl.host}? pass --api-region, set JIT_API_REGION, or add "region" to the config file`
     );
   }
   return { apiUrl, mode: 'aws', region };

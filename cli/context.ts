@@ -53,7 +53,7 @@ const connect = (context: CliContext, values: OptionValues): Connection => {
   const config = resolveConfig({
     flags: {
       api: values.api as string | undefined,
-      region: values.region as string | undefined,
+      region: values['api-region'] as string | undefined,
       as: values.as as string | undefined,
     },
     env: context.env,

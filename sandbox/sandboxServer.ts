@@ -35,6 +35,8 @@ interface SandboxServerOptions {
   readonly onRequest?: (line: RequestLine) => void;
   /** The web console's files (/ui); everything else is the API. */
   readonly staticRoute?: StaticRoute;
+  /** What GET /sandbox answers (behind the token, like the API). */
+  readonly about?: SandboxAbout;
 }
 
 const lambdaContext = (name: string): Context =>
@@ -97,6 +99,13 @@ const send = (req: IncomingMessage, res: ServerResponse, response: HttpResponse,
   res.end(response.body);
 };
 
+/** Not an API route: where the sandbox's AWS emulator is, so the CLI prints and runs commands that reach it. */
+const SANDBOX_ABOUT_PATH = '/sandbox';
+interface SandboxAbout {
+  readonly awsEndpoint?: string;
+  readonly region?: string;
+}
+
 /** Node's parser refused the bytes themselves (before or inside a request): the status that says so. */
 const PARSE_ERRORS: Record<string, Refusal> = {
   HPE_HEADER_OVERFLOW: { status: 431, code: 'HEADERS_TOO_LARGE', message: 'the request headers are too large' },
@@ -130,6 +139,10 @@ const createSandboxServer = (routes: readonly Route[], deps: HttpDeps, options: 
     if (options.staticRoute !== undefined && isUiPath(target.path)) {
       const refused = isPublicUiFile(target.path) ? undefined : tokenRefusal(req, options.token);
       return refused ? refuse(refused) : (options.staticRoute(method, target.path) as HttpResponse);
+    }
+    if (method === 'GET' && target.path === SANDBOX_ABOUT_PATH) {
+      const refused = tokenRefusal(req, options.token);
+      return refused ? refuse(refused) : json(200, options.about ?? {});
     }
     const lookup = match(method, target.path);
     if ('badEscape' in lookup) {

@@ -12,7 +12,7 @@ import { expiryHandler } from '../functions/handlers/scheduledHandlers.js';
 import type { Clock } from '../functions/ports.js';
 import { type DynamoLocal, startDynamoLocal } from './dynamoLocal.js';
 import { ensureTable } from './ensureTable.js';
-import { LOCAL_ACCOUNT, localDynamo } from './localAws.js';
+import { LOCAL_ACCOUNT, LOCAL_REGION, localDynamo } from './localAws.js';
 import { localIamClient } from './localAwsClients.js';
 import { startRecordingProxy } from './recordingProxy.js';
 import { type SandboxAccess, startSandboxAccess } from './sandboxAccess.js';
@@ -145,6 +145,7 @@ const startSandbox = async (options: SandboxOptions): Promise<Sandbox> => {
     const server = createSandboxServer(ROUTES, deps, {
       token,
       staticRoute: await sandboxConsole(config, () => apiUrl),
+      about: awsEndpoint === undefined ? {} : { awsEndpoint, region: LOCAL_REGION },
       ...(options.onRequest ? { onRequest: options.onRequest } : {}),
     });
     await new Promise<void>((resolve, reject) => {

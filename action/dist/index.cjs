@@ -182,7 +182,12 @@ function exitCodeForStatus(status, code) {
 // cli/sandboxToken.ts
 var import_node_os = require("node:os");
 var import_node_path = require("node:path");
-var SANDBOX_TOKEN_HEADER = "x-jit-sandbox-token";
+
+// cli/loopbackToken.ts
+var LOOPBACK_TOKEN_HEADER = "x-jit-sandbox-token";
+
+// cli/sandboxToken.ts
+var SANDBOX_TOKEN_HEADER = LOOPBACK_TOKEN_HEADER;
 var SANDBOX_TOKEN_ENV = "JIT_SANDBOX_TOKEN";
 var sandboxTokenFile = (env, port) => (0, import_node_path.join)(
   env.XDG_STATE_HOME || (0, import_node_path.join)(env.HOME || (0, import_node_os.homedir)(), ".local", "state"),
@@ -333,6 +338,14 @@ var parseApiUrl = (text) => {
   return url;
 };
 
+// cli/endReport.ts
+var OVER = /\bis (ENDED|REVOKED|EXPIRED|DENIED|CANCELLED) and cannot\b/;
+var overAlready = (error) => {
+  if (!(error instanceof ApiError) || error.status !== 409) return void 0;
+  if (error.exitCode !== EXIT.grantClosed && !OVER.test(error.message)) return void 0;
+  return error.message.replace(/ \[409 [A-Z_]+\]$/, "");
+};
+
 // cli/ci/githubRunner.ts
 var import_node_crypto = require("node:crypto");
 var import_promises = require("node:fs/promises");
@@ -395,12 +408,6 @@ var deployRequest = (typed) => {
   };
 };
 var inTermsOfFor = (error, typed) => error instanceof ApiError && error.code === "DURATION_ABOVE_MAXIMUM" && typed !== void 0 ? new ApiError(error.status, error.code, `${typed} is too long for this deploy: ${error.message}`) : error;
-var OVER = /\bis (ENDED|REVOKED|EXPIRED|DENIED|CANCELLED) and cannot\b/;
-var overAlready = (error) => {
-  if (!(error instanceof ApiError) || error.status !== 409) return void 0;
-  if (error.exitCode === EXIT.grantClosed || OVER.test(error.message)) return error.message;
-  return void 0;
-};
 var ciBroker = (fetch, api, env) => {
   const apiUrl = parseApiUrl(api);
   const call = createBrokerClient(
@@ -421,7 +428,7 @@ var ciBroker = (fetch, api, env) => {
       } catch (error) {
         const over = overAlready(error);
         if (over === void 0) throw error;
-        return { alreadyOver: over.replace(/ \[409 [A-Z_]+\]$/, "") };
+        return { alreadyOver: over };
       }
     }
   };

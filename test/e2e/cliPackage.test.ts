@@ -119,7 +119,7 @@ describe('the CLI as npm packs and installs it', () => {
     await new Promise<void>((resolve) => broker.listen(0, '127.0.0.2', () => resolve()));
     try {
       const api = `https://127.0.0.2:${(broker.address() as AddressInfo).port}`;
-      const listed = await jit(['list', '--api', api, '--region', 'eu-west-1', '--json'], {
+      const listed = await jit(['list', '--api', api, '--api-region', 'eu-west-1', '--json'], {
         NODE_EXTRA_CA_CERTS: tls.certPath,
         AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE',
         AWS_SECRET_ACCESS_KEY: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY',
