@@ -11,10 +11,10 @@
  * `perAction` asks Cedar once per action with the whole policy set and the schema, validating each
  * request: slower, and the reference the tests and the benchmark compare `sliced` with.
  */
-import { cedar, type EntityJson, type EntityUidJson, type PolicyJson } from '../policy/cedar.js';
+import { cedar, type EntityJson, type EntityUidJson } from '../policy/cedar.js';
 import type { BrokerPolicies, CompiledPolicy } from '../policy/policySet.js';
-import { appliesTo, entityKey, exactInJson, probeOf, readsOf, scopeOf } from '../policy/policySlices.js';
 import { JIT, type PolicyAction } from '../policy/schema.js';
+import { mustLoad, nextSetId, oneLevel, policySlices, visibleContext, visibleEntities } from './cedarSlices.js';
 
 interface Evaluation {
   readonly allowed: boolean;
@@ -43,15 +43,6 @@ interface PolicyError {
 }
 
 const uid = (type: string, id: string): EntityUidJson => ({ type, id });
-
-let preparsed = 0;
-const nextSetId = (what: string) => `jit-${what}-${++preparsed}`;
-
-const mustLoad = (answer: { type: string; errors?: readonly { message: string }[] }): void => {
-  if (answer.type === 'failure') {
-    throw new Error(`policies could not be loaded: ${(answer.errors ?? []).map((e) => e.message).join('; ')}`);
-  }
-};
 
 /** Cedar's decision as the broker reads it. */
 const judged = (
@@ -120,109 +111,12 @@ const perActionEvaluator = (policies: BrokerPolicies, byId: ReadonlyMap<string, 
   };
 };
 
-/** A probe policy in a slice: the policy it stands for and the asked actions its scope names. */
-interface Member {
-  readonly policy: CompiledPolicy;
-  readonly actions: ReadonlySet<PolicyAction>;
-}
-
-interface Slice {
-  /** Undefined when a policy of the slice cannot be probed: its questions go to `perAction`. */
-  readonly setId?: string;
-  readonly members: ReadonlyMap<string, Member>;
-  /** What the slice's policies can observe: Cedar gets only that (docs/policy-performance.md). */
-  readonly context: ReadonlySet<string> | 'all';
-  readonly attributes: ReadonlySet<string>;
-  readonly ancestors: ReadonlySet<string> | 'all';
-}
-
-/**
- * The entities as the slice's policies can see them: only attributes they read by name, only
- * parents their `in` names, and an entity left with neither not at all — to every policy the schema
- * admits it is then the same as no entity. Each value left out saves Cedar a parse. Parents are
- * narrowed only in a one-level hierarchy (the engine's: users in groups, roles in accounts), where
- * no ancestor is reached through another.
- */
-const visibleEntities = (entities: readonly EntityJson[], slice: Slice): EntityJson[] => {
-  const withParents = new Set(entities.filter((e) => (e.parents ?? []).length > 0).map((e) => entityKey(e.uid)));
-  const oneLevel = entities.every((e) => (e.parents ?? []).every((p) => !withParents.has(entityKey(p))));
-  const ancestors = oneLevel ? slice.ancestors : 'all';
-  const visible: EntityJson[] = [];
-  for (const entity of entities) {
-    const attrs: Record<string, unknown> = {};
-    let seen = 0;
-    for (const name of slice.attributes) {
-      if (entity.attrs !== undefined && name in entity.attrs) {
-        attrs[name] = entity.attrs[name];
-        seen++;
-      }
-    }
-    const parents =
-      ancestors === 'all' ? (entity.parents ?? []) : (entity.parents ?? []).filter((p) => ancestors.has(entityKey(p)));
-    if (seen > 0 || parents.length > 0) visible.push({ uid: entity.uid, attrs: attrs as EntityJson['attrs'], parents });
-  }
-  return visible;
-};
-
-const visibleContext = (context: Record<string, unknown>, slice: Slice): Record<string, unknown> => {
-  if (slice.context === 'all') return context;
-  const visible: Record<string, unknown> = {};
-  for (const name of slice.context) if (name in context) visible[name] = context[name];
-  return visible;
-};
-
 const slicedEvaluator = (policies: BrokerPolicies, byId: ReadonlyMap<string, CompiledPolicy>): Evaluate => {
-  const analysed = policies.policies.map((policy) => ({
-    policy,
-    scope: scopeOf(policy.json),
-    reads: readsOf(policy.json),
-    exact: exactInJson(policy.json),
-  }));
+  const { sliceFor } = policySlices(policies);
   const unsliced = perActionEvaluator(policies, byId);
-  const slices = new Map<string, Slice>();
-
-  const sliceOf = (actions: readonly PolicyAction[], role: string): Slice => {
-    const members = new Map<string, Member>();
-    const probes: Record<string, PolicyJson> = {};
-    let context: Set<string> | 'all' = new Set();
-    const attributes = new Set<string>();
-    let ancestors: Set<string> | 'all' = new Set();
-    let exact = true;
-    for (const { policy, scope, reads, exact: probeable } of analysed) {
-      const matching = actions.filter((action) => appliesTo(scope, action, role));
-      if (matching.length === 0) continue;
-      exact &&= probeable;
-      // A policy that reads `action` is probed once per action, with that action written in.
-      const copies = reads.action
-        ? matching.map((action) => ({
-            id: `${policy.id}@${action}`,
-            actions: [action],
-            probe: probeOf(policy.json, action),
-          }))
-        : [{ id: policy.id, actions: matching, probe: probeOf(policy.json) }];
-      for (const copy of copies) {
-        members.set(copy.id, { policy, actions: new Set(copy.actions) });
-        probes[copy.id] = copy.probe;
-      }
-      if (reads.context === 'all' || context === 'all') context = 'all';
-      else for (const name of reads.context) context.add(name);
-      for (const name of reads.attributes) attributes.add(name);
-      if (reads.ancestors === 'all' || ancestors === 'all') ancestors = 'all';
-      else for (const key of reads.ancestors) ancestors.add(key);
-    }
-    if (!exact) return { members, context, attributes, ancestors };
-    const setId = nextSetId('slice');
-    mustLoad(cedar.preparsePolicySet(setId, { staticPolicies: probes }));
-    return { setId, members, context, attributes, ancestors };
-  };
-
   return (question) => {
-    const key = `${question.actions.join(',')} ${question.role}`;
-    let slice = slices.get(key);
-    if (slice === undefined) {
-      slice = sliceOf(question.actions, question.role);
-      slices.set(key, slice);
-    }
+    const flat = oneLevel(question.entities);
+    const slice = sliceFor(question.actions, question.role, question.principal, question.entities, flat);
     const { members, setId } = slice;
     if (setId === undefined) return unsliced(question);
     const answer = cedar.statefulIsAuthorized({
@@ -230,7 +124,7 @@ const slicedEvaluator = (policies: BrokerPolicies, byId: ReadonlyMap<string, Com
       action: uid(JIT.action, question.actions[0] ?? 'request'),
       resource: uid(JIT.role, question.role),
       context: visibleContext(question.context, slice) as never,
-      entities: visibleEntities(question.entities, slice),
+      entities: visibleEntities(question.entities, slice, flat),
       preparsedPolicySetId: setId,
     });
     if (answer.type === 'failure') return eachAction(question.actions, () => unanswered(answer.errors));

@@ -66,6 +66,53 @@ const operandsOf = (op: string, payload: unknown): unknown[] => {
   return Object.values(fields); // left/right, arg, if/then/else
 };
 
+/**
+ * The principal constraint as a test the engine applies itself: `is` a type, `==` an entity, `in`
+ * an entity — the principal itself or one of its parents, in the broker's one-level hierarchy.
+ * `keep` (a template slot) leaves the constraint to Cedar.
+ */
+type PrincipalTest =
+  | { readonly kind: 'any' }
+  | { readonly kind: 'keep' }
+  | { readonly kind: 'test'; readonly type?: string; readonly equals?: string; readonly within?: string };
+
+const principalTestOf = (policy: PolicyJson): PrincipalTest => {
+  const constraint = policy.principal;
+  switch (constraint.op) {
+    case 'All':
+      return { kind: 'any' };
+    case '==':
+      return 'entity' in constraint
+        ? { kind: 'test', equals: entityKey(constraint.entity as EntityRef) }
+        : { kind: 'keep' };
+    case 'in':
+      return 'entity' in constraint
+        ? { kind: 'test', within: entityKey(constraint.entity as EntityRef) }
+        : { kind: 'keep' };
+    case 'is': {
+      const within = constraint.in;
+      if (within === undefined) return { kind: 'test', type: constraint.entity_type };
+      return 'entity' in within
+        ? { kind: 'test', type: constraint.entity_type, within: entityKey(within.entity as EntityRef) }
+        : { kind: 'keep' };
+    }
+    default:
+      return { kind: 'keep' };
+  }
+};
+
+/** Whether a principal of `type` and `key`, with `parents`, meets `test` (`keep`: undefined, Cedar decides). */
+const principalMeets = (
+  test: PrincipalTest,
+  principal: { readonly type: string; readonly key: string; readonly parents: ReadonlySet<string> }
+): boolean | undefined => {
+  if (test.kind === 'any') return true;
+  if (test.kind === 'keep') return undefined;
+  if (test.type !== undefined && test.type !== principal.type) return false;
+  if (test.equals !== undefined && test.equals !== principal.key) return false;
+  return test.within === undefined || test.within === principal.key || principal.parents.has(test.within);
+};
+
 /** What a policy's conditions can observe of a request besides the principal's and resource's ids. */
 interface PolicyReads {
   /** Context attributes read (`context.x`, `context has x`), or `all` when the record is used otherwise. */
@@ -125,7 +172,7 @@ const readsOf = (policy: PolicyJson): PolicyReads => {
     if (refs === undefined) ancestors = 'all';
     else if (ancestors !== 'all') for (const ref of refs) ancestors.add(entityKey(ref));
   };
-  asked(scopeAncestors(policy.principal));
+  // The principal's constraint is decided by principalTestOf, not by Cedar.
   asked(scopeAncestors(policy.resource));
   let action = false;
   const visit = (expr: unknown): void => {
@@ -184,17 +231,21 @@ const exactInJson = (node: unknown): boolean => {
  * The probe form: a permit with the policy's principal and resource constraints and conditions,
  * any action, no annotations. Satisfied exactly when the policy would be for an action its scope
  * names; `action` in the conditions becomes that action's literal (one probe per action then).
+ * `principalMet`: the engine found the principal constraint met (principalMeets), so it goes too.
  */
-const probeOf = (policy: PolicyJson, action?: string): PolicyJson => ({
+const probeOf = (policy: PolicyJson, options: { action?: string; principalMet?: boolean } = {}): PolicyJson => ({
   effect: 'permit',
-  principal: policy.principal,
+  principal: options.principalMet ? { op: 'All' } : policy.principal,
   action: { op: 'All' },
   resource: policy.resource,
   conditions:
-    action === undefined
+    options.action === undefined
       ? policy.conditions
-      : policy.conditions.map((clause) => ({ ...clause, body: withAction(clause.body, action) as typeof clause.body })),
+      : policy.conditions.map((clause) => ({
+          ...clause,
+          body: withAction(clause.body, options.action as string) as typeof clause.body,
+        })),
 });
 
-export type { PolicyReads, PolicyScope };
-export { appliesTo, entityKey, exactInJson, probeOf, readsOf, scopeOf };
+export type { PolicyReads, PolicyScope, PrincipalTest };
+export { appliesTo, entityKey, exactInJson, principalMeets, principalTestOf, probeOf, readsOf, scopeOf };

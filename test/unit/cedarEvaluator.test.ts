@@ -53,6 +53,14 @@ when { context.actions.contains("cloudformation:UpdateStack") && context.scopeWi
 forbid (principal, action == Jit::Action::"approve", resource == Jit::Role::"prod-read")
 when { context.requester in Jit::Group::"developers" && principal in Jit::Group::"developers" };
 
+@id("c-dave-alone") @approvers("bob")
+permit (principal == Jit::User::"dave", action in [Jit::Action::"request", Jit::Action::"breakGlass"], resource)
+when { context.durationSeconds <= 1800 };
+
+@id("c-users-only-on-weekdays") @reason("weekdays only")
+forbid (principal is Jit::User, action == Jit::Action::"breakGlass", resource == Jit::Role::"staging-deploy")
+when { context.weekday >= 6 };
+
 @id("c-ci-fork") @maxDuration("15m")
 permit (principal is Jit::Workload, action == Jit::Action::"ciForkPullRequest", resource == Jit::Role::"staging-deploy")
 when { principal.repository like "example-org/*" && context.inputs.contains("env=staging") };

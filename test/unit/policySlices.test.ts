@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { cedar, type PolicyJson } from '../../functions/policy/cedar.js';
-import { appliesTo, entityKey, probeOf, readsOf, scopeOf } from '../../functions/policy/policySlices.js';
+import {
+  appliesTo,
+  entityKey,
+  principalMeets,
+  principalTestOf,
+  probeOf,
+  readsOf,
+  scopeOf,
+} from '../../functions/policy/policySlices.js';
 import { policySchemaText } from '../../functions/policy/schema.js';
 
 const json = (text: string): PolicyJson => {
@@ -56,15 +64,16 @@ describe('readsOf: what a policy can observe', () => {
     expect([...reads.attributes].sort()).toEqual(['nickname', 'privileged']);
   });
 
-  it('names the entities in asks about, from the scope and the conditions', () => {
+  it('names the entities in asks about, from the resource scope and the conditions', () => {
     const reads = readsOf(
       when(
-        'principal in [Jit::Group::"a", Jit::Group::"b"] || resource in Jit::Account::"1"',
-        'principal in Jit::Group::"sre", action, resource'
+        'principal in [Jit::Group::"a", Jit::Group::"b"]',
+        'principal in Jit::Group::"sre", action, resource in Jit::Account::"1"'
       )
     );
+    // The principal's own constraint is decided by the engine (principalTestOf), not asked of Cedar.
     expect([...(reads.ancestors as Set<string>)].sort()).toEqual(
-      [group('a'), group('b'), group('sre'), entityKey({ type: 'Jit::Account', id: '1' })].sort()
+      [group('a'), group('b'), entityKey({ type: 'Jit::Account', id: '1' })].sort()
     );
   });
 
@@ -83,6 +92,35 @@ describe('readsOf: what a policy can observe', () => {
   });
 });
 
+describe('principalTestOf: the principal constraint, decided by the engine', () => {
+  const bob = {
+    type: 'Jit::User',
+    key: entityKey({ type: 'Jit::User', id: 'bob' }),
+    parents: new Set([group('sre')]),
+  };
+  it.each([
+    ['principal', true],
+    ['principal == Jit::User::"bob"', true],
+    ['principal == Jit::User::"bo"', false],
+    ['principal in Jit::Group::"sre"', true],
+    ['principal in Jit::Group::"security"', false],
+    ['principal in Jit::User::"bob"', true],
+    ['principal is Jit::User', true],
+    ['principal is Jit::Workload', false],
+    ['principal is Jit::User in Jit::Group::"sre"', true],
+    ['principal is Jit::Workload in Jit::Group::"sre"', false],
+  ])('%s: %s for bob in sre', (principal, expected) => {
+    const test = principalTestOf(json(`permit (${principal}, action, resource);`));
+    expect(principalMeets(test, bob)).toBe(expected);
+  });
+
+  it('drops a met principal constraint from the probe', () => {
+    const policy = json('permit (principal in Jit::Group::"sre", action, resource);');
+    expect(probeOf(policy, { principalMet: true }).principal).toEqual({ op: 'All' });
+    expect(probeOf(policy).principal).toEqual(policy.principal);
+  });
+});
+
 describe('probeOf: the policy as a permit for any action', () => {
   it('keeps principal, resource and conditions, drops effect, action and annotations', () => {
     const policy = json(
@@ -94,7 +132,7 @@ describe('probeOf: the policy as a permit for any action', () => {
   it('writes the asked action in for the action variable, also inside record literals', () => {
     const probe = probeOf(
       when('action == Jit::Action::"request" && {"Value": action} == {"Value": Jit::Action::"request"}'),
-      'request'
+      { action: 'request' }
     );
     expect(JSON.stringify(probe)).not.toContain('"Var":"action"');
     const text = cedar.policyToText(probe);
