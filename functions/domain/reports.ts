@@ -21,10 +21,35 @@ interface DenialRecord {
   readonly forbiddenBy: readonly string[];
 }
 
+/**
+ * What the reports read of a grant, its events and its activity. A history holds only this, so a
+ * long period's histories fit in memory (reportHistory trims one; the builders below compile
+ * against these types, so they cannot read anything it drops).
+ */
+type ReportedGrant = Pick<
+  Grant,
+  | 'id'
+  | 'requester'
+  | 'roleId'
+  | 'state'
+  | 'createdAt'
+  | 'approvedAt'
+  | 'expiresAt'
+  | 'endedAt'
+  | 'privilegeWidth'
+  | 'breakGlass'
+  | 'review'
+  | 'mayOutliveKill'
+  | 'approvals'
+  | 'ticket'
+> & { readonly scope: Pick<Grant['scope'], 'actions'> };
+type ReportedEvent = Pick<AuditEvent, 'type' | 'at' | 'actor' | 'details'>;
+type ReportedActivity = Pick<GrantActivity, 'actions' | 'afterEndCount' | 'afterEnd'>;
+
 interface GrantHistory {
-  readonly grant: Grant;
-  readonly events: readonly AuditEvent[];
-  readonly activity: GrantActivity;
+  readonly grant: ReportedGrant;
+  readonly events: readonly ReportedEvent[];
+  readonly activity: ReportedActivity;
 }
 
 interface ReportInput {
@@ -80,6 +105,39 @@ const firstOf = (g: GrantHistory, types: readonly string[]) => g.events.find((e)
 const countOf = (g: GrantHistory, type: string): number => g.events.filter((e) => e.type === type).length;
 
 const ENDINGS = ['grant.ended', 'grant.revoked', 'grant.expired'];
+/** The audit events any report reads; a history keeps only these. */
+const REPORTED_EVENTS = new Set([
+  ...ENDINGS,
+  'grant.sessions-killed',
+  'grant.extended',
+  'grant.extension-requested',
+  'grant.denied',
+]);
+
+/** A grant's history as the reports need it, and no more (see ReportedGrant). */
+const reportHistory = (grant: Grant, events: readonly AuditEvent[], activity: GrantActivity): GrantHistory => ({
+  grant: {
+    id: grant.id,
+    requester: grant.requester,
+    roleId: grant.roleId,
+    state: grant.state,
+    createdAt: grant.createdAt,
+    privilegeWidth: grant.privilegeWidth,
+    approvals: grant.approvals,
+    scope: { actions: grant.scope.actions },
+    ...(grant.approvedAt === undefined ? {} : { approvedAt: grant.approvedAt }),
+    ...(grant.expiresAt === undefined ? {} : { expiresAt: grant.expiresAt }),
+    ...(grant.endedAt === undefined ? {} : { endedAt: grant.endedAt }),
+    ...(grant.breakGlass === undefined ? {} : { breakGlass: grant.breakGlass }),
+    ...(grant.review === undefined ? {} : { review: grant.review }),
+    ...(grant.mayOutliveKill === undefined ? {} : { mayOutliveKill: grant.mayOutliveKill }),
+    ...(grant.ticket === undefined ? {} : { ticket: grant.ticket }),
+  },
+  events: events
+    .filter((e) => REPORTED_EVENTS.has(e.type))
+    .map((e) => ({ type: e.type, at: e.at, actor: e.actor, details: e.details })),
+  activity: { actions: activity.actions, afterEndCount: activity.afterEndCount, afterEnd: activity.afterEnd },
+});
 
 /** Privilege width: concrete actions granted against actions used, per grant and per role. */
 const widthReport = (input: ReportInput): Omit<Report, 'kind' | 'from' | 'to'> => {
@@ -373,4 +431,4 @@ const buildReport = (kind: ReportKind, input: ReportInput): Report => ({
 });
 
 export type { Cell, DenialRecord, GrantHistory, Report, ReportInput, ReportKind, Row };
-export { buildReport, DEFAULT_REUSE_THRESHOLD, percentile, REPORT_KINDS };
+export { buildReport, DEFAULT_REUSE_THRESHOLD, percentile, REPORT_KINDS, reportHistory };
