@@ -27,11 +27,12 @@ import { listInbox, listMyGrants } from '../functions/app/readGrants.js';
 import { runReport } from '../functions/app/reports.js';
 import { requestGrant } from '../functions/app/requestGrant.js';
 import { loadConfig } from '../functions/config/loadConfig.js';
+import type { Transition } from '../functions/domain/grant.js';
 import { composeBroker } from '../functions/handlers/composeBroker.js';
 import { startDynamoLocal } from '../sandbox/dynamoLocal.js';
 import { ensureTable } from '../sandbox/ensureTable.js';
 import { localDynamo } from '../sandbox/localAws.js';
-import { type GrantTemplate, grantItems, type Item, type Lifecycle, templateOf } from './scaleData.js';
+import { type GrantTemplate, grantItems, grantLife, type Item, type Lifecycle, templateOf } from './scaleData.js';
 
 const { values: flags } = parseArgs({
   options: { sizes: { type: 'string', default: '1000,10000,100000' }, samples: { type: 'string', default: '30' } },
@@ -48,23 +49,29 @@ const DAY_MS = 24 * 3600 * 1000;
 const MINUTE = 60_000;
 const BATCH = 25;
 const WRITERS = Number(process.env.BENCH_WRITERS ?? 8);
+/** Flat: p50 at the largest size over p50 at the smallest, with room for a shared machine's noise. */
+const FLAT_TARGET = 1.5;
+/** The report route's Lambda memory (infra/statelessStack.ts): a 10,000-grant report must fit well inside. */
+const REPORT_LAMBDA_MB = 512;
 
 const quantile = (values: readonly number[], q: number): number => {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? Number.NaN;
 };
 
-/** Read request units per call, as DynamoDB Local reports them (every request asks for them). */
+/** Request units per call, as DynamoDB Local reports them (every request asks for them). */
 const capacityMeter = (client: DynamoDBClient) => {
   let units = 0;
   let calls = 0;
   client.middlewareStack.add(
     (next) => async (args) => {
-      const input = args.input as { ReturnConsumedCapacity?: string; TransactItems?: unknown; RequestItems?: unknown };
-      if (input.TransactItems === undefined && input.RequestItems === undefined) input.ReturnConsumedCapacity = 'TOTAL';
+      (args.input as { ReturnConsumedCapacity?: string }).ReturnConsumedCapacity = 'TOTAL';
       const result = await next(args);
-      const consumed = (result.output as { ConsumedCapacity?: { CapacityUnits?: number } }).ConsumedCapacity;
-      units += consumed?.CapacityUnits ?? 0;
+      // One object for a single-item call or a Query, one per table for batches and transactions.
+      const consumed = (
+        result.output as { ConsumedCapacity?: { CapacityUnits?: number } | { CapacityUnits?: number }[] }
+      ).ConsumedCapacity;
+      for (const c of [consumed ?? []].flat()) units += c.CapacityUnits ?? 0;
       calls++;
       return result;
     },
@@ -146,6 +153,32 @@ const main = async () => {
       await templateFor('staging-deploy', { actions: ['cloudformation:*'], resources: ['*'] }, [bob]),
     ];
 
+    /** Write request units of one grant's whole life, written through the store as the broker writes it. */
+    const lifeCost = async (lifecycle: Lifecycle): Promise<{ units: number; calls: number }> => {
+      const chain = grantLife(templates[0] as GrantTemplate, {
+        id: ulidIds(() => now).grantId(),
+        requester: 'user-cost',
+        createdAt: new Date(now - 2 * DAY_MS),
+        lifecycle,
+        serial: 0,
+      });
+      const kill = chain.find((t) => t.kill !== undefined)?.kill;
+      return meter.measure(async () => {
+        await broker.store.create(chain[0] as Transition);
+        for (let i = 1; i < chain.length; i++) {
+          const [from, to] = [(chain[i - 1] as Transition).grant, chain[i] as Transition];
+          if (to.event.type === 'grant.sessions-killed' && kill) await broker.store.recordKillApplied(from, to, kill);
+          else if (to.event.type === 'grant.kill-pruned' && kill) await broker.store.recordKillPruned(from, to, kill);
+          else await broker.store.transition(from, to);
+        }
+      });
+    };
+    // One after another: the meter counts every call on the client, so lives must not overlap.
+    const writeCosts: { lifecycle: Lifecycle; units: number; calls: number }[] = [];
+    for (const lifecycle of ['done', 'expired', 'denied'] as const) {
+      writeCosts.push({ lifecycle, ...(await lifeCost(lifecycle)) });
+    }
+
     let serial = 0;
     const itemsFor = (lifecycle: Lifecycle, createdAt: number, keepKill = false): Item[] => {
       const n = serial++;
@@ -176,7 +209,8 @@ const main = async () => {
     const historyIds: string[] = [];
     let stored = 0;
     const rows: string[] = [];
-    const ratios = new Map<string, number[]>();
+    const ratios = new Map<string, { p50: number; units: number }[]>();
+    const reportHeapMb = new Map<number, number>();
     let loadSeconds = 0;
     let itemsWritten = open.length;
 
@@ -202,6 +236,7 @@ const main = async () => {
       }, 25);
       await report();
       clearInterval(sampler);
+      reportHeapMb.set(grants, (peak - baseline) / 2 ** 20);
       const rowCount =
         measured.value.kind === 'summary' ? measured.value.reports.reduce((n, r) => n + r.rows.length, 0) : 0;
       return `${String(size).padStart(7)}  summary report over ${grants} grants (${rowCount} rows): ${seconds.toFixed(1)} s, ${(measured.units / grants).toFixed(2)} RRU and ${(measured.calls / grants).toFixed(2)} calls per grant, peak live heap +${((peak - baseline) / 2 ** 20).toFixed(1)} MB (${((peak - baseline) / grants / 1024).toFixed(1)} KB per grant)`;
@@ -239,7 +274,7 @@ const main = async () => {
           calls += measured.calls;
         }
         const p50 = quantile(samples, 0.5);
-        ratios.set(name, [...(ratios.get(name) ?? []), p50]);
+        ratios.set(name, [...(ratios.get(name) ?? []), { p50, units: units / SAMPLES }]);
         rows.push(
           `${String(size).padStart(7)}  ${name.padEnd(22)} p50 ${p50.toFixed(1).padStart(6)} ms  p95 ${quantile(samples, 0.95).toFixed(1).padStart(6)} ms  ${(units / SAMPLES).toFixed(1).padStart(5)} RRU  ${(calls / SAMPLES).toFixed(1).padStart(4)} calls`
         );
@@ -260,11 +295,27 @@ const main = async () => {
     }
 
     console.log(`DynamoDB Local, ${SAMPLES} samples per read, open grants: ${OPEN_GRANTS} at every size\n`);
+    console.log(
+      `one grant's life written through the store: ${writeCosts.map((c) => `${c.lifecycle} ${c.units} WRU in ${c.calls} transactions`).join(', ')}\n`
+    );
     console.log(rows.join('\n'));
     const [first, last] = [SIZES[0], SIZES.at(-1)];
-    console.log(`\np50 at ${last} grants / p50 at ${first} (flat ≈ 1):`);
-    for (const [name, p50s] of ratios) {
-      console.log(`  ${name.padEnd(22)} ${((p50s.at(-1) as number) / (p50s[0] as number)).toFixed(2)}×`);
+    const verdict = (ok: boolean) => (ok ? 'meets the target' : 'ABOVE THE TARGET');
+    console.log(`\np50 at ${last} grants / p50 at ${first}, target ≤ ${FLAT_TARGET}× (and the read units per call):`);
+    for (const [name, figures] of ratios) {
+      const [small, large] = [figures[0], figures.at(-1)] as { p50: number; units: number }[];
+      const ratio = (large as { p50: number }).p50 / (small as { p50: number }).p50;
+      console.log(
+        `  ${name.padEnd(22)} ${ratio.toFixed(2)}× ${verdict(ratio <= FLAT_TARGET)}; RRU ${small?.units.toFixed(1)} → ${large?.units.toFixed(1)}`
+      );
+    }
+    const heaps = [...reportHeapMb].sort(([a], [b]) => a - b);
+    const [fewer, more] = [heaps[0], heaps.at(-1)];
+    if (fewer !== undefined && more !== undefined && more !== fewer) {
+      const [[fewerGrants, fewerMb], [moreGrants, moreMb]] = [fewer, more];
+      console.log(
+        `\nsummary report peak live heap: ${moreMb.toFixed(1)} MB at ${moreGrants} grants = ${(moreMb / fewerMb).toFixed(1)}× the ${fewerGrants}-grant report for ${(moreGrants / fewerGrants).toFixed(1)}× the grants; ${((moreMb / REPORT_LAMBDA_MB) * 100).toFixed(0)}% of the report Lambda's ${REPORT_LAMBDA_MB} MB, target ≤ 25%: ${verdict(moreMb <= REPORT_LAMBDA_MB / 4)}`
+      );
     }
     console.log(`\nloading took ${loadSeconds.toFixed(0)} s in all`);
   } finally {

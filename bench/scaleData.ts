@@ -42,14 +42,11 @@ const templateOf = (
 
 const accessKeyFor = (n: number): string => `ASIA${n.toString(36).toUpperCase().padStart(16, '0')}`;
 
-/**
- * One grant's items: the grant as it ends up, every audit event on its way, and the kill record
- * when `keepKill` says its kill is still in force (older kills are pruned, as the broker does).
- */
-const grantItems = (
+/** One grant's life: the transitions the broker would have stored, in order (the first opens it). */
+const grantLife = (
   template: GrantTemplate,
   options: { id: string; requester: string; createdAt: Date; lifecycle: Lifecycle; serial: number; keepKill?: boolean }
-): Item[] => {
+): Transition[] => {
   const { grant: base, role } = template;
   const at = (minutes: number) => new Date(options.createdAt.getTime() + minutes * MINUTE);
   const pendingWindowSeconds = Math.round((Date.parse(base.pendingUntil) - Date.parse(base.createdAt)) / 1000);
@@ -111,10 +108,19 @@ const grantItems = (
       step((g) => expire(g, new Date(Date.parse(g.expiresAt as string) + MINUTE)));
     }
   }
+  return chain;
+};
+
+/**
+ * One grant's items: the grant as it ends up, every audit event on its way, and the kill record
+ * when `keepKill` says its kill is still in force (older kills are pruned, as the broker does).
+ */
+const grantItems = (template: GrantTemplate, options: Parameters<typeof grantLife>[1]): Item[] => {
+  const chain = grantLife(template, options);
   const last = (chain.at(-1) as Transition).grant;
   const kills = options.keepKill ? chain.flatMap((t) => (t.kill ? [killToItem(t.kill)] : [])) : [];
   return [grantToItem(last), ...chain.map((t) => eventToItem(t.event)), ...kills];
 };
 
 export type { GrantTemplate, Item, Lifecycle };
-export { grantItems, templateOf };
+export { grantItems, grantLife, templateOf };
