@@ -3,6 +3,8 @@
  *
  * - recording one CloudTrail call (read the grant, one transaction, two conditional updates)
  *   against one bare PutItem of the same marker item — the least a recorder must write;
+ * - recording a refused call of a live grant, which the example's anomaly rule counts (one more
+ *   item in the transaction and one Query of the window), against a call AWS let through;
  * - a summary report over GRANTS grants against the reads it cannot avoid: the byRole pages, and
  *   per grant its events (Query) and activity (GetItem + Query), issued one after another.
  *
@@ -61,6 +63,7 @@ const main = async () => {
 
     // Recorder vs one PutItem, alternating so noise hits both alike.
     const recorder: number[] = [];
+    const refusedRecorder: number[] = [];
     const floor: number[] = [];
     for (let i = 0; i < CALLS; i++) {
       const grantId = ids[i % ids.length] as string;
@@ -70,6 +73,18 @@ const main = async () => {
           recordActivity(broker, assumedRoleCall({ eventId: randomUUID(), at, sourceIdentity: grantId }))
         )
       );
+      // Refused calls far enough apart that no grant reaches the rule's threshold: what is measured
+      // is the counting, not a revocation.
+      const refusedAt = new Date(Date.now() - 60_000 - i * 31_000).toISOString();
+      const refused = assumedRoleCall({
+        eventId: randomUUID(),
+        at: refusedAt,
+        sourceIdentity: grantId,
+        eventSource: 'iam.amazonaws.com',
+        eventName: 'ListRoles',
+        errorCode: 'AccessDenied',
+      });
+      refusedRecorder.push(await timed(() => recordActivity(broker, refused)));
       floor.push(
         await timed(() =>
           dynamo.send(
@@ -131,12 +146,14 @@ const main = async () => {
     }
 
     const r = median(recorder);
+    const rr = median(refusedRecorder);
     const f = median(floor);
     const rep = median(report);
     const rf = median(readFloor);
     process.stdout.write(
       [
         `recorder: median ${r.toFixed(2)} ms per CloudTrail call, one PutItem ${f.toFixed(2)} ms → ${(r / f).toFixed(2)}× (${CALLS} calls)`,
+        `refused call, counted by the anomaly rule: median ${rr.toFixed(2)} ms → ${(rr / r).toFixed(2)}× a call AWS let through`,
         `summary report over ${GRANTS} grants: median ${rep.toFixed(0)} ms, its reads one by one ${rf.toFixed(0)} ms → ${(rep / rf).toFixed(2)}× (${(rep / GRANTS).toFixed(2)} ms per grant)`,
         '',
       ].join('\n')

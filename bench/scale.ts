@@ -167,8 +167,9 @@ const main = async () => {
         await broker.store.create(chain[0] as Transition);
         for (let i = 1; i < chain.length; i++) {
           const [from, to] = [(chain[i - 1] as Transition).grant, chain[i] as Transition];
-          if (to.event.type === 'grant.sessions-killed' && kill) await broker.store.recordKillApplied(from, to, kill);
-          else if (to.event.type === 'grant.kill-pruned' && kill) await broker.store.recordKillPruned(from, to, kill);
+          if (to.event.type === 'grant.sessions-killed' && kill) {
+            await broker.store.recordKillsApplied([{ from, to, kill, scope: 'role' }]);
+          } else if (to.event.type === 'grant.kill-pruned' && kill) await broker.store.recordKillPruned(from, to, kill);
           else await broker.store.transition(from, to);
         }
       });

@@ -61,7 +61,7 @@ const EXIT_HELP = `Exit codes:
   ${EXIT.chainBroken}    jit audit: the grant's audit hash chain does not verify
   ${EXIT.unexpected}   a local failure or a bug (the message says which)
   ${EXIT.interrupted}  interrupted (Ctrl-C)
-  exec exits with the command's own exit code.`;
+  exec exits with the command's own exit code, or 3 when --kill-on-end stopped it because the grant ended.`;
 
 const table = (rows: readonly (readonly [string, string])[]): string => {
   const width = Math.max(...rows.map(([flag]) => flag.length));
@@ -105,7 +105,7 @@ const overallHelp = <C>(commands: readonly CommandSpec<C>[]): string =>
     '  jit exec g-01J… -- aws s3 cp s3://example-bucket/report.csv .',
     '  jit done g-01J…',
     '',
-    'Run `jit <command> --help` for a command. Configuration: docs/cli.md.',
+    'Run `jit <command> --help` for a command, `jit --version` for the version. Configuration: docs/cli.md.',
     '',
     EXIT_HELP,
   ].join('\n');

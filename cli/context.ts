@@ -1,12 +1,13 @@
-import { fromNodeProviderChain } from '@aws-sdk/credential-providers';
-import { type BrokerApi, brokerApi, type VendedCredentials } from './api/brokerApi.js';
+import { type BrokerApi, brokerApi } from './api/brokerApi.js';
 import { createBrokerClient } from './api/brokerClient.js';
+import type { HttpFetch } from './api/httpTransport.js';
 import type { AwsCredentials } from './api/signRequest.js';
 import type { OptionValues } from './commandLine.js';
 import { type CliConfig, resolveConfig } from './config.js';
 import type { FederationEndpoint } from './console/federation.js';
 import { cacheDirectory, cacheKey, fileCredentialCache } from './credentials/credentialCache.js';
-import { credentialSource } from './credentials/credentialSource.js';
+import { credentialSource, type GrantCredentials } from './credentials/credentialSource.js';
+import { recheckBoundMs } from './credentials/grantLiveness.js';
 import { UsageError } from './errors.js';
 import type { Io } from './output.js';
 
@@ -25,7 +26,7 @@ interface CliContext {
   readonly sleep: (ms: number) => Promise<void>;
   /** Aborts on Ctrl-C; only commands that wait listen to it. */
   readonly interrupted: () => AbortSignal;
-  readonly fetch: typeof fetch;
+  readonly fetch: HttpFetch;
   readonly federation: FederationEndpoint;
   /** Absolute path of cli/bin/jit.mjs, for credential_process lines. */
   readonly launcherPath: string;
@@ -39,7 +40,9 @@ interface Connection {
   readonly api: BrokerApi;
   /** The AWS profile that signs (aws mode), for credential_process lines. */
   readonly awsProfile?: string;
-  credentials(grantId: string): () => Promise<VendedCredentials>;
+  /** How long the broker's word that a grant is live counts here (JIT_RECHECK_SECONDS). */
+  readonly recheckAfterMs: number;
+  credentials(grantId: string): GrantCredentials;
   /** Drops cached credentials of a grant this caller just ended. */
   forget(grantId: string): void;
 }
@@ -71,6 +74,7 @@ const connect = (context: CliContext, values: OptionValues): Connection => {
     }
   };
   const api = brokerApi(createBrokerClient(config, { fetch: context.fetch, credentials: signWith }));
+  const recheckAfterMs = recheckBoundMs(context.env);
   const cache = fileCredentialCache(cacheDirectory(context.env));
   const principal = config.mode === 'sandbox' ? `user:${config.user}` : `profile:${awsProfile ?? 'default'}`;
   const keyOf = (grantId: string) => cacheKey(config.apiUrl, grantId, principal);
@@ -78,20 +82,28 @@ const connect = (context: CliContext, values: OptionValues): Connection => {
     config,
     api,
     ...(awsProfile === undefined ? {} : { awsProfile }),
+    recheckAfterMs,
     credentials: (grantId) =>
-      credentialSource(grantId, {
-        api,
-        cache,
-        cacheKey: keyOf(grantId),
-        now: context.now,
-        warn: (message) => context.io.err(message),
-      }),
+      credentialSource(grantId, { api, cache, cacheKey: keyOf(grantId), now: context.now, recheckAfterMs }),
     forget: (grantId) => cache.remove(keyOf(grantId)),
   };
 };
 
-const defaultSigningCredentials = (profile: string | undefined) =>
-  fromNodeProviderChain(profile === undefined ? {} : { profile });
+/**
+ * The standard AWS credential chain (environment, profiles, IAM Identity Center, …), loaded on the
+ * first signature only: commands answered from the cache never load the AWS SDK. The chain
+ * memoizes what it resolved, so a waiting command does not resolve it again on every poll.
+ */
+const defaultSigningCredentials = (profile: string | undefined) => {
+  let chain: (() => Promise<AwsCredentials>) | undefined;
+  return async (): Promise<AwsCredentials> => {
+    if (chain === undefined) {
+      const { fromNodeProviderChain } = await import('./api/awsSigning.js');
+      chain = fromNodeProviderChain(profile === undefined ? {} : { profile });
+    }
+    return chain();
+  };
+};
 
 export type { CliContext, Connection };
 export { connect, defaultSigningCredentials, SIGNING_GUARD };

@@ -1,5 +1,15 @@
+import type { CallOutcome } from '../functions/domain/callOutcome.js';
 import { formatDuration } from '../functions/domain/duration.js';
+import type { KillEffect } from '../functions/domain/killEffect.js';
+import { displaySafeLines, displaySafe as safe } from '../functions/domain/untrustedText.js';
 import type { ActivityView, GrantView } from './api/brokerApi.js';
+
+/*
+ * Every grant field is someone's input (a requester's reason, an approver's comment, an ARN, a CI
+ * claim) shown on another person's terminal, so each goes through `safe` (domain/untrustedText.ts):
+ * control, format and bidi characters become visible \uXXXX escapes. processIo applies the same
+ * function to whole lines as a backstop.
+ */
 
 /** Where the CLI writes. Results go to stdout; progress, notes and errors to stderr. */
 interface Io {
@@ -11,7 +21,11 @@ interface Io {
   progress(text: string): void;
 }
 
-const printJson = (io: Io, value: unknown): void => io.out(JSON.stringify(value, null, 2));
+/** JSON for scripts; escaping bidi and C1 characters JSON.stringify leaves raw keeps it the same JSON. */
+const printJson = (io: Io, value: unknown): void => io.out(displaySafeLines(JSON.stringify(value, null, 2)));
+
+/** The first `length` characters of untrusted text, made safe first so an escape cannot be cut into a control. */
+const clipped = (text: string, length: number): string => [...safe(text)].slice(0, length).join('');
 
 /** "in 25m", "12m ago" — the way people read expiry times. */
 const relative = (iso: string | undefined, now: Date): string => {
@@ -43,19 +57,19 @@ const when = (grant: GrantView, now: Date): string => {
 const outlivesKillNote = (grant: GrantView): string | undefined =>
   grant.mayOutliveKill === undefined || grant.mayOutliveKill.length === 0
     ? undefined
-    : `may outlive the kill: it names ${grant.mayOutliveKill.join(', ')}, which a session can use to keep access ` +
+    : `may outlive the kill: it names ${safe(grant.mayOutliveKill.join(', '))}, which a session can use to keep access ` +
       'after the grant ends (docs/vending.md)';
 
 /** The table of a listing; a flagged grant gets a line of its own below it. */
 const grantTable = (grants: readonly GrantView[], now: Date): string => {
   const rows = [
     ['ID', 'STATE', 'ROLE', 'REQUESTER', 'WHEN', 'REASON'],
-    ...grants.map((g) => [g.id, g.state, g.roleId, g.requester, when(g, now), g.reason.slice(0, 50)]),
+    ...grants.map((g) => [safe(g.id), g.state, safe(g.roleId), safe(g.requester), when(g, now), clipped(g.reason, 50)]),
   ];
   const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
   const notes = grants.flatMap((g) => {
     const note = outlivesKillNote(g);
-    return note === undefined ? [] : [`! ${g.id} ${note}`];
+    return note === undefined ? [] : [`! ${safe(g.id)} ${note}`];
   });
   return [
     ...rows.map((row) =>
@@ -68,32 +82,39 @@ const grantTable = (grants: readonly GrantView[], now: Date): string => {
   ].join('\n');
 };
 
+/** The CI job a workload grant was vended to: its claims, as the issuer signed them. */
+const ciJob = (job: NonNullable<GrantView['workload']>): string =>
+  safe(`${job.repository} ${job.ref} (${job.platform}, run ${job.runId}, by ${job.actor})`);
+
 const grantDetails = (grant: GrantView, now: Date): string => {
   const lines: [string, string | undefined][] = [
-    ['grant', `${grant.id}  ${grant.state}`],
-    ['role', `${grant.roleId} (${grant.roleArn})`],
-    ['requester', grant.requester],
+    ['grant', `${safe(grant.id)}  ${grant.state}`],
+    ['role', `${safe(grant.roleId)} (${safe(grant.roleArn)})`],
+    ['requester', safe(grant.requester)],
     ['for', formatDuration(grant.durationSeconds)],
-    ['reason', grant.reason],
-    ['ticket', grant.ticket],
-    ['actions', grant.scope.actions.join(', ')],
-    ['resources', grant.scope.resources.join(', ')],
+    ['reason', safe(grant.reason)],
+    ['ticket', grant.ticket === undefined ? undefined : safe(grant.ticket)],
+    ['actions', safe(grant.scope.actions.join(', '))],
+    ['resources', safe(grant.scope.resources.join(', '))],
+    ['ci job', grant.workload === undefined ? undefined : ciJob(grant.workload)],
     ['warning', outlivesKillNote(grant)],
     [
       'approvals',
       // Approved with no human approval: a policy approved it (auto-approval or break-glass).
       grant.approvedAt !== undefined && grant.approvals.length === 0
         ? `none needed: approved by policy${grant.breakGlass ? ' (break-glass)' : ''}`
-        : `${grant.approvals.length}/${grant.requiredApprovals} from ${grant.approvers.join(', ')}`,
+        : `${grant.approvals.length}/${grant.requiredApprovals} from ${safe(grant.approvers.join(', '))}`,
     ],
     ...grant.approvals.map((a): [string, string] => [
       '',
-      `${a.by} ${relative(a.at, now)}${a.comment ? `: ${a.comment}` : ''}`,
+      `${safe(a.by)} ${relative(a.at, now)}${a.comment ? `: ${safe(a.comment)}` : ''}`,
     ]),
     ['when', when(grant, now)],
     [
       'ended by',
-      grant.endedBy === undefined ? undefined : `${grant.endedBy}${grant.endReason ? `: ${grant.endReason}` : ''}`,
+      grant.endedBy === undefined
+        ? undefined
+        : `${safe(grant.endedBy)}${grant.endReason ? `: ${safe(grant.endReason)}` : ''}`,
     ],
     [
       'review',
@@ -101,12 +122,12 @@ const grantDetails = (grant: GrantView, now: Date): string => {
         ? undefined
         : grant.review.reviewedAt === undefined
           ? 'break-glass: security has not reviewed it yet'
-          : `reviewed by ${grant.review.reviewedBy} ${relative(grant.review.reviewedAt, now)}: ${grant.review.comment}`,
+          : `reviewed by ${safe(grant.review.reviewedBy ?? '')} ${relative(grant.review.reviewedAt, now)}: ${safe(grant.review.comment ?? '')}`,
     ],
     [
       'extension',
       grant.extension
-        ? `+${formatDuration(grant.extension.durationSeconds)} waiting: ${grant.extension.reason}`
+        ? `+${formatDuration(grant.extension.durationSeconds)} waiting: ${safe(grant.extension.reason)}`
         : undefined,
     ],
   ];
@@ -126,18 +147,54 @@ const nextSteps = (grantId: string): string =>
     `When the task is done: jit done ${grantId}`,
   ].join('\n');
 
-/** The activity block of `jit audit`: calls per action, first/last use, and any use after the end. */
+const KILL_VERDICTS: Readonly<Record<KillEffect['verdict'], string>> = {
+  'not-needed': 'not needed (no credential outlived the end)',
+  pending: 'not in force yet',
+  untested: 'in force; nothing has tried the sessions since the end',
+  held: 'held',
+  'did-not-hold': 'DID NOT HOLD: a call got through after it was in force',
+};
+
+const OUTCOMES: Readonly<Record<CallOutcome, string>> = {
+  refused: 'refused',
+  succeeded: 'SUCCEEDED',
+  failed: 'failed',
+  undeniable: 'not deniable',
+};
+
+/** The kill, measured: when it was in force and how long AWS took to refuse the first call (IAM propagation). */
+const killLine = (kill: KillEffect): string => {
+  const parts = [`kill: ${KILL_VERDICTS[kill.verdict]}`];
+  if (kill.appliedAt !== null) parts.push(`in force ${kill.appliedAt}`);
+  if (kill.propagationSeconds !== null) {
+    parts.push(`AWS first refused a call ${kill.propagationSeconds} s later (IAM propagation)`);
+  }
+  return `  ${parts.join('; ')}`;
+};
+
+/** The activity block of `jit audit`: calls per action, first/last use, refusals, the kill, and any use after the end. */
 const activityLines = (title: string, activity: ActivityView): string => {
-  if (activity.calls === 0) return `${title}: no calls recorded`;
-  const lines = [`${title}: ${activity.calls} calls, first ${activity.firstUsedAt}, last ${activity.lastUsedAt}`];
+  const lines =
+    activity.calls === 0
+      ? [`${title}: no calls recorded`]
+      : [`${title}: ${activity.calls} calls, first ${activity.firstUsedAt}, last ${activity.lastUsedAt}`];
   const byCount = Object.entries(activity.actions).sort(([a, x], [b, y]) => y - x || a.localeCompare(b));
-  for (const [action, count] of byCount) lines.push(`  ${String(count).padStart(5)}  ${action}`);
+  for (const [action, count] of byCount) lines.push(`  ${String(count).padStart(5)}  ${safe(action)}`);
+  if ((activity.refusedWhileLive ?? 0) > 0) {
+    lines.push(`  refused while live: ${activity.refusedWhileLive} call(s) outside the grant's scope`);
+  }
+  if (activity.kill !== undefined) lines.push(killLine(activity.kill));
   if (activity.afterEndCount > 0) {
-    lines.push(`  USED AFTER END: ${activity.afterEndCount} call(s)`);
+    const outcomes = activity.afterEndOutcomes;
+    const split =
+      outcomes === undefined
+        ? ''
+        : `: ${(Object.keys(OUTCOMES) as CallOutcome[]).map((o) => `${outcomes[o]} ${OUTCOMES[o]}`).join(', ')}`;
+    lines.push(`  after the end (beyond the grace): ${activity.afterEndCount} call(s)${split}`);
+    if ((outcomes?.succeeded ?? 0) > 0) lines.push(`  USED AFTER END: ${outcomes?.succeeded} call(s) got through`);
     for (const call of activity.afterEnd) {
-      lines.push(
-        `    ${call.at}  ${call.action}${call.errorCode ? `  (${call.errorCode})` : ''}  event ${call.eventId}`
-      );
+      const answer = [call.outcome ? OUTCOMES[call.outcome] : undefined, call.errorCode].filter(Boolean).join(' ');
+      lines.push(safe(`    ${call.at}  ${call.action}${answer ? `  ${answer}` : ''}  event ${call.eventId}`));
     }
   }
   return lines.join('\n');

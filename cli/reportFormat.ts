@@ -1,8 +1,11 @@
 import type { Cell, Report } from '../functions/domain/reports.js';
+import { displaySafe } from '../functions/domain/untrustedText.js';
 
 type ReportFormat = 'table' | 'json' | 'csv';
 
-const cellText = (cell: Cell | undefined): string => (cell === null || cell === undefined ? '' : String(cell));
+/** Cells hold requesters, roles and reasons: someone's input, made display-safe (domain/untrustedText.ts). */
+const cellText = (cell: Cell | undefined): string =>
+  cell === null || cell === undefined ? '' : displaySafe(String(cell));
 
 /** RFC 4180: quote a field with a comma, quote or line break; double the quotes inside. */
 const csvField = (text: string): string => (/[",\r\n]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text);

@@ -3,8 +3,8 @@ import { type CfnRule, Rule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
-import { GRANT_ID_PREFIX } from '../functions/domain/activity.js';
 import { brokerFunction } from './brokerFunction.js';
+import { ALL_MANAGEMENT_EVENTS_STATE, grantActivityPattern } from './organization/grantActivityPattern.js';
 
 /**
  * The live activity recorder: an EventBridge rule on the account's default bus for CloudTrail API
@@ -22,21 +22,16 @@ const activityRecorder = (
     description: 'jit-broker: records CloudTrail API calls made with grant sessions',
     configDir: props.configDir,
     environment: props.environment,
-    timeout: Duration.seconds(10),
+    // Recording takes milliseconds; an anomaly rule's revocation writes the kill policy (IAM, perhaps
+    // through a workload account's session killer).
+    timeout: Duration.seconds(30),
     memorySize: 256,
     auditRelevant: true,
   });
   const rule = new Rule(scope, 'GrantSessionApiCalls', {
     description: 'jit-broker: API calls made with grant sessions (source identity g-…) go to the recorder',
-    eventPattern: {
-      detailType: ['AWS API Call via CloudTrail'],
-      detail: {
-        userIdentity: {
-          type: ['AssumedRole'],
-          sessionContext: { sourceIdentity: [{ prefix: GRANT_ID_PREFIX }] },
-        },
-      },
-    },
+    // The same pattern workload accounts forward with (infra/organization/activityForwarding.ts).
+    eventPattern: grantActivityPattern(),
     // Recording is idempotent per CloudTrail event id, so EventBridge's retries are safe.
     targets: [
       new LambdaFunction(recorder, {
@@ -46,11 +41,8 @@ const activityRecorder = (
       }),
     ],
   });
-  // A rule that is merely ENABLED gets no read-only management events (Describe*, Get*, List*),
-  // and most of what a read-only grant does is exactly that: width would read as unused. This
-  // state makes EventBridge deliver them to this rule too (the narrow pattern keeps the volume to
-  // grant sessions).
-  (rule.node.defaultChild as CfnRule).state = 'ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS';
+  // Read-only management events (most of what a read-only grant does) reach only a rule in this state.
+  (rule.node.defaultChild as CfnRule).state = ALL_MANAGEMENT_EVENTS_STATE;
   return { recorder, rule };
 };
 

@@ -1,6 +1,6 @@
 import { join, resolve } from 'node:path';
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
-import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat, SourceMapMode } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -53,6 +53,14 @@ interface BrokerFunctionProps {
   readonly auditRelevant: boolean;
   /** Copy iam-data's action catalog into the bundle (only the function that narrows scopes needs it). */
   readonly withIamData?: boolean;
+  /**
+   * Bundle the AWS SDK instead of using the runtime's copy. For code whose request shape depends on
+   * the SDK version (S3 `If-None-Match`, flexible checksums): the version in package-lock.json then
+   * ships, whatever SDK the Lambda runtime happens to carry.
+   */
+  readonly bundleAwsSdk?: boolean;
+  /** Concurrency reserved for this function alone (infra/capacity.ts says which and why). */
+  readonly reservedConcurrency?: number;
 }
 
 /**
@@ -60,6 +68,13 @@ interface BrokerFunctionProps {
  * AWS SDK external: the runtime provides it), the configuration shipped inside the bundle, its own
  * log group with explicit retention, active tracing, and its own role that starts with nothing but
  * writing to that log group (no AWS managed policies).
+ *
+ * The log permission is granted here because nothing else does: a function with its own role and
+ * log group gets no AWSLambdaBasicExecutionRole, and without logs:CreateLogStream and
+ * logs:PutLogEvents every log line (and every metric filter and alert alarm built on them) is lost.
+ * Lambda writes to streams of the function's log group; IAM authorizes both actions on the stream
+ * (`log-group:<name>:log-stream:<stream>`), which the log group's `Arn` attribute (`…:log-group:<name>:*`)
+ * covers and no other group's streams.
  */
 const brokerFunction = (scope: Construct, id: string, props: BrokerFunctionProps): NodejsFunction => {
   const logGroup = new LogGroup(scope, `${id}Logs`, {
@@ -70,6 +85,12 @@ const brokerFunction = (scope: Construct, id: string, props: BrokerFunctionProps
     assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
     description: `jit-broker ${props.handler}: only what this handler calls`,
   });
+  role.addToPolicy(
+    new PolicyStatement({
+      actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+      resources: [logGroup.logGroupArn],
+    })
+  );
   const configDir = props.configDir === undefined ? undefined : resolve(props.configDir);
   const fn = new NodejsFunction(scope, id, {
     entry: join(REPO_ROOT, props.entry),
@@ -79,6 +100,7 @@ const brokerFunction = (scope: Construct, id: string, props: BrokerFunctionProps
     architecture: ARCHITECTURE,
     memorySize: props.memorySize ?? 512,
     timeout: props.timeout ?? Duration.seconds(10),
+    ...(props.reservedConcurrency === undefined ? {} : { reservedConcurrentExecutions: props.reservedConcurrency }),
     role,
     logGroup,
     tracing: Tracing.ACTIVE,
@@ -103,14 +125,14 @@ const brokerFunction = (scope: Construct, id: string, props: BrokerFunctionProps
       sourceMap: true,
       sourceMapMode: SourceMapMode.EXTERNAL,
       sourcesContent: false,
-      externalModules: ['@aws-sdk/*'],
+      externalModules: props.bundleAwsSdk === true ? [] : ['@aws-sdk/*'],
       banner: COMMONJS_BANNER + IAM_DATA_BANNER,
       define: {
         'import.meta.env': '__jitIamDataEnv',
         // Never read by the code. CDK caches bundles by their options, and the files copied after
         // bundling are not among them: this keeps bundles with different extra files apart.
         'process.env.JIT_BUNDLE_EXTRAS': JSON.stringify(
-          `${configDir ?? 'no-config'}|iam-data:${props.withIamData === true}`
+          `${configDir ?? 'no-config'}|iam-data:${props.withIamData === true}|sdk:${props.bundleAwsSdk === true}`
         ),
       },
       commandHooks: {

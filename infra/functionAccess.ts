@@ -4,7 +4,8 @@
  *
  * - `read`: GetItem/Query on the table and its indexes (every grant read, list, audit, kill list).
  * - `write`: PutItem, the only write a grant transition makes (TransactWriteItems of Puts).
- * - `recordKills`: UpdateItem (a kill's `appliedAt`) and DeleteItem (pruning expired kill records).
+ * - `recordKills`: BatchGetItem (the grants whose kills a render applied), UpdateItem (a kill's applied
+ *   marks; announcing to and renewing a kill lease) and DeleteItem (pruning kill records, releasing a lease).
  * - `scheduleExpiry`: Create/UpdateSchedule in the group and iam:PassRole of the scheduler role.
  * - `cancelExpiry`: DeleteSchedule in the group.
  * - `assumeTargets`: sts:AssumeRole/TagSession/SetSourceIdentity on broker-managed target roles.
@@ -39,8 +40,9 @@ const FUNCTION_ACCESS: Readonly<Record<string, readonly Capability[]>> = {
   getGrantAudit: ['read', 'lookupActivity'],
   // runReport: grants by role, their events and activity, and the denial records of the period.
   getReport: ['read'],
-  // recordActivity: reads the grant (for its end), writes the call's marker and counters.
-  recordActivity: ['read', 'recordActivity'],
+  // recordActivity: reads the grant (for its end), writes the call's marker and counters; an anomaly
+  // rule (config/anomaly.json) may revoke the grant or settle its end again: the ending path.
+  recordActivity: [...ENDING, 'recordActivity'],
   // approveGrant: records the approval, then creates (or, for an extension, moves) the expiry schedule.
   approveGrant: ['read', 'write', 'scheduleExpiry'],
   denyGrant: ['read', 'write'],

@@ -131,4 +131,4 @@ const acknowledgeFindings = (stateful: StatefulStack, stateless: StatelessStack)
   }
 };
 
-export { acknowledgeFindings };
+export { acknowledge, acknowledgeFindings };

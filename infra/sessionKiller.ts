@@ -1,28 +1,57 @@
-import { Duration, Stack } from 'aws-cdk-lib';
-import {
-  ArnPrincipal,
-  type CfnRole,
-  CompositePrincipal,
-  PolicyDocument,
-  PolicyStatement,
-  Role,
-} from 'aws-cdk-lib/aws-iam';
+import { Stack } from 'aws-cdk-lib';
+import { PolicyStatement, type Role } from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import {
   DEFAULT_SESSION_KILLER_ROLE_NAME,
   KILLER_SESSION_NAME,
   roleArnAccount,
 } from '../functions/adapters/aws/crossAccountRolePolicies.js';
+import { killerRole } from './killerRole.js';
 import { MANAGED_TAG } from './targetRole.js';
 
 /** The IAM calls the broker's kill policy renderer makes (functions/app/killSessions.ts). */
-const KILL_ACTIONS = ['iam:ListRolePolicies', 'iam:GetRolePolicy', 'iam:PutRolePolicy', 'iam:DeleteRolePolicy'];
+const KILL_READS = ['iam:ListRolePolicies', 'iam:GetRolePolicy'];
+const KILL_WRITES = ['iam:PutRolePolicy', 'iam:DeleteRolePolicy'];
+const KILL_ACTIONS = [...KILL_READS, ...KILL_WRITES];
+
+/**
+ * What whoever writes kill policies may do, on `roleArns`: read any role's inline policies, and
+ * write them only on roles that are tagged `jit-broker:managed=true` and have a permissions
+ * boundary. IAM has no condition key for an inline policy's name, so the kill policy's name
+ * cannot be pinned; the boundary is what keeps anything written there within the role's ceiling.
+ * `iam:PermissionsBoundary` is in the request context of PutRolePolicy and DeleteRolePolicy only
+ * (not of the reads), hence two statements. Used by the broker's own ending functions for roles
+ * in its account, and by each account's session killer.
+ */
+const killStatements = (roleArns: readonly string[]): PolicyStatement[] => {
+  const managed = { [`iam:ResourceTag/${MANAGED_TAG.key}`]: MANAGED_TAG.value };
+  return [
+    new PolicyStatement({
+      sid: 'ReadInlinePoliciesOfManagedRoles',
+      actions: KILL_READS,
+      resources: [...roleArns],
+      conditions: { StringEquals: managed },
+    }),
+    new PolicyStatement({
+      sid: 'WriteKillPoliciesOnBoundedManagedRoles',
+      actions: KILL_WRITES,
+      resources: [...roleArns],
+      conditions: { StringEquals: managed, Null: { 'iam:PermissionsBoundary': 'false' } },
+    }),
+  ];
+};
+
+/** `arn:aws:iam::222222222222:role/jit/prod-read` → `jit/prod-read`: a role's path and name, without its account. */
+const roleResourceName = (roleArn: string): string => {
+  roleArnAccount(roleArn);
+  return roleArn.slice(roleArn.indexOf(':role/') + ':role/'.length);
+};
 
 interface JitSessionKillerProps {
   /**
-   * ARNs of the broker's roles that end grants (the finishGrant, revokeGrant, expire and sweep
-   * functions' roles: output `SessionKillerTrustedRoleArns` of the broker's stack, comma-separated).
-   * Only they may assume the killer role.
+   * ARNs of the broker's roles that end grants (the finishGrant, revokeGrant, ciDone, expire and
+   * sweep functions' roles: output `SessionKillerTrustedRoleArns` of the broker's stack), or a
+   * CommaDelimitedList parameter's `valueAsList`. Only they may assume the killer role.
    */
   readonly brokerRoleArns: readonly string[];
   /**
@@ -30,6 +59,13 @@ interface JitSessionKillerProps {
    * role, so the name must match the broker stack's `sessionKillerRoleName`.
    */
   readonly roleName?: string;
+  /**
+   * The target roles of this account, by path and name (`jit/prod-read`, as `roleResourceName`
+   * gives it from a catalog ARN), each taken in the stack's own account. The killer may change
+   * only these. Omitted: every role in the account (`role/*`) — still only those tagged managed
+   * and bounded, but pin them wherever the catalog is known.
+   */
+  readonly targetRoles?: readonly string[];
 }
 
 /**
@@ -39,50 +75,30 @@ interface JitSessionKillerProps {
  * JitTargetRoles, beside them.
  *
  * It trusts only the broker's ending functions, with the session name the broker uses, and may only
- * read and write the inline policies of roles tagged `jit-broker:managed=true` (the tag every
- * JitTargetRole carries) — it is not tagged itself, so the broker cannot change it.
+ * read and write the inline policies of the target roles it is given (killStatements: tagged
+ * `jit-broker:managed=true`, and bounded for writes) — it is not tagged itself, so the broker
+ * cannot change it. Nothing in it names an account: it synthesizes the same in every account.
  */
 class JitSessionKiller extends Construct {
   readonly role: Role;
 
   constructor(scope: Construct, id: string, props: JitSessionKillerProps) {
     super(scope, id);
-    if (props.brokerRoleArns.length === 0) throw new Error('JitSessionKiller needs at least one broker role ARN');
-    const brokers = props.brokerRoleArns.map((arn) => new ArnPrincipal(arn));
-    this.role = new Role(this, 'Role', {
+    if (props.targetRoles !== undefined && props.targetRoles.length === 0) {
+      throw new Error('JitSessionKiller targetRoles is empty: name the roles, or leave it out for every managed role');
+    }
+    const stack = Stack.of(this);
+    const roleArn = (resourceName: string) =>
+      stack.formatArn({ service: 'iam', region: '', resource: 'role', resourceName });
+    this.role = killerRole(this, 'Role', {
+      owner: 'JitSessionKiller',
       roleName: props.roleName ?? DEFAULT_SESSION_KILLER_ROLE_NAME,
       description: 'Assumed by jit-broker to deny the sessions of ended grants on target roles in this account',
-      // The trust policy is written below, with its condition.
-      assumedBy: new CompositePrincipal(...brokers),
-      maxSessionDuration: Duration.hours(1),
-      inlinePolicies: {
-        KillPolicies: new PolicyDocument({
-          statements: [
-            new PolicyStatement({
-              sid: 'KillPoliciesOnManagedRoles',
-              actions: KILL_ACTIONS,
-              // Target roles are added over time, under any path: the managed tag (the same the
-              // broker's own kill permissions require) is what selects them.
-              resources: [
-                Stack.of(this).formatArn({ service: 'iam', region: '', resource: 'role', resourceName: '*' }),
-              ],
-              conditions: { StringEquals: { [`iam:ResourceTag/${MANAGED_TAG.key}`]: MANAGED_TAG.value } },
-            }),
-          ],
-        }),
-      },
+      brokerRoleArns: props.brokerRoleArns,
+      sessionName: KILLER_SESSION_NAME,
+      policyName: 'KillPolicies',
+      statements: killStatements((props.targetRoles ?? ['*']).map(roleArn)),
     });
-    const trust = new PolicyDocument({
-      statements: [
-        new PolicyStatement({
-          sid: 'BrokerEndsSessions',
-          principals: brokers,
-          actions: ['sts:AssumeRole'],
-          conditions: { StringEquals: { 'sts:RoleSessionName': KILLER_SESSION_NAME } },
-        }),
-      ],
-    });
-    (this.role.node.defaultChild as CfnRole).assumeRolePolicyDocument = trust;
   }
 }
 
@@ -105,4 +121,4 @@ const sessionKillerArns = (
 };
 
 export type { JitSessionKillerProps };
-export { JitSessionKiller, KILL_ACTIONS, sessionKillerArns };
+export { JitSessionKiller, KILL_ACTIONS, killStatements, roleResourceName, sessionKillerArns };

@@ -1,24 +1,19 @@
 import { Aws, CfnOutput, Duration, Fn, Stack, type StackProps, Token } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
-import { HttpApi, HttpMethod, HttpStage, LogGroupLogDestination } from 'aws-cdk-lib/aws-apigatewayv2';
+import { type CfnStage, HttpApi, HttpMethod, HttpStage, LogGroupLogDestination } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpIamAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
-import { Alarm, ComparisonOperator, type IMetric, Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
-import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type { Table } from 'aws-cdk-lib/aws-dynamodb';
 import { EventBus, Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { Effect, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { Key } from 'aws-cdk-lib/aws-kms';
 import { FilterCriteria, FilterRule, type IFunction, StartingPosition } from 'aws-cdk-lib/aws-lambda';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
-import { FilterPattern, LogGroup, MetricFilter, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { IBucket } from 'aws-cdk-lib/aws-s3';
 import { CfnScheduleGroup } from 'aws-cdk-lib/aws-scheduler';
-import { Topic } from 'aws-cdk-lib/aws-sns';
-import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { DEFAULT_SESSION_KILLER_ROLE_NAME } from '../functions/adapters/aws/crossAccountRolePolicies.js';
@@ -27,14 +22,18 @@ import { INDEXES } from '../functions/adapters/aws/tableSchema.js';
 import type { BrokerConfig } from '../functions/config/brokerConfig.js';
 import { ROUTES } from '../functions/handlers/routes.js';
 import { activityRecorder } from './activityRecorder.js';
+import { brokerAlarms } from './brokerAlarms.js';
 import { brokerFunction } from './brokerFunction.js';
+import {
+  DEFAULT_ROUTE_THROTTLE,
+  ENDING_RESERVED_CONCURRENCY,
+  RESERVED_CONCURRENCY_CONTEXT,
+  routeSettings,
+} from './capacity.js';
 import { type Capability, FUNCTION_ACCESS } from './functionAccess.js';
-import { KILL_ACTIONS, sessionKillerArns } from './sessionKiller.js';
+import { type OrgKillWiring, wireOrgKill } from './orgKill.js';
+import { killStatements, sessionKillerArns } from './sessionKiller.js';
 import { MANAGED_TAG, SESSION_TAG_KEYS, SOURCE_IDENTITY_PATTERN } from './targetRole.js';
-
-/** The alert kinds functions/adapters/loggingAlerts.ts logs (`"alert": "<kind>"`); break-glass is raised by the policy work to come. */
-const ALERT_KINDS = ['kill-failed', 'kill-overflow', 'schedule-failed', 'break-glass', 'used-after-end'] as const;
-const ALERT_NAMESPACE = 'JitBroker/Alerts';
 
 /** Expiry schedules are named `jit-expire-<grant id>` (functions/adapters/aws/schedulerExpiry.ts). */
 const EXPIRY_SCHEDULE_PREFIX = 'jit-expire-';
@@ -48,7 +47,10 @@ interface StatelessStackProps extends StackProps {
   readonly config: BrokerConfig;
   /** The directory the configuration was loaded from; copied into every bundle. */
   readonly configDir: string;
-  /** Where alarms go by e-mail, if anywhere (subscriptions can also be added to the topic later). */
+  /**
+   * The default of the `AlarmEmail` parameter: where alarms go by e-mail, if anywhere (the parameter
+   * can be set at deploy time; subscriptions can also be added to the topic later).
+   */
   readonly alarmEmail?: string;
   /** EventBridge Scheduler group for expiry schedules. */
   readonly scheduleGroupName?: string;
@@ -59,6 +61,8 @@ interface StatelessStackProps extends StackProps {
   readonly sessionKillerRoleName?: string;
   /** The Object Lock bucket the stream publisher archives every audit event to (StatefulStack). */
   readonly auditArchive?: IBucket;
+  /** The organization-wide kill, when on: its SCP and the org killer that writes it (infra/orgKill.ts). */
+  readonly orgKill?: OrgKillWiring;
 }
 
 /** Routes that narrow a scope (a person's request, a CI job's deploy template): they need iam-data. */
@@ -72,6 +76,11 @@ const NARROWING_ROUTES = new Set(['createGrant', 'ciCredentials']);
  */
 class StatelessStack extends Stack {
   readonly api: HttpApi;
+  /**
+   * `arn:<partition>:execute-api:<region>:<account>:<api id>/*`: every route of every stage, the
+   * resource of the `execute-api:Invoke` statement callers need (an Identity Center permission set).
+   */
+  readonly apiInvokeArn: string;
   readonly functions: ReadonlyMap<string, NodejsFunction>;
   readonly eventBus: EventBus;
   readonly scheduleGroupName: string;
@@ -82,7 +91,7 @@ class StatelessStack extends Stack {
     const groupName = props.scheduleGroupName ?? 'jit-broker-expiry';
     this.scheduleGroupName = groupName;
 
-    // --- queues and alarm topic -------------------------------------------------------------
+    // --- dead-letter queues ------------------------------------------------------------------
     // Expiries that never happened: Scheduler's dead letters (after 185 retries / 24 h) and the
     // expiry function's own failed async invocations. Every message is a grant whose end is late.
     const expiryDlq = new Queue(this, 'ExpiryDeadLetters', {
@@ -96,16 +105,11 @@ class StatelessStack extends Stack {
       enforceSSL: true,
       retentionPeriod: Duration.days(14),
     });
-
-    const alarmKey = new Key(this, 'AlarmTopicKey', {
-      enableKeyRotation: true,
-      description: 'jit-broker: encrypts the alarm topic; CloudWatch alarms may use it to publish',
-    });
-    alarmKey.grant(new ServicePrincipal('cloudwatch.amazonaws.com'), 'kms:Decrypt', 'kms:GenerateDataKey*');
-    const alarmTopic = new Topic(this, 'Alarms', { masterKey: alarmKey, enforceSSL: true });
-    if (props.alarmEmail !== undefined) {
-      alarmTopic.addSubscription(new EmailSubscription(props.alarmEmail, { deadLetterQueue: failureDlq }));
-    }
+    const reserved = (name: string): { reservedConcurrency?: number } => {
+      const off = String(this.node.tryGetContext(RESERVED_CONCURRENCY_CONTEXT)) === 'off';
+      const count = ENDING_RESERVED_CONCURRENCY[name];
+      return off || count === undefined ? {} : { reservedConcurrency: count };
+    };
 
     // --- expiry scheduling ------------------------------------------------------------------
     const scheduleGroup = new CfnScheduleGroup(this, 'ExpirySchedules', { name: groupName });
@@ -131,6 +135,7 @@ class StatelessStack extends Stack {
       environment: baseEnv,
       timeout: Duration.seconds(60),
       auditRelevant: true,
+      ...reserved('expire'),
     });
     expire.configureAsyncInvoke({
       retryAttempts: 2,
@@ -178,6 +183,7 @@ class StatelessStack extends Stack {
           timeout: Duration.seconds(NARROWING_ROUTES.has(route.name) ? 20 : 10),
           auditRelevant: !readOnly,
           withIamData: NARROWING_ROUTES.has(route.name),
+          ...reserved(route.name),
         })
       );
     }
@@ -190,8 +196,15 @@ class StatelessStack extends Stack {
       environment: baseEnv,
       timeout: Duration.minutes(4),
       auditRelevant: true,
+      ...reserved('sweep'),
     });
-    sweep.configureAsyncInvoke({ retryAttempts: 0, onFailure: new SqsDestination(failureDlq) });
+    // A run that waited (throttled behind the one before it) for longer than the next run's start is
+    // not worth doing twice: the next run does the same work.
+    sweep.configureAsyncInvoke({
+      retryAttempts: 0,
+      maxEventAge: Duration.minutes(5),
+      onFailure: new SqsDestination(failureDlq),
+    });
     functions.set('sweep', sweep);
     new Rule(this, 'SweepEveryFiveMinutes', {
       description: 'jit-broker: runs the sweeper',
@@ -243,17 +256,20 @@ class StatelessStack extends Stack {
       }
     }
 
+    // --- organization-wide kill (optional): the ending functions also write the kill SCP -----
+    if (props.orgKill !== undefined) for (const fn of killers) wireOrgKill(fn, props.orgKill);
+
     // --- HTTP API -----------------------------------------------------------------------------
     const accessLogs = new LogGroup(this, 'ApiAccessLogs', { retention: RetentionDays.ONE_YEAR });
     this.api = new HttpApi(this, 'Api', {
       description: 'jit-broker: just-in-time AWS access (SigV4 on every route but /health)',
       createDefaultStage: false,
     });
-    new HttpStage(this, 'DefaultStage', {
+    const stage = new HttpStage(this, 'DefaultStage', {
       httpApi: this.api,
       stageName: '$default',
       autoDeploy: true,
-      throttle: { rateLimit: 50, burstLimit: 100 },
+      throttle: DEFAULT_ROUTE_THROTTLE,
       accessLogSettings: {
         destination: new LogGroupLogDestination(accessLogs),
         format: AccessLogFormat.custom(
@@ -272,13 +288,18 @@ class StatelessStack extends Stack {
     });
     const iam = new HttpIamAuthorizer();
     for (const route of ROUTES) {
-      this.api.addRoutes({
+      const added = this.api.addRoutes({
         path: route.path,
         methods: [HttpMethod[route.method]],
         integration: new HttpLambdaIntegration(`${route.name}Integration`, functions.get(route.name) as IFunction),
         ...(route.auth === 'iam' ? { authorizer: iam } : {}),
       });
+      // Route settings name route keys: CloudFormation refuses them before the routes exist.
+      stage.node.addDependency(...added);
     }
+    // Per-route throttles (infra/capacity.ts): the routes anyone can reach, and the ending routes.
+    (stage.node.defaultChild as CfnStage).routeSettings = routeSettings(ROUTES);
+    this.apiInvokeArn = this.formatArn({ service: 'execute-api', resource: this.api.apiId, resourceName: '*' });
 
     // --- domain events from the table's stream ------------------------------------------------
     this.eventBus = new EventBus(this, 'DomainEvents', { description: 'jit-broker: grant lifecycle events' });
@@ -293,6 +314,8 @@ class StatelessStack extends Stack {
       timeout: Duration.seconds(30),
       memorySize: 256,
       auditRelevant: true,
+      // Its S3 writes depend on the SDK's request shape (If-None-Match, checksums): ship the locked version.
+      bundleAwsSdk: true,
     });
     this.eventBus.grantPutEventsTo(publisher);
     // Write only: new objects under audit/, never reads, deletes or retention changes.
@@ -324,55 +347,35 @@ class StatelessStack extends Stack {
     this.functions = functions;
 
     // --- alarms ---------------------------------------------------------------------------------
-    const alarm = (id: string, metric: IMetric, description: string) =>
-      new Alarm(this, id, {
-        metric,
-        alarmDescription: description,
-        threshold: 1,
-        evaluationPeriods: 1,
-        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        treatMissingData: TreatMissingData.NOT_BREACHING,
-      }).addAlarmAction(new SnsAction(alarmTopic));
-    alarm(
-      'ExpiryDeadLettersAlarm',
-      expiryDlq.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(1), statistic: 'Maximum' }),
-      'A grant expiry was dead-lettered: the sweeper ends it, but look at why the schedule failed'
-    );
-    alarm(
-      'FailedInvocationsAlarm',
-      failureDlq.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: 'Maximum' }),
-      'A sweeper run, a stream batch or an alarm e-mail failed after every retry'
-    );
-    // Alerts are log lines with an `alert` field; every function that changes grants may raise one.
-    for (const [name, fn] of functions) {
-      if (name === 'health' || ROUTES.find((r) => r.name === name)?.method === 'GET') continue;
-      for (const kind of ALERT_KINDS) {
-        new MetricFilter(this, `${name}Alert-${kind}`, {
-          logGroup: fn.logGroup,
-          filterPattern: FilterPattern.stringValue('$.alert', '=', kind),
-          metricNamespace: ALERT_NAMESPACE,
-          metricName: kind,
-          metricValue: '1',
-        });
-      }
-    }
-    const descriptions: Record<(typeof ALERT_KINDS)[number], string> = {
-      'kill-failed':
-        'Ending a grant could not kill its live sessions (the sweeper retries): credentials may still work',
-      'kill-overflow': "A role's kill policy overflowed: every older session on the role is denied",
-      'schedule-failed': 'An approved grant has no expiry schedule: only the sweeper will end it',
-      'break-glass': 'Break-glass access was used',
-      'used-after-end': "A grant's credentials were used after the grant ended: the kill did not hold, or keys leaked",
-    };
-    for (const kind of ALERT_KINDS) {
-      alarm(
-        `Alert-${kind}`,
-        new Metric({ namespace: ALERT_NAMESPACE, metricName: kind, statistic: 'Sum', period: Duration.minutes(1) }),
-        descriptions[kind]
-      );
-    }
+    const alarmTopic = brokerAlarms(this, {
+      functions,
+      // Every function that changes grants may raise an alert.
+      alerting: [...functions.keys()].filter(
+        (name) => name !== 'health' && ROUTES.find((r) => r.name === name)?.method !== 'GET'
+      ),
+      api: this.api,
+      streamPublisher: publisher,
+      deadLetterQueues: [
+        {
+          queue: expiryDlq,
+          meaning: 'A grant expiry was dead-lettered: the sweeper ends it, but look at why the schedule failed',
+        },
+        {
+          queue: failureDlq,
+          meaning: 'A sweeper run, an activity event, a stream batch or an alarm e-mail failed after every retry',
+        },
+      ],
+      subscriptionDeadLetters: failureDlq,
+      ...(props.alarmEmail ? { alarmEmail: props.alarmEmail } : {}),
+    });
 
     new CfnOutput(this, 'ApiUrl', { value: this.api.apiEndpoint });
+    new CfnOutput(this, 'ApiId', { value: this.api.apiId });
+    new CfnOutput(this, 'ApiInvokeArn', {
+      value: this.apiInvokeArn,
+      description:
+        'Parameter BrokerApiInvokeArn of the JitCallerAccess stack: the permission set callers sign in with (docs/deploy.md)',
+    });
     new CfnOutput(this, 'VendRoleArn', {
       value: (functions.get('vendCredentials') as NodejsFunction).role?.roleArn ?? '',
       description: 'Trust this role in target roles (JitTargetRole brokerRoleArns)',
@@ -415,16 +418,18 @@ class StatelessStack extends Stack {
     switch (capability) {
       case 'read':
         return [
-          new PolicyStatement({
-            actions: ['dynamodb:GetItem', 'dynamodb:Query'],
-            resources: [table.tableArn, ...indexArns],
-          }),
+          // GetItem reads only the table; Query the table and its indexes.
+          new PolicyStatement({ actions: ['dynamodb:GetItem'], resources: [table.tableArn] }),
+          new PolicyStatement({ actions: ['dynamodb:Query'], resources: [table.tableArn, ...indexArns] }),
         ];
       case 'write':
         return [new PolicyStatement({ actions: ['dynamodb:PutItem'], resources: [table.tableArn] })];
       case 'recordKills':
         return [
-          new PolicyStatement({ actions: ['dynamodb:UpdateItem', 'dynamodb:DeleteItem'], resources: [table.tableArn] }),
+          new PolicyStatement({
+            actions: ['dynamodb:BatchGetItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+            resources: [table.tableArn],
+          }),
         ];
       case 'scheduleExpiry':
         return [
@@ -472,15 +477,9 @@ class StatelessStack extends Stack {
         ];
       case 'killSessions':
         return [
-          new PolicyStatement({
-            actions: [...KILL_ACTIONS],
-            // IAM has no condition key for an inline policy's name, so the kill policy's name
-            // (KILL_POLICY_NAME) cannot be pinned here: the catalog's role ARNs and the managed tag
-            // are the narrowest IAM allows. Only killSessions.ts writes through these calls. For
-            // roles in other accounts this grants nothing: IAM answers those only from inside.
-            resources: [...refs.targetRoleArns],
-            conditions: managed('iam'),
-          }),
+          // The catalog's roles, tagged managed and (for writes) bounded; for roles in other
+          // accounts this grants nothing: IAM answers those only from inside (infra/sessionKiller.ts).
+          ...killStatements(refs.targetRoleArns),
           // Roles in other accounts are changed through their account's session killer
           // (JitSessionKiller), only the accounts the catalog names.
           ...(refs.killerRoleArns.length === 0
@@ -499,4 +498,4 @@ class StatelessStack extends Stack {
 }
 
 export type { StatelessStackProps };
-export { ALERT_KINDS, ALERT_NAMESPACE, StatelessStack };
+export { StatelessStack };

@@ -1,4 +1,5 @@
 import { IAMClient } from '@aws-sdk/client-iam';
+import { S3Client } from '@aws-sdk/client-s3';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { STSClient } from '@aws-sdk/client-sts';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from './localAws.js';
@@ -15,4 +16,8 @@ const localIamClient = (endpoint: string): IAMClient =>
 const localSchedulerClient = (endpoint: string): SchedulerClient =>
   new SchedulerClient({ endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
 
-export { localIamClient, localSchedulerClient, localStsClient };
+/** S3 on the emulator at `endpoint` (moto_server), path-style as an IP-address endpoint needs. */
+const localS3Client = (endpoint: string): S3Client =>
+  new S3Client({ endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS, forcePathStyle: true });
+
+export { localIamClient, localS3Client, localSchedulerClient, localStsClient };

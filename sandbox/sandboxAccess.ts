@@ -8,7 +8,8 @@ import { unavailableAws } from '../functions/adapters/unavailableAws.js';
 import type { BrokerConfig } from '../functions/config/brokerConfig.js';
 import type { AccessAdapters } from '../functions/handlers/composeBroker.js';
 import type { Logger } from '../functions/ports.js';
-import { localIamClient, localSchedulerClient, localStsClient } from './localAwsClients.js';
+import { seedExampleData } from './exampleData.js';
+import { localIamClient, localS3Client, localSchedulerClient, localStsClient } from './localAwsClients.js';
 import { motoServerAvailable, startMotoServer } from './motoServer.js';
 import { ensureTargetRoles, sandboxScheduleGroup } from './targetRoles.js';
 
@@ -58,6 +59,8 @@ const startSandboxAccess = async (input: {
     const scheduler = localSchedulerClient(moto.endpoint);
     await ensureTargetRoles(iam, [...input.config.catalog.roles.values()], SANDBOX_BROKER_ARN);
     await sandboxScheduleGroup(scheduler, SCHEDULE_GROUP);
+    const s3 = localS3Client(moto.endpoint);
+    await seedExampleData(s3).finally(() => s3.destroy());
     return {
       mode: 'emulator',
       awsEndpoint: moto.endpoint,

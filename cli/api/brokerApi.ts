@@ -1,10 +1,20 @@
 import type { ChainVerdict } from '../../functions/domain/auditChain.js';
+import type { CallOutcome } from '../../functions/domain/callOutcome.js';
 import type { Grant, GrantRequest } from '../../functions/domain/grant.js';
+import type { KillEffect } from '../../functions/domain/killEffect.js';
 import type { Report } from '../../functions/domain/reports.js';
 import type { ApiCall } from './brokerClient.js';
 
 /** A grant as the API shows it (the store's chain head stays inside the broker). */
 type GrantView = Omit<Grant, 'chainHead'>;
+
+/** The answer to done and revoke: the grant, and what became of its live sessions' kill (docs/ending-access.md). */
+type EndedGrantView = GrantView & {
+  readonly sessionKill?: {
+    readonly status: 'applied' | 'pending' | 'failed' | 'not needed';
+    readonly organization?: 'applied' | 'pending' | 'failed';
+  };
+};
 
 interface GrantPage {
   readonly grants: readonly GrantView[];
@@ -36,7 +46,19 @@ interface ActivityView {
   readonly firstUsedAt?: string;
   readonly lastUsedAt?: string;
   readonly afterEndCount: number;
-  readonly afterEnd: readonly { eventId: string; action: string; at: string; errorCode?: string }[];
+  readonly afterEnd: readonly {
+    eventId: string;
+    action: string;
+    at: string;
+    errorCode?: string;
+    outcome?: CallOutcome;
+  }[];
+  /** Optional: brokers before these fields answer without them. */
+  readonly afterEndOutcomes?: Readonly<Record<CallOutcome, number>>;
+  readonly firstRefusedSinceEndAt?: string;
+  readonly lastSucceededAfterEndAt?: string;
+  readonly refusedWhileLive?: number;
+  readonly kill?: KillEffect;
 }
 
 /** `GET /reports/summary` answers every kind at once. */
@@ -89,13 +111,22 @@ const brokerApi = (call: ApiCall) => ({
     call<GrantView>('POST', grantPath(id, '/cancel'), { body: comment === undefined ? {} : { comment } }),
   review: (id: string, comment: string) => call<GrantView>('POST', grantPath(id, '/review'), { body: { comment } }),
   vend: (id: string) => call<VendedCredentials>('POST', grantPath(id, '/credentials')),
-  done: (id: string) => call<GrantView>('POST', grantPath(id, '/done')),
-  revoke: (id: string, reason: string) => call<GrantView>('POST', grantPath(id, '/revoke'), { body: { reason } }),
+  done: (id: string) => call<EndedGrantView>('POST', grantPath(id, '/done')),
+  revoke: (id: string, reason: string) => call<EndedGrantView>('POST', grantPath(id, '/revoke'), { body: { reason } }),
   extend: (id: string, durationSeconds: number, reason: string) =>
     call<GrantView>('POST', grantPath(id, '/extend'), { body: { durationSeconds, reason } }),
 });
 
 type BrokerApi = ReturnType<typeof brokerApi>;
 
-export type { ActivityView, AuditView, BrokerApi, GrantPage, GrantView, ReportSummary, VendedCredentials };
+export type {
+  ActivityView,
+  AuditView,
+  BrokerApi,
+  EndedGrantView,
+  GrantPage,
+  GrantView,
+  ReportSummary,
+  VendedCredentials,
+};
 export { brokerApi };

@@ -39,7 +39,7 @@ const consoleCommand: CommandSpec<CliContext> = {
   ],
   positionals: ['grant'],
   async run(context, { values, positionals }) {
-    const credentials = await connect(context, values).credentials(positionals[0]!)();
+    const credentials = await connect(context, values).credentials(positionals[0]!).current();
     const url = await consoleSigninUrl(credentials, context.federation, {
       ...(values['signin-region'] === undefined ? {} : { region: values['signin-region'] as string }),
       ...(values.destination === undefined ? {} : { destination: values.destination as string }),

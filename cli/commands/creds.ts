@@ -43,8 +43,11 @@ const creds: CommandSpec<CliContext> = {
   usage: '<grant> [--format env|json|process]',
   description: [
     'Credentials are cached (mode 0600 under $XDG_CACHE_HOME/jit) until 10 minutes before they expire, then',
-    'vended again while the grant lasts — so a multi-hour grant works through one-hour STS sessions. Once the',
-    'grant has ended, this fails with a message on stderr and exit 3; secrets never go to stderr.',
+    'vended again while the grant lasts — so a multi-hour grant works through one-hour STS sessions. A cached',
+    'session is handed out only if the broker called the grant live less than 30 s ago (JIT_RECHECK_SECONDS',
+    'lowers that); otherwise jit asks it first (one GET). Once the grant has ended, this fails with who ended it',
+    'and why on stderr and exit 3; if the broker cannot be asked, it fails (exit 4 or 5) rather than hand out',
+    'credentials it has not checked. Secrets never go to stderr.',
   ].join('\n'),
   options: { format: { type: 'string', short: 'f' } },
   optionHelp: [['-f, --format F', 'env: export lines (default); json: an object; process: credential_process output']],
@@ -61,7 +64,7 @@ const creds: CommandSpec<CliContext> = {
     if (!FORMATS.includes(format))
       throw new UsageError(`--format must be one of ${FORMATS.join(', ')}, got '${format}'`);
     const grantId = positionals[0]!;
-    const credentials = await connect(context, values).credentials(grantId)();
+    const credentials = await connect(context, values).credentials(grantId).current();
     context.io.out(render(format, grantId, credentials));
     return 0;
   },

@@ -1,11 +1,18 @@
-import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { constants } from 'node:os';
+import { parseDuration } from '../../functions/domain/duration.js';
 import { awsConfigPath } from '../awsConfigFile.js';
 import type { CommandSpec } from '../commandLine.js';
 import { type CliContext, connect } from '../context.js';
+import { EXIT, exitCodeFor } from '../errors.js';
 import { refreshingEnvironment, staticEnvironment } from '../exec/childEnvironment.js';
+import { type RunningChild, startChild } from '../exec/childProcess.js';
 import { type CredentialServer, startCredentialServer } from '../exec/credentialServer.js';
+import { watchGrant } from '../exec/grantWatch.js';
+
+/** SIGTERM, then this long before SIGKILL, unless --kill-grace says otherwise (docker stop's default). */
+const DEFAULT_KILL_GRACE = '10s';
+/** The watch never polls faster than this, even with JIT_RECHECK_SECONDS=0. */
+const MIN_WATCH_INTERVAL_MS = 1000;
 
 const readIfPresent = (path: string): string | undefined => {
   try {
@@ -15,73 +22,98 @@ const readIfPresent = (path: string): string | undefined => {
   }
 };
 
-/** Runs the child to completion; its exit code, or 128 + the signal number like a shell. */
-const runChild = (command: string, args: readonly string[], env: NodeJS.ProcessEnv, io: CliContext['io']) =>
-  new Promise<number>((resolve) => {
-    const child = spawn(command, args, { stdio: 'inherit', env });
-    // Ctrl-C reaches the child from the terminal; jit stays alive to serve credentials until it exits.
-    const ignore = () => {};
-    const forward = (signal: NodeJS.Signals) => () => child.kill(signal);
-    const onTerm = forward('SIGTERM');
-    const onHup = forward('SIGHUP');
-    process.on('SIGINT', ignore);
-    process.on('SIGTERM', onTerm);
-    process.on('SIGHUP', onHup);
-    const done = (code: number) => {
-      process.off('SIGINT', ignore);
-      process.off('SIGTERM', onTerm);
-      process.off('SIGHUP', onHup);
-      resolve(code);
-    };
-    child.once('error', (error: NodeJS.ErrnoException) => {
-      io.err(`jit: cannot run ${command}: ${error.code === 'ENOENT' ? 'no such command' : error.message}`);
-      done(127);
-    });
-    child.once('exit', (code, signal) => done(code ?? 128 + (signal ? constants.signals[signal] : 0)));
-  });
-
 const exec: CommandSpec<CliContext> = {
   name: 'exec',
   summary: "Run a command with your grant's credentials, refreshed while it runs",
-  usage: '<grant> [--static] -- <command> [args…]',
+  usage: '<grant> [--static] [--kill-on-end [--kill-grace DURATION]] -- <command> [args…]',
   description: [
     'The command finds credentials at a loopback endpoint jit serves for as long as it runs',
     '(AWS_CONTAINER_CREDENTIALS_FULL_URI + a random AWS_CONTAINER_AUTHORIZATION_TOKEN, as on ECS). The AWS',
     'CLI and SDKs fetch again before the credentials expire, and jit vends a new session while the grant',
     'lasts — so a long command keeps working past one-hour sessions. Other credential variables and the',
     "shared credentials file are hidden from the command. jit exits with the command's exit code.",
+    '',
+    'jit watches the grant while the command runs (every JIT_RECHECK_SECONDS, default 30 s). When it ends,',
+    'jit says on stderr who ended it and why, and every later credential request from the command fails',
+    'with that reason. With --kill-on-end it also stops the command (SIGTERM, then SIGKILL after the grace',
+    'period) and exits 3.',
   ].join('\n'),
-  options: { static: { type: 'boolean' } },
-  optionHelp: [['--static', 'put fixed credentials in AWS_ACCESS_KEY_ID etc. instead (not refreshed)']],
+  options: {
+    static: { type: 'boolean' },
+    'kill-on-end': { type: 'boolean' },
+    'kill-grace': { type: 'string' },
+  },
+  optionHelp: [
+    ['--static', 'put fixed credentials in AWS_ACCESS_KEY_ID etc. instead (not refreshed)'],
+    ['--kill-on-end', 'stop the command when the grant ends (done, revoke, expiry); jit then exits 3'],
+    ['--kill-grace DURATION', `time between SIGTERM and SIGKILL with --kill-on-end (default ${DEFAULT_KILL_GRACE})`],
+  ],
   examples: [
     'jit exec g-01J… -- aws s3 cp s3://example-bucket/report.csv .',
     'jit exec g-01J… -- terraform plan',
+    'jit exec g-01J… --kill-on-end --kill-grace 30s -- ./long-migration.sh',
     'jit exec g-01J… --static -- ./legacy-script-that-reads-env.sh',
   ],
   positionals: ['grant'],
   passThrough: true,
   async run(context, { values, positionals, rest }) {
     const grantId = positionals[0]!;
-    const current = connect(context, values).credentials(grantId);
+    const killGraceMs = parseDuration((values['kill-grace'] as string | undefined) ?? DEFAULT_KILL_GRACE) * 1000;
+    const connection = connect(context, values);
+    const credentials = connection.credentials(grantId);
     // Fail before starting anything when the grant cannot give credentials.
-    const first = await current();
+    const first = await credentials.current();
     const [command, ...args] = rest as [string, ...string[]];
-    if (values.static) return runChild(command, args, staticEnvironment(context.env, grantId, first), context.io);
 
-    const server: CredentialServer = await startCredentialServer(current, (error) =>
-      context.io.err(`jit: cannot refresh credentials for ${grantId}: ${error.message}`)
-    );
+    let stoppedForEnd = false;
+    let child: RunningChild | undefined;
+    let endSaid = false;
+    const onEnd = (error: Error) => {
+      if (endSaid) return;
+      endSaid = true;
+      context.io.err(`jit: ${error.message}`);
+      if (values['kill-on-end']) {
+        context.io.err('jit: stopping the command (--kill-on-end)');
+        stoppedForEnd = child?.terminate(killGraceMs) ?? false;
+      } else {
+        const already = values.static
+          ? 'the fixed credentials in its environment (--static)'
+          : "the command's next credential request fails; credentials it already holds";
+        context.io.err(`jit: ${already} stop working once the broker's session kill takes hold in AWS`);
+      }
+    };
+
+    let server: CredentialServer | undefined;
+    let watch: { stop(): void } | undefined;
     try {
-      const { env, note } = refreshingEnvironment(
-        context.env,
-        grantId,
-        server,
-        readIfPresent(awsConfigPath(context.env))
-      );
-      if (note) context.io.err(`jit: ${note}`);
-      return await runChild(command, args, env, context.io);
+      let env: NodeJS.ProcessEnv;
+      if (values.static) {
+        env = staticEnvironment(context.env, grantId, first);
+      } else {
+        server = await startCredentialServer(
+          () => credentials.current(),
+          (error) =>
+            exitCodeFor(error) === EXIT.grantClosed
+              ? onEnd(error)
+              : context.io.err(`jit: cannot hand out credentials for ${grantId}: ${error.message}`)
+        );
+        const prepared = refreshingEnvironment(context.env, grantId, server, readIfPresent(awsConfigPath(context.env)));
+        if (prepared.note) context.io.err(`jit: ${prepared.note}`);
+        env = prepared.env;
+      }
+      child = startChild(command, args, env, context.io);
+      watch = watchGrant({
+        check: () => credentials.confirmLive(),
+        intervalMs: Math.max(MIN_WATCH_INTERVAL_MS, connection.recheckAfterMs),
+        onEnd,
+        onTrouble: (error) => context.io.err(`jit: ${error.message}`),
+        onRecovered: () => context.io.err(`jit: the broker answers again; grant ${grantId} is still live`),
+      });
+      const code = await child.exited;
+      return stoppedForEnd ? EXIT.grantClosed : code;
     } finally {
-      await server.close();
+      watch?.stop();
+      await server?.close();
     }
   },
 };

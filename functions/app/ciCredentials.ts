@@ -1,14 +1,16 @@
 import { createHash } from 'node:crypto';
 import type { Caller } from '../domain/caller.js';
-import { renderDeployScope } from '../domain/deployTemplate.js';
+import { checkDeployInputs, renderDeployScope } from '../domain/deployTemplate.js';
+import { formatDuration } from '../domain/duration.js';
 import { BrokerError, ForbiddenError, NotFoundError, ValidationError } from '../domain/errors.js';
 import { type Grant, type GrantWorkload, MIN_GRANT_SECONDS, openGrant } from '../domain/grant.js';
+import type { WorkloadFacts } from '../domain/policy.js';
 import { MAX_SESSION_SECONDS } from '../domain/vending.js';
-import { type Workload, workloadOf, workloadRequester } from '../domain/workload.js';
+import { jobDifferences, sameRun, type Workload, workloadOf, workloadRequester } from '../domain/workload.js';
 import type { IssuedCredentials } from '../ports.js';
 import { approveByPolicy } from './approveByPolicy.js';
 import type { BrokerDeps } from './deps.js';
-import { finishGrant } from './endGrant.js';
+import { type EndedGrant, finishGrant } from './endGrant.js';
 import { narrowScope } from './narrowScope.js';
 import { vendCredentials } from './vendCredentials.js';
 
@@ -27,10 +29,7 @@ const PENDING_SECONDS = 60;
 
 const callerOf = (workload: Workload): Caller => ({ userId: workloadRequester(workload), groups: [] });
 
-/**
- * Verifies the token and consumes its id (single use) — for the calls that only act on an
- * existing grant. Opening a grant consumes the id later, once everything else has been decided.
- */
+/** Verifies the token and reads the job from it; its id is consumed later, once everything else passed. */
 const authenticate = async (deps: BrokerDeps, token: string, seen: Seen) => {
   const verified = await deps.workloadTokens.verify(token);
   const workload = workloadOf(verified);
@@ -43,7 +42,7 @@ type Seen = { workload?: Workload };
 
 /**
  * A refused token leaves no grant and no credentials, only this structured log line (the reason
- * and, when the token verified, which repository and run it came from). See docs/ci.md.
+ * and, when the token verified, which repository, run and job it came from). See docs/ci.md.
  */
 const refusing = async <T>(deps: BrokerDeps, what: string, work: (seen: Seen) => Promise<T>): Promise<T> => {
   const seen: Seen = {};
@@ -58,19 +57,37 @@ const refusing = async <T>(deps: BrokerDeps, what: string, work: (seen: Seen) =>
         reason: error.message,
         ...(job === undefined
           ? {}
-          : { issuer: job.issuerId, repository: job.repository, run: `${job.runId}.${job.runAttempt}` }),
+          : {
+              issuer: job.issuerId,
+              repository: job.repository,
+              run: `${job.runId}.${job.runAttempt}`,
+              job: job.jobId,
+            }),
       });
     }
     throw error;
   }
 };
 
-const durationFor = (request: CiDeployRequest, cap: number): number => {
+/**
+ * How long the deploy lasts: what the job asked for, or the most it may have. Asking for more is
+ * an error, not a silent cut: a job that planned on two hours should fail now, not mid-deploy.
+ */
+const durationFor = (request: CiDeployRequest, cap: number, capBy: string): number => {
   const asked = request.durationSeconds ?? cap;
   if (!Number.isInteger(asked) || asked < MIN_GRANT_SECONDS) {
-    throw new ValidationError('DURATION_OUT_OF_RANGE', `durationSeconds must be at least ${MIN_GRANT_SECONDS}`);
+    throw new ValidationError(
+      'DURATION_OUT_OF_RANGE',
+      `a deploy lasts at least ${formatDuration(MIN_GRANT_SECONDS)} (durationSeconds ${MIN_GRANT_SECONDS})`
+    );
   }
-  return Math.min(asked, cap);
+  if (asked > cap) {
+    throw new ValidationError(
+      'DURATION_ABOVE_MAXIMUM',
+      `${capBy} allows a deploy of at most ${formatDuration(cap)}; asked for ${formatDuration(asked)}`
+    );
+  }
+  return asked;
 };
 
 const recordOf = (workload: Workload, request: CiDeployRequest, jti: string): GrantWorkload => ({
@@ -84,14 +101,27 @@ const recordOf = (workload: Workload, request: CiDeployRequest, jti: string): Gr
   refProtected: workload.refProtected,
   environment: workload.environment,
   workflowRef: workload.workflowRef,
+  workflowSha: workload.workflowSha,
+  runnerEnvironment: workload.runnerEnvironment,
   eventName: workload.eventName,
   runId: workload.runId,
   runAttempt: workload.runAttempt,
+  jobId: workload.jobId,
   actor: workload.actor,
   template: request.template,
   inputs: request.inputs,
   tokenIdHash: createHash('sha256').update(jti).digest('hex'),
 });
+
+/** The `ciDeploy` decision: at opening, and again at every re-vend under the policies in force then. */
+const decideDeploy = async (deps: BrokerDeps, facts: WorkloadFacts, refusal = '') => {
+  const decision = await deps.policy.decideWorkload(facts);
+  const decidedBy = decision.permittedBy[0];
+  if (!decision.allowed || decidedBy === undefined) {
+    throw new ForbiddenError('POLICY_DENIED', `${refusal}${decision.messages.join('; ')}`);
+  }
+  return { decision, decidedBy };
+};
 
 /**
  * A CI job's per-deploy credentials, in one call: token verified, claims made a workload, the
@@ -125,8 +155,8 @@ const requestCiCredentials = (
     const narrowed = await narrowScope(deps.actions, role, scope);
     const now = deps.clock.now();
     const cap = Math.min(template.maxDurationSeconds, MAX_SESSION_SECONDS, role.maxDurationSeconds);
-    const durationSeconds = durationFor(request, cap);
-    const decision = await deps.policy.decideWorkload({
+    const durationSeconds = durationFor(request, cap, `template ${template.id}`);
+    const { decision, decidedBy } = await decideDeploy(deps, {
       workload,
       role,
       templateId: template.id,
@@ -138,10 +168,7 @@ const requestCiCredentials = (
       outlivingActions: narrowed.outlivingActions,
       at: now,
     });
-    const decidedBy = decision.permittedBy[0];
-    if (!decision.allowed || decidedBy === undefined) {
-      throw new ForbiddenError('POLICY_DENIED', decision.messages.join('; '));
-    }
+    if (request.durationSeconds !== undefined) durationFor(request, decision.maxDurationSeconds, `policy ${decidedBy}`);
     await deps.replayGuard.consume(verified.issuerId, verified.jti, verified.expiresAt);
     const caller = callerOf(workload);
     const opened = openGrant({
@@ -180,39 +207,82 @@ const requestCiCredentials = (
   });
 
 /**
- * The grant, if the token's job is the one that opened it: same platform, issuer, repository id,
- * run and attempt. Any other job sees "not found", as a person sees someone else's grant.
+ * The grant, if the token's job is the one that opened it. A job of another run (or repository)
+ * sees "not found", as a person sees someone else's grant. A sibling job of the same run — another
+ * job, workflow, environment or runner — is told which claim is not the grant's job's (403): it
+ * may neither use the deploy job's grant nor end it (which would cut that job off mid-deploy).
  */
-const grantOfRun = async (deps: BrokerDeps, token: string, grantId: string, seen: Seen) => {
+const grantOfJob = async (deps: BrokerDeps, token: string, grantId: string, seen: Seen) => {
   const { verified, workload } = await authenticate(deps, token, seen);
-  const grant = await deps.store.get(grantId);
-  const own = grant?.workload;
-  const sameRun =
-    own !== undefined &&
-    own.platform === workload.platform &&
-    own.issuerId === workload.issuerId &&
-    own.repositoryId === workload.repositoryId &&
-    own.runId === workload.runId &&
-    own.runAttempt === workload.runAttempt;
-  if (grant === undefined || !sameRun) {
+  // What a grant is bound to never changes once it is opened: the copy this process wrote last will do.
+  const grant = deps.recentGrants.get(grantId) ?? (await deps.store.get(grantId));
+  const bound = grant?.workload;
+  if (grant === undefined || bound === undefined || !sameRun(bound, workload)) {
     throw new NotFoundError('GRANT_NOT_FOUND', `no grant ${grantId} opened by this job's run`);
   }
-  await deps.replayGuard.consume(verified.issuerId, verified.jti, verified.expiresAt);
-  return { grant, caller: callerOf(workload) };
+  const differences = jobDifferences(bound, workload);
+  if (differences.length > 0) {
+    throw new ForbiddenError(
+      'NOT_THIS_JOB',
+      `grant ${grantId} is bound to the job of run ${bound.runId}.${bound.runAttempt} that opened it, and this token is another job's: ${differences.join('; ')}`
+    );
+  }
+  return { verified, workload, grant, bound };
 };
 
-/** The job is done: the grant ends on the one ending path, and its sessions are killed like a person's. */
-const finishCiGrant = (deps: BrokerDeps, token: string, grantId: string): Promise<Grant> =>
+/**
+ * A re-vend asks the CI decision again, under the configuration in force now: the template and
+ * its role still there, the inputs still allowed for this repository, a `ciDeploy` permit and no
+ * forbid. A policy that no longer permits refuses the re-vend (403); the grant runs on to its expiry
+ * unless someone revokes it.
+ */
+const recheckDeploy = async (deps: BrokerDeps, grant: Grant, bound: GrantWorkload, workload: Workload) => {
+  const template = deps.config.ci.templates.get(bound.template);
+  const role = deps.config.catalog.roles.get(grant.roleId);
+  if (template === undefined || role === undefined || template.role !== role.id) {
+    throw new ForbiddenError(
+      'TEMPLATE_WITHDRAWN',
+      `grant ${grant.id} cannot be re-vended: template ${bound.template} with role ${grant.roleId} is no longer in ci.json`
+    );
+  }
+  checkDeployInputs(template, workload, bound.inputs);
+  await decideDeploy(
+    deps,
+    {
+      workload,
+      role,
+      templateId: template.id,
+      inputs: bound.inputs,
+      actions: grant.scope.actions,
+      resources: grant.scope.resources,
+      durationSeconds: grant.durationSeconds,
+      scopeWidth: grant.privilegeWidth,
+      outlivingActions: grant.mayOutliveKill ?? [],
+      at: deps.clock.now(),
+    },
+    `grant ${grant.id} cannot be re-vended: `
+  );
+};
+
+/**
+ * The job is done: the grant ends on the one ending path, and its sessions are killed like a
+ * person's. Only its own job may end it; the policies are not asked again, because refusing an
+ * end would only keep access alive.
+ */
+const finishCiGrant = (deps: BrokerDeps, token: string, grantId: string): Promise<EndedGrant> =>
   refusing(deps, 'done', async (seen) => {
-    const { caller } = await grantOfRun(deps, token, grantId, seen);
-    return finishGrant(deps, caller, grantId);
+    const { verified, workload } = await grantOfJob(deps, token, grantId, seen);
+    await deps.replayGuard.consume(verified.issuerId, verified.jti, verified.expiresAt);
+    return finishGrant(deps, callerOf(workload), grantId);
   });
 
-/** Fresh credentials for a long job: the vend path re-checks that the grant still runs. */
+/** Fresh credentials for a long job: its own job only, the CI decision asked again, the grant still running. */
 const revendCiCredentials = (deps: BrokerDeps, token: string, grantId: string) =>
   refusing(deps, 're-vend', async (seen) => {
-    const { caller } = await grantOfRun(deps, token, grantId, seen);
-    return vendCredentials(deps, caller, grantId);
+    const { verified, workload, grant, bound } = await grantOfJob(deps, token, grantId, seen);
+    await recheckDeploy(deps, grant, bound, workload);
+    await deps.replayGuard.consume(verified.issuerId, verified.jti, verified.expiresAt);
+    return vendCredentials(deps, callerOf(workload), grantId);
   });
 
 export type { CiDeployRequest };

@@ -2,6 +2,7 @@ import { activityOf, type GrantActivity, summariseActivity } from '../domain/act
 import { type AuditEvent, type ChainVerdict, verifyChain } from '../domain/auditChain.js';
 import type { Caller } from '../domain/caller.js';
 import type { Grant } from '../domain/grant.js';
+import { type KillEffect, killEffect } from '../domain/killEffect.js';
 import type { BrokerDeps } from './deps.js';
 import { loadVisibleGrant } from './grantAccess.js';
 
@@ -9,19 +10,27 @@ import { loadVisibleGrant } from './grantAccess.js';
 const EVENT_HISTORY_DAYS = 90;
 const DAY_MS = 24 * 3600 * 1000;
 
+/** Activity, and once the grant has ended, what its kill did: when in force, when AWS first refused. */
+type ActivityWithKill = GrantActivity & { readonly kill?: KillEffect };
+
 interface GrantAudit {
   readonly grant: Grant;
   readonly events: readonly AuditEvent[];
   readonly chain: ChainVerdict;
   /** What the grant's sessions did, as the live recorder saw it. */
-  readonly activity: GrantActivity;
+  readonly activity: ActivityWithKill;
   /** Asked for: the same, computed from CloudTrail Event history (management events only). */
-  readonly cloudTrail?: GrantActivity & {
+  readonly cloudTrail?: ActivityWithKill & {
     readonly accessKeyIds: readonly string[];
     readonly from: string;
     readonly to: string;
   };
 }
+
+const withKill = <A extends GrantActivity>(activity: A, events: readonly AuditEvent[]): A & { kill?: KillEffect } => {
+  const kill = killEffect(events, activity);
+  return kill === undefined ? activity : { ...activity, kill };
+};
 
 /** Every access key the grant vended, from its vend events (`grant.activated`, `grant.credentials-issued`). */
 const accessKeyIdsOf = (events: readonly AuditEvent[]): string[] =>
@@ -36,7 +45,7 @@ const lookUpCloudTrail = async (deps: BrokerDeps, grant: Grant, events: readonly
   const records = accessKeyIds.length === 0 ? [] : await deps.activityLookup.lookup(accessKeyIds, { from, to: now });
   const uses = records.flatMap((r) => activityOf(r) ?? []);
   return {
-    ...summariseActivity(grant.id, uses, grant.endedAt),
+    ...withKill(summariseActivity(grant.id, uses, grant.endedAt), events),
     accessKeyIds,
     from: from.toISOString(),
     to: now.toISOString(),
@@ -57,7 +66,13 @@ const auditGrant = async (
     deps.logger.warn('audit chain broken', { grantId, brokenAt: chain.brokenAt, reason: chain.reason });
   }
   const cloudTrail = options.cloudTrail ? await lookUpCloudTrail(deps, grant, events) : undefined;
-  return { grant, events, chain, activity, ...(cloudTrail === undefined ? {} : { cloudTrail }) };
+  return {
+    grant,
+    events,
+    chain,
+    activity: withKill(activity, events),
+    ...(cloudTrail === undefined ? {} : { cloudTrail }),
+  };
 };
 
 export type { GrantAudit };

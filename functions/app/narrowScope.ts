@@ -1,9 +1,11 @@
 import type { CatalogRole, ScopeCeiling } from '../domain/catalog.js';
+import { conditionKeys, conditionProblems } from '../domain/conditions.js';
 import { ValidationError } from '../domain/errors.js';
 import { globCovers, matchesGlob } from '../domain/globCovers.js';
 import type { TaskScope } from '../domain/grant.js';
 import { outlivingActions, sessionGuards } from '../domain/sessionGuards.js';
 import { renderSessionPolicy } from '../domain/sessionPolicy.js';
+import { ECHO_VALUES, quoteInput, quoteInputs } from '../domain/untrustedText.js';
 import type { ActionCatalog } from '../ports.js';
 
 /** What a request stores: the session policy vending will pass to STS as is, and how wide it is. */
@@ -23,8 +25,6 @@ const WILDCARD = /[*?]/;
 const POLICY_VARIABLE = /\$\{[^}]*\}/g;
 const EXAMPLES_SHOWN = 3;
 
-const quoted = (values: readonly string[]): string => values.map((value) => `'${value}'`).join(', ');
-
 /** Expands each distinct requested pattern once. */
 const expandEach = async (
   catalog: ActionCatalog,
@@ -43,13 +43,14 @@ const rejectUnknownActions = async (
   // Every entry was just checked to have actions.
   if (unknown.length === 0) return expanded as ReadonlyMap<string, readonly string[]>;
   const problems = await Promise.all(
-    unknown.map(async ([pattern]) => {
+    unknown.slice(0, ECHO_VALUES).map(async ([pattern]) => {
       const suggestion = await catalog.suggest(pattern);
-      const problem = `'${pattern}' ${WILDCARD.test(pattern) ? 'matches no IAM action' : 'is not an IAM action'}`;
+      const problem = `${quoteInput(pattern)} ${WILDCARD.test(pattern) ? 'matches no IAM action' : 'is not an IAM action'}`;
       return suggestion === undefined ? `${problem}.` : `${problem}; did you mean '${suggestion}'?`;
     })
   );
-  throw new ValidationError('UNKNOWN_ACTION', `the task names actions that do not exist: ${problems.join(' ')}`);
+  const more = unknown.length > ECHO_VALUES ? ` And ${unknown.length - ECHO_VALUES} more.` : '';
+  throw new ValidationError('UNKNOWN_ACTION', `the task names actions that do not exist: ${problems.join(' ')}${more}`);
 };
 
 /** A few concrete actions no ceiling pattern matches: enough for the message, without scanning all of `*`. */
@@ -78,7 +79,10 @@ const fitActions = (ceiling: readonly string[], expanded: ReadonlyMap<string, re
     }
     const escaping = firstEscaping(ceiling, concrete);
     if (escaping.length === 0) policyActions.push(...concrete);
-    else outside.push(WILDCARD.test(pattern) ? `'${pattern}' (e.g. ${escaping.join(', ')})` : `'${pattern}'`);
+    else
+      outside.push(
+        WILDCARD.test(pattern) ? `${quoteInput(pattern)} (e.g. ${escaping.join(', ')})` : quoteInput(pattern)
+      );
   }
   return { policyActions, outside };
 };
@@ -100,10 +104,39 @@ const outsideCeilingMessage = (
   resources: readonly string[]
 ): string => {
   const problems = [
-    ...(actions.length === 0 ? [] : [`actions ${actions.join(', ')} (role allows ${quoted(ceiling.actions)})`]),
-    ...(resources.length === 0 ? [] : [`resources ${quoted(resources)} (role allows ${quoted(ceiling.resources)})`]),
+    ...(actions.length === 0
+      ? []
+      : [`actions ${quoteInputs(actions, (shown) => shown)} (role allows ${quoteInputs(ceiling.actions)})`]),
+    ...(resources.length === 0
+      ? []
+      : [`resources ${quoteInputs(resources)} (role allows ${quoteInputs(ceiling.resources)})`]),
   ];
   return `the task reaches outside role ${roleId}'s ceiling: ${problems.join('; ')}`;
+};
+
+/**
+ * A condition IAM cannot read does not fail: it never matches, or (negated) always does. So the
+ * operators, their values and the keys (against the IAM catalog) are checked here, all at once.
+ */
+const rejectInvalidConditions = async (catalog: ActionCatalog, conditions: TaskScope['conditions']): Promise<void> => {
+  if (conditions === undefined) return;
+  const keys = conditionKeys(conditions);
+  const known = await Promise.all(keys.map((key) => catalog.knowsConditionKey(key)));
+  const unknownKeys = keys.filter((_, i) => !known[i]);
+  const problems = [
+    ...conditionProblems(conditions),
+    ...(unknownKeys.length === 0
+      ? []
+      : [
+          `${quoteInputs(unknownKeys)} ${unknownKeys.length === 1 ? 'is not a condition key' : 'are not condition keys'} IAM knows`,
+        ]),
+  ];
+  if (problems.length === 0) return;
+  const more = problems.length > ECHO_VALUES ? `; and ${problems.length - ECHO_VALUES} more` : '';
+  throw new ValidationError(
+    'INVALID_CONDITION',
+    `scope.conditions: ${problems.slice(0, ECHO_VALUES).join('; ')}${more} (see docs/request-validation.md)`
+  );
 };
 
 /**
@@ -111,13 +144,14 @@ const outsideCeilingMessage = (
  * exist in the IAM action catalog, and every action and resource must fit the role's ceiling. The
  * policy carries the guards (domain/sessionGuards.ts) for whatever the task does not name exactly.
  *
- * @throws ValidationError `EMPTY_SCOPE`, `UNKNOWN_ACTION` (with suggestions), `OUTSIDE_CEILING`
- *   (naming what reaches outside and what the role allows) or `SESSION_POLICY_TOO_LARGE`.
+ * @throws ValidationError `EMPTY_SCOPE`, `INVALID_CONDITION`, `UNKNOWN_ACTION` (with suggestions),
+ *   `OUTSIDE_CEILING` (naming what reaches outside and what the role allows) or `SESSION_POLICY_TOO_LARGE`.
  */
 const narrowScope = async (catalog: ActionCatalog, role: CatalogRole, scope: TaskScope): Promise<NarrowedScope> => {
   if (scope.actions.length === 0 || scope.resources.length === 0) {
     throw new ValidationError('EMPTY_SCOPE', 'name at least one action and one resource for the task');
   }
+  await rejectInvalidConditions(catalog, scope.conditions);
   const expanded = await rejectUnknownActions(catalog, await expandEach(catalog, scope.actions));
   const ceiling = role.scopeCeiling;
   const { policyActions, outside } = fitActions(ceiling.actions, expanded);

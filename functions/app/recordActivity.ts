@@ -1,18 +1,23 @@
-import { activityOf, type CloudTrailRecord, isAfterEnd } from '../domain/activity.js';
+import { type ActivityUse, activityOf, type CloudTrailRecord } from '../domain/activity.js';
+import { classifyCall } from '../domain/callOutcome.js';
+import type { Grant } from '../domain/grant.js';
+import { isTerminal } from '../domain/grantState.js';
+import { killAppliedAt, lateSuccess } from '../domain/killEffect.js';
 import type { BrokerDeps } from './deps.js';
+import { respondToAnomalies } from './respondToAnomalies.js';
 
 type RecordOutcome = 'recorded' | 'duplicate' | 'not-a-grant' | 'unknown-grant' | 'other-role';
 
 /**
  * Records one CloudTrail API call against the grant whose session made it (the live recorder:
  * an EventBridge rule in AWS, the recording proxy in the sandbox). Idempotent per CloudTrail event
- * id. A call after the grant's end (beyond the grace) is kept by name and raises `used-after-end`
- * once, after it is recorded.
+ * id. Each call is filed by what AWS answered and when it came (docs/audit.md): a call AWS let
+ * through after the grant's end (beyond the grace) raises `used-after-end` once; a call no policy
+ * can deny (sts:GetCallerIdentity) or that AWS refused (the kill at work) does not. Refused calls of
+ * a live grant, and late successes, go to the anomaly rules — on redeliveries too, so a response
+ * that failed half-way is completed.
  */
-const recordActivity = async (
-  deps: Pick<BrokerDeps, 'store' | 'activity' | 'alerts' | 'logger'>,
-  record: CloudTrailRecord
-): Promise<RecordOutcome> => {
+const recordActivity = async (deps: BrokerDeps, record: CloudTrailRecord): Promise<RecordOutcome> => {
   const use = activityOf(record);
   if (use === undefined) return 'not-a-grant';
   const grant = await deps.store.get(use.grantId);
@@ -31,22 +36,54 @@ const recordActivity = async (
     });
     return 'other-role';
   }
-  const afterEnd = isAfterEnd(use, grant.endedAt);
-  const outcome = await deps.activity.record(use, afterEnd);
-  if (outcome === 'recorded' && afterEnd) {
+  const filed = classifyCall(use, grant.endedAt);
+  const outcome = await deps.activity.record(use, filed);
+  // A refused call that is only delivered after the grant ended finds nothing left to revoke.
+  if (filed.phase === 'live' && filed.outcome === 'refused' && !isTerminal(grant.state)) {
+    await respondToAnomalies(deps, grant, use, { trigger: 'refused-calls' });
+  }
+  // (After the end means the grant has an end: the check only tells the compiler.)
+  if (filed.phase === 'after-end' && filed.outcome === 'succeeded' && grant.endedAt !== undefined) {
+    await usedAfterEnd(deps, grant, grant.endedAt, use, outcome);
+  }
+  return outcome;
+};
+
+/**
+ * A call AWS let through after the end. Whether the kill was in force then is the chain's to say
+ * (`grant.sessions-killed`): not yet, in force for less than the grace (IAM may still be
+ * propagating it), or longer — the kill did not hold. Every case is access after the end, so each
+ * raises the alert, saying which.
+ */
+const usedAfterEnd = async (
+  deps: BrokerDeps,
+  grant: Grant,
+  endedAt: string,
+  use: ActivityUse,
+  outcome: 'recorded' | 'duplicate'
+): Promise<void> => {
+  const appliedAt = killAppliedAt(await deps.store.auditTrail(grant.id));
+  const verdict = lateSuccess(use.at, appliedAt);
+  if (outcome === 'recorded') {
     await deps.alerts.raise('used-after-end', {
       grantId: grant.id,
       requester: grant.requester,
       role: grant.roleId,
-      endedAt: grant.endedAt,
+      endedAt,
+      killAppliedAt: appliedAt ?? null,
+      lateSuccess: verdict,
       action: use.action,
       at: use.at,
       eventId: use.eventId,
       accessKeyId: use.accessKeyId,
-      errorCode: use.errorCode,
     });
   }
-  return outcome;
+  await respondToAnomalies(deps, grant, use, {
+    trigger: 'used-after-end',
+    endedAt,
+    killAppliedAt: appliedAt,
+    lateSuccess: verdict,
+  });
 };
 
 export type { RecordOutcome };

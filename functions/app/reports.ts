@@ -9,6 +9,7 @@ import {
   type ReportKind,
   reportHistory,
 } from '../domain/reports.js';
+import { quoteInput } from '../domain/untrustedText.js';
 import type { BrokerDeps } from './deps.js';
 
 const DAY_MS = 24 * 3600 * 1000;
@@ -35,7 +36,7 @@ const parseKind = (kind: string): ReportName => {
   if (kind === 'summary' || (REPORT_KINDS as readonly string[]).includes(kind)) return kind as ReportName;
   throw new ValidationError(
     'UNKNOWN_REPORT',
-    `report '${kind}' does not exist; reports: summary, ${REPORT_KINDS.join(', ')}`
+    `report ${quoteInput(kind)} does not exist; reports: summary, ${REPORT_KINDS.join(', ')}`
   );
 };
 

@@ -1,10 +1,11 @@
 import type { Caller } from '../domain/caller.js';
+import type { CatalogRole } from '../domain/catalog.js';
 import { ForbiddenError, ValidationError } from '../domain/errors.js';
-import { type Grant, type GrantRequest, openGrant } from '../domain/grant.js';
-import type { RequestDecision } from '../domain/policy.js';
+import { type Grant, type GrantRequest, openGrant, type TaskScope } from '../domain/grant.js';
+import type { RequestDecision, RequestFacts } from '../domain/policy.js';
 import { approveByPolicy } from './approveByPolicy.js';
 import type { BrokerDeps } from './deps.js';
-import { narrowScope } from './narrowScope.js';
+import { type NarrowedScope, narrowScope } from './narrowScope.js';
 
 const DAY_MS = 24 * 3600 * 1000;
 /** Enough for any sensible limit; a requester with more grants in the window counts as this many. */
@@ -12,16 +13,24 @@ const MAX_COUNTED_GRANTS = 500;
 
 /**
  * How many grants `requester` got on `roleId` within the policy window (context.elevationsInWindow).
- * Grants that were approved (now or earlier) count; requests that never got access do not.
+ * Grants that were approved (now or earlier) count; requests that never got access do not, and
+ * neither does `excluding` (the grant an extension is asked for).
  */
-const elevationsInWindow = async (deps: BrokerDeps, requester: string, roleId: string, now: Date): Promise<number> => {
+const elevationsInWindow = async (
+  deps: BrokerDeps,
+  requester: string,
+  roleId: string,
+  now: Date,
+  excluding?: string
+): Promise<number> => {
   const since = now.getTime() - deps.config.policies.settings.elevationWindowDays * DAY_MS;
   let count = 0;
   let cursor: string | undefined;
   do {
     const page = await deps.store.listByRequester(requester, { limit: 100, ...(cursor ? { cursor } : {}) });
     for (const grant of page.items) {
-      if (grant.roleId === roleId && grant.approvedAt !== undefined && Date.parse(grant.createdAt) >= since) count++;
+      const counts = grant.roleId === roleId && grant.approvedAt !== undefined && grant.id !== excluding;
+      if (counts && Date.parse(grant.createdAt) >= since) count++;
     }
     // Pages are newest first: once a page reaches past the window, later pages are older still.
     const oldest = page.items.at(-1);
@@ -45,6 +54,41 @@ const explanationOf = (decision: RequestDecision, engineInput: { scopeWidth: num
   ...engineInput,
 });
 
+/** A task the policies are asked about: a new request, or an existing grant for longer. */
+interface PolicyQuestion {
+  readonly role: CatalogRole;
+  readonly scope: TaskScope;
+  readonly durationSeconds: number;
+  readonly reason: string;
+  readonly ticket?: string;
+  readonly breakGlass: boolean;
+  readonly now: Date;
+  /** The grant being extended: not counted among the requester's elevations. */
+  readonly extending?: string;
+}
+
+/** The facts the `request` decision is made on: the task's own, and what the broker counts. */
+const requestFacts = async (
+  deps: BrokerDeps,
+  caller: Caller,
+  question: PolicyQuestion,
+  narrowed: NarrowedScope
+): Promise<RequestFacts> => ({
+  requester: caller.userId,
+  requesterGroups: caller.groups,
+  role: question.role,
+  actions: question.scope.actions,
+  resources: question.scope.resources,
+  durationSeconds: question.durationSeconds,
+  reason: question.reason,
+  ...(question.ticket === undefined ? {} : { ticket: question.ticket }),
+  at: question.now,
+  breakGlass: question.breakGlass,
+  outlivingActions: narrowed.outlivingActions,
+  scopeWidth: narrowed.privilegeWidth,
+  elevationsInWindow: await elevationsInWindow(deps, caller.userId, question.role.id, question.now, question.extending),
+});
+
 /**
  * Opens a grant for `caller`. Everything that can be decided now is: the scope is checked against
  * the role's ceiling and the IAM action catalog, the session policy is generated, and the policies
@@ -63,25 +107,10 @@ const requestGrant = async (deps: BrokerDeps, caller: Caller, request: GrantRequ
   }
   const narrowed = await narrowScope(deps.actions, role, request.scope);
   const now = deps.clock.now();
-  const facts = {
-    scopeWidth: narrowed.privilegeWidth,
-    elevationsInWindow: await elevationsInWindow(deps, caller.userId, role.id, now),
-  };
   const breakGlass = request.breakGlass === true;
-  const decision = await deps.policy.decideRequest({
-    requester: caller.userId,
-    requesterGroups: caller.groups,
-    role,
-    actions: request.scope.actions,
-    resources: request.scope.resources,
-    durationSeconds: request.durationSeconds,
-    reason: request.reason,
-    ...(request.ticket === undefined ? {} : { ticket: request.ticket }),
-    at: now,
-    breakGlass,
-    outlivingActions: narrowed.outlivingActions,
-    ...facts,
-  });
+  const input = await requestFacts(deps, caller, { ...request, role, breakGlass, now }, narrowed);
+  const facts = { scopeWidth: input.scopeWidth, elevationsInWindow: input.elevationsInWindow };
+  const decision = await deps.policy.decideRequest(input);
   if (!decision.eligible) {
     deps.logger.info('grant request denied by policy', {
       requester: caller.userId,
@@ -144,4 +173,4 @@ const requestGrant = async (deps: BrokerDeps, caller: Caller, request: GrantRequ
   return approved;
 };
 
-export { elevationsInWindow, requestGrant };
+export { elevationsInWindow, requestFacts, requestGrant };

@@ -1,7 +1,7 @@
 import { type Caller, isAmong } from '../domain/caller.js';
 import { approve, cancel, closeReview, deny, expirePending } from '../domain/decisions.js';
-import { ConflictError, ForbiddenError, ValidationError } from '../domain/errors.js';
-import { approveExtension, denyExtension, requestExtension } from '../domain/extension.js';
+import { ConflictError, ForbiddenError } from '../domain/errors.js';
+import { approveExtension, denyExtension } from '../domain/extension.js';
 import type { Grant } from '../domain/grant.js';
 import type { BrokerDeps } from './deps.js';
 import { settleEnd } from './endGrant.js';
@@ -94,31 +94,6 @@ const cancelGrant = async (deps: BrokerDeps, caller: Caller, grantId: string, co
   return grant;
 };
 
-/** The requester asks for more time; approvers decide with approve/deny, as for the grant itself. */
-const extendGrant = async (
-  deps: BrokerDeps,
-  caller: Caller,
-  grantId: string,
-  request: { durationSeconds: number; reason: string }
-): Promise<Grant> => {
-  const { grant } = await mutateGrant(deps, grantId, caller, (g, now) => {
-    const role = deps.config.catalog.roles.get(g.roleId);
-    if (role === undefined) {
-      throw new ValidationError(
-        'UNKNOWN_ROLE',
-        `role '${g.roleId}' is no longer in the catalog; it cannot be extended`
-      );
-    }
-    return requestExtension(g, caller, now, { ...request, maxSeconds: role.maxDurationSeconds });
-  });
-  deps.logger.info('grant extension requested', {
-    grantId,
-    requester: caller.userId,
-    seconds: request.durationSeconds,
-  });
-  return grant;
-};
-
 /** Security closes a break-glass grant's after-the-fact review. */
 const reviewGrant = async (deps: BrokerDeps, caller: Caller, grantId: string, comment: string): Promise<Grant> => {
   const { grant } = await mutateGrant(deps, grantId, caller, (g, now) =>
@@ -128,4 +103,4 @@ const reviewGrant = async (deps: BrokerDeps, caller: Caller, grantId: string, co
   return grant;
 };
 
-export { approveGrant, cancelGrant, denyGrant, extendGrant, reviewGrant, scheduleExpiry };
+export { approveGrant, cancelGrant, denyGrant, reviewGrant, scheduleExpiry };

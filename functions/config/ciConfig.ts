@@ -1,7 +1,11 @@
 import { z } from 'zod';
+import { SAFE_VALUE } from '../domain/deployTemplate.js';
 import { MIN_GRANT_SECONDS } from '../domain/grant.js';
 import { MAX_SESSION_SECONDS } from '../domain/vending.js';
+import { CI_FILE } from './brokerConfig.js';
+import { describeIssues, pathText } from './describeIssues.js';
 import { duration } from './duration.js';
+import { lineOfPath } from './jsonLines.js';
 import { IAM_ACTION, ROLE_ID } from './patterns.js';
 
 /** One trusted token issuer (a CI platform or instance) and the audience its tokens must carry for the broker. */
@@ -16,6 +20,25 @@ interface CiIssuer {
   readonly platform: 'github' | 'gitlab';
 }
 
+/**
+ * Which values of an input the jobs of some repositories may pass: those of `repositoryIds`, or of
+ * any repository under `ownerIds`, of one issuer (ids are unique per issuer only). Immutable ids:
+ * a name changes hands when a repository or owner is renamed, transferred or deleted.
+ */
+interface InputAllowance {
+  readonly issuer: string;
+  readonly repositoryIds: readonly string[];
+  readonly ownerIds: readonly string[];
+  readonly values: readonly string[];
+}
+
+/** One input a job may pass: the pattern its value must match in full, and who may pass which value. */
+interface TemplateInput {
+  readonly pattern: RegExp;
+  /** `any`: every repository the policies admit may pass any matching value (`anyRepository: true`). */
+  readonly allow: readonly InputAllowance[] | 'any';
+}
+
 /** What a CI job may ask for: a catalog role, narrowed to resources bound to its claims and inputs. */
 interface DeployTemplate {
   readonly id: string;
@@ -23,8 +46,7 @@ interface DeployTemplate {
   readonly actions: readonly string[];
   /** With `${claims.<name>}` and `${inputs.<name>}` placeholders, filled in per deploy. */
   readonly resources: readonly string[];
-  /** Each input a job may pass, and the pattern its value must match in full. */
-  readonly inputs: ReadonlyMap<string, RegExp>;
+  readonly inputs: ReadonlyMap<string, TemplateInput>;
   readonly maxDurationSeconds: number;
 }
 
@@ -40,7 +62,9 @@ const ID = /^[a-z0-9][a-z0-9-]{1,62}$/;
 const PLACEHOLDER = /\$\{([^}]*)\}/g;
 const KNOWN_PLACEHOLDER = /^(claims|inputs)\.([A-Za-z_][A-Za-z0-9_]{0,63})$/;
 /** Claims a template may name: the ones the broker checks against a safe charset before it substitutes. */
-const TEMPLATE_CLAIMS = ['repository', 'repositoryId', 'owner', 'ownerId', 'environment', 'ref', 'runId'] as const;
+const TEMPLATE_CLAIMS = ['repositoryId', 'ownerId', 'environment', 'ref', 'runId'] as const;
+/** Names that change hands (rename, transfer, deletion): a resource named by one could become another team's. */
+const NAME_CLAIMS: Readonly<Record<string, string>> = { repository: 'repositoryId', owner: 'ownerId' };
 
 /** https only: the keys that sign CI tokens must not come over plain HTTP, except from this machine. */
 const isTrustedUrl = (text: string): boolean => {
@@ -91,10 +115,63 @@ const placeholderProblems = (resource: string, inputs: readonly string[]): strin
     const [, kind, name] = known;
     if (kind === 'inputs' && !inputs.includes(name ?? ''))
       return [`'${whole}' names an input the template does not declare`];
+    const id = NAME_CLAIMS[name ?? ''];
+    if (kind === 'claims' && id !== undefined) {
+      return [
+        `'${whole}' is a name, and names change hands when a repository or owner is renamed, transferred or deleted: use \${claims.${id}}, or an input allowed per repository id`,
+      ];
+    }
     if (kind === 'claims' && !(TEMPLATE_CLAIMS as readonly string[]).includes(name ?? '')) {
       return [`'${whole}' names no claim a template may use (${TEMPLATE_CLAIMS.join(', ')})`];
     }
     return [];
+  });
+
+const ID_AS_STRING = 'must be a numeric id as a string ("123456"), as the token carries it';
+/** The platforms' numeric ids, as their tokens carry them: strings of digits. */
+const immutableIds = z.array(z.string(ID_AS_STRING).regex(/^[0-9]{1,20}$/, ID_AS_STRING)).min(1);
+
+const allowanceSchema = z
+  .strictObject({
+    issuer: z.string().regex(ID, 'must be the id of an issuer in this file'),
+    repositoryIds: immutableIds.optional(),
+    ownerIds: immutableIds.optional(),
+    values: z
+      .array(z.string().regex(SAFE_VALUE, "may only hold letters, digits and . _ + = @ - (no wildcards, ':' or '/')"))
+      .min(1),
+  })
+  .refine((a) => a.repositoryIds !== undefined || a.ownerIds !== undefined, {
+    message: 'name the repositoryIds or ownerIds that may pass these values (ids, never names: names change hands)',
+  });
+
+const inputSchema = z
+  .strictObject({
+    pattern: z.string().min(1).max(200).refine(isPattern, 'must be a valid regular expression'),
+    allow: z.array(allowanceSchema).min(1).optional(),
+    anyRepository: z.literal(true, 'is either true or left out').optional(),
+  })
+  .superRefine((input, ctx) => {
+    if ((input.allow === undefined) === (input.anyRepository === undefined)) {
+      ctx.addIssue({
+        code: 'custom',
+        message:
+          input.allow === undefined
+            ? "say which repositories may pass which values: 'allow': [{ issuer, repositoryIds or ownerIds, values }]; or 'anyRepository': true when any value of the pattern is fine for every repository the policies admit"
+            : "give 'allow' or 'anyRepository', not both",
+      });
+    }
+    const pattern = new RegExp(`^(?:${input.pattern})$`);
+    input.allow?.forEach((allowance, a) => {
+      allowance.values.forEach((value, v) => {
+        if (!pattern.test(value)) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['allow', a, 'values', v],
+            message: `'${value}' does not match the input's pattern ${input.pattern}`,
+          });
+        }
+      });
+    });
   });
 
 const templateSchema = z
@@ -104,10 +181,7 @@ const templateSchema = z
     actions: z.array(z.string().regex(IAM_ACTION, "must look like 'service:Action'")).min(1),
     resources: z.array(z.string().min(1).max(1900)).min(1),
     inputs: z
-      .record(
-        z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/, 'input names are letters, digits and _'),
-        z.strictObject({ pattern: z.string().min(1).max(200).refine(isPattern, 'must be a valid regular expression') })
-      )
+      .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/, 'input names are letters, digits and _'), inputSchema)
       .default({}),
     maxDuration: duration(MIN_GRANT_SECONDS, MAX_SESSION_SECONDS),
   })
@@ -136,12 +210,18 @@ const ciFileSchema = z.strictObject({
 
 type CiFile = z.output<typeof ciFileSchema>;
 
-/** Problems that need the catalog too, or the whole list: unknown roles, duplicate ids. */
-const ciReferenceProblems = (file: CiFile, roles: ReadonlySet<string> | undefined): string[] => {
-  const problems: string[] = [];
+/** One problem in ci.json and where it is. */
+interface CiProblem {
+  readonly path: readonly PropertyKey[];
+  readonly message: string;
+}
+
+/** Problems that need the catalog too, or the whole list: unknown roles and issuers, duplicate ids. */
+const ciReferenceProblems = (file: CiFile, roles: ReadonlySet<string> | undefined): CiProblem[] => {
+  const problems: CiProblem[] = [];
   const duplicates = (ids: readonly string[], what: string) =>
     ids.forEach((id, index) => {
-      if (ids.indexOf(id) !== index) problems.push(`${what}[${index}]: id '${id}' is used twice`);
+      if (ids.indexOf(id) !== index) problems.push({ path: [what, index, 'id'], message: `id '${id}' is used twice` });
     });
   duplicates(
     file.issuers.map((i) => i.id),
@@ -153,16 +233,53 @@ const ciReferenceProblems = (file: CiFile, roles: ReadonlySet<string> | undefine
   );
   file.issuers.forEach((issuer, index) => {
     if (file.issuers.findIndex((i) => i.issuer === issuer.issuer) !== index) {
-      problems.push(`issuers[${index}]: issuer '${issuer.issuer}' is listed twice`);
+      problems.push({ path: ['issuers', index, 'issuer'], message: `issuer '${issuer.issuer}' is listed twice` });
     }
   });
-  if (roles !== undefined) {
-    file.templates.forEach((template, index) => {
-      if (!roles.has(template.role))
-        problems.push(`templates[${index}]: role '${template.role}' is not in the catalog`);
-    });
-  }
+  const issuerIds = new Set(file.issuers.map((i) => i.id));
+  file.templates.forEach((template, index) => {
+    if (roles !== undefined && !roles.has(template.role)) {
+      problems.push({ path: ['templates', index, 'role'], message: `role '${template.role}' is not in the catalog` });
+    }
+    for (const [name, input] of Object.entries(template.inputs)) {
+      input.allow?.forEach((allowance, a) => {
+        if (!issuerIds.has(allowance.issuer)) {
+          problems.push({
+            path: ['templates', index, 'inputs', name, 'allow', a, 'issuer'],
+            message: `issuer '${allowance.issuer}' is not one of this file's issuers (${[...issuerIds].join(', ') || 'none'})`,
+          });
+        }
+      });
+    }
+  });
   return problems;
+};
+
+/**
+ * ci.json checked on its own and against the catalog's roles: every problem as
+ * `ci.json:<line>: <path>: <message>` (the line when the file's text is at hand), and the parsed
+ * file when there were none.
+ */
+const checkCiFile = (
+  document: unknown,
+  source: string | undefined,
+  roles: ReadonlySet<string> | undefined
+): { file?: CiFile; problems: string[] } => {
+  const located = ({ path, message }: CiProblem) => {
+    const where = pathText(path);
+    const line = source === undefined ? '' : `:${lineOfPath(source, path)}`;
+    return `${CI_FILE}${line}: ${where === '' ? '' : `${where}: `}${message}`;
+  };
+  const result = ciFileSchema.safeParse(document);
+  if (!result.success) {
+    const issues = result.error.issues.map((issue) => ({
+      path: issue.path,
+      message: describeIssues([{ ...issue, path: [] }])[0] ?? '',
+    }));
+    return { problems: issues.map(located) };
+  }
+  const problems = ciReferenceProblems(result.data, roles).map(located);
+  return problems.length > 0 ? { problems } : { file: result.data, problems };
 };
 
 const toCiConfig = (file: CiFile): CiConfig => ({
@@ -175,12 +292,26 @@ const toCiConfig = (file: CiFile): CiConfig => ({
         role: t.role,
         actions: t.actions,
         resources: t.resources,
-        inputs: new Map(Object.entries(t.inputs).map(([name, rule]) => [name, new RegExp(`^(?:${rule.pattern})$`)])),
+        inputs: new Map(
+          Object.entries(t.inputs).map(([name, input]) => [
+            name,
+            {
+              pattern: new RegExp(`^(?:${input.pattern})$`),
+              allow:
+                input.allow?.map((a) => ({
+                  issuer: a.issuer,
+                  repositoryIds: a.repositoryIds ?? [],
+                  ownerIds: a.ownerIds ?? [],
+                  values: a.values,
+                })) ?? 'any',
+            },
+          ])
+        ),
         maxDurationSeconds: t.maxDuration,
       },
     ])
   ),
 });
 
-export type { CiConfig, CiFile, CiIssuer, DeployTemplate };
-export { ciFileSchema, ciReferenceProblems, NO_CI, PLACEHOLDER, TEMPLATE_CLAIMS, toCiConfig };
+export type { CiConfig, CiFile, CiIssuer, DeployTemplate, InputAllowance, TemplateInput };
+export { checkCiFile, NO_CI, TEMPLATE_CLAIMS, toCiConfig };

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { MIN_GRANT_SECONDS } from '../domain/grant.js';
+import { hasCallerChosenName, identityCenterRole } from '../domain/identity.js';
 import { duration } from './duration.js';
 import {
   ACCOUNT_ID,
@@ -9,6 +10,7 @@ import {
   RESOURCE,
   ROLE_ARN,
   ROLE_ID,
+  ROLE_UNIQUE_ID,
   USER_ID,
 } from './patterns.js';
 
@@ -69,19 +71,77 @@ const groupsFileSchema = z.strictObject({
 });
 
 const accountIds = z.array(z.string().regex(ACCOUNT_ID, 'must be a 12-digit account id')).min(1);
+const IDENTITY_CENTER_ROLE_ARN =
+  'must be the ARN of a permission-set role, arn:aws:iam::<account>:role/aws-reserved/sso.amazonaws.com/[<region>/]AWSReservedSSO_<set>_<16 hex> (aws iam list-roles --path-prefix /aws-reserved/sso.amazonaws.com/)';
+const identityCenterSource = z.strictObject({
+  type: z.literal('identity-center'),
+  roles: z
+    .array(
+      z.strictObject({
+        arn: z.string().refine((arn) => identityCenterRole(arn) !== undefined, IDENTITY_CENTER_ROLE_ARN),
+        roleId: z.string().regex(ROLE_UNIQUE_ID, "must be the role's id (RoleId, AROA…) from aws iam get-role"),
+      }),
+      'list the permission-set roles to trust: roles: [{ "arn", "roleId" }] (docs/identity.md)'
+    )
+    .min(1, 'pin at least one permission-set role (docs/identity.md)'),
+  accountIds: z
+    .unknown()
+    .refine(
+      () => false,
+      'identity-center no longer trusts whole accounts by role name: pin each permission-set role with roles: [{ "arn", "roleId" }] (docs/identity.md)'
+    )
+    .optional(),
+});
+const principalSource = z
+  .strictObject({
+    type: z.literal('principal'),
+    arn: z.string().regex(/^arn:aws[\w-]*:(?:iam|sts)::\d{12}:\S+$/, 'must be an IAM or STS principal ARN'),
+    userId: z.string().regex(USER_ID, 'must be a user id'),
+    uniqueId: z
+      .string()
+      .regex(
+        /^A[A-Z0-9]{15,127}(?::[\w+=,.@-]{2,64})?$/,
+        'must be the aws:userid of the principal (AIDA…, or AROA…:<session>)'
+      )
+      .optional(),
+    acceptCallerChosenSessionName: z.boolean().optional(),
+  })
+  .refine((source) => !hasCallerChosenName(source.arn) || source.acceptCallerChosenSessionName === true, {
+    message:
+      'the last part of this ARN is a session name its caller chooses: anyone who may assume the role could claim it. ' +
+      'Use an identity-center role or an IAM user, or say "acceptCallerChosenSessionName": true',
+    path: ['arn'],
+  });
+
+/** Where group membership comes from; groups.json unless the identity store is named. */
+const groupsSource = z.discriminatedUnion('source', [
+  z.strictObject({ source: z.literal('groups-file') }),
+  z.strictObject({
+    source: z.literal('identity-store'),
+    identityStoreId: z
+      .string()
+      .regex(
+        /^(?:d-[0-9a-f]{10}|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})$/,
+        'must be an identity store id such as d-1234567890 (IAM Identity Center → Settings)'
+      ),
+    region: z
+      .string()
+      .regex(/^[a-z]{2}(?:-[a-z]+)+-\d{1,2}$/, "must be the Identity Center instance's Region, e.g. eu-west-1"),
+    cacheSeconds: z.number().int().min(0).max(900).default(60),
+    cacheEntries: z.number().int().min(1).max(100_000).default(1000),
+  }),
+]);
+
 const identitySourcesFileSchema = z.strictObject({
   schemaVersion: z.literal(1, 'this broker reads identity-sources schemaVersion 1'),
   sources: z.array(
     z.discriminatedUnion('type', [
-      z.strictObject({ type: z.literal('identity-center'), accountIds }),
+      identityCenterSource,
       z.strictObject({ type: z.literal('iam-user'), accountIds }),
-      z.strictObject({
-        type: z.literal('principal'),
-        arn: z.string().regex(/^arn:aws[\w-]*:(?:iam|sts)::\d{12}:\S+$/, 'must be an IAM or STS principal ARN'),
-        userId: z.string().regex(USER_ID, 'must be a user id'),
-      }),
+      principalSource,
     ])
   ),
+  groups: groupsSource.default({ source: 'groups-file' }),
 });
 
 export { catalogFileSchema, groupsFileSchema, identitySourcesFileSchema, MAX_GRANT_SECONDS };

@@ -1,7 +1,15 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { PolicyFile } from '../policy/policySet.js';
-import { type BrokerConfig, CI_FILE, CONFIG_FILES, type ConfigFileKey, POLICIES_DIR } from './brokerConfig.js';
+import {
+  ANOMALY_FILE,
+  type BrokerConfig,
+  CI_FILE,
+  CONFIG_FILES,
+  type ConfigFileKey,
+  OPTIONAL_CONFIG_FILES,
+  POLICIES_DIR,
+} from './brokerConfig.js';
 import { type ConfigDocuments, parseConfig } from './parseConfig.js';
 
 /**
@@ -12,21 +20,49 @@ const loadConfig = async (dir: string): Promise<BrokerConfig> => {
   const problems: string[] = [];
   const documents: Partial<ConfigDocuments> = {};
   for (const [key, file] of Object.entries(CONFIG_FILES) as [ConfigFileKey, string][]) {
-    const document = await readJson(join(dir, file), problems, 'required');
+    const need = OPTIONAL_CONFIG_FILES.has(key) ? 'optional' : 'required';
+    const document = await readJson(join(dir, file), problems, need);
     if (document !== undefined) documents[key] = document;
   }
-  const ci = await readJson(join(dir, CI_FILE), problems, 'optional');
+  const ci = await readJsonText(join(dir, CI_FILE), problems, 'optional');
+  // Kept as text: its problems are reported by line.
+  const anomaly = await readText(join(dir, ANOMALY_FILE), problems);
   const policies = await readPolicyFiles(dir, problems);
   return parseConfig(
-    { ...documents, ...(ci === undefined ? {} : { ci }), ...(policies === undefined ? {} : { policies }) },
+    {
+      ...documents,
+      ...(ci === undefined ? {} : { ci: ci.document, ciSource: ci.text }),
+      ...(anomaly === undefined ? {} : { anomaly }),
+      ...(policies === undefined ? {} : { policies }),
+    },
     problems
   );
 };
 
-/** One JSON file; an optional one may be missing (undefined), anything else unreadable is a problem. */
-const readJson = async (path: string, problems: string[], need: 'required' | 'optional'): Promise<unknown> => {
+/** An optional text file: undefined when missing; anything else unreadable is a problem. */
+const readText = async (path: string, problems: string[]): Promise<string | undefined> => {
   try {
-    return JSON.parse(await readFile(path, 'utf8'));
+    return await readFile(path, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code !== 'ENOENT') problems.push(`${path} cannot be read (${code ?? (error as Error).message})`);
+    return undefined;
+  }
+};
+
+/** One JSON file; an optional one may be missing (undefined), anything else unreadable is a problem. */
+const readJson = async (path: string, problems: string[], need: 'required' | 'optional'): Promise<unknown> =>
+  (await readJsonText(path, problems, need))?.document;
+
+/** A JSON file and its text (problems can then name lines). */
+const readJsonText = async (
+  path: string,
+  problems: string[],
+  need: 'required' | 'optional'
+): Promise<{ document: unknown; text: string } | undefined> => {
+  try {
+    const text = await readFile(path, 'utf8');
+    return { document: JSON.parse(text), text };
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (need === 'optional' && code === 'ENOENT') return undefined;

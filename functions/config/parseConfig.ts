@@ -1,19 +1,26 @@
 import { z } from 'zod';
+import { NO_ANOMALY_RULES } from '../domain/anomaly.js';
 import { GROUP_PREFIX } from '../domain/caller.js';
 import type { CatalogRole } from '../domain/catalog.js';
 import { ConfigurationError } from '../domain/errors.js';
 import { compilePolicies, type PolicyFile } from '../policy/policySet.js';
 import { policySchemaText } from '../policy/schema.js';
-import { type BrokerConfig, CI_FILE, CONFIG_FILES, type ConfigFileKey, POLICIES_DIR } from './brokerConfig.js';
-import { ciFileSchema, ciReferenceProblems, NO_CI, toCiConfig } from './ciConfig.js';
+import { parseAnomalyConfig } from './anomalyConfig.js';
+import { type BrokerConfig, CONFIG_FILES, type ConfigFileKey, type GroupSource, POLICIES_DIR } from './brokerConfig.js';
+import { checkCiFile, NO_CI, toCiConfig } from './ciConfig.js';
 import { catalogFileSchema, groupsFileSchema, identitySourcesFileSchema } from './configSchema.js';
 import { describeIssues } from './describeIssues.js';
 
 /** The JSON documents by key, and the policy files (`policies/*.cedar`) as text. */
-type ConfigDocuments = Record<ConfigFileKey, unknown> & {
+type ConfigDocuments = Record<Exclude<ConfigFileKey, 'groups'>, unknown> & {
+  /** groups.json; absent when groups come from the identity store. */
+  groups?: unknown;
   readonly policies?: readonly PolicyFile[];
-  /** ci.json, when there is one. */
+  /** ci.json, when there is one, and its text (for line numbers in problems). */
   readonly ci?: unknown;
+  readonly ciSource?: string;
+  /** anomaly.json's text, when there is one. */
+  readonly anomaly?: string;
 };
 
 /**
@@ -76,8 +83,11 @@ const parseConfig = (documents: Partial<ConfigDocuments>, earlierProblems: reado
     return undefined;
   };
   const catalogFile = parse('catalog', catalogFileSchema);
-  const groupsFile = parse('groups', groupsFileSchema);
   const identityFile = parse('identitySources', identitySourcesFileSchema);
+  const groupSource = identityFile?.groups ?? { source: 'groups-file' };
+  // With identity-sources.json broken, where groups should come from is unknown: nothing to say about groups.json.
+  if (identityFile !== undefined) problems.push(...groupsDocumentProblems(documents, groupSource));
+  const groupsFile = parse('groups', groupsFileSchema);
   const groups = new Map(Object.entries(groupsFile?.groups ?? {}));
   if (groupsFile !== undefined) problems.push(...referenceProblems(documents.catalog, groups));
   const policyFiles = documents.policies ?? [];
@@ -85,26 +95,47 @@ const parseConfig = (documents: Partial<ConfigDocuments>, earlierProblems: reado
     problems.push(`${POLICIES_DIR}/: no *.cedar files; without policies every request would be denied`);
   }
   const ciFile = ciDocument(documents, problems, catalogFile?.roles);
+  const catalogRoles = catalogFile === undefined ? undefined : new Set(catalogFile.roles.map((r) => r.id));
+  const anomaly =
+    documents.anomaly === undefined ? NO_ANOMALY_RULES : parseAnomalyConfig(documents.anomaly, catalogRoles, problems);
   const schema = policySchemaText();
+  const roles = catalogRoles === undefined ? {} : { roles: catalogRoles };
+  // Identity-store groups are only known at request time: their references cannot be checked here.
   const compiled = compilePolicies(
     policyFiles,
     schema,
-    groupsFile === undefined
-      ? undefined
-      : { ...(catalogFile === undefined ? {} : { roles: new Set(catalogFile.roles.map((r) => r.id)) }), groups }
+    groupSource.source === 'identity-store' ? roles : groupsFile === undefined ? undefined : { ...roles, groups }
   );
   problems.push(...compiled.problems);
-  if (problems.length > 0 || catalogFile === undefined || identityFile === undefined) {
+  if (problems.length > 0 || catalogFile === undefined || identityFile === undefined || anomaly === undefined) {
     throw new ConfigurationError(problems);
   }
   return {
     catalog: { version: catalogFile.version, roles: new Map(catalogFile.roles.map((r) => [r.id, toCatalogRole(r)])) },
     security: catalogFile.security,
     groups,
+    groupSource,
     identitySources: identityFile.sources,
     policies: { policies: compiled.policies, settings: catalogFile.policy, schema },
     ci: ciFile === undefined ? NO_CI : toCiConfig(ciFile),
+    anomaly,
   };
+};
+
+/** groups.json must be there when groups come from it, and must not be when they come from the identity store. */
+const groupsDocumentProblems = (documents: Partial<ConfigDocuments>, source: GroupSource): string[] => {
+  const present = 'groups' in documents;
+  if (source.source === 'groups-file' && !present) {
+    return [
+      `${CONFIG_FILES.groups} is missing: groups come from it unless ${CONFIG_FILES.identitySources} says "groups": { "source": "identity-store", … }`,
+    ];
+  }
+  if (source.source === 'identity-store' && present) {
+    return [
+      `${CONFIG_FILES.groups}: remove it — groups come from the identity store (${CONFIG_FILES.identitySources}: groups.source), and two sources of membership would disagree`,
+    ];
+  }
+  return [];
 };
 
 /** ci.json, checked on its own and against the catalog's role ids; undefined when absent or broken. */
@@ -114,17 +145,9 @@ const ciDocument = (
   roles: readonly { id: string }[] | undefined
 ) => {
   if (documents.ci === undefined) return undefined;
-  const result = ciFileSchema.safeParse(documents.ci);
-  if (!result.success) {
-    problems.push(...describeIssues(result.error.issues).map((p) => `${CI_FILE}: ${p}`));
-    return undefined;
-  }
-  const references = ciReferenceProblems(
-    result.data,
-    roles === undefined ? undefined : new Set(roles.map((r) => r.id))
-  );
-  problems.push(...references.map((p) => `${CI_FILE}: ${p}`));
-  return result.data;
+  const checked = checkCiFile(documents.ci, documents.ciSource, roles && new Set(roles.map((r) => r.id)));
+  problems.push(...checked.problems);
+  return checked.file;
 };
 
 export type { ConfigDocuments };

@@ -1,3 +1,5 @@
+import { type CallOutcome, classifyCall, noOutcomes, outcomeOf } from './callOutcome.js';
+
 /**
  * What a grant's sessions did, joined from CloudTrail. CloudTrail marks every call made with a
  * vended session with `userIdentity.sessionContext.sourceIdentity` = the grant id (set at vend time
@@ -33,7 +35,7 @@ interface ActivityUse {
   readonly action: string;
   readonly at: string;
   readonly accessKeyId?: string;
-  /** AWS refused it (AccessDenied after a kill, for instance): it still counts as an attempt. */
+  /** CloudTrail's `errorCode` when the call failed: what AWS answered (see outcomeOf). */
   readonly errorCode?: string;
   /** The role the session belongs to (`sessionContext.sessionIssuer.arn`, with its path). */
   readonly roleArn?: string;
@@ -45,6 +47,14 @@ interface LateCall {
   readonly action: string;
   readonly at: string;
   readonly errorCode?: string;
+  readonly outcome: CallOutcome;
+}
+
+/** A refused call of a live grant: what the anomaly rule counts (functions/domain/anomaly.ts). */
+interface RefusedCall {
+  readonly eventId: string;
+  readonly action: string;
+  readonly at: string;
 }
 
 /** A grant's recorded activity: counts per action, first and last use, and any use after its end. */
@@ -57,18 +67,19 @@ interface GrantActivity {
   readonly afterEndCount: number;
   /** The first few late calls (at most LATE_CALLS_KEPT), earliest recorded first. */
   readonly afterEnd: readonly LateCall[];
+  /** The late calls (the same as afterEndCount counts) by what AWS answered. */
+  readonly afterEndOutcomes: Readonly<Record<CallOutcome, number>>;
+  /** The first refused call from the end on, the grace included: the kill first seen at work. */
+  readonly firstRefusedSinceEndAt?: string;
+  /** The last late call AWS let through (undeniable ones aside): set means the end did not stop it. */
+  readonly lastSucceededAfterEndAt?: string;
+  /** Calls AWS refused while the grant was live: attempts outside its scope. */
+  readonly refusedWhileLive: number;
 }
 
 /** Grant ids start with this; the EventBridge rule matches it as a prefix of the source identity. */
 const GRANT_ID_PREFIX = 'g-';
 const GRANT_ID = /^g-[0-9a-z]{26}$/;
-
-/**
- * A call this long after the grant's end is not flagged: ending writes the kill at once, but IAM
- * takes a few seconds to apply the deny everywhere, and a call already in flight may finish.
- * Calls later than this mean the kill did not work — or someone replays the keys.
- */
-const AFTER_END_GRACE_SECONDS = 60;
 
 /** Late calls kept by name per grant; the count goes on. Bounds the activity item's size. */
 const LATE_CALLS_KEPT = 20;
@@ -147,16 +158,22 @@ const activityOf = (record: CloudTrailRecord): ActivityUse | undefined => {
   };
 };
 
-/** Whether `use` came after the grant ended, beyond the grace. Open grants have no end yet. */
-const isAfterEnd = (use: Pick<ActivityUse, 'at'>, endedAt: string | undefined): boolean =>
-  endedAt !== undefined && Date.parse(use.at) > Date.parse(endedAt) + AFTER_END_GRACE_SECONDS * 1000;
-
 const NO_ACTIVITY = (grantId: string): GrantActivity => ({
   grantId,
   actions: {},
   calls: 0,
   afterEndCount: 0,
   afterEnd: [],
+  afterEndOutcomes: noOutcomes(),
+  refusedWhileLive: 0,
+});
+
+const lateCall = (use: ActivityUse): LateCall => ({
+  eventId: use.eventId,
+  action: use.action,
+  at: use.at,
+  ...(use.errorCode ? { errorCode: use.errorCode } : {}),
+  outcome: outcomeOf(use),
 });
 
 /**
@@ -173,30 +190,25 @@ const summariseActivity = (
   );
   const actions: Record<string, number> = {};
   for (const use of mine) actions[use.action] = (actions[use.action] ?? 0) + 1;
-  const late = mine.filter((u) => isAfterEnd(u, endedAt));
+  const filed = mine.map((use) => ({ use, ...classifyCall(use, endedAt) }));
+  const late = filed.filter((c) => c.phase === 'after-end');
+  const afterEndOutcomes = noOutcomes();
+  for (const call of late) afterEndOutcomes[call.outcome] += 1;
+  const firstRefused = filed.find((c) => c.phase !== 'live' && c.outcome === 'refused');
+  const lastSucceeded = late.filter((c) => c.outcome === 'succeeded').at(-1);
   return {
     grantId,
     actions,
     calls: mine.length,
     ...(mine.length > 0 ? { firstUsedAt: mine[0]?.at, lastUsedAt: mine.at(-1)?.at } : {}),
     afterEndCount: late.length,
-    afterEnd: late.slice(0, LATE_CALLS_KEPT).map((u) => ({
-      eventId: u.eventId,
-      action: u.action,
-      at: u.at,
-      ...(u.errorCode ? { errorCode: u.errorCode } : {}),
-    })),
+    afterEnd: late.slice(0, LATE_CALLS_KEPT).map((c) => lateCall(c.use)),
+    afterEndOutcomes,
+    ...(firstRefused ? { firstRefusedSinceEndAt: firstRefused.use.at } : {}),
+    ...(lastSucceeded ? { lastSucceededAfterEndAt: lastSucceeded.use.at } : {}),
+    refusedWhileLive: filed.filter((c) => c.phase === 'live' && c.outcome === 'refused').length,
   };
 };
 
-export type { ActivityUse, CloudTrailRecord, GrantActivity, LateCall };
-export {
-  AFTER_END_GRACE_SECONDS,
-  activityOf,
-  GRANT_ID_PREFIX,
-  iamActionOf,
-  isAfterEnd,
-  LATE_CALLS_KEPT,
-  NO_ACTIVITY,
-  summariseActivity,
-};
+export type { ActivityUse, CloudTrailRecord, GrantActivity, LateCall, RefusedCall };
+export { activityOf, GRANT_ID_PREFIX, iamActionOf, LATE_CALLS_KEPT, lateCall, NO_ACTIVITY, summariseActivity };

@@ -145,7 +145,10 @@ const autoApprove = (grant: Grant, policyId: string, now: Date): Transition => {
   );
 };
 
-/** Security closes the after-the-fact review a break-glass grant carries, once, in any state. */
+/**
+ * Security closes the after-the-fact review a break-glass grant carries, once, in any state — and
+ * never the person who broke the glass, even when they are in security themselves.
+ */
 const closeReview = (
   grant: Grant,
   caller: Caller,
@@ -157,6 +160,12 @@ const closeReview = (
     throw new ForbiddenError(
       'NOT_SECURITY',
       `only security (${securityPrincipals.join(', ')}) reviews break-glass grants`
+    );
+  }
+  if (caller.userId === grant.requester) {
+    throw new ForbiddenError(
+      'SELF_REVIEW',
+      `you took grant ${grant.id} with break-glass, so someone else in security must review it`
     );
   }
   if (grant.review === undefined) {

@@ -1,3 +1,4 @@
+import { type AnomalyFinding, anomalyActor } from './anomaly.js';
 import { type Caller, isAmong } from './caller.js';
 import { SYSTEM_ACTOR } from './decisions.js';
 import { ConflictError, ForbiddenError } from './errors.js';
@@ -57,6 +58,13 @@ const revoke = (grant: Grant, caller: Caller, security: readonly string[], now: 
   return endAccess(grant, 'revoke', caller.userId, now, { reason });
 };
 
+/**
+ * An anomaly rule ends the grant on the evidence of its own sessions' calls (docs/audit.md): no
+ * person acts, so the rule is the actor, and the evidence is part of the revocation's event.
+ */
+const revokeForAnomaly = (grant: Grant, finding: AnomalyFinding, now: Date): Transition =>
+  endAccess(grant, 'revoke', anomalyActor(finding.rule), now, { reason: finding.reason, anomaly: finding.evidence });
+
 /** The grant's time is up. Before that, a fired schedule or a sweep must not end it. */
 const expire = (grant: Grant, now: Date): Transition => {
   if (grant.expiresAt === undefined || now.toISOString() < grant.expiresAt) {
@@ -77,4 +85,4 @@ const killFact = (
   now: Date
 ): Transition => applyTransition(grant, undefined, {}, { type, actor: SYSTEM_ACTOR, at: now.toISOString(), details });
 
-export { expire, finish, KILL_MARGIN_SECONDS, killFact, revoke };
+export { expire, finish, KILL_MARGIN_SECONDS, killFact, revoke, revokeForAnomaly };

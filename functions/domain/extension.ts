@@ -1,4 +1,5 @@
 import { type Caller, isAmong } from './caller.js';
+import { formatDuration } from './duration.js';
 import { ConflictError, ForbiddenError, ValidationError } from './errors.js';
 import { addSeconds, applyTransition, type Grant, MIN_GRANT_SECONDS, type Transition } from './grant.js';
 
@@ -8,6 +9,26 @@ interface Extension {
   readonly reason: string;
   readonly requestedAt: string;
   readonly approvals: readonly { readonly by: string; readonly at: string; readonly comment?: string }[];
+  /**
+   * The task's session policy rendered again against today's catalog, when that differs from the
+   * stored one (a wildcard the ceiling no longer covers as a glob, new guards): the extended time
+   * is vended with it.
+   */
+  readonly renewed?: { readonly sessionPolicy: string; readonly privilegeWidth: number };
+}
+
+/** What the broker decided about an extension before it is recorded (app/extendGrant.ts). */
+interface ExtensionRequest {
+  readonly durationSeconds: number;
+  readonly reason: string;
+  /**
+   * The longest the grant may last in all, extensions included: the role's maximum and the policy's
+   * `@maxDuration` for a request of the new total, asked again now.
+   */
+  readonly maxTotalSeconds: number;
+  /** The policies that allowed it, for the audit event and messages. */
+  readonly permittedBy: readonly string[];
+  readonly renewed?: Extension['renewed'];
 }
 
 const isLive = (grant: Grant, now: Date): boolean =>
@@ -15,13 +36,8 @@ const isLive = (grant: Grant, now: Date): boolean =>
   grant.expiresAt !== undefined &&
   now.toISOString() < grant.expiresAt;
 
-/** The requester asks for `durationSeconds` more, up to the role's maximum per extension. */
-const requestExtension = (
-  grant: Grant,
-  caller: Caller,
-  now: Date,
-  request: { durationSeconds: number; reason: string; maxSeconds: number }
-): Transition => {
+/** The checks that need nothing but the grant: who asks, and whether there is anything to extend. */
+const assertExtendable = (grant: Grant, caller: Caller, now: Date): void => {
   if (caller.userId !== grant.requester) {
     throw new ForbiddenError('NOT_REQUESTER', `only ${grant.requester} can extend grant ${grant.id}`);
   }
@@ -34,19 +50,52 @@ const requestExtension = (
   if (grant.extension !== undefined) {
     throw new ConflictError('EXTENSION_PENDING', `grant ${grant.id} already has an extension waiting for approval`);
   }
-  const { durationSeconds, reason, maxSeconds } = request;
-  if (!Number.isInteger(durationSeconds) || durationSeconds < MIN_GRANT_SECONDS || durationSeconds > maxSeconds) {
+};
+
+/**
+ * The requester asks for `durationSeconds` more. The grant's whole life, extensions included, stays
+ * within `maxTotalSeconds`: extending is asking for the same access for longer, not a way around
+ * the longest time the role and the policies allow.
+ */
+const requestExtension = (grant: Grant, caller: Caller, now: Date, request: ExtensionRequest): Transition => {
+  assertExtendable(grant, caller, now);
+  const { durationSeconds, reason, maxTotalSeconds } = request;
+  const room = maxTotalSeconds - grant.durationSeconds;
+  if (room < MIN_GRANT_SECONDS) {
+    throw new ValidationError(
+      'EXTENSION_LIMIT_REACHED',
+      `grant ${grant.id} already lasts ${formatDuration(grant.durationSeconds)} of the ${formatDuration(maxTotalSeconds)} ` +
+        `role ${grant.roleId} allows in all (policy ${request.permittedBy.map((p) => `\`${p}\``).join(', ')}); ` +
+        'request a new grant when this one ends'
+    );
+  }
+  if (!Number.isInteger(durationSeconds) || durationSeconds < MIN_GRANT_SECONDS || durationSeconds > room) {
     throw new ValidationError(
       'DURATION_OUT_OF_RANGE',
-      `an extension of role ${grant.roleId} must be between ${MIN_GRANT_SECONDS} and ${maxSeconds} seconds (got ${durationSeconds})`
+      `an extension of grant ${grant.id} must be between ${MIN_GRANT_SECONDS} and ${room} seconds: it lasts ` +
+        `${formatDuration(grant.durationSeconds)} and role ${grant.roleId} allows ${formatDuration(maxTotalSeconds)} in all ` +
+        `(got ${durationSeconds})`
     );
   }
   const at = now.toISOString();
+  const renewed = request.renewed === undefined ? {} : { renewed: request.renewed };
   return applyTransition(
     grant,
     undefined,
-    { extension: { durationSeconds, reason, requestedAt: at, approvals: [] } },
-    { type: 'grant.extension-requested', actor: caller.userId, at, details: { durationSeconds, reason } }
+    { extension: { durationSeconds, reason, requestedAt: at, approvals: [], ...renewed } },
+    {
+      type: 'grant.extension-requested',
+      actor: caller.userId,
+      at,
+      details: {
+        durationSeconds,
+        reason,
+        totalSeconds: grant.durationSeconds + durationSeconds,
+        maxTotalSeconds,
+        permittedBy: request.permittedBy,
+        ...(request.renewed === undefined ? {} : { sessionPolicyRenewed: true }),
+      },
+    }
   );
 };
 
@@ -96,7 +145,12 @@ const approveExtension = (grant: Grant, caller: Caller, now: Date, comment?: str
   return applyTransition(
     grant,
     undefined,
-    { extension: undefined, expiresAt, durationSeconds: grant.durationSeconds + extension.durationSeconds },
+    {
+      extension: undefined,
+      expiresAt,
+      durationSeconds: grant.durationSeconds + extension.durationSeconds,
+      ...(extension.renewed ?? {}),
+    },
     {
       type: 'grant.extended',
       actor: caller.userId,
@@ -122,5 +176,5 @@ const denyExtension = (grant: Grant, caller: Caller, now: Date, comment: string)
   );
 };
 
-export type { Extension };
-export { approveExtension, denyExtension, requestExtension };
+export type { Extension, ExtensionRequest };
+export { approveExtension, assertExtendable, denyExtension, requestExtension };

@@ -30,8 +30,8 @@ interface GrantRequest {
 }
 
 /**
- * The CI job a workload grant was vended to: who (immutable ids), which run, and which deploy.
- * Only the run that opened it may re-vend or end it. The token itself is never stored.
+ * The CI job a workload grant was vended to: who (immutable ids), which run and job, and which
+ * deploy. Only that job may re-vend or end it (docs/ci.md). The token itself is never stored.
  */
 interface GrantWorkload
   extends Pick<
@@ -46,9 +46,12 @@ interface GrantWorkload
     | 'refProtected'
     | 'environment'
     | 'workflowRef'
+    | 'workflowSha'
+    | 'runnerEnvironment'
     | 'eventName'
     | 'runId'
     | 'runAttempt'
+    | 'jobId'
     | 'actor'
   > {
   readonly template: string;

@@ -1,7 +1,9 @@
 import type { GrantActivity } from './activity.js';
 import type { AuditEvent } from './auditChain.js';
+import { AFTER_END_GRACE_SECONDS, CALL_OUTCOMES, type CallOutcome } from './callOutcome.js';
 import { matchesGlob } from './globCovers.js';
 import type { Grant } from './grant.js';
+import { END_EVENT_TYPES, endEventOf, killEffect, killNeeded } from './killEffect.js';
 
 /**
  * Effectiveness reports: is JIT reducing exposure? Pure functions over what the store holds for a
@@ -44,7 +46,10 @@ type ReportedGrant = Pick<
   | 'ticket'
 > & { readonly scope: Pick<Grant['scope'], 'actions'> };
 type ReportedEvent = Pick<AuditEvent, 'type' | 'at' | 'actor' | 'details'>;
-type ReportedActivity = Pick<GrantActivity, 'actions' | 'afterEndCount' | 'afterEnd'>;
+type ReportedActivity = Pick<
+  GrantActivity,
+  'actions' | 'afterEndCount' | 'afterEnd' | 'afterEndOutcomes' | 'firstRefusedSinceEndAt' | 'lastSucceededAfterEndAt'
+>;
 
 interface GrantHistory {
   readonly grant: ReportedGrant;
@@ -101,13 +106,11 @@ const usedInScope = (g: GrantHistory): string[] =>
     g.grant.scope.actions.some((pattern) => matchesGlob(pattern, action, { caseInsensitive: true }))
   );
 const usedActions = (g: GrantHistory): number => usedInScope(g).length;
-const firstOf = (g: GrantHistory, types: readonly string[]) => g.events.find((e) => types.includes(e.type));
 const countOf = (g: GrantHistory, type: string): number => g.events.filter((e) => e.type === type).length;
 
-const ENDINGS = ['grant.ended', 'grant.revoked', 'grant.expired'];
 /** The audit events any report reads; a history keeps only these. */
 const REPORTED_EVENTS = new Set([
-  ...ENDINGS,
+  ...END_EVENT_TYPES,
   'grant.sessions-killed',
   'grant.extended',
   'grant.extension-requested',
@@ -136,7 +139,18 @@ const reportHistory = (grant: Grant, events: readonly AuditEvent[], activity: Gr
   events: events
     .filter((e) => REPORTED_EVENTS.has(e.type))
     .map((e) => ({ type: e.type, at: e.at, actor: e.actor, details: e.details })),
-  activity: { actions: activity.actions, afterEndCount: activity.afterEndCount, afterEnd: activity.afterEnd },
+  activity: {
+    actions: activity.actions,
+    afterEndCount: activity.afterEndCount,
+    afterEnd: activity.afterEnd,
+    afterEndOutcomes: activity.afterEndOutcomes,
+    ...(activity.firstRefusedSinceEndAt === undefined
+      ? {}
+      : { firstRefusedSinceEndAt: activity.firstRefusedSinceEndAt }),
+    ...(activity.lastSucceededAfterEndAt === undefined
+      ? {}
+      : { lastSucceededAfterEndAt: activity.lastSucceededAfterEndAt }),
+  },
 });
 
 /** Privilege width: concrete actions granted against actions used, per grant and per role. */
@@ -179,14 +193,15 @@ const widthReport = (input: ReportInput): Omit<Report, 'kind' | 'from' | 'to'> =
 /**
  * Duration: from the task's end (done, revoke, expiry) to the kill being in force, and how much of
  * the granted time was given back by ending early. A grant whose credentials had already expired
- * (or were never vended) needs no kill.
+ * (or were never vended) needs no kill. Then whether the kill held: seconds from the kill to AWS's
+ * first refusal of the grant's sessions (IAM propagation, in AWS), and grants whose sessions got a
+ * call through after the kill (functions/domain/killEffect.ts).
  */
 const timeToKillReport = (input: ReportInput): Omit<Report, 'kind' | 'from' | 'to'> => {
   const rows = input.grants.flatMap((g) => {
-    const end = firstOf(g, ENDINGS);
-    if (end === undefined) return [];
-    const kill = firstOf(g, ['grant.sessions-killed']);
-    const killNeeded = String(end.details.sessionKill ?? '').startsWith('until');
+    const end = endEventOf(g.events);
+    const effect = killEffect(g.events, g.activity);
+    if (end === undefined || effect === undefined) return [];
     const expiresAt = g.grant.expiresAt;
     return [
       {
@@ -195,16 +210,31 @@ const timeToKillReport = (input: ReportInput): Omit<Report, 'kind' | 'from' | 't
         role: g.grant.roleId,
         endedBy: end.type.replace('grant.', ''),
         endedAt: end.at,
-        kill: kill !== undefined ? 'applied' : killNeeded ? 'pending' : 'not needed',
-        secondsToKill: kill === undefined ? null : seconds(end.at, kill.at),
+        kill: effect.appliedAt !== null ? 'applied' : killNeeded(end) ? 'pending' : 'not needed',
+        secondsToKill: effect.appliedAt === null ? null : seconds(end.at, effect.appliedAt),
         secondsReturned: expiresAt === undefined ? 0 : Math.max(0, seconds(end.at, expiresAt)),
+        secondsToFirstRefusal: effect.propagationSeconds,
+        killHeld: effect.verdict,
       },
     ];
   });
   const killTimes = rows.flatMap((r) => (r.secondsToKill === null ? [] : [r.secondsToKill]));
+  const propagation = rows.flatMap((r) => (r.secondsToFirstRefusal === null ? [] : [r.secondsToFirstRefusal]));
   const pending = rows.filter((r) => r.kill === 'pending');
+  const notHeld = rows.filter((r) => r.killHeld === 'did-not-hold');
   return {
-    columns: ['grantId', 'requester', 'role', 'endedBy', 'endedAt', 'kill', 'secondsToKill', 'secondsReturned'],
+    columns: [
+      'grantId',
+      'requester',
+      'role',
+      'endedBy',
+      'endedAt',
+      'kill',
+      'secondsToKill',
+      'secondsReturned',
+      'secondsToFirstRefusal',
+      'killHeld',
+    ],
     rows,
     summary: {
       ended: rows.length,
@@ -214,12 +244,26 @@ const timeToKillReport = (input: ReportInput): Omit<Report, 'kind' | 'from' | 't
       medianSecondsToKill: percentile(killTimes, 0.5),
       maxSecondsToKill: percentile(killTimes, 1),
       secondsReturned: rows.reduce((sum, r) => sum + r.secondsReturned, 0),
+      killsSeenRefusing: propagation.length,
+      medianSecondsToFirstRefusal: percentile(propagation, 0.5),
+      p95SecondsToFirstRefusal: percentile(propagation, 0.95),
+      maxSecondsToFirstRefusal: percentile(propagation, 1),
+      grantsUsedAfterKill: notHeld.length,
     },
-    hints: pending.map((r) => `${r.grantId}: ended ${r.endedAt} but its kill is not recorded yet: check the sweeper`),
+    hints: [
+      ...pending.map((r) => `${r.grantId}: ended ${r.endedAt} but its kill is not recorded yet: check the sweeper`),
+      ...notHeld.map(
+        (r) =>
+          `${r.grantId}: a call got through more than ${AFTER_END_GRACE_SECONDS} s after its kill was in force: the kill did not hold`
+      ),
+    ],
   };
 };
 
-/** Sessions used after their task ended (beyond the grace): there should be none. */
+/**
+ * Calls made after their task ended (beyond the grace), with what AWS answered: refused ones are
+ * the kill at work; one that succeeded should not exist.
+ */
 const afterEndReport = (input: ReportInput): Omit<Report, 'kind' | 'from' | 'to'> => {
   const late = input.grants.filter((g) => g.activity.afterEndCount > 0);
   const rows = late.flatMap((g) =>
@@ -231,16 +275,24 @@ const afterEndReport = (input: ReportInput): Omit<Report, 'kind' | 'from' | 'to'
       action: call.action,
       at: call.at,
       secondsAfterEnd: g.grant.endedAt === undefined ? null : seconds(g.grant.endedAt, call.at),
+      outcome: call.outcome,
       errorCode: call.errorCode ?? null,
     }))
   );
+  const total = (outcome: CallOutcome) => late.reduce((sum, g) => sum + g.activity.afterEndOutcomes[outcome], 0);
+  const gotThrough = late.filter((g) => g.activity.afterEndOutcomes.succeeded > 0);
   return {
-    columns: ['grantId', 'requester', 'role', 'endedAt', 'action', 'at', 'secondsAfterEnd', 'errorCode'],
+    columns: ['grantId', 'requester', 'role', 'endedAt', 'action', 'at', 'secondsAfterEnd', 'outcome', 'errorCode'],
     rows,
-    summary: { grants: late.length, calls: late.reduce((sum, g) => sum + g.activity.afterEndCount, 0) },
-    hints: late.map(
+    summary: {
+      grants: late.length,
+      calls: late.reduce((sum, g) => sum + g.activity.afterEndCount, 0),
+      ...Object.fromEntries(CALL_OUTCOMES.map((o) => [o, total(o)])),
+      grantsWithSuccess: gotThrough.length,
+    },
+    hints: gotThrough.map(
       (g) =>
-        `${g.grant.id} (${g.grant.requester} on ${g.grant.roleId}) was used ${g.activity.afterEndCount} time(s) after it ended: investigate`
+        `${g.grant.id} (${g.grant.requester} on ${g.grant.roleId}): ${g.activity.afterEndOutcomes.succeeded} call(s) succeeded after it ended: investigate`
     ),
   };
 };

@@ -1,8 +1,11 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { IdentitystoreClient } from '@aws-sdk/client-identitystore';
 import { DynamoActivityStore } from '../adapters/aws/dynamoActivityStore.js';
 import { DynamoDenialLog } from '../adapters/aws/dynamoDenialLog.js';
 import { DynamoGrantStore } from '../adapters/aws/dynamoGrantStore.js';
+import { DynamoKillLeases } from '../adapters/aws/dynamoKillLeases.js';
 import { DynamoReplayGuard } from '../adapters/aws/dynamoReplayGuard.js';
+import { IdentityStoreGroupDirectory } from '../adapters/aws/identityStoreGroupDirectory.js';
 import { cedarPolicyEngine } from '../adapters/cedarPolicyEngine.js';
 import { configGroupDirectory } from '../adapters/configGroupDirectory.js';
 import { iamDataActionCatalog } from '../adapters/iamDataActionCatalog.js';
@@ -21,7 +24,9 @@ import type {
   Clock,
   CredentialIssuer,
   ExpiryScheduler,
+  GroupDirectory,
   Logger,
+  OrgKillPolicy,
   PolicyEngine,
   RolePolicies,
 } from '../ports.js';
@@ -31,6 +36,8 @@ interface AccessAdapters {
   readonly credentials: CredentialIssuer;
   readonly rolePolicies: RolePolicies;
   readonly expiry: ExpiryScheduler;
+  /** Only where the organization-wide kill is on. */
+  readonly orgKill?: OrgKillPolicy;
 }
 
 const noCloudTrail: ActivityLookup = {
@@ -40,6 +47,17 @@ const noCloudTrail: ActivityLookup = {
       'CloudTrail Event history is not available here; the recorded activity is in the audit without --cloudtrail'
     );
   },
+};
+
+/** Group membership from groups.json, or from IAM Identity Center's identity store (configuration decides). */
+const groupDirectory = (config: BrokerConfig): GroupDirectory => {
+  const source = config.groupSource;
+  if (source.source === 'groups-file') return configGroupDirectory(config.groups);
+  return new IdentityStoreGroupDirectory(new IdentitystoreClient({ region: source.region }), {
+    identityStoreId: source.identityStoreId,
+    cacheSeconds: source.cacheSeconds,
+    cacheEntries: source.cacheEntries,
+  });
 };
 
 /** Wires the use cases to their adapters. Lambda, the sandbox and the tests all compose here. */
@@ -55,14 +73,17 @@ const composeBroker = (input: {
   policy?: PolicyEngine;
   /** CloudTrail LookupEvents; where there is none (the sandbox), `?lookup=cloudtrail` says so. */
   activityLookup?: ActivityLookup;
+  /** Group membership; by default what the configuration names (groupDirectory). */
+  directory?: GroupDirectory;
 }): BrokerDeps => {
   const clock = input.clock ?? systemClock;
   return {
     config: input.config,
     store: new DynamoGrantStore(input.dynamo, input.tableName),
+    killLeases: new DynamoKillLeases(input.dynamo, input.tableName),
     clock,
     ids: ulidIds(() => clock.now().getTime()),
-    directory: configGroupDirectory(input.config.groups),
+    directory: input.directory ?? groupDirectory(input.config),
     logger: input.logger,
     actions: input.actions ?? iamDataActionCatalog(),
     alerts: input.alerts ?? loggingAlerts(input.logger),

@@ -3,18 +3,21 @@ import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { IAMClient } from '@aws-sdk/client-iam';
+import { OrganizationsClient } from '@aws-sdk/client-organizations';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { STSClient } from '@aws-sdk/client-sts';
+import { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
 import type { Context } from 'aws-lambda';
 import { CloudTrailActivityLookup } from '../adapters/aws/cloudTrailActivityLookup.js';
 import { CrossAccountRolePolicies } from '../adapters/aws/crossAccountRolePolicies.js';
+import { ORG_KILLER_SESSION_NAME, OrganizationsKillPolicy } from '../adapters/aws/organizationsKillPolicy.js';
 import { SchedulerExpiry } from '../adapters/aws/schedulerExpiry.js';
 import { StsCredentialIssuer } from '../adapters/aws/stsCredentialIssuer.js';
 import { loggingAlerts } from '../adapters/loggingAlerts.js';
 import { meteredAlerts } from '../adapters/meteredAlerts.js';
 import { powertoolsLogger } from '../adapters/powertoolsLogger.js';
 import { loadConfig } from '../config/loadConfig.js';
-import type { ExpiryScheduler, RolePolicies } from '../ports.js';
+import type { ExpiryScheduler, OrgKillPolicy, RolePolicies } from '../ports.js';
 import { activityHandler } from './activityHandler.js';
 import { composeBroker } from './composeBroker.js';
 import { iamAuthenticator } from './http/authenticators.js';
@@ -33,6 +36,9 @@ import { expiryHandler, sweepHandler } from './scheduledHandlers.js';
  *   (approveGrant, and createGrant for policy approvals); elsewhere the expiry port can only cancel.
  * - `BROKER_ACCOUNT_ID`, `SESSION_KILLER_ROLE_NAME`: only where sessions are killed (the ending
  *   functions); elsewhere the role-policies port refuses every call.
+ * - `ORG_KILL_POLICY_ID`, `ORG_KILLER_ROLE_ARN` (optional `ORG_KILL_REGION`, default us-east-1, where
+ *   the Organizations endpoint is): only on the ending functions, and only when the organization-wide
+ *   kill is on (infra/orgKill.ts); without them that kill mode is off.
  * - `JIT_CONFIG_DIR`: the configuration shipped in the bundle (default `config`, relative to the cwd).
  * - `POWERTOOLS_SERVICE_NAME`, `POWERTOOLS_METRICS_NAMESPACE`, `POWERTOOLS_LOG_LEVEL`: Powertools.
  */
@@ -91,6 +97,24 @@ const rolePolicies = (sts: STSClient): RolePolicies => {
   return { list: refuse, put: refuse, delete: refuse };
 };
 
+/**
+ * The organization's kill SCP, written through the org killer role in the management account (or
+ * a delegated administrator), when the organization-wide kill is configured.
+ */
+const withOrgKill = (orgKill: OrgKillPolicy | undefined) => (orgKill === undefined ? {} : { orgKill });
+
+const orgKillPolicy = (): OrgKillPolicy | undefined => {
+  const policyId = process.env.ORG_KILL_POLICY_ID;
+  if (!policyId) return undefined;
+  const client = new OrganizationsClient({
+    region: process.env.ORG_KILL_REGION || 'us-east-1',
+    credentials: fromTemporaryCredentials({
+      params: { RoleArn: required('ORG_KILLER_ROLE_ARN'), RoleSessionName: ORG_KILLER_SESSION_NAME },
+    }),
+  });
+  return new OrganizationsKillPolicy(client, policyId);
+};
+
 const productionDeps = (): Promise<HttpDeps> => {
   deps ??= (async () => {
     const config = await loadConfig(process.env.JIT_CONFIG_DIR ?? 'config');
@@ -106,6 +130,7 @@ const productionDeps = (): Promise<HttpDeps> => {
         credentials: new StsCredentialIssuer(sts),
         rolePolicies: rolePolicies(sts),
         expiry: expiryScheduler(),
+        ...withOrgKill(orgKillPolicy()),
       },
       // Only getGrantAudit may call LookupEvents (FUNCTION_ACCESS); the client costs nothing until used.
       activityLookup: new CloudTrailActivityLookup(new CloudTrailClient({})),
@@ -152,13 +177,19 @@ const instrumented = <E, R>(
 
 type HttpResult = Awaited<ReturnType<HttpHandler>>;
 
-const route = (name: string) =>
-  instrumented<HttpEvent, HttpResult>(
+/** The entry point of one route; a name ROUTES does not have fails when the bundle loads, not on a request. */
+const route = (name: string) => {
+  const found: Route | undefined = ROUTES.find((r) => r.name === name);
+  if (found === undefined) throw new Error(`no route named ${name} in ROUTES`);
+  return instrumented<HttpEvent, HttpResult>(
     name,
-    (d) => (ROUTES.find((r) => r.name === name) as Route).build(d),
+    (d) => found.build(d),
     (response) => `http-${Math.floor(response.statusCode / 100)}xx`
   );
+};
 
+// One export per ROUTES entry, named like it: the stack sets each function's Handler to
+// `index.<route name>`. test/deploy checks every route has its export here and in the built bundle.
 export const health = route('health');
 export const createGrant = route('createGrant');
 export const listGrants = route('listGrants');
@@ -166,11 +197,15 @@ export const getGrant = route('getGrant');
 export const approveGrant = route('approveGrant');
 export const denyGrant = route('denyGrant');
 export const cancelGrant = route('cancelGrant');
+export const reviewGrant = route('reviewGrant');
 export const getGrantAudit = route('getGrantAudit');
 export const vendCredentials = route('vendCredentials');
 export const finishGrant = route('finishGrant');
 export const revokeGrant = route('revokeGrant');
 export const extendGrant = route('extendGrant');
+export const ciCredentials = route('ciCredentials');
+export const ciRevend = route('ciRevend');
+export const ciDone = route('ciDone');
 export const getReport = route('getReport');
 export const expire = instrumented('expire', expiryHandler, (result) => `expiry-${result.outcome}`);
 export const sweep = instrumented('sweep', sweepHandler, () => 'sweep-finished');

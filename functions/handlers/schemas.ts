@@ -1,24 +1,40 @@
 import { z } from 'zod';
-import { IAM_ACTION, RESOURCE, ROLE_ID, TICKET } from '../config/patterns.js';
+import { GRANT_ID, IAM_ACTION, RESOURCE, ROLE_ID, TICKET } from '../config/patterns.js';
+import { foldLineBreaks, visibleLength } from '../domain/untrustedText.js';
 
-/** The API's request shapes. Unknown fields are errors: a typo must not silently widen a request. */
+/**
+ * The API's request shapes. Unknown fields are errors: a typo must not silently widen a request.
+ * Before any of these run, the body was checked for duplicate and reserved keys and for characters
+ * no field takes (http/strictJson.ts); what a condition means is checked by narrowScope.
+ */
 const MAX_SCOPE_ENTRIES = 50;
+const MAX_CONDITION_ENTRIES = 10;
+const MAX_TEXT_CHARS = 1000;
 
-/** Condition operators a task may add. They can only narrow: every one is ANDed with the grant. */
-const CONDITION_OPERATORS = [
-  'StringEquals',
-  'StringLike',
-  'StringEqualsIgnoreCase',
-  'ArnEquals',
-  'ArnLike',
-  'IpAddress',
-  'Bool',
-  'DateLessThan',
-  'DateGreaterThan',
-  'NumericLessThan',
-  'NumericLessThanEquals',
-] as const;
+/** The shape of an IAM operator name; which ones exist, and their values, is domain/conditions.ts's call. */
+const CONDITION_OPERATOR = /^(?:ForAnyValue:|ForAllValues:)?[A-Za-z]{1,40}$/;
 const CONDITION_KEY = /^[a-z0-9-]{1,32}:[A-Za-z0-9/_.:-]{1,128}$/;
+const CONDITION_VALUE = z
+  .string()
+  .max(256, 'at most 256 characters')
+  .refine(
+    (value) => value === value.trim() && !/[\t\n\r\u2028\u2029]/.test(value),
+    'no line breaks, tabs, or spaces at either end'
+  );
+
+/**
+ * Free text a person reads later (a reason, a comment): kept on one line, trimmed, and at least
+ * `min` characters a reader can actually see — zero-width and other invisible characters do not count.
+ */
+const freeText = (missing: string, min: number) =>
+  z
+    .string(missing)
+    .max(MAX_TEXT_CHARS, `at most ${MAX_TEXT_CHARS} characters`)
+    .transform((text) => foldLineBreaks(text).trim())
+    .refine(
+      (text) => visibleLength(text) >= min,
+      min === 1 ? missing : `${missing}, in at least ${min} visible characters`
+    );
 
 const createGrantBody = z.strictObject({
   role: z.string().regex(ROLE_ID, 'must be a role id from the catalog'),
@@ -32,37 +48,35 @@ const createGrantBody = z.strictObject({
       .min(1, 'name at least one resource')
       .max(MAX_SCOPE_ENTRIES, `at most ${MAX_SCOPE_ENTRIES} resources`),
     conditions: z
-      .partialRecord(
-        z.enum(CONDITION_OPERATORS, `operators: ${CONDITION_OPERATORS.join(', ')}`),
-        z.record(
-          z.string().regex(CONDITION_KEY, "condition keys look like 'aws:RequestedRegion' or 's3:prefix'"),
-          z.union([z.string().max(256), z.array(z.string().max(256)).min(1).max(20)])
-        )
+      .record(
+        z.string().regex(CONDITION_OPERATOR, "operators look like 'StringEquals' or 'ForAnyValue:StringLike'"),
+        z
+          .record(
+            z.string().regex(CONDITION_KEY, "condition keys look like 'aws:RequestedRegion' or 's3:prefix'"),
+            z.union([CONDITION_VALUE, z.array(CONDITION_VALUE).min(1).max(20)], 'a value or a list of 1 to 20 values')
+          )
+          .refine(
+            (keys) => Object.keys(keys).length <= MAX_CONDITION_ENTRIES,
+            `at most ${MAX_CONDITION_ENTRIES} keys per operator`
+          )
       )
+      .refine((ops) => Object.keys(ops).length <= MAX_CONDITION_ENTRIES, `at most ${MAX_CONDITION_ENTRIES} operators`)
       .optional(),
   }),
   durationSeconds: z.number('must be a number of seconds').int('must be a whole number of seconds'),
-  reason: z
-    .string('say why you need this access')
-    .trim()
-    .min(10, 'say why you need this access, in at least 10 characters')
-    .max(1000, 'at most 1000 characters'),
+  reason: freeText('say why you need this access', 10),
   ticket: z.string().regex(TICKET, 'must be a ticket reference such as INC-1234').optional(),
   breakGlass: z.boolean('must be true or false').optional(),
 });
 
-const comment = z.string().trim().min(1).max(1000, 'at most 1000 characters');
+const comment = freeText('write a comment', 1);
 const optionalCommentBody = z.strictObject({ comment: comment.optional() });
 const requiredCommentBody = z.strictObject({ comment: comment.describe('why') });
-const revokeBody = z.strictObject({ reason: z.string('say why the access is revoked').trim().min(1).max(1000) });
+const revokeBody = z.strictObject({ reason: freeText('say why the access is revoked', 1) });
 const emptyBody = z.strictObject({});
 const extendBody = z.strictObject({
   durationSeconds: z.number('must be a number of seconds').int('must be a whole number of seconds'),
-  reason: z
-    .string('say why you need more time')
-    .trim()
-    .min(10, 'say why you need more time, in at least 10 characters')
-    .max(1000),
+  reason: freeText('say why you need more time', 10),
 });
 
 /** A CI job's deploy: which template, its inputs (checked against the template's patterns later), how long. */
@@ -79,7 +93,7 @@ const ciCredentialsBody = z.strictObject({
   durationSeconds: z.number('must be a number of seconds').int('must be a whole number of seconds').optional(),
 });
 
-const grantIdParam = /^g-[0-9a-hjkmnp-tv-z]{26}$/;
+const grantIdParam = GRANT_ID;
 
 const listGrantsQuery = z.strictObject({
   inbox: z.enum(['', 'true'], "use '?inbox' to list what you may approve").optional(),

@@ -4,6 +4,7 @@ import { formatDuration, parseDuration } from '../domain/duration.js';
 import { MIN_GRANT_SECONDS } from '../domain/grant.js';
 import { cedar, type DetailedError, type PolicyJson } from './cedar.js';
 import { JIT } from './schema.js';
+import { workloadIdentityProblems } from './workloadIdentity.js';
 
 /** One policy file as read, named as an operator sees it (`policies/prod.cedar`). */
 interface PolicyFile {
@@ -52,7 +53,8 @@ interface BrokerPolicies {
 interface PolicyReferences {
   /** Undefined when the catalog itself is broken: its problems are reported, not every reference. */
   readonly roles?: ReadonlySet<string>;
-  readonly groups: ReadonlyMap<string, readonly string[]>;
+  /** Undefined when groups come from IAM Identity Center: their names are only known at request time. */
+  readonly groups?: ReadonlyMap<string, readonly string[]>;
 }
 
 const POLICY_ID = /^[A-Za-z0-9][\w.-]{0,63}$/;
@@ -161,20 +163,21 @@ const referenceProblems = (policy: CompiledPolicy, json: unknown, refs: PolicyRe
   for (const { type, id } of entityLiterals(json)) {
     if (type === JIT.role && refs.roles !== undefined && !refs.roles.has(id))
       problems.push(`role '${id}' is not in catalog.json`);
-    if (type === JIT.group && !refs.groups.has(id)) problems.push(`group '${id}' is not defined in groups.json`);
+    if (type === JIT.group && refs.groups !== undefined && !refs.groups.has(id))
+      problems.push(`group '${id}' is not defined in groups.json`);
   }
+  const { groups } = refs;
+  if (groups === undefined) return [...new Set(problems)];
   const approvers = policy.rules.approvers ?? [];
   for (const entry of approvers) {
-    if (entry.startsWith(GROUP_PREFIX) && !refs.groups.has(entry.slice(GROUP_PREFIX.length))) {
+    if (entry.startsWith(GROUP_PREFIX) && !groups.has(entry.slice(GROUP_PREFIX.length))) {
       problems.push(`@approvers: '${entry}' is not defined in groups.json`);
     }
   }
   const required = policy.rules.approvals ?? 1;
   if (approvers.length > 0) {
     const distinct = new Set(
-      approvers.flatMap((e) =>
-        e.startsWith(GROUP_PREFIX) ? (refs.groups.get(e.slice(GROUP_PREFIX.length)) ?? []) : [e]
-      )
+      approvers.flatMap((e) => (e.startsWith(GROUP_PREFIX) ? (groups.get(e.slice(GROUP_PREFIX.length)) ?? []) : [e]))
     ).size;
     if (required > distinct) {
       problems.push(`@approvals: needs ${required} approvals but only ${distinct} distinct approver(s) can give one`);
@@ -228,6 +231,7 @@ const readPolicies = (
     if (earlier !== undefined) problems.push(`${where}: @id("${id}") is already used at ${earlier}`);
     seen.set(id, where);
     if (refs !== undefined) problems.push(...referenceProblems(policy, json.json, refs).map((p) => `${where}: ${p}`));
+    problems.push(...workloadIdentityProblems(json.json).map((p) => `${where}: policy \`${id}\` ${p}`));
   }
   return inFile;
 };

@@ -21,6 +21,8 @@ import type { PolicyEngine } from '../ports.js';
 /** A CI job for `ciDeploy` cases: the Workload's attributes, defaulting to a protected main branch. */
 const workloadSchema = z.strictObject({
   platform: z.enum(['github', 'gitlab']).default('github'),
+  /** The issuer's id in ci.json. */
+  issuer: z.string().default('github-actions'),
   repository: z.string().default('example-org/app'),
   repositoryId: z.string().default('1001'),
   owner: z.string().default('example-org'),
@@ -30,6 +32,7 @@ const workloadSchema = z.strictObject({
   refProtected: z.boolean().default(true),
   environment: z.string().default(''),
   workflowRef: z.string().default(''),
+  workflowSha: z.string().default(''),
   eventName: z.string().default('push'),
   runnerEnvironment: z.string().default('github-hosted'),
   isForkPullRequest: z.boolean().default(false),
@@ -144,8 +147,9 @@ const runCase = async (config: BrokerConfig, engine: PolicyEngine, testCase: Pol
     given.scopeWidth ?? (await narrowScope(iamDataActionCatalog(), role, { actions, resources })).privilegeWidth;
 
   if (given.workload !== undefined) {
+    const { issuer, ...claims } = given.workload;
     const answer = await engine.decideWorkload({
-      workload: { ...given.workload, issuerId: 'policy-test', runId: '1', runAttempt: '1', actor: '', subject: '' },
+      workload: { ...claims, issuerId: issuer, runId: '1', runAttempt: '1', jobId: '1', actor: '', subject: '' },
       role,
       templateId: given.template,
       inputs: given.inputs,

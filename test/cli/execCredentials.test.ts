@@ -1,8 +1,9 @@
 import { devNull } from 'node:os';
-import { afterEach, describe, expect, it } from 'vitest';
-import { ApiError } from '../../cli/errors.js';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { ApiError, BrokerUnreachableError, GrantClosedError } from '../../cli/errors.js';
 import { defaultProfile, refreshingEnvironment, staticEnvironment } from '../../cli/exec/childEnvironment.js';
 import { type CredentialServer, startCredentialServer } from '../../cli/exec/credentialServer.js';
+import { watchGrant } from '../../cli/exec/grantWatch.js';
 import { credentialsExpiringIn } from './cliFakes.js';
 
 const PARENT = {
@@ -85,17 +86,87 @@ describe('jit exec: the loopback credential endpoint', () => {
     expect(second.AccessKeyId).toBe('ASIA2');
   });
 
-  it('answers 403 with the reason once the grant has ended', async () => {
+  it("answers in the container endpoint's error shape: 403 once the grant has ended, 503 when it cannot tell", async () => {
     const failures: Error[] = [];
+    let failure: Error = new GrantClosedError('grant g-1 was revoked by dave: incident 42');
     server = await startCredentialServer(
       async () => {
-        throw new ApiError(409, 'GRANT_ENDED', 'grant g-1 is ENDED');
+        throw failure;
       },
       (e) => failures.push(e)
     );
-    const response = await fetch(server.url, { headers: { authorization: server.token } });
-    expect(response.status).toBe(403);
-    expect(await response.json()).toEqual({ message: 'jit: grant g-1 is ENDED' });
-    expect(failures).toHaveLength(1);
+    const ask = () => fetch(server!.url, { headers: { authorization: server!.token } });
+    const ended = await ask();
+    expect(ended.status).toBe(403);
+    expect(await ended.json()).toEqual({
+      Code: 'GrantEnded',
+      Message: 'jit: grant g-1 was revoked by dave: incident 42',
+    });
+
+    failure = new ApiError(409, 'GRANT_ENDED', 'grant g-1 is ENDED');
+    expect((await ask()).status).toBe(403);
+
+    failure = new BrokerUnreachableError('cannot reach the broker at http://127.0.0.1:8787 (ECONNREFUSED)');
+    const offline = await ask();
+    expect(offline.status).toBe(503);
+    expect(await offline.json()).toEqual({
+      Code: 'CredentialsUnavailable',
+      Message: 'jit: cannot reach the broker at http://127.0.0.1:8787 (ECONNREFUSED)',
+    });
+    expect(failures).toHaveLength(3);
+  });
+});
+
+describe('jit exec: the grant watch', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  /** A watch over checks that answer from `script` in turn (undefined: live), on fake timers. */
+  const watching = (script: (Error | undefined)[]) => {
+    vi.useFakeTimers();
+    const said: string[] = [];
+    let checks = 0;
+    const watch = watchGrant({
+      check: async () => {
+        const answer = script[Math.min(checks, script.length - 1)];
+        checks += 1;
+        if (answer !== undefined) throw answer;
+      },
+      intervalMs: 30_000,
+      onEnd: (e) => said.push(`end: ${e.message}`),
+      onTrouble: (e) => said.push(`trouble: ${e.message}`),
+      onRecovered: () => said.push('recovered'),
+    });
+    return { watch, said, checks: () => checks };
+  };
+
+  it('looks once per interval and stops at the end, saying who ended it once', async () => {
+    const ended = new GrantClosedError('grant g-1 was revoked by dave: incident 42');
+    const { said, checks } = watching([undefined, undefined, ended]);
+    await vi.advanceTimersByTimeAsync(29_999);
+    expect(checks()).toBe(0);
+    await vi.advanceTimersByTimeAsync(1);
+    expect(checks()).toBe(1);
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(checks()).toBe(3);
+    await vi.advanceTimersByTimeAsync(300_000);
+    expect(checks()).toBe(3);
+    expect(said).toEqual(['end: grant g-1 was revoked by dave: incident 42']);
+  });
+
+  it('reports an unreachable broker once per outage, and its return; never calls that an end', async () => {
+    const offline = new BrokerUnreachableError('cannot reach the broker');
+    const { said, checks } = watching([offline, offline, offline, undefined]);
+    await vi.advanceTimersByTimeAsync(5 * 30_000);
+    expect(checks()).toBe(5);
+    expect(said).toEqual(['trouble: cannot reach the broker', 'recovered']);
+  });
+
+  it('stops looking when stopped', async () => {
+    const { watch, checks } = watching([undefined]);
+    watch.stop();
+    await vi.advanceTimersByTimeAsync(300_000);
+    expect(checks()).toBe(0);
   });
 });

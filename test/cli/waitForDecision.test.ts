@@ -84,7 +84,7 @@ describe('waiting for a decision', () => {
     const s = scenario([grant('PENDING'), grant('DENIED', 0, { endedBy: 'bob', endReason: 'use the read-only role' })]);
     const failure = await failureOf(s.wait);
     expect(failure.exitCode).toBe(EXIT.grantClosed);
-    expect(failure.message).toBe('grant g-1 was DENIED by bob: use the read-only role');
+    expect(failure.message).toBe('grant g-1 was denied by bob: use the read-only role');
   });
 
   it('gives up with exit 6 after --timeout, and with 130 on Ctrl-C, leaving the request pending', async () => {

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { VendedCredentials } from '../../cli/api/brokerApi.js';
 import { grantRequest } from '../helpers/apiServer.js';
 import { finish } from '../helpers/finish.js';
-import { interrupt, startSandboxProcess } from '../helpers/sandboxProcess.js';
+import { callApi, interrupt, startSandboxProcess } from '../helpers/sandboxProcess.js';
 
 const JIT = resolve('cli/bin/jit.mjs');
 
@@ -17,14 +17,8 @@ const JIT = resolve('cli/bin/jit.mjs');
  */
 describe('audit and reports in the sandbox', () => {
   let sandbox: Awaited<ReturnType<typeof startSandboxProcess>>;
-  const call = async (user: string, method: string, path: string, body?: unknown) => {
-    const res = await fetch(`${sandbox.ready.api}${path}`, {
-      method,
-      headers: { 'x-jit-user': user, 'content-type': 'application/json' },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    return { status: res.status, body: (await res.json()) as Record<string, unknown> };
-  };
+  const call = (user: string, method: string, path: string, body?: unknown) =>
+    callApi(sandbox.ready.api, user, method, path, body);
   const jit = (user: string, ...args: string[]) => {
     const [command, ...rest] = args;
     return finish(
@@ -62,7 +56,7 @@ describe('audit and reports in the sandbox', () => {
     try {
       await sts.send(new GetCallerIdentityCommand({}));
       await sts.send(new GetCallerIdentityCommand({}));
-      // The bucket does not exist in the emulator: a refused call is still an attempt, and recorded.
+      // Outside the task's scope (s3:ListBucket): refused with AccessDenied, and still recorded as an attempt.
       await s3.send(new ListObjectsV2Command({ Bucket: 'example-bucket' })).catch(() => undefined);
     } finally {
       sts.destroy();

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KILL_POLICY_NAME } from '../../functions/domain/sessionKill.js';
 import { localIamClient } from '../../sandbox/localAwsClients.js';
 import { finish } from '../helpers/finish.js';
+import { masksIn, runnerFiles } from '../helpers/githubRunner.js';
 import { githubDeployClaims, type LocalIssuer, startLocalIssuer } from '../helpers/localIssuer.js';
 import { interrupt, startSandboxProcess } from '../helpers/sandboxProcess.js';
 
@@ -38,11 +39,11 @@ describe('a CI job against the sandbox process: token in, per-deploy credentials
 
   beforeAll(async () => {
     issuer = await startLocalIssuer();
-    // The example configuration, trusting the test's local issuer as well.
+    // The example configuration, with the test's local issuer in the place of GitHub's.
     const configDir = join(home, 'config');
     cpSync('config', configDir, { recursive: true });
     const ci = JSON.parse(readFileSync('config/ci.json', 'utf8'));
-    ci.issuers.push(issuer.config());
+    ci.issuers[ci.issuers.findIndex((i: { id: string }) => i.id === 'github-actions')] = issuer.config();
     writeFileSync(join(configDir, 'ci.json'), JSON.stringify(ci));
     sandbox = await startSandboxProcess(['--in-memory', '--config-dir', configDir]);
     env = {
@@ -71,27 +72,27 @@ describe('a CI job against the sandbox process: token in, per-deploy credentials
     timeout: 120_000,
   }, async () => {
     expect(sandbox.ready.access).toBe('emulator');
-    const githubEnv = join(home, 'github-env');
-    writeFileSync(githubEnv, '');
-    const vend = await run(process.execPath, deployArgs(await tokenFile('t1'), '--for', '20m'), {
-      ...env,
-      GITHUB_ENV: githubEnv,
-    });
-    expect(vend.code, vend.stderr).toBe(0);
-    const exported = Object.fromEntries(
-      readFileSync(githubEnv, 'utf8')
-        .trim()
-        .split('\n')
-        .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)])
+    const runner = runnerFiles(mkdtempSync(join(home, 'runner-')));
+    const vend = await run(
+      process.execPath,
+      deployArgs(await tokenFile('t1'), '--for', '20m', '--region', 'eu-central-1'),
+      { ...env, ...runner.files }
     );
+    expect(vend.code, vend.stderr).toBe(0);
+    const exported = runner.read('GITHUB_ENV');
     expect(Object.keys(exported).sort()).toEqual([
       'AWS_ACCESS_KEY_ID',
+      'AWS_CREDENTIAL_EXPIRATION',
+      'AWS_DEFAULT_REGION',
+      'AWS_REGION',
       'AWS_SECRET_ACCESS_KEY',
       'AWS_SESSION_TOKEN',
       'JIT_GRANT_ID',
     ]);
-    expect(vend.stdout).toContain(`::add-mask::${exported.AWS_SECRET_ACCESS_KEY}`);
-    expect(vend.stderr).not.toContain(exported.AWS_SECRET_ACCESS_KEY);
+    const secrets = [exported.AWS_ACCESS_KEY_ID, exported.AWS_SECRET_ACCESS_KEY, exported.AWS_SESSION_TOKEN];
+    const { masked, rest } = masksIn(vend.stderr);
+    expect(masked).toEqual(secrets);
+    for (const secret of secrets) expect(`${vend.stdout}${rest}`).not.toContain(secret);
     const grantId = exported.JIT_GRANT_ID as string;
 
     // The next step of the job: the AWS CLI with what the job exported.
@@ -102,13 +103,32 @@ describe('a CI job against the sandbox process: token in, per-deploy credentials
     expect(who.code, who.stderr).toBe(0);
     expect(JSON.parse(who.stdout).Arn).toBe(`arn:aws:sts::123456789012:assumed-role/staging-deploy/ci.7001.${grantId}`);
 
-    // The end step (if: always()), with a fresh token of the same run.
+    // Another job of the same run (a test job, no environment) cannot end the deploy job's grant.
+    const siblingToken = await tokenFile(
+      't-sibling',
+      githubDeployClaims({ check_run_id: '9002', environment: undefined })
+    );
+    const sibling = await run(process.execPath, [JIT, 'ci', 'done', '--token-file', siblingToken], {
+      ...env,
+      JIT_GRANT_ID: grantId,
+    });
+    expect(sibling.code).toBe(2);
+    expect(sibling.stderr).toContain('check_run_id is "9002", not "9001"; environment is "", not "staging"');
+
+    // The end step (if: always()), with a fresh token of the same job.
     const done = await run(process.execPath, [JIT, 'ci', 'done', '--token-file', await tokenFile('t2')], {
       ...env,
       JIT_GRANT_ID: grantId,
     });
     expect(done.code, done.stderr).toBe(0);
     expect(done.stderr).toContain(`${grantId} is ENDED`);
+    // The same step again (a retried job, a second `if: always()` step): nothing left to end.
+    const again = await run(process.execPath, [JIT, 'ci', 'done', '--token-file', await tokenFile('t2b')], {
+      ...env,
+      JIT_GRANT_ID: grantId,
+    });
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stderr).toContain(`note: nothing to end: grant ${grantId} is ENDED`);
 
     const iam = localIamClient(sandbox.ready.awsEndpoint!);
     try {

@@ -5,12 +5,24 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { VendedCredentials } from '../../cli/api/brokerApi.js';
 import { startCredentialServer } from '../../cli/exec/credentialServer.js';
+import { PROD_READ_REQUEST } from '../helpers/cliArgs.js';
 import { finish } from '../helpers/finish.js';
 import { interrupt, startSandboxProcess } from '../helpers/sandboxProcess.js';
 
 /** Debian's AWS CLI v2 (installed by .ci/run); the `aws` first on PATH may be an older v1. */
 const AWS_CLI = '/usr/bin/aws';
 const JIT = resolve('cli/bin/jit.mjs');
+const RECHECK_SECONDS = 2;
+const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
+/** Resolves once `child` has printed `text` on stdout. */
+const printed = (child: ChildProcess, text: string) =>
+  new Promise<void>((seen) => {
+    let output = '';
+    child.stdout?.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      if (output.includes(text)) seen();
+    });
+  });
 
 describe('the jit CLI against the sandbox process', () => {
   const home = mkdtempSync(join(tmpdir(), 'jit-cli-e2e-'));
@@ -30,19 +42,7 @@ describe('the jit CLI against the sandbox process', () => {
   const jit = (user: string, ...args: string[]) => finish(start(process.execPath, jitArgs(user, args)));
   const aws = (...args: string[]) => finish(start(AWS_CLI, [...args, '--endpoint-url', sandbox.ready.awsEndpoint!]));
   const awsLocal = (...args: string[]) => finish(start(AWS_CLI, args));
-  const requestArgs = [
-    'request',
-    'prod-read',
-    '--action',
-    's3:GetObject',
-    '--resource',
-    'arn:aws:s3:::example-bucket/*',
-    '--for',
-    '30m',
-    '--reason',
-    'debug the nightly export job',
-    '--json',
-  ];
+  const requestArgs = [...PROD_READ_REQUEST];
   const requestAndApprove = async (): Promise<string> => {
     const requested = await jit('alice', ...requestArgs);
     const id = (JSON.parse(requested.stdout) as { id: string }).id;
@@ -61,6 +61,8 @@ describe('the jit CLI against the sandbox process', () => {
       AWS_DEFAULT_REGION: 'us-east-1',
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
       JIT_API_URL: sandbox.ready.api,
+      // The client's re-check bound, lowered from 30 s so the tests below need not sleep that long.
+      JIT_RECHECK_SECONDS: String(RECHECK_SECONDS),
     };
   });
 
@@ -111,7 +113,7 @@ describe('the jit CLI against the sandbox process', () => {
     expect(done.stdout).toContain(`${id} is ENDED`);
     const after = await jit('alice', 'exec', id, '--', process.execPath, '-e', '');
     expect(after.code).toBe(3);
-    expect(after.stderr).toContain(`grant ${id} is ENDED`);
+    expect(after.stderr).toContain(`grant ${id} was ended by alice: done`);
   });
 
   it('policies answer through the CLI: a refusal names its policy; on-call breaks glass; security closes the review', {
@@ -179,8 +181,65 @@ describe('the jit CLI against the sandbox process', () => {
     const refused = await aws('sts', 'get-caller-identity', '--profile', 'jit-x');
     expect(refused.code).not.toBe(0);
     expect(refused.stderr).toContain('Error when retrieving credentials from custom-process');
-    expect(refused.stderr).toContain(`grant ${id} is ENDED`);
+    expect(refused.stderr).toContain(`grant ${id} was ended by alice: done`);
     expect(refused.stderr).not.toContain(fromAws.SecretAccessKey);
+  });
+
+  it("revoked by dave while jit exec runs: the AWS CLI's next credential fetch fails with who revoked it and why", {
+    timeout: 120_000,
+  }, async () => {
+    const id = await requestAndApprove();
+    // The command fetches credentials from jit's endpoint again and again, as a script of AWS CLI calls does.
+    const loop = `while ${AWS_CLI} configure export-credentials >/dev/null; do echo fetched; sleep 0.2; done; exit 9`;
+    const exec = start(process.execPath, jitArgs('alice', ['exec', id, '--', '/bin/sh', '-c', loop]));
+    const finished = finish(exec);
+    await printed(exec, 'fetched');
+    expect((await jit('dave', 'revoke', id, '--reason', 'incident 42')).code).toBe(0);
+
+    const { code, stderr } = await finished;
+    expect(code).toBe(9); // the loop ended because a fetch failed
+    expect(stderr).toContain(`jit: grant ${id} was revoked by dave: incident 42`);
+    expect(stderr).toContain('Received non 200 response (403) from ECS metadata');
+    expect(stderr).toContain(`"Message":"jit: grant ${id} was revoked by dave: incident 42"`);
+  });
+
+  it('with --kill-on-end, jit exec stops the command when dave revokes the grant, and exits 3', {
+    timeout: 60_000,
+  }, async () => {
+    const id = await requestAndApprove();
+    const command = ['/bin/sh', '-c', 'echo started; exec sleep 600'];
+    const exec = start(process.execPath, jitArgs('alice', ['exec', id, '--kill-on-end', '--', ...command]));
+    const finished = finish(exec);
+    await printed(exec, 'started');
+    expect((await jit('dave', 'revoke', id, '--reason', 'incident 43')).code).toBe(0);
+    const { code, stderr } = await finished;
+    expect(code).toBe(3);
+    expect(stderr).toContain(`jit: grant ${id} was revoked by dave: incident 43`);
+    expect(stderr).toContain('jit: stopping the command (--kill-on-end)');
+  });
+
+  it('after a revoke by dave, jit creds --format process (and the profile using it) exit 3 within the bound', {
+    timeout: 60_000,
+  }, async () => {
+    const id = await requestAndApprove();
+    expect((await jit('alice', 'setup-profile', id, '--profile', 'y')).code).toBe(0);
+    const before = await jit('alice', 'creds', id, '--format', 'process');
+    expect(before.code).toBe(0);
+    expect((await awsLocal('configure', 'export-credentials', '--profile', 'jit-y')).code).toBe(0);
+
+    // dave's revoke leaves alice's cached session on disk: only her next check can notice the end.
+    expect((await jit('dave', 'revoke', id, '--reason', 'incident 42')).code).toBe(0);
+    await sleep(RECHECK_SECONDS * 1000);
+    const after = await jit('alice', 'creds', id, '--format', 'process');
+    expect(after).toEqual({ code: 3, stdout: '', stderr: `jit: grant ${id} was revoked by dave: incident 42\n` });
+    const viaProfile = await awsLocal('configure', 'export-credentials', '--profile', 'jit-y');
+    expect(viaProfile.code).not.toBe(0);
+    expect(viaProfile.stderr).toContain(`grant ${id} was revoked by dave: incident 42`);
+    expect(viaProfile.stderr).not.toContain(JSON.parse(before.stdout).SecretAccessKey);
+
+    const profile = await jit('alice', 'setup-profile', id, '--profile', 'y');
+    expect(profile.code).toBe(3);
+    expect(profile.stderr).toContain('a profile for it would never give credentials, so none was written');
   });
 
   it("the AWS CLI fetches again from jit exec's endpoint before credentials expire", { timeout: 60_000 }, async () => {

@@ -79,7 +79,10 @@ describe('npm start (the sandbox process)', () => {
     }
   });
 
-  it('refuses to start on a broken policy file, naming file and line; a fixed edit changes behaviour', async () => {
+  // Two sandbox starts (one refused, one serving): as slow as the first test's under the suite's load.
+  it('refuses to start on a broken policy file, naming file and line; a fixed edit changes behaviour', {
+    timeout: 90_000,
+  }, async () => {
     const configDir = mkdtempSync(join(tmpdir(), 'jit-config-'));
     try {
       cpSync('config', configDir, { recursive: true });

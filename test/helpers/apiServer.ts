@@ -1,7 +1,8 @@
 import type { AddressInfo } from 'node:net';
 import type { HttpDeps } from '../../functions/handlers/http/httpRoute.js';
-import { ROUTES } from '../../functions/handlers/routes.js';
+import { ROUTES, type Route } from '../../functions/handlers/routes.js';
 import { createSandboxServer, SANDBOX_USER_HEADER } from '../../sandbox/sandboxServer.js';
+import { asFunction } from './awsCallRecorder.js';
 
 interface ApiAnswer {
   readonly status: number;
@@ -10,9 +11,19 @@ interface ApiAnswer {
   readonly headers: Headers;
 }
 
+/** Each route runs as its own Lambda function would: the AWS calls it makes are recorded as that function's. */
+const asLambdaFunctions = (routes: readonly Route[]): Route[] =>
+  routes.map((route) => ({
+    ...route,
+    build: (deps) => {
+      const handler = route.build(deps);
+      return (event, context) => asFunction(route.name, () => handler(event, context));
+    },
+  }));
+
 /** The API over real HTTP on 127.0.0.1, through the same route table and handlers as Lambda. */
 const startApi = async (deps: HttpDeps) => {
-  const server = createSandboxServer(ROUTES, deps);
+  const server = createSandboxServer(asLambdaFunctions(ROUTES), deps);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 

@@ -56,6 +56,10 @@ const assumedRoleCall = (input: {
   } as CloudTrailRecord & Record<string, unknown>;
 };
 
+/** `sts:GetCallerIdentity` from a grant session: a call no IAM policy can deny (docs/audit.md). */
+const callerIdentityCall = (input: { eventId: string; at: string; sourceIdentity: string; errorCode?: string }) =>
+  assumedRoleCall({ ...input, eventSource: 'sts.amazonaws.com', eventName: 'GetCallerIdentity' });
+
 /** An IAM user's call: no session context, never a grant's. */
 const iamUserCall = (eventId: string, at: string): CloudTrailRecord => ({
   eventID: eventId,
@@ -70,4 +74,4 @@ const iamUserCall = (eventId: string, at: string): CloudTrailRecord => ({
   },
 });
 
-export { assumedRoleCall, iamUserCall };
+export { assumedRoleCall, callerIdentityCall, iamUserCall };

@@ -1,7 +1,9 @@
 import { GetRolePolicyCommand } from '@aws-sdk/client-iam';
 import { DeleteScheduleCommand, GetScheduleCommand } from '@aws-sdk/client-scheduler';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import type { Context } from 'aws-lambda';
 import { jsonLogger } from '../../functions/adapters/jsonLogger.js';
+import { sweep } from '../../functions/app/sweep.js';
 import type { BrokerConfig } from '../../functions/config/brokerConfig.js';
 import { KILL_POLICY_NAME } from '../../functions/domain/sessionKill.js';
 import type { AccessAdapters } from '../../functions/handlers/composeBroker.js';
@@ -9,9 +11,11 @@ import { expiryHandler } from '../../functions/handlers/scheduledHandlers.js';
 import type { IssuedCredentials } from '../../functions/ports.js';
 import { LOCAL_REGION } from '../../sandbox/localAws.js';
 import { localIamClient } from '../../sandbox/localAwsClients.js';
+import { sandboxOrgKill } from '../../sandbox/orgKill.js';
 import { startSandboxAccess } from '../../sandbox/sandboxAccess.js';
 import { scheduleDispatcher } from '../../sandbox/scheduleDispatcher.js';
 import { startApi } from './apiServer.js';
+import { asFunction } from './awsCallRecorder.js';
 import { brokerOnFreshTable, exampleConfig, manualClock } from './fixtures.js';
 
 /**
@@ -23,6 +27,8 @@ const emulatedBroker = async (
     wrap?: (adapters: AccessAdapters) => AccessAdapters;
     /** Changes to the example configuration (e.g. a local CI issuer). */
     configure?: (config: BrokerConfig) => BrokerConfig;
+    /** The organization-wide kill on, with its SCP in the emulator's organization. */
+    orgKill?: boolean;
   } = {}
 ) => {
   const example = await exampleConfig();
@@ -33,10 +39,13 @@ const emulatedBroker = async (
     await access.stop();
     throw new Error('these tests need the local AWS emulator: pip install "moto[server]"');
   }
-  const adapters = options.wrap ? options.wrap(access.adapters) : access.adapters;
+  const org = options.orgKill ? await sandboxOrgKill(access.awsEndpoint) : undefined;
+  const withOrg = org === undefined ? access.adapters : { ...access.adapters, orgKill: org.policy };
+  const adapters = options.wrap ? options.wrap(withOrg) : withOrg;
   const broker = await brokerOnFreshTable({ clock, config, access: adapters });
   const api = await startApi(broker.deps);
-  const expire = expiryHandler(broker.deps);
+  const expiryFunction = expiryHandler(broker.deps);
+  const expire = (event: unknown, context: Context) => asFunction('expire', () => expiryFunction(event, context));
   const dispatcher = scheduleDispatcher({
     scheduler: access.scheduler.client,
     groupName: access.scheduler.groupName,
@@ -52,6 +61,8 @@ const emulatedBroker = async (
     clock,
     awsEndpoint: endpoint,
     dispatcher,
+    /** One run of the sweeper, as its Lambda function. */
+    sweep: () => asFunction('sweep', () => sweep(broker.deps)),
     /** What Scheduler delivers at expiry (again, for a retry). */
     fireExpiry: (grantId: string) => expire({ grantId, reason: 'expiry' }, {} as never),
     schedule: (grantId: string) =>
@@ -91,7 +102,10 @@ const emulatedBroker = async (
         iam.destroy();
       }
     },
+    /** The organization's kill SCP as the emulator holds it (with `orgKill`). */
+    orgKillDocument: async () => org?.document(),
     dispose: async () => {
+      org?.stop();
       await api.close();
       await broker.dispose();
       await access.stop();

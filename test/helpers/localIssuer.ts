@@ -3,35 +3,23 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair, type JWTPayload, SignJWT } from 'jose';
 import type { CiIssuer } from '../../functions/config/ciConfig.js';
+import { GITHUB_TEST_CLAIMS } from '../../sandbox/testOidcIssuer.js';
 
 /** The audience the test configurations give the local issuer. */
 const LOCAL_AUDIENCE = 'jit-broker.test';
-const PINNED_WORKFLOW = 'example-org/deploy-workflows/.github/workflows/deploy.yml@refs/heads/main';
+const PINNED_WORKFLOW = GITHUB_TEST_CLAIMS.job_workflow_ref as string;
 
 /** Claims of a GitHub Actions deploy job the example policies allow; override what a test is about. */
 const githubDeployClaims = (overrides: Record<string, unknown> = {}): Record<string, unknown> => ({
-  sub: 'repo:example-org/app:environment:staging',
-  repository: 'example-org/app',
-  repository_id: '1001',
-  repository_owner: 'example-org',
-  repository_owner_id: '2001',
-  ref: 'refs/heads/main',
-  ref_type: 'branch',
-  ref_protected: 'true',
-  environment: 'staging',
-  job_workflow_ref: PINNED_WORKFLOW,
-  event_name: 'push',
-  runner_environment: 'github-hosted',
-  run_id: '7001',
-  run_attempt: '1',
-  actor: 'octocat',
+  ...GITHUB_TEST_CLAIMS,
   ...overrides,
 });
 
 /**
  * A CI token issuer on 127.0.0.1: RS256 keys made with jose, JWKS and OIDC discovery served over
- * HTTP, and tokens minted like GitHub's (5 minutes, a fresh jti each). `forge` signs with a key
- * the JWKS does not hold.
+ * HTTP, and tokens minted like GitHub's (5 minutes, a fresh jti each). `signWith: 'other-key'`
+ * signs with a key the JWKS does not hold; `fail(status)` makes both documents answer that status
+ * (until `fail(undefined)`), and the counters say how often each was fetched.
  */
 const startLocalIssuer = async () => {
   const { publicKey, privateKey } = await generateKeyPair('RS256', { extractable: true });
@@ -39,11 +27,17 @@ const startLocalIssuer = async () => {
   const kid = 'local-1';
   const jwk = { ...(await exportJWK(publicKey)), kid, alg: 'RS256', use: 'sig' };
   let jwksFetches = 0;
+  let discoveryFetches = 0;
+  let failing: number | undefined;
   const server = createServer((req, res) => {
     const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     res.setHeader('content-type', 'application/json');
-    if (req.url === '/.well-known/jwks.json') {
-      jwksFetches++;
+    if (req.url === '/.well-known/jwks.json') jwksFetches++;
+    if (req.url === '/.well-known/openid-configuration') discoveryFetches++;
+    if (failing !== undefined) {
+      res.statusCode = failing;
+      res.end('{}');
+    } else if (req.url === '/.well-known/jwks.json') {
       res.end(JSON.stringify({ keys: [jwk] }));
     } else if (req.url === '/.well-known/openid-configuration') {
       res.end(JSON.stringify({ issuer: base, jwks_uri: `${base}/.well-known/jwks.json` }));
@@ -84,8 +78,8 @@ const startLocalIssuer = async () => {
     return jwt.sign(options.signWith === 'other-key' ? other.privateKey : privateKey);
   };
 
-  /** Its entry in ci.json. */
-  const config = (id = 'local-ci'): CiIssuer => ({
+  /** Its entry in ci.json; by default in the place of GitHub's, which the example policies name. */
+  const config = (id = 'github-actions'): CiIssuer => ({
     id,
     issuer,
     audience: LOCAL_AUDIENCE,
@@ -99,6 +93,10 @@ const startLocalIssuer = async () => {
     mint,
     config,
     jwksFetches: () => jwksFetches,
+    discoveryFetches: () => discoveryFetches,
+    fail: (status: number | undefined) => {
+      failing = status;
+    },
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();

@@ -7,6 +7,13 @@ interface Ready {
   readonly table: string;
   readonly access: 'emulator' | 'aws' | 'none';
   readonly awsEndpoint: string | null;
+  /** With --test-oidc-issuer. */
+  readonly testOidcIssuer: {
+    readonly url: string;
+    readonly requestToken: string;
+    readonly audience: string;
+    readonly tokenUrls: { readonly github: string; readonly gitlab: string };
+  } | null;
 }
 
 /** `npm start` as a user runs it (tsx sandbox/main.ts), with --json so the test can read where it listens. */
@@ -55,4 +62,14 @@ const runUntilExit = (args: string[]): Promise<{ code: number | null; output: st
     child.once('exit', (code) => resolve({ code, output }));
   });
 
-export { interrupt, runUntilExit, startSandboxProcess };
+/** One call to the sandbox's API as `user` (the loopback x-jit-user header), its status and JSON body. */
+const callApi = async (api: string, user: string, method: string, path: string, body?: unknown) => {
+  const res = await fetch(`${api}${path}`, {
+    method,
+    headers: { 'x-jit-user': user, 'content-type': 'application/json' },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+};
+
+export { callApi, interrupt, runUntilExit, startSandboxProcess };

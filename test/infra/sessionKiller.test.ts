@@ -1,7 +1,8 @@
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
+import { ManagedPolicy } from 'aws-cdk-lib/aws-iam';
 import { describe, expect, it } from 'vitest';
-import { JitSessionKiller, sessionKillerArns } from '../../infra/sessionKiller.js';
+import { JitSessionKiller, roleResourceName, sessionKillerArns } from '../../infra/sessionKiller.js';
 import { JitTargetRole } from '../../infra/targetRole.js';
 
 const ENDERS = ['finishGrant', 'revokeGrant', 'expire', 'sweep'].map(
@@ -21,7 +22,11 @@ interface RoleProperties {
 describe('JitSessionKiller', () => {
   const stack = workload();
   const killer = new JitSessionKiller(stack, 'SessionKiller', { brokerRoleArns: ENDERS });
-  new JitTargetRole(stack, 'ProdRead', { roleName: 'prod-read', brokerRoleArns: ['arn:aws:iam::111111111111:role/V'] });
+  new JitTargetRole(stack, 'ProdRead', {
+    roleName: 'prod-read',
+    brokerRoleArns: ['arn:aws:iam::111111111111:role/V'],
+    permissionsBoundary: ManagedPolicy.fromAwsManagedPolicyName('ReadOnlyAccess'),
+  });
   const template = Template.fromStack(stack);
   const roles = template.findResources('AWS::IAM::Role');
   const role = roles[stack.getLogicalId(killer.role.node.defaultChild as never)]?.Properties as RoleProperties;
@@ -43,8 +48,9 @@ describe('JitSessionKiller', () => {
     ]);
   });
 
-  it('may only read and write inline policies of roles tagged as managed by the broker', () => {
+  it('may read inline policies of managed roles, and write them only on managed roles with a permissions boundary', () => {
     expect(role.ManagedPolicyArns).toBeUndefined();
+    const anyRole = { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::222222222222:role/*']] };
     expect(role.Policies).toEqual([
       {
         PolicyName: 'KillPolicies',
@@ -52,17 +58,46 @@ describe('JitSessionKiller', () => {
           Version: '2012-10-17',
           Statement: [
             {
-              Sid: 'KillPoliciesOnManagedRoles',
+              Sid: 'ReadInlinePoliciesOfManagedRoles',
               Effect: 'Allow',
-              Action: ['iam:ListRolePolicies', 'iam:GetRolePolicy', 'iam:PutRolePolicy', 'iam:DeleteRolePolicy'],
-              Resource: { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::222222222222:role/*']] },
+              Action: ['iam:ListRolePolicies', 'iam:GetRolePolicy'],
+              Resource: anyRole,
               Condition: { StringEquals: { 'iam:ResourceTag/jit-broker:managed': 'true' } },
+            },
+            {
+              Sid: 'WriteKillPoliciesOnBoundedManagedRoles',
+              Effect: 'Allow',
+              Action: ['iam:PutRolePolicy', 'iam:DeleteRolePolicy'],
+              Resource: anyRole,
+              Condition: {
+                StringEquals: { 'iam:ResourceTag/jit-broker:managed': 'true' },
+                Null: { 'iam:PermissionsBoundary': 'false' },
+              },
             },
           ],
         },
       },
     ]);
     expect(template.findResources('AWS::IAM::Policy')).toEqual({});
+  });
+
+  it("is pinned to the target roles it is given, in its own stack's account", () => {
+    const pinned = workload();
+    new JitSessionKiller(pinned, 'K', { brokerRoleArns: ENDERS, targetRoles: ['jit/prod-read', 'ops/deploy'] });
+    const [properties] = Object.values(Template.fromStack(pinned).findResources('AWS::IAM::Role')).map(
+      (r) => (r as { Properties: RoleProperties }).Properties
+    );
+    const statements = properties?.Policies[0]?.PolicyDocument.Statement as { Resource: unknown }[];
+    const arn = (name: string) => ({
+      'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, `:iam::222222222222:role/${name}`]],
+    });
+    for (const statement of statements) expect(statement.Resource).toEqual([arn('jit/prod-read'), arn('ops/deploy')]);
+  });
+
+  it('refuses an empty list of target roles (leave it out to mean every managed role)', () => {
+    expect(() => new JitSessionKiller(workload(), 'K', { brokerRoleArns: ENDERS, targetRoles: [] })).toThrow(
+      'JitSessionKiller targetRoles is empty'
+    );
   });
 
   it('is not itself tagged as managed, so the broker can never change its own policies', () => {
@@ -108,5 +143,16 @@ describe('sessionKillerArns', () => {
 
   it('names none when every role is in the broker account', () => {
     expect(sessionKillerArns(catalog.slice(0, 1), '111111111111')).toEqual([]);
+  });
+});
+
+describe('roleResourceName', () => {
+  it('takes path and name from a role ARN, without its account', () => {
+    expect(roleResourceName('arn:aws:iam::222222222222:role/jit/prod-read')).toBe('jit/prod-read');
+    expect(roleResourceName('arn:aws-cn:iam::444444444444:role/deploy')).toBe('deploy');
+  });
+
+  it('refuses what is not a role ARN', () => {
+    expect(() => roleResourceName('arn:aws:iam::222222222222:user/alice')).toThrow('is not an IAM role ARN');
   });
 });

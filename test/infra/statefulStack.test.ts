@@ -35,6 +35,28 @@ describe('StatefulStack', () => {
     expect(deployed).toEqual(local.GlobalSecondaryIndexes?.map((i) => [i.IndexName, i.KeySchema]));
   });
 
+  it('refuses, to everyone, writes without If-None-Match and delete markers on archived objects', () => {
+    const [policy] = Object.values(template.findResources('AWS::S3::BucketPolicy')) as {
+      Properties: { PolicyDocument: { Statement: Record<string, unknown>[] } };
+    }[];
+    const denies = policy?.Properties.PolicyDocument.Statement.filter((s) => s.Sid?.toString().startsWith('Refuse'));
+    expect(denies?.map(({ Resource: _, ...s }) => s)).toEqual([
+      {
+        Sid: 'RefuseWritesThatMayReplaceAnArchivedObject',
+        Effect: 'Deny',
+        Principal: { AWS: '*' },
+        Action: 's3:PutObject',
+        Condition: { Null: { 's3:if-none-match': 'true' }, Bool: { 's3:ObjectCreationOperation': 'true' } },
+      },
+      {
+        Sid: 'RefuseDeleteMarkersOnArchivedObjects',
+        Effect: 'Deny',
+        Principal: { AWS: '*' },
+        Action: 's3:DeleteObject',
+      },
+    ]);
+  });
+
   it('locks in compliance mode when asked', () => {
     const strict = Template.fromStack(
       new StatefulStack(new App(), 'Strict', { auditRetention: { mode: 'compliance', days: 2555 } })

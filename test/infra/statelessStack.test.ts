@@ -2,10 +2,11 @@ import { execFileSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import type { CfnResource } from 'aws-cdk-lib';
-import { Match } from 'aws-cdk-lib/assertions';
+import { App, type CfnResource } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { ROUTES } from '../../functions/handlers/routes.js';
+import { buildBrokerApp } from '../../infra/brokerApp.js';
 import { FUNCTION_ACCESS } from '../../infra/functionAccess.js';
 import { sessionKillerArns } from '../../infra/sessionKiller.js';
 import { synthBroker } from './synthBroker.js';
@@ -107,19 +108,19 @@ describe('the broker app', () => {
     }
   });
 
-  it('lets only the ending functions write kill policies, on managed catalog roles only', () => {
+  it('lets only the ending functions write kill policies, on managed, bounded catalog roles only', () => {
     const writers = [...stateless.functions.keys()].filter((name) => allowing(name, 'iam:PutRolePolicy').length > 0);
-    expect(writers.sort()).toEqual(['ciDone', 'expire', 'finishGrant', 'revokeGrant', 'sweep']);
+    expect(writers.sort()).toEqual(['ciDone', 'expire', 'finishGrant', 'recordActivity', 'revokeGrant', 'sweep']);
+    const managed = { 'iam:ResourceTag/jit-broker:managed': 'true' };
     for (const name of writers) {
-      const [statement] = allowing(name, 'iam:PutRolePolicy');
-      expect(actionsOf([statement as Statement]).sort()).toEqual([
-        'iam:DeleteRolePolicy',
-        'iam:GetRolePolicy',
-        'iam:ListRolePolicies',
-        'iam:PutRolePolicy',
-      ]);
-      expect(statement?.Resource).toEqual(catalogRoleArns);
-      expect(statement?.Condition).toEqual({ StringEquals: { 'iam:ResourceTag/jit-broker:managed': 'true' } });
+      const [write] = allowing(name, 'iam:PutRolePolicy');
+      expect(actionsOf([write as Statement]).sort()).toEqual(['iam:DeleteRolePolicy', 'iam:PutRolePolicy']);
+      expect(write?.Resource).toEqual(catalogRoleArns);
+      expect(write?.Condition).toEqual({ StringEquals: managed, Null: { 'iam:PermissionsBoundary': 'false' } });
+      const [read] = allowing(name, 'iam:GetRolePolicy');
+      expect(actionsOf([read as Statement]).sort()).toEqual(['iam:GetRolePolicy', 'iam:ListRolePolicies']);
+      expect(read?.Resource).toEqual(catalogRoleArns);
+      expect(read?.Condition).toEqual({ StringEquals: managed });
     }
   });
 
@@ -129,7 +130,7 @@ describe('the broker app', () => {
         JSON.stringify(s.Resource).includes(':role/jit-broker-session-killer')
       )
     );
-    expect(assumers.sort()).toEqual(['ciDone', 'expire', 'finishGrant', 'revokeGrant', 'sweep']);
+    expect(assumers.sort()).toEqual(['ciDone', 'expire', 'finishGrant', 'recordActivity', 'revokeGrant', 'sweep']);
     // The stack is environment-agnostic here, so the broker's own account cannot be left out at synth.
     expect(killerRoleArns).toEqual(['arn:aws:iam::123456789012:role/jit-broker-session-killer']);
     for (const name of assumers) {
@@ -149,13 +150,20 @@ describe('the broker app', () => {
     }
   });
 
+  it('outputs the API ARN the callers’ permission set allows execute-api:Invoke on', () => {
+    const output = template.toJSON().Outputs.ApiInvokeArn as { Value: unknown };
+    expect(JSON.stringify(output.Value)).toContain(':execute-api:');
+    expect(JSON.stringify(output.Value)).toContain(logicalId(stateless.api as never));
+    expect(JSON.stringify(output.Value)).toMatch(/\/\*"\]\]\}$/);
+  });
+
   it('outputs the roles a session killer must trust', () => {
     const output = template.toJSON().Outputs.SessionKillerTrustedRoleArns as { Value: unknown };
     const roleOf = (name: string) => ({
       'Fn::GetAtt': [logicalId(stateless.functions.get(name)?.role as never), 'Arn'],
     });
     expect(output.Value).toEqual({
-      'Fn::Join': [',', ['expire', 'finishGrant', 'revokeGrant', 'ciDone', 'sweep'].map(roleOf)],
+      'Fn::Join': [',', ['expire', 'finishGrant', 'revokeGrant', 'ciDone', 'sweep', 'recordActivity'].map(roleOf)],
     });
   });
 
@@ -295,6 +303,98 @@ describe('the broker app', () => {
   });
 });
 
+describe('capacity under load', () => {
+  const reservations = () =>
+    Object.fromEntries(
+      [...stateless.functions].flatMap(([name, fn]) => {
+        const reserved = resourceOf(fn).Properties.ReservedConcurrentExecutions;
+        return reserved === undefined ? [] : [[name, reserved]];
+      })
+    );
+
+  it('reserves concurrency for the ending path only: expiry, done, revoke, CI done, the sweeper', () => {
+    expect(reservations()).toEqual({ expire: 10, finishGrant: 5, revokeGrant: 5, ciDone: 5, sweep: 1 });
+  });
+
+  it('throttles the open routes and the ending routes each on its own, the rest by the stage default', () => {
+    const stage = Object.values(template.findResources('AWS::ApiGatewayV2::Stage'))[0] as {
+      DependsOn?: string[];
+      Properties: Record<string, unknown>;
+    };
+    expect(stage.Properties.DefaultRouteSettings).toEqual({ ThrottlingBurstLimit: 100, ThrottlingRateLimit: 50 });
+    const limit = (rate: number, burst: number) => ({ ThrottlingRateLimit: rate, ThrottlingBurstLimit: burst });
+    expect(stage.Properties.RouteSettings).toEqual({
+      'GET /health': limit(5, 10),
+      'POST /ci/credentials': limit(10, 20),
+      'POST /ci/grants/{id}/credentials': limit(10, 20),
+      'POST /ci/grants/{id}/done': limit(5, 10),
+      'POST /grants/{id}/done': limit(5, 10),
+      'POST /grants/{id}/revoke': limit(5, 10),
+    });
+    // CloudFormation refuses settings for routes that do not exist yet.
+    const routes = Object.keys(template.findResources('AWS::ApiGatewayV2::Route'));
+    expect(stage.DependsOn).toEqual(expect.arrayContaining(routes));
+  });
+
+  // A second synth (without bundling): slow under the whole suite's load.
+  it('skips the reservations when told to (-c reservedConcurrency=off), for accounts with a small quota', {
+    timeout: 120_000,
+  }, async () => {
+    const app = new App({
+      context: { 'aws:cdk:bundling-stacks': [], reservedConcurrency: 'off' },
+      postCliContext: { '@aws-cdk/core:defaultCrossStackReferences': 'strong' },
+    });
+    const { stateless: small } = await buildBrokerApp({ app, configDir: 'config', nag: false });
+    const functions = Object.values(Template.fromStack(small).findResources('AWS::Lambda::Function'));
+    expect(functions.filter((f) => f.Properties.ReservedConcurrentExecutions !== undefined)).toEqual([]);
+  });
+});
+
+describe('alarms and outputs', () => {
+  it('alarms when the audit stream falls five minutes behind', () => {
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'AWS/Lambda',
+      MetricName: 'IteratorAge',
+      Statistic: 'Maximum',
+      Threshold: 300_000,
+      Dimensions: [{ Name: 'FunctionName', Value: { Ref: logicalId(stateless.functions.get('publishAuditEvents')) } }],
+    });
+  });
+
+  it('subscribes an e-mail address only when the AlarmEmail parameter names one', () => {
+    expect(template.toJSON().Parameters.AlarmEmail).toMatchObject({ Type: 'String', Default: '' });
+    template.hasResource('AWS::SNS::Subscription', {
+      Condition: 'AlarmEmailGiven',
+      Properties: Match.objectLike({ Protocol: 'email', Endpoint: { Ref: 'AlarmEmail' } }),
+    });
+    expect(template.toJSON().Conditions.AlarmEmailGiven).toEqual({
+      'Fn::Not': [{ 'Fn::Equals': [{ Ref: 'AlarmEmail' }, ''] }],
+    });
+  });
+
+  it('outputs the API id and the execute-api ARN a caller permission set allows', () => {
+    const outputs = template.toJSON().Outputs as Record<string, { Value: unknown }>;
+    const api = logicalId(stateless.api);
+    expect(outputs.ApiId?.Value).toEqual({ Ref: api });
+    expect(outputs.ApiInvokeArn?.Value).toEqual({
+      'Fn::Join': [
+        '',
+        [
+          'arn:',
+          { Ref: 'AWS::Partition' },
+          ':execute-api:',
+          { Ref: 'AWS::Region' },
+          ':',
+          { Ref: 'AWS::AccountId' },
+          ':',
+          { Ref: api },
+          '/*',
+        ],
+      ],
+    });
+  });
+});
+
 describe('the bundles', () => {
   const assetOf = (name: string): string => {
     const fn = resources[logicalId(stateless.functions.get(name))] as unknown as { Metadata: Record<string, string> };
@@ -329,8 +429,8 @@ describe('the bundles', () => {
         version: '2.0', routeKey: 'POST /grants', rawPath: '/grants', rawQueryString: '',
         headers: { 'content-type': 'application/json' }, isBase64Encoded: false,
         requestContext: { http: { method: 'POST', path: '/grants' }, requestId: 'r', authorizer: { iam: {
-          accountId: '123456789012', userId: 'AROAEXAMPLE:alice',
-          userArn: 'arn:aws:sts::123456789012:assumed-role/AWSReservedSSO_Developer_0123456789abcdef/alice' } } },
+          accountId: '123456789012', userId: 'AROAEXAMPLEJITCALLER1:alice',
+          userArn: 'arn:aws:sts::123456789012:assumed-role/AWSReservedSSO_JitBrokerCaller_0123456789abcdef/alice' } } },
         body: JSON.stringify({ role: 'prod-read', durationSeconds: 1800, reason: 'reading the example bucket',
           scope: { actions: ['s3:GetObjekt'], resources: ['arn:aws:s3:::example-bucket/*'] } }),
       }, { functionName: 'createGrant', awsRequestId: 'r', getRemainingTimeInMillis: () => 10000 });
@@ -357,15 +457,21 @@ describe('audit infrastructure', () => {
       State: 'ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS',
       EventPattern: {
         'detail-type': ['AWS API Call via CloudTrail'],
+        // Only AWS services emit `aws.` sources: a forged PutEvents event cannot reach the recorder.
+        source: [{ prefix: 'aws.' }],
         detail: { userIdentity: { type: ['AssumedRole'], sessionContext: { sourceIdentity: [{ prefix: 'g-' }] } } },
       },
       Targets: [Match.objectLike({ DeadLetterConfig: Match.anyValue(), RetryPolicy: Match.anyValue() })],
     });
   });
 
-  it('lets the recorder read the table and write only Put/Update, and nothing else', () => {
-    const dynamo = actionsOf(statementsOf('recordActivity')).filter((a) => !a.startsWith('xray:'));
-    expect(dynamo.sort()).toEqual(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem']);
+  it('lets the recorder write activity (Put/Update) and end grants as revokeGrant does (anomaly rules), nothing else', () => {
+    const distinct = (name: string) => [...new Set(actionsOf(statementsOf(name)))].sort();
+    const ending = distinct('revokeGrant');
+    expect(distinct('recordActivity')).toEqual(
+      [...new Set([...ending, 'dynamodb:PutItem', 'dynamodb:UpdateItem'])].sort()
+    );
+    expect(ending).toContain('iam:PutRolePolicy');
   });
 
   it('lets only the audit route call CloudTrail LookupEvents', () => {

@@ -1,17 +1,19 @@
-import { App, Duration, Stack } from 'aws-cdk-lib';
+import { App, CfnParameter, Duration, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { ManagedPolicy } from 'aws-cdk-lib/aws-iam';
 import { describe, expect, it } from 'vitest';
-import { JitTargetRole } from '../../infra/targetRole.js';
+import { ceilingPolicy, JitTargetRole } from '../../infra/targetRole.js';
 
 const BROKER = 'arn:aws:iam::111111111111:role/JitBroker-vendCredentialsRole-ABC';
 
 describe('JitTargetRole', () => {
   const stack = new Stack(new App(), 'Workload', { env: { account: '222222222222', region: 'eu-west-1' } });
+  const boundary = ManagedPolicy.fromAwsManagedPolicyName('ReadOnlyAccess');
   new JitTargetRole(stack, 'ProdRead', {
     roleName: 'prod-read',
     brokerRoleArns: [BROKER],
     managedPolicies: [ManagedPolicy.fromAwsManagedPolicyName('ReadOnlyAccess')],
+    permissionsBoundary: boundary,
   });
   const template = Template.fromStack(stack);
   const [role] = Object.values(template.findResources('AWS::IAM::Role')) as {
@@ -21,6 +23,7 @@ describe('JitTargetRole', () => {
       MaxSessionDuration: number;
       Path: string;
       ManagedPolicyArns: unknown[];
+      PermissionsBoundary: unknown;
     };
   }[];
 
@@ -57,9 +60,33 @@ describe('JitTargetRole', () => {
     expect(JSON.stringify(role?.Properties.ManagedPolicyArns)).toContain(':iam::aws:policy/ReadOnlyAccess');
   });
 
+  it('carries its permissions boundary', () => {
+    expect(JSON.stringify(role?.Properties.PermissionsBoundary)).toContain(':iam::aws:policy/ReadOnlyAccess');
+  });
+
   it('refuses to exist without a broker to trust', () => {
-    expect(() => new JitTargetRole(new Stack(new App(), 'S'), 'R', { brokerRoleArns: [] })).toThrow(
-      'JitTargetRole needs at least one broker role ARN'
+    expect(
+      () => new JitTargetRole(new Stack(new App(), 'S'), 'R', { brokerRoleArns: [], permissionsBoundary: boundary })
+    ).toThrow('JitTargetRole needs at least one broker role ARN');
+  });
+
+  it('refuses to exist without a permissions boundary (for callers without the type check)', () => {
+    const props = { brokerRoleArns: [BROKER] } as unknown as ConstructorParameters<typeof JitTargetRole>[2];
+    expect(() => new JitTargetRole(new Stack(new App(), 'S'), 'R', props)).toThrow(
+      'JitTargetRole needs a permissionsBoundary'
     );
+  });
+
+  it("trusts a CommaDelimitedList parameter's roles when given its value (templates that name no account)", () => {
+    const agnostic = new Stack(new App(), 'Agnostic');
+    const brokers = new CfnParameter(agnostic, 'Brokers', { type: 'CommaDelimitedList' });
+    const ceiling = ceilingPolicy(agnostic, 'Ceiling', { actions: ['s3:GetObject'], resources: ['*'] });
+    new JitTargetRole(agnostic, 'R', { brokerRoleArns: brokers.valueAsList, permissionsBoundary: ceiling });
+    const [trust] = Object.values(Template.fromStack(agnostic).findResources('AWS::IAM::Role')).map(
+      (r) => (r as { Properties: { AssumeRolePolicyDocument: { Statement: { Principal: unknown }[] } } }).Properties
+    );
+    for (const statement of trust?.AssumeRolePolicyDocument.Statement ?? []) {
+      expect(statement.Principal).toEqual({ AWS: { Ref: 'Brokers' } });
+    }
   });
 });

@@ -1,8 +1,13 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CloudTrailActivityLookup } from '../../functions/adapters/aws/cloudTrailActivityLookup.js';
 import { recordActivity } from '../../functions/app/recordActivity.js';
 import type { CloudTrailRecord } from '../../functions/domain/activity.js';
 import { grantRequest, startApi } from '../helpers/apiServer.js';
-import { assumedRoleCall } from '../helpers/cloudTrailRecords.js';
+import { asFunction } from '../helpers/awsCallRecorder.js';
+import { assumedRoleCall, callerIdentityCall } from '../helpers/cloudTrailRecords.js';
 import { brokerOnFreshTable, manualClock } from '../helpers/fixtures.js';
 
 /** The recorder, the audit view and the reports against DynamoDB Local, through the HTTP API. */
@@ -51,16 +56,18 @@ describe('grant activity and effectiveness reports', () => {
     expect((await api.as('bob').post(`/grants/${body.id}/approve`)).status).toBe(200);
     return body.id;
   };
+  /** What the recordActivity function does with one CloudTrail event. */
+  const record = (event: CloudTrailRecord) => asFunction('recordActivity', () => recordActivity(broker.deps, event));
   const call = (grantId: string, eventId: string, at: string, eventName = 'GetObject'): CloudTrailRecord =>
     assumedRoleCall({ eventId, at, sourceIdentity: grantId, eventName, accessKeyId: 'ASIAEXAMPLEKEY000001' });
 
   it('records each CloudTrail event once, counts per action, and keeps first and last use', async () => {
     const id = await approved();
-    expect(await recordActivity(broker.deps, call(id, 'ev-1', '2026-11-23T09:05:00Z'))).toBe('recorded');
-    expect(await recordActivity(broker.deps, call(id, 'ev-1', '2026-11-23T09:05:00Z'))).toBe('duplicate');
-    expect(await recordActivity(broker.deps, call(id, 'ev-3', '2026-11-23T09:20:00Z', 'ListBucket'))).toBe('recorded');
+    expect(await record(call(id, 'ev-1', '2026-11-23T09:05:00Z'))).toBe('recorded');
+    expect(await record(call(id, 'ev-1', '2026-11-23T09:05:00Z'))).toBe('duplicate');
+    expect(await record(call(id, 'ev-3', '2026-11-23T09:20:00Z', 'ListBucket'))).toBe('recorded');
     // Out of order: an earlier call delivered last still moves firstUsedAt back.
-    expect(await recordActivity(broker.deps, call(id, 'ev-2', '2026-11-23T09:02:00Z'))).toBe('recorded');
+    expect(await record(call(id, 'ev-2', '2026-11-23T09:02:00Z'))).toBe('recorded');
     const audit = await api.as('alice').get(`/grants/${id}/audit`);
     expect(audit.status).toBe(200);
     expect(audit.body.activity).toEqual({
@@ -71,6 +78,8 @@ describe('grant activity and effectiveness reports', () => {
       lastUsedAt: '2026-11-23T09:20:00.000Z',
       afterEndCount: 0,
       afterEnd: [],
+      afterEndOutcomes: { refused: 0, succeeded: 0, failed: 0, undeniable: 0 },
+      refusedWhileLive: 0,
     });
     // Existing consumers keep what they read before.
     expect(audit.body).toMatchObject({ grantId: id, chain: { valid: true } });
@@ -79,9 +88,9 @@ describe('grant activity and effectiveness reports', () => {
 
   it('ignores calls of other sessions and of grants it does not know', async () => {
     const other = assumedRoleCall({ eventId: 'x-1', at: '2026-11-23T09:05:00Z', sourceIdentity: 'alice@example.com' });
-    expect(await recordActivity(broker.deps, other)).toBe('not-a-grant');
+    expect(await record(other)).toBe('not-a-grant');
     const unknown = call('g-0000000000zzzzzzzzzzzzzzzz', 'x-2', '2026-11-23T09:05:00Z');
-    expect(await recordActivity(broker.deps, unknown)).toBe('unknown-grant');
+    expect(await record(unknown)).toBe('unknown-grant');
   });
 
   it('ignores a session of another role that names a grant id as its source identity (spoofing)', async () => {
@@ -92,25 +101,48 @@ describe('grant activity and effectiveness reports', () => {
       sourceIdentity: id,
       roleName: 'my-own-role',
     });
-    expect(await recordActivity(broker.deps, spoofed)).toBe('other-role');
+    expect(await record(spoofed)).toBe('other-role');
     expect((await api.as('erin').get(`/grants/${id}/audit`)).body.activity.calls).toBe(0);
   });
 
-  it('flags a call after the end (beyond the grace) once, with an alert, and shows it in the audit', async () => {
+  it('alerts once on a call AWS let through after the end (beyond the grace), not on refused or undeniable ones', async () => {
     const id = await approved();
     clock.advance(600);
     expect((await api.as('dave').post(`/grants/${id}/revoke`, { reason: 'task finished elsewhere' })).status).toBe(200);
     const endedAt = clock.now().getTime();
     const secondsAfterEnd = (s: number) => new Date(endedAt + s * 1000).toISOString();
-    await recordActivity(broker.deps, call(id, 'late-0', secondsAfterEnd(30)));
-    await recordActivity(broker.deps, call(id, 'late-1', secondsAfterEnd(300)));
-    await recordActivity(broker.deps, call(id, 'late-1', secondsAfterEnd(300)));
+    await record(call(id, 'late-0', secondsAfterEnd(30)));
+    await record(call(id, 'late-1', secondsAfterEnd(300)));
+    await record(call(id, 'late-1', secondsAfterEnd(300)));
+    const refused = assumedRoleCall({
+      eventId: 'late-2',
+      at: secondsAfterEnd(310),
+      sourceIdentity: id,
+      errorCode: 'AccessDenied',
+    });
+    await record(refused);
+    const whoAmI = callerIdentityCall({ eventId: 'late-3', at: secondsAfterEnd(320), sourceIdentity: id });
+    await record(whoAmI);
     const alerts = broker.logLines.filter((l) => l.includes('"alert":"used-after-end"') && l.includes(id));
     expect(alerts).toHaveLength(1);
+    // Never vended: no kill was needed, so none was in force.
+    expect(JSON.parse(alerts[0] as string)).toMatchObject({ eventId: 'late-1', lateSuccess: 'kill-not-in-force' });
     const { body } = await api.as('alice').get(`/grants/${id}/audit`);
-    expect(body.activity.calls).toBe(2);
-    expect(body.activity.afterEndCount).toBe(1);
-    expect(body.activity.afterEnd).toEqual([{ eventId: 'late-1', action: 's3:GetObject', at: secondsAfterEnd(300) }]);
+    expect(body.activity.calls).toBe(4);
+    expect(body.activity.afterEndCount).toBe(3);
+    expect(body.activity.afterEndOutcomes).toEqual({ refused: 1, succeeded: 1, failed: 0, undeniable: 1 });
+    expect(body.activity.afterEnd).toEqual([
+      { eventId: 'late-1', action: 's3:GetObject', at: secondsAfterEnd(300), outcome: 'succeeded' },
+      {
+        eventId: 'late-2',
+        action: 's3:GetObject',
+        at: secondsAfterEnd(310),
+        errorCode: 'AccessDenied',
+        outcome: 'refused',
+      },
+      { eventId: 'late-3', action: 'sts:GetCallerIdentity', at: secondsAfterEnd(320), outcome: 'undeniable' },
+    ]);
+    expect(body.activity.kill).toMatchObject({ verdict: 'not-needed', appliedAt: null });
   });
 
   it('answers an empty CloudTrail view for a grant that never vended, and refuses unknown lookups', async () => {
@@ -152,6 +184,45 @@ describe('grant activity and effectiveness reports', () => {
     }
   });
 
+  it('looks the keys up through CloudTrail’s own API (LookupEvents, one access key at a time)', async () => {
+    const asked: unknown[] = [];
+    // CloudTrail's wire protocol (JSON 1.1), answered by a stand-in: the emulator has no LookupEvents.
+    const cloudTrail = createServer((req, res) => {
+      let body = '';
+      req.on('data', (chunk) => {
+        body += chunk;
+      });
+      req.on('end', () => {
+        asked.push({ target: req.headers['x-amz-target'], ...JSON.parse(body) });
+        res.writeHead(200, { 'content-type': 'application/x-amz-json-1.1' });
+        const record = call(vendedId, 'ct-wire', '2026-11-23T09:13:00Z', 'ListBucket');
+        res.end(JSON.stringify({ Events: [{ EventId: 'ct-wire', CloudTrailEvent: JSON.stringify(record) }] }));
+      });
+    });
+    await new Promise<void>((resolve) => cloudTrail.listen(0, '127.0.0.1', resolve));
+    const client = new CloudTrailClient({
+      endpoint: `http://127.0.0.1:${(cloudTrail.address() as AddressInfo).port}`,
+      region: 'us-east-1',
+      credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+    });
+    const withCloudTrail = await startApi({ ...broker.deps, activityLookup: new CloudTrailActivityLookup(client) });
+    try {
+      const { status, body } = await withCloudTrail.as('erin').get(`/grants/${vendedId}/audit?lookup=cloudtrail`);
+      expect(status).toBe(200);
+      expect(body.cloudTrail).toMatchObject({ accessKeyIds: ['ASIAVENDED0000000001'], calls: 1 });
+      expect(asked).toMatchObject([
+        {
+          target: 'CloudTrail_20131101.LookupEvents',
+          LookupAttributes: [{ AttributeKey: 'AccessKeyId', AttributeValue: 'ASIAVENDED0000000001' }],
+        },
+      ]);
+    } finally {
+      await withCloudTrail.close();
+      client.destroy();
+      cloudTrail.close();
+    }
+  });
+
   it('lets only security read reports', async () => {
     for (const user of ['alice', 'bob', 'carol']) {
       const answer = await api.as(user).get('/reports/summary');
@@ -188,7 +259,15 @@ describe('grant activity and effectiveness reports', () => {
     // Five grants got access (alice's three, erin's two). Each scope is s3:GetObject: alice's first
     // and the revoked one used it; the first's s3:ListBucket was outside its scope.
     expect(report('width').summary).toMatchObject({ grants: 5, used: 2 });
-    expect(report('after-end').summary).toEqual({ grants: 1, calls: 1 });
+    expect(report('after-end').summary).toEqual({
+      grants: 1,
+      calls: 3,
+      refused: 1,
+      succeeded: 1,
+      failed: 0,
+      undeniable: 1,
+      grantsWithSuccess: 1,
+    });
     expect(report('exceptions').summary).toMatchObject({ overrides: 1, denials: 1, breakGlass: 0 });
     const denial = report('exceptions').rows.find((r: { grantId: string | null }) => r.grantId === null);
     expect(denial).toMatchObject({ requester: 'erin', role: 'prod-admin', kind: 'denial' });

@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sweep } from '../../functions/app/sweep.js';
 import { finish } from '../../functions/domain/ending.js';
 import { ConflictError, ServiceUnavailableError } from '../../functions/domain/errors.js';
 import { KILL_POLICY_NAME } from '../../functions/domain/sessionKill.js';
@@ -68,7 +67,7 @@ describe('Faults between the broker and AWS', () => {
     expect(await env.schedule(id)).toBeUndefined();
     expect(alerts('schedule-failed').some((l) => l.includes(id))).toBe(true);
     env.clock.advance(901);
-    expect((await sweep(env.deps)).accessExpired).toContain(id);
+    expect((await env.sweep()).accessExpired).toContain(id);
   });
 
   it('answers 503 when STS throttles, and records no vend', async () => {
@@ -104,7 +103,7 @@ describe('Faults between the broker and AWS', () => {
     expect(done.body.state).toBe('ENDED');
     expect(alerts('kill-failed').some((l) => l.includes(id))).toBe(true);
     expect(await killList()).not.toContain(id);
-    await sweep(env.deps);
+    await env.sweep();
     expect(await killList()).toContain(id);
   });
 
@@ -116,7 +115,7 @@ describe('Faults between the broker and AWS', () => {
     await env.deps.store.transition(grant, finish(grant, { userId: 'alice', groups: [] }, env.clock.now()));
     expect(await killList()).not.toContain(id);
     expect(await env.schedule(id)).toBeDefined();
-    await sweep(env.deps);
+    await env.sweep();
     expect(await killList()).toContain(id);
     // The orphaned schedule fires later and only settles what is already settled.
     expect(await env.fireExpiry(id)).toEqual({ grantId: id, outcome: 'already-ended' });

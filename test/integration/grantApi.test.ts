@@ -213,6 +213,78 @@ describe('Grant API (handlers through middy, DynamoDB Local)', () => {
     expect((await api.as('alice').get(`/grants/${body.id}`)).body.state).toBe('APPROVED');
   });
 
+  describe('hostile input (issue 14), each refused with 400 and nothing stored', () => {
+    /** Posts `body` (raw JSON text) as alice and checks the answer and the table. */
+    const refused = async (body: string, code: string) => {
+      const before = await itemCount();
+      const answer = await api.as('alice').post('/grants', body);
+      expect(answer.status).toBe(400);
+      expect(answer.body.error.code).toBe(code);
+      expect(await itemCount()).toBe(before);
+      return answer.body.error.message as string;
+    };
+    const asJson = (overrides: Record<string, unknown>) => JSON.stringify(grantRequest(overrides));
+
+    it('an unpaired surrogate in the reason or in a resource ARN (was a 500 from Cedar)', async () => {
+      await refused(asJson({ reason: 'debug the nightly \ud800 export' }), 'INVALID_TEXT');
+      const resources = ['arn:aws:s3:::example-bucket/\udc00*'];
+      await refused(asJson({ scope: { actions: ['s3:GetObject'], resources } }), 'INVALID_TEXT');
+    });
+
+    it('__proto__ inside scope.conditions or an operator (was dropped, widening the grant)', async () => {
+      const scope = '"scope":{"actions":["s3:GetObject"],"resources":["arn:aws:s3:::example-bucket/*"]';
+      const rest = '"role":"prod-read","durationSeconds":1800,"reason":"debug the nightly export"';
+      const message = await refused(
+        `{${rest},${scope},"conditions":{"__proto__":{"aws:RequestedRegion":"us-east-1"}}}}`,
+        'RESERVED_KEY'
+      );
+      expect(message).toContain("scope.conditions: '__proto__'");
+      await refused(
+        `{${rest},${scope},"conditions":{"StringEquals":{"__proto__":"x","aws:RequestedRegion":"us-east-1"}}}}`,
+        'RESERVED_KEY'
+      );
+    });
+
+    it('a duplicate key (was: the last one wins)', async () => {
+      const body = asJson({}).replace('"durationSeconds":1800', '"durationSeconds":900,"durationSeconds":1800');
+      expect(await refused(body, 'DUPLICATE_KEY')).toContain("'durationSeconds' appears more than once");
+    });
+
+    it('condition values IAM cannot read (were stored)', async () => {
+      const scope = (conditions: unknown) => ({
+        actions: ['s3:GetObject'],
+        resources: ['arn:aws:s3:::example-bucket/*'],
+        conditions,
+      });
+      await refused(asJson({ scope: scope({ IpAddress: { 'aws:SourceIp': 'not-an-ip' } }) }), 'INVALID_CONDITION');
+      await refused(asJson({ scope: scope({ Bool: { 'aws:SecureTransport': 'maybe' } }) }), 'INVALID_CONDITION');
+      await refused(
+        asJson({ scope: scope({ DateLessThan: { 'aws:CurrentTime': 'yesterday' } }) }),
+        'INVALID_CONDITION'
+      );
+    });
+
+    it('a reason of twelve zero-width spaces, and terminal escapes in free text', async () => {
+      await refused(asJson({ reason: '\u200b'.repeat(12) }), 'INVALID_REQUEST');
+      await refused(asJson({ reason: '\u001b[2J\u001b[HAPPROVED by security' }), 'INVALID_TEXT');
+    });
+
+    it('a forged page cursor with empty key values (was a 500 from DynamoDB)', async () => {
+      const forged = Buffer.from(JSON.stringify({ GSI1PK: 'USER#alice', GSI1SK: '', PK: '', SK: '' })).toString(
+        'base64url'
+      );
+      const answer = await api.as('alice').get(`/grants?cursor=${forged}`);
+      expect(answer.status).toBe(400);
+      expect(answer.body.error.code).toBe('INVALID_CURSOR');
+    });
+
+    it('a 10,000-character report kind is echoed at most 80 characters long', async () => {
+      const answer = await api.as('dave').get(`/reports/${'k'.repeat(10_000)}`);
+      expect(answer.status).toBe(400);
+      expect(answer.body.error.message.length).toBeLessThan(200);
+    });
+  });
+
   it('answers health without authentication', async () => {
     const health = await api.anonymous.get('/health');
     expect(health.status).toBe(200);

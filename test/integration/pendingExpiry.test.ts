@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sweepPending } from '../../functions/app/sweepPending.js';
 import { grantRequest, startApi } from '../helpers/apiServer.js';
+import { asFunction } from '../helpers/awsCallRecorder.js';
 import { brokerOnFreshTable, manualClock } from '../helpers/fixtures.js';
 
 describe('Pending window', () => {
@@ -34,10 +35,10 @@ describe('Pending window', () => {
     clock.advance(3600);
     const later = await api.as('erin').post('/grants', grantRequest());
     clock.advance(3600 + 1); // early is 2h+1s old, later 1h+1s
-    const first = await sweepPending(broker.deps);
+    const first = await asFunction('sweep', () => sweepPending(broker.deps));
     expect(first.expired).toContain(early.body.id);
     expect(first.expired).not.toContain(later.body.id);
-    expect((await sweepPending(broker.deps)).expired).not.toContain(early.body.id);
+    expect((await asFunction('sweep', () => sweepPending(broker.deps))).expired).not.toContain(early.body.id);
     expect((await api.as('erin').get(`/grants/${later.body.id}`)).body.state).toBe('PENDING');
     const inbox = await api.as('bob').get('/grants?inbox');
     const ids = inbox.body.grants.map((g: { id: string }) => g.id);

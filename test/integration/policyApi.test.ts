@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { grantRequest, startApi } from '../helpers/apiServer.js';
-import { brokerOnFreshTable, manualClock } from '../helpers/fixtures.js';
+import { brokerOnFreshTable, exampleConfig, manualClock } from '../helpers/fixtures.js';
 
 describe('Policies through the API (Cedar, DynamoDB Local)', () => {
   let broker: Awaited<ReturnType<typeof brokerOnFreshTable>>;
@@ -150,5 +150,39 @@ describe('Policies through the API (Cedar, DynamoDB Local)', () => {
     const answer = await api.as('alice').post('/grants', grantRequest({ role: 'prod-admin', breakGlass: true }));
     expect(answer.status).toBe(403);
     expect(answer.body.error.message).toContain('break glass');
+  });
+});
+
+describe('Break-glass taken by someone in security (Cedar, DynamoDB Local)', () => {
+  let broker: Awaited<ReturnType<typeof brokerOnFreshTable>>;
+  let api: Awaited<ReturnType<typeof startApi>>;
+
+  beforeAll(async () => {
+    const example = await exampleConfig();
+    // dave is in security and, here, on call too; frank is a second security reviewer.
+    const groups = new Map(example.groups);
+    groups.set('oncall', ['carol', 'dave']);
+    groups.set('security', ['dave', 'frank']);
+    broker = await brokerOnFreshTable({
+      config: { ...example, groups },
+      clock: manualClock(new Date('2026-11-23T09:00:00.000Z')),
+    });
+    api = await startApi(broker.deps);
+  });
+  afterAll(async () => {
+    await api.close();
+    await broker.dispose();
+  });
+
+  it('refuses the requester their own review with 403 SELF_REVIEW; another security reviewer closes it', async () => {
+    const created = await api
+      .as('dave')
+      .post('/grants', grantRequest({ role: 'prod-admin', breakGlass: true, durationSeconds: 900 }));
+    expect(created.body).toMatchObject({ state: 'APPROVED', review: { required: true } });
+    const own = await api.as('dave').post(`/grants/${created.body.id}/review`, { comment: 'all fine, trust me' });
+    expect(own.status).toBe(403);
+    expect(own.body.error.code).toBe('SELF_REVIEW');
+    const reviewed = await api.as('frank').post(`/grants/${created.body.id}/review`, { comment: 'INC-3, fine' });
+    expect(reviewed.body.review).toMatchObject({ reviewedBy: 'frank' });
   });
 });

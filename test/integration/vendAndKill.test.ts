@@ -207,15 +207,14 @@ describe('Vending and ending access (DynamoDB Local + AWS emulator)', () => {
     expect((await vend(id, 'alice')).status).toBe(200);
     expect((await env.api.as('alice').post(`/grants/${id}/done`)).status).toBe(200);
     env.clock.advance(3600 + 600);
-    const { sweep } = await import('../../functions/app/sweep.js');
-    await sweep(env.deps);
+    await env.sweep();
     const audit = await env.api.as('alice').get(`/grants/${id}/audit`);
     expect(audit.body.chain.valid).toBe(true);
     const types = audit.body.events.map((e: { type: string }) => e.type);
     expect(types.slice(-3)).toEqual(['grant.ended', 'grant.sessions-killed', 'grant.kill-pruned']);
     expect((await env.deps.store.listKills(PROD_READ)).filter((k) => k.grantId === id)).toEqual([]);
     // A later sweep finds nothing to prune and writes nothing more.
-    await sweep(env.deps);
+    await env.sweep();
     expect((await env.api.as('alice').get(`/grants/${id}/audit`)).body.events).toHaveLength(types.length);
   });
 
@@ -224,12 +223,11 @@ describe('Vending and ending access (DynamoDB Local + AWS emulator)', () => {
     await vend(id);
     await env.loseSchedule(id);
     env.clock.advance(901);
-    const { sweep } = await import('../../functions/app/sweep.js');
-    const first = await sweep(env.deps);
+    const first = await env.sweep();
     expect(first.accessExpired).toContain(id);
     expect((await env.api.as('alice').get(`/grants/${id}`)).body.state).toBe('EXPIRED');
     env.clock.advance(3600 + 600);
-    await sweep(env.deps);
+    await env.sweep();
     expect(await env.deps.store.listKills(PROD_READ)).toEqual([]);
     expect(await killPolicy()).toBeUndefined();
   });

@@ -1,11 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  AFTER_END_GRACE_SECONDS,
-  activityOf,
-  iamActionOf,
-  isAfterEnd,
-  summariseActivity,
-} from '../../functions/domain/activity.js';
+import { activityOf, iamActionOf, summariseActivity } from '../../functions/domain/activity.js';
+import { AFTER_END_GRACE_SECONDS, classifyCall, isAfterEnd } from '../../functions/domain/callOutcome.js';
 import { assumedRoleCall, iamUserCall } from '../helpers/cloudTrailRecords.js';
 
 const GRANT = 'g-01jd0000000000000000000000';
@@ -105,21 +100,103 @@ describe('use after the end', () => {
     expect(isAfterEnd(at(999_999), undefined)).toBe(false);
   });
 
-  it('summarises looked-up calls like the recorder: per action, first/last, late ones, each event once', () => {
+  it('summarises looked-up calls like the recorder: per action, first/last, late ones by outcome, each event once', () => {
     const uses = [
       assumedRoleCall({ eventId: 'a', at: '2026-11-23T09:30:00Z', sourceIdentity: GRANT }),
       assumedRoleCall({ eventId: 'a', at: '2026-11-23T09:30:00Z', sourceIdentity: GRANT }),
       assumedRoleCall({ eventId: 'b', at: '2026-11-23T09:10:00Z', sourceIdentity: GRANT, eventName: 'ListBucket' }),
+      assumedRoleCall({
+        eventId: 'live-no',
+        at: '2026-11-23T09:40:00Z',
+        sourceIdentity: GRANT,
+        errorCode: 'AccessDenied',
+      }),
+      // 20 s after the end: in the grace, but the kill's first refusal all the same.
+      assumedRoleCall({
+        eventId: 'grace',
+        at: '2026-11-23T10:00:20Z',
+        sourceIdentity: GRANT,
+        errorCode: 'AccessDenied',
+      }),
       assumedRoleCall({ eventId: 'c', at: '2026-11-23T10:05:00Z', sourceIdentity: GRANT, errorCode: 'AccessDenied' }),
+      assumedRoleCall({ eventId: 'd', at: '2026-11-23T10:06:00Z', sourceIdentity: GRANT }),
+      assumedRoleCall({
+        eventId: 'e',
+        at: '2026-11-23T10:07:00Z',
+        sourceIdentity: GRANT,
+        eventSource: 'sts.amazonaws.com',
+        eventName: 'GetCallerIdentity',
+      }),
     ].flatMap((r) => activityOf(r) ?? []);
     expect(summariseActivity(GRANT, uses, endedAt)).toEqual({
       grantId: GRANT,
-      actions: { 's3:GetObject': 2, 's3:ListBucket': 1 },
-      calls: 3,
+      actions: { 's3:GetObject': 5, 's3:ListBucket': 1, 'sts:GetCallerIdentity': 1 },
+      calls: 7,
       firstUsedAt: '2026-11-23T09:10:00.000Z',
-      lastUsedAt: '2026-11-23T10:05:00.000Z',
-      afterEndCount: 1,
-      afterEnd: [{ eventId: 'c', action: 's3:GetObject', at: '2026-11-23T10:05:00.000Z', errorCode: 'AccessDenied' }],
+      lastUsedAt: '2026-11-23T10:07:00.000Z',
+      afterEndCount: 3,
+      afterEnd: [
+        {
+          eventId: 'c',
+          action: 's3:GetObject',
+          at: '2026-11-23T10:05:00.000Z',
+          errorCode: 'AccessDenied',
+          outcome: 'refused',
+        },
+        { eventId: 'd', action: 's3:GetObject', at: '2026-11-23T10:06:00.000Z', outcome: 'succeeded' },
+        { eventId: 'e', action: 'sts:GetCallerIdentity', at: '2026-11-23T10:07:00.000Z', outcome: 'undeniable' },
+      ],
+      afterEndOutcomes: { refused: 1, succeeded: 1, failed: 0, undeniable: 1 },
+      firstRefusedSinceEndAt: '2026-11-23T10:00:20.000Z',
+      lastSucceededAfterEndAt: '2026-11-23T10:06:00.000Z',
+      refusedWhileLive: 1,
     });
+  });
+});
+
+describe('what AWS answered, and when', () => {
+  const endedAt = '2026-11-23T10:00:00.000Z';
+  /** A recorded CloudTrail call of the grant, read as the recorder reads it. */
+  const use = (input: { errorCode?: string; eventSource?: string; eventName?: string; at?: string }) => {
+    const read = activityOf(
+      assumedRoleCall({ eventId: 'x', at: input.at ?? '2026-11-23T10:05:00Z', sourceIdentity: GRANT, ...input })
+    );
+    if (read === undefined) throw new Error('not a grant call');
+    return read;
+  };
+
+  it.each([
+    // Query-protocol services (S3, IAM, STS, SQS) and JSON ones (KMS, DynamoDB, Lambda).
+    ['s3.amazonaws.com', 'GetObject', 'AccessDenied', 'refused'],
+    ['kms.amazonaws.com', 'Decrypt', 'AccessDeniedException', 'refused'],
+    // EC2's UnauthorizedOperation, as CloudTrail logs it.
+    ['ec2.amazonaws.com', 'DescribeInstances', 'Client.UnauthorizedOperation', 'refused'],
+    ['ec2.amazonaws.com', 'DescribeInstances', 'UnauthorizedOperation', 'refused'],
+    ['sns.amazonaws.com', 'Publish', 'AuthorizationError', 'refused'],
+    // Other errors say nothing about the kill either way.
+    ['s3.amazonaws.com', 'GetObject', 'NoSuchKey', 'failed'],
+    ['dynamodb.amazonaws.com', 'Query', 'ThrottlingException', 'failed'],
+    ['s3.amazonaws.com', 'GetObject', 'ExpiredToken', 'failed'],
+    ['s3.amazonaws.com', 'GetObject', undefined, 'succeeded'],
+    // No policy can deny GetCallerIdentity: whatever it answered, it proves nothing.
+    ['sts.amazonaws.com', 'GetCallerIdentity', undefined, 'undeniable'],
+    ['sts.amazonaws.com', 'GetCallerIdentity', 'AccessDenied', 'undeniable'],
+  ])('%s %s answered %s: %s', (eventSource, eventName, errorCode, outcome) => {
+    const call = use({ eventSource, eventName, ...(errorCode === undefined ? {} : { errorCode }) });
+    expect(classifyCall(call, endedAt).outcome).toBe(outcome);
+  });
+
+  it.each([
+    ['2026-11-23T09:59:59Z', 'live'],
+    ['2026-11-23T10:00:00Z', 'live'],
+    ['2026-11-23T10:00:01Z', 'grace'],
+    ['2026-11-23T10:01:00Z', 'grace'],
+    ['2026-11-23T10:01:01Z', 'after-end'],
+  ])('a call at %s is %s', (at, phase) => {
+    expect(classifyCall(use({ at }), endedAt).phase).toBe(phase);
+  });
+
+  it('files every call of a grant that has not ended as live', () => {
+    expect(classifyCall(use({ at: '2030-01-01T00:00:00Z' }), undefined).phase).toBe('live');
   });
 });

@@ -63,11 +63,14 @@ when { context.weekday >= 6 };
 
 @id("c-ci-fork") @maxDuration("15m")
 permit (principal is Jit::Workload, action == Jit::Action::"ciForkPullRequest", resource == Jit::Role::"staging-deploy")
-when { principal.repository like "example-org/*" && context.inputs.contains("env=staging") };
+when { principal.issuer == "github-actions" && principal.ownerId == "2001" && context.inputs.contains("env=staging") };
 
 @id("c-ci-staging-env") @maxDuration("20m")
 permit (principal, action in [Jit::Action::"ciDeploy", Jit::Action::"ciForkPullRequest"], resource)
-when { action == Jit::Action::"ciDeploy" && principal.environment == "staging" };
+when {
+  action == Jit::Action::"ciDeploy" && principal.issuer == "github-actions" && principal.repositoryId != "0" &&
+  principal.environment == "staging"
+};
 `;
 
 const corners = compilePolicies([{ name: 'policies/corners.cedar', text: CORNERS }], config.policies.schema, {
@@ -136,7 +139,7 @@ const workloadFacts = (r: ReturnType<typeof random>): WorkloadFacts => {
     repository: `${owner}/app`,
     repositoryId: String(Math.floor(r.next() * 5)),
     owner,
-    ownerId: '7',
+    ownerId: owner === 'example-org' ? '2001' : '7',
     ref: r.pick(['refs/heads/main', 'refs/heads/feature']),
     refType: 'branch',
     refProtected: r.next() < 0.7,
@@ -145,11 +148,13 @@ const workloadFacts = (r: ReturnType<typeof random>): WorkloadFacts => {
       'example-org/deploy-workflows/.github/workflows/deploy.yml@refs/heads/main',
       'example-org/app/.github/workflows/x.yml@refs/heads/main',
     ]),
+    workflowSha: r.pick(['', 'a1b2c3d4e5f6a1b2c3d4e5f6a1b2c3d4e5f6a1b2']),
     eventName: r.pick(['push', 'pull_request']),
     runnerEnvironment: 'github-hosted',
     isForkPullRequest: r.next() < 0.3,
     runId: '1',
     runAttempt: '1',
+    jobId: r.pick(['', '42']),
     actor: 'alice',
     subject: 'repo:example-org/app:ref:refs/heads/main',
   };
@@ -205,10 +210,10 @@ describe('sliced evaluation decides as Cedar does on the whole policy set', () =
     ]);
   });
 
-  it('agrees on 200 random CI deploys, forks included', async () => {
+  it('agrees on 500 random CI deploys, forks included', async () => {
     const r = random(17);
     const seen = { allowed: 0, denied: 0, forkAllowed: 0 };
-    for (let i = 0; i < 200; i++) {
+    for (let i = 0; i < 500; i++) {
       const facts = workloadFacts(r);
       const expected = await reference.decideWorkload(facts);
       expect(await sliced.decideWorkload(facts), `case ${i}: ${JSON.stringify(facts)}`).toEqual(expected);

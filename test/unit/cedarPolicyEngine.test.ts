@@ -127,7 +127,8 @@ permit (principal, action == Jit::Action::"request", resource) when { context.ma
 @id("no-chaining") @reason("no role chaining here")
 forbid (principal, action == Jit::Action::"request", resource)
 when { context.outlivingActions.contains("sts:AssumeRole") };
-@id("ci") permit (principal, action == Jit::Action::"ciDeploy", resource) unless { context.mayOutliveKill };
+@id("ci") permit (principal, action == Jit::Action::"ciDeploy", resource)
+when { principal.issuer == "github-actions" && principal.ownerId == "2" } unless { context.mayOutliveKill };
 `;
 
   it('sees context.mayOutliveKill: a policy asks more approvals for such a grant', async () => {
@@ -165,11 +166,13 @@ when { context.outlivingActions.contains("sts:AssumeRole") };
       refProtected: true,
       environment: '',
       workflowRef: '',
+      workflowSha: '',
       eventName: 'push',
       runnerEnvironment: 'github-hosted',
       isForkPullRequest: false,
       runId: '1',
       runAttempt: '1',
+      jobId: '',
       actor: 'alice',
       subject: 'repo:example-org/app:ref:refs/heads/main',
     };
@@ -302,5 +305,50 @@ describe('compilePolicies: problems name file and line', () => {
   it('counts lines in characters, not bytes, after non-ASCII comments', () => {
     const text = '// Überprüfung für Zugänge\n@id("a")\npermit (principal, action, resource) when { ) };\n';
     expect(problemsOf(text)[0]).toMatch(/^policies\/test\.cedar:3:45: /);
+  });
+});
+
+describe('compilePolicies: CI policies match immutable ids with their issuer, never names', () => {
+  const problemsOf = (text: string) => compile(text).problems;
+  const deploy = 'permit (principal is Jit::Workload, action == Jit::Action::"ciDeploy", resource)';
+
+  it('refuses a policy that matches an owner or repository name, at its file and line', () => {
+    const text = [
+      '@id("by-owner-name")',
+      `${deploy} when { principal.issuer == "gh" && principal.ownerId == "2001" && principal.owner == "example-org" };`,
+      '@id("legacy-by-name")',
+      'forbid (principal, action == Jit::Action::"ciDeploy", resource) when { principal["repository"] like "example-org/legacy*" };',
+    ].join('\n');
+    expect(problemsOf(text)).toEqual([
+      'policies/test.cedar:1: policy `by-owner-name` matches CI jobs on principal.owner, a name that changes hands when a repository or owner is renamed, transferred or deleted; match principal.ownerId (and principal.issuer) instead',
+      'policies/test.cedar:3: policy `legacy-by-name` matches CI jobs on principal.repository, a name that changes hands when a repository or owner is renamed, transferred or deleted; match principal.repositoryId (and principal.issuer) instead',
+    ]);
+  });
+
+  it.each([
+    [
+      'no id at all',
+      'when { principal.issuer == "gh" && principal.environment == "staging" }',
+      'principal.ownerId or principal.repositoryId',
+    ],
+    ['an id without its issuer', 'when { principal.repositoryId == "1001" }', 'without matching principal.issuer'],
+    ['nothing (every action, every principal)', '', 'principal.ownerId or principal.repositoryId'],
+  ])('refuses a permit for CI jobs that pins %s', (_what, condition, fragment) => {
+    const scope = condition === '' ? 'permit (principal, action, resource)' : deploy;
+    expect(problemsOf(`@id("p") ${scope} ${condition};`)).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(new RegExp(`^policies/test.cedar:1: policy \`p\` permits CI jobs .*${fragment}`)),
+      ])
+    );
+  });
+
+  it('accepts ids with the issuer, a forbid on other claims, and leaves people’s policies alone', () => {
+    const text = [
+      `@id("ok") ${deploy} when { principal.issuer == "gh" && ["2001", "2002"].contains(principal.ownerId) };`,
+      '@id("one") permit (principal == Jit::Workload::"1001", action == Jit::Action::"ciDeploy", resource) when { principal.issuer == "gh" };',
+      '@id("env") forbid (principal, action == Jit::Action::"ciDeploy", resource) unless { principal.environment == "staging" };',
+      '@id("people") @approvers("group:sre") permit (principal, action == Jit::Action::"request", resource);',
+    ].join('\n');
+    expect(problemsOf(text)).toEqual([]);
   });
 });

@@ -1,9 +1,10 @@
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { cedarPolicyEngine } from '../../functions/adapters/cedarPolicyEngine.js';
+import { lineOfPath } from '../../functions/config/jsonLines.js';
 import { loadConfig } from '../../functions/config/loadConfig.js';
 import { type ConfigDocuments, parseConfig } from '../../functions/config/parseConfig.js';
 import { formatDuration, parseDuration } from '../../functions/domain/duration.js';
@@ -105,9 +106,18 @@ describe('parseConfig', () => {
     expect(config.security).toEqual(['group:security']);
     expect(config.groups.get('sre')).toEqual(['bob', 'carol']);
     expect(config.identitySources).toEqual([
-      { type: 'identity-center', accountIds: ['123456789012'] },
+      {
+        type: 'identity-center',
+        roles: [
+          {
+            arn: 'arn:aws:iam::123456789012:role/aws-reserved/sso.amazonaws.com/eu-west-1/AWSReservedSSO_JitBrokerCaller_0123456789abcdef',
+            roleId: 'AROAEXAMPLEJITCALLER1',
+          },
+        ],
+      },
       { type: 'iam-user', accountIds: ['123456789012'] },
     ]);
+    expect(config.groupSource).toEqual({ source: 'groups-file' });
   });
 
   it.each([
@@ -187,9 +197,9 @@ describe('parseConfig', () => {
 
   it('reports problems in identity-sources.json under that file name', async () => {
     const documents = await exampleDocuments();
-    documents.identitySources.sources[0].accountIds = ['12345'];
+    documents.identitySources.sources[1].accountIds = ['12345'];
     expect(problemsOf(documents)).toEqual([
-      'identity-sources.json: sources[0].accountIds[0]: must be a 12-digit account id',
+      'identity-sources.json: sources[1].accountIds[0]: must be a 12-digit account id',
     ]);
   });
 
@@ -240,8 +250,10 @@ describe('loadConfig', () => {
     const { problems } = error as ConfigurationError;
     expect(problems).toHaveLength(3);
     expect(problems[0]).toContain(`${join(dir, 'catalog.json')} is not valid JSON (`);
-    expect(problems[1]).toBe(`${join(dir, 'groups.json')} cannot be read (ENOENT)`);
-    expect(problems[2]).toBe(`${join(dir, 'policies')} cannot be read (ENOENT)`);
+    expect(problems[1]).toBe(`${join(dir, 'policies')} cannot be read (ENOENT)`);
+    expect(problems[2]).toBe(
+      'groups.json is missing: groups come from it unless identity-sources.json says "groups": { "source": "identity-store", … }'
+    );
   });
 
   it('reports schema problems of files that were read', async () => {
@@ -257,7 +269,7 @@ describe('loadConfig', () => {
   it('reports a JSON syntax error together with schema problems in the other files', async () => {
     const dir = await tempDir();
     const documents = await exampleDocuments();
-    documents.identitySources.sources[0].accountIds = ['12345'];
+    documents.identitySources.sources[1].accountIds = ['12345'];
     await writeFile(join(dir, 'catalog.json'), '{ "schemaVersion": 1, ');
     await writeFile(join(dir, 'groups.json'), JSON.stringify(documents.groups));
     await writeFile(join(dir, 'identity-sources.json'), JSON.stringify(documents.identitySources));
@@ -268,7 +280,7 @@ describe('loadConfig', () => {
     expect(error).toBeInstanceOf(ConfigurationError);
     expectProblems((error as ConfigurationError).problems, [
       `${join(dir, 'catalog.json')} is not valid JSON (`,
-      'identity-sources.json: sources[0].accountIds[0]: must be a 12-digit account id',
+      'identity-sources.json: sources[1].accountIds[0]: must be a 12-digit account id',
     ]);
   });
 });
@@ -363,7 +375,159 @@ describe('ci.json', () => {
     ci.issuers[1].audience = 'jit-broker.x';
     ci.issuers[1].algorithms = ['RS256'];
     expect(problemsOf({ ...(await exampleDocuments()), ci })).toEqual([
-      "ci.json: templates[0]: role 'no-such-role' is not in the catalog",
+      "ci.json: templates[0].role: role 'no-such-role' is not in the catalog",
     ]);
+  });
+
+  it('refuses inputs not scoped to repository ids, and resources named by names that change hands', async () => {
+    const ci = await readExample('ci.json');
+    const [template] = ci.templates;
+    template.inputs.region = { pattern: 'eu-[a-z]+-1' };
+    template.inputs.stage = {
+      pattern: '[a-z]+',
+      anyRepository: true,
+      allow: [{ issuer: 'github-actions', ownerIds: ['2001'], values: ['beta'] }],
+    };
+    template.inputs.service.allow.push({ issuer: 'nope', values: ['Payments'] });
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: template placeholders, not JavaScript ones
+    template.resources.push('arn:aws:s3:::x/${claims.repository}/${inputs.region}/${inputs.stage}/*');
+    expect(problemsOf({ ...(await exampleDocuments()), ci })).toEqual([
+      'ci.json: templates[0].inputs.service.allow[2]: name the repositoryIds or ownerIds that may pass these values (ids, never names: names change hands)',
+      "ci.json: templates[0].inputs.service.allow[2].values[0]: 'Payments' does not match the input's pattern [a-z][a-z0-9-]{1,30}",
+      "ci.json: templates[0].inputs.region: say which repositories may pass which values: 'allow': [{ issuer, repositoryIds or ownerIds, values }]; or 'anyRepository': true when any value of the pattern is fine for every repository the policies admit",
+      "ci.json: templates[0].inputs.stage: give 'allow' or 'anyRepository', not both",
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: template placeholders, not JavaScript ones
+      "ci.json: templates[0].resources[2]: '${claims.repository}' is a name, and names change hands when a repository or owner is renamed, transferred or deleted: use ${claims.repositoryId}, or an input allowed per repository id",
+    ]);
+    template.inputs.service.allow[2] = { issuer: 'nope', repositoryIds: ['1003'], values: ['payments'] };
+    delete template.inputs.region;
+    delete template.inputs.stage;
+    template.resources.pop();
+    expect(problemsOf({ ...(await exampleDocuments()), ci })).toEqual([
+      "ci.json: templates[0].inputs.service.allow[2].issuer: issuer 'nope' is not one of this file's issuers (github-actions, gitlab)",
+    ]);
+  });
+
+  it('finds a path’s line through nested arrays and escaped quotes, or its deepest part that is there', () => {
+    const text = '{\n "a": "x\\"}],",\n "b": [\n  [1, -2.5e3],\n  {\n   "c": true\n  }\n ]\n}';
+    expect(JSON.parse(text).a).toBe('x"}],');
+    expect(lineOfPath(text, ['b', 1, 'c'])).toBe(6);
+    expect(lineOfPath(text, ['b', 0, 1])).toBe(4);
+    expect(lineOfPath(text, ['b', 1, 'missing'])).toBe(5);
+    expect(lineOfPath(text, ['b', 7])).toBe(3);
+    expect(lineOfPath(text, [])).toBe(1);
+  });
+
+  it('names the line of each problem when loaded from a directory', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'jit-ci-lines-'));
+    try {
+      await cp(CONFIG_DIR, dir, { recursive: true });
+      const ci = await readExample('ci.json');
+      ci.templates[0].inputs.service.allow[1].values = ['payments', 'Billing'];
+      ci.templates[0].inputs.service.allow[0].issuer = 'gitlab-self-managed';
+      const text = JSON.stringify(ci, null, 2);
+      await writeFile(join(dir, 'ci.json'), text);
+      const lineOf = (needle: string) => text.slice(0, text.indexOf(needle)).split('\n').length;
+      const billing = `ci.json:${lineOf('"Billing"')}: templates[0].inputs.service.allow[1].values[1]`;
+      await expect(loadConfig(dir)).rejects.toThrow(`${billing}: 'Billing' does not match the input's pattern`);
+
+      ci.templates[0].inputs.service.allow[1].values = ['payments', 'billing'];
+      await writeFile(join(dir, 'ci.json'), JSON.stringify(ci, null, 2));
+      await expect(loadConfig(dir)).rejects.toThrow(
+        `ci.json:${lineOf('"gitlab-self-managed"')}: templates[0].inputs.service.allow[0].issuer: issuer 'gitlab-self-managed' is not one of this file's issuers`
+      );
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('identity sources and group sources', () => {
+  const IDENTITY_STORE = { source: 'identity-store', identityStoreId: 'd-1234567890', region: 'eu-west-1' };
+
+  it('takes groups from the identity store when told, with a one-minute, 1,000-user cache by default', async () => {
+    const { groups: _, ...documents } = await exampleDocuments();
+    documents.identitySources.groups = IDENTITY_STORE;
+    const config = parseConfig(documents);
+    expect(config.groupSource).toEqual({ ...IDENTITY_STORE, cacheSeconds: 60, cacheEntries: 1000 });
+    expect(config.groups.size).toBe(0);
+  });
+
+  it('does not check policy group references against groups.json when groups come from the identity store', async () => {
+    const { groups: _, ...documents } = await exampleDocuments();
+    documents.identitySources.groups = IDENTITY_STORE;
+    editPolicy(documents.policies, 'policies/prod.cedar', 'group:sre', 'group:platform-oncall');
+    expect(() => parseConfig(documents)).not.toThrow();
+  });
+
+  it('refuses a groups.json next to an identity-store source: two sources of membership would disagree', async () => {
+    const documents = await exampleDocuments();
+    documents.identitySources.groups = IDENTITY_STORE;
+    expect(problemsOf(documents)).toEqual([
+      'groups.json: remove it — groups come from the identity store (identity-sources.json: groups.source), and two sources of membership would disagree',
+    ]);
+  });
+
+  it.each([
+    ['an identity store id that is not one', 'identityStoreId', 'store-1', 'must be an identity store id'],
+    ['a Region that is not one', 'region', 'Ireland', "must be the Identity Center instance's Region"],
+    ['a cache longer than 15 minutes', 'cacheSeconds', 3600, 'groups.cacheSeconds'],
+  ])('rejects %s', async (_what, field, value, message) => {
+    const { groups: _, ...documents } = await exampleDocuments();
+    documents.identitySources.groups = { ...IDENTITY_STORE, [field]: value };
+    const problems = problemsOf(documents);
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toContain(`identity-sources.json: groups.${field}`);
+    expect(problems[0]).toContain(message);
+  });
+
+  it('tells an operator with the old identity-center form (whole accounts by role name) what to write instead', async () => {
+    const documents = await exampleDocuments();
+    documents.identitySources.sources[0] = { type: 'identity-center', accountIds: ['123456789012'] };
+    expectProblems(problemsOf(documents), [
+      'identity-sources.json: sources[0].roles: list the permission-set roles to trust',
+      'identity-sources.json: sources[0].accountIds: identity-center no longer trusts whole accounts by role name',
+    ]);
+  });
+
+  it.each([
+    ['a role outside the reserved path', 'arn:aws:iam::123456789012:role/AWSReservedSSO_Admin_0123456789abcdef'],
+    [
+      'a role under a look-alike path',
+      'arn:aws:iam::123456789012:role/aws-reserved/sso.amazonaws.com.evil/AWSReservedSSO_Admin_0123456789abcdef',
+    ],
+    [
+      'a reserved-path role not named by Identity Center',
+      'arn:aws:iam::123456789012:role/aws-reserved/sso.amazonaws.com/Admin',
+    ],
+    [
+      'a session ARN instead of the role',
+      'arn:aws:sts::123456789012:assumed-role/AWSReservedSSO_Admin_0123456789abcdef/alice',
+    ],
+  ])('refuses to pin %s as an Identity Center role', async (_what, arn) => {
+    const documents = await exampleDocuments();
+    documents.identitySources.sources[0].roles[0].arn = arn;
+    expectProblems(problemsOf(documents), [
+      'identity-sources.json: sources[0].roles[0].arn: must be the ARN of a permission-set role',
+    ]);
+  });
+
+  it('refuses a role id that is not one', async () => {
+    const documents = await exampleDocuments();
+    documents.identitySources.sources[0].roles[0].roleId = 'AIDAEXAMPLEUSERID0001';
+    expectProblems(problemsOf(documents), ["sources[0].roles[0].roleId: must be the role's id"]);
+  });
+
+  it.each([
+    ['an assumed-role session', 'arn:aws:sts::123456789012:assumed-role/ci-deployer/build-42'],
+    ['a federated user', 'arn:aws:sts::123456789012:federated-user/alice'],
+  ])('refuses to map %s (its caller chooses the name) unless told so explicitly', async (_what, arn) => {
+    const documents = await exampleDocuments();
+    documents.identitySources.sources.push({ type: 'principal', arn, userId: 'ci-bot' });
+    expectProblems(problemsOf(documents), [
+      'identity-sources.json: sources[2].arn: the last part of this ARN is a session name its caller chooses',
+    ]);
+    documents.identitySources.sources[2].acceptCallerChosenSessionName = true;
+    expect(parseConfig(documents).identitySources[2]).toMatchObject({ arn, acceptCallerChosenSessionName: true });
   });
 });

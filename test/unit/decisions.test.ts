@@ -2,7 +2,15 @@ import { describe, expect, it } from 'vitest';
 import { GENESIS_HASH, verifyChain } from '../../functions/domain/auditChain.js';
 import type { Caller } from '../../functions/domain/caller.js';
 import type { CatalogRole } from '../../functions/domain/catalog.js';
-import { approve, cancel, deny, expirePending, SYSTEM_ACTOR } from '../../functions/domain/decisions.js';
+import {
+  approve,
+  autoApprove,
+  cancel,
+  closeReview,
+  deny,
+  expirePending,
+  SYSTEM_ACTOR,
+} from '../../functions/domain/decisions.js';
 import {
   BrokerError,
   ConflictError,
@@ -357,5 +365,23 @@ describe('grant versioning', () => {
 
   it('throws only broker errors for rejected decisions', () => {
     expect(thrownBy(() => approve(pending(), erin, at(60)))).toBeInstanceOf(BrokerError);
+  });
+});
+
+describe('closeReview', () => {
+  const SECURITY = ['group:security'];
+  /** A break-glass grant taken by `requester`, auto-approved by the break-glass policy. */
+  const brokenGlass = (requester: string): Grant =>
+    autoApprove(open(ROLE, { breakGlass: true }, requester).grant, 'break-glass-oncall', at(1)).grant;
+
+  it("lets security close the review of someone else's break-glass grant", () => {
+    const { grant } = closeReview(brokenGlass('carol'), dave, SECURITY, at(600), 'incident INC-1, fine');
+    expect(grant.review).toMatchObject({ reviewedBy: 'dave', comment: 'incident INC-1, fine' });
+  });
+
+  it('refuses the requester their own review with 403 SELF_REVIEW, even when they are security', () => {
+    const error = thrownBy(() => closeReview(brokenGlass('dave'), dave, SECURITY, at(600), 'all good, trust me'));
+    expect(error).toBeInstanceOf(ForbiddenError);
+    expect(error).toMatchObject({ code: 'SELF_REVIEW' });
   });
 });

@@ -225,7 +225,8 @@ describe('DynamoGrantStore', () => {
   });
 
   describe('listByRequester', () => {
-    const lastKey = { PK: 'GRANT#g-1', SK: 'GRANT', GSI1PK: 'USER#alice', GSI1SK: '2026-11-23T09:00:00.000Z#g-1' };
+    const id = 'g-01jtest0000000000000000000';
+    const lastKey = { PK: `GRANT#${id}`, SK: 'GRANT', GSI1PK: 'USER#alice', GSI1SK: `2026-11-23T09:00:00.000Z#${id}` };
 
     it("queries the requester's partition newest first and hands back a cursor for the next page", async () => {
       documentClient.on(QueryCommand).resolves({ Items: [], LastEvaluatedKey: lastKey });

@@ -117,6 +117,119 @@ describe('narrowScope', () => {
     expect(narrowed.outlivingActions).toEqual(['iam:CreateAccessKey']);
   });
 
+  describe('conditions', () => {
+    const withConditions = (conditions: Record<string, Record<string, string | string[]>>): TaskScope => ({
+      ...task(['s3:GetObject']),
+      conditions,
+    });
+
+    it.each([
+      [
+        'every string operator',
+        { StringNotEqualsIgnoreCase: { 's3:prefix': 'tmp/' }, StringLike: { 's3:prefix': 'home/*' } },
+      ],
+      [
+        'numbers',
+        { NumericLessThanEquals: { 's3:max-keys': '100' }, NumericGreaterThan: { 'aws:MultiFactorAuthAge': '-1.5' } },
+      ],
+      [
+        'dates and epoch seconds',
+        {
+          DateLessThan: { 'aws:CurrentTime': '2026-11-23T17:00:00Z' },
+          DateGreaterThan: { 'aws:EpochTime': '1795000000' },
+        },
+      ],
+      ['a bare date', { DateLessThanEquals: { 'aws:CurrentTime': '2026-11-23' } }],
+      ['booleans', { Bool: { 'aws:SecureTransport': 'true', 'aws:MultiFactorAuthPresent': ['true'] } }],
+      ['IPv4 and IPv6 ranges', { IpAddress: { 'aws:SourceIp': ['203.0.113.0/24', '2001:db8::/32', '198.51.100.7'] } }],
+      ['a negated IP range', { NotIpAddress: { 'aws:SourceIp': '10.0.0.0/8' } }],
+      ['ARNs with wildcards', { ArnLike: { 'aws:SourceArn': 'arn:aws:lambda:us-east-1:123456789012:function:*' } }],
+      ['Null', { Null: { 'aws:TokenIssueTime': 'false' } }],
+      ['base64', { BinaryEquals: { 'aws:UserAgent': 'QmluYXJ5VmFsdWU=' } }],
+      [
+        'IfExists and set qualifiers',
+        {
+          'ForAnyValue:StringLikeIfExists': { 'aws:TagKeys': ['team', 'env'] },
+          StringEqualsIfExists: { 'aws:RequestedRegion': 'eu-west-1' },
+        },
+      ],
+      [
+        'tag keys with the tag in the name',
+        { StringEquals: { 'aws:ResourceTag/team': 'data', 's3:ExistingObjectTag/class': 'public' } },
+      ],
+    ])('accepts %s', async (_what, conditions) => {
+      const narrowed = await narrowScope(catalog, role(['s3:*']), withConditions(conditions));
+      expect(JSON.parse(narrowed.sessionPolicy).Statement[0].Condition).toBeDefined();
+    });
+
+    it.each([
+      [
+        'an IP that is not one',
+        { IpAddress: { 'aws:SourceIp': 'not-an-ip' } },
+        "IpAddress 'aws:SourceIp': 'not-an-ip' is not an IPv4 or IPv6",
+      ],
+      ['a prefix too long for IPv4', { IpAddress: { 'aws:SourceIp': '10.0.0.0/33' } }, "'10.0.0.0/33'"],
+      ['a boolean that is not one', { Bool: { 'aws:SecureTransport': 'maybe' } }, "'maybe' is not 'true' or 'false'"],
+      [
+        'a date that is not one',
+        { DateLessThan: { 'aws:CurrentTime': 'yesterday' } },
+        "'yesterday' is not an ISO 8601",
+      ],
+      ['an impossible date', { DateLessThan: { 'aws:CurrentTime': '2026-02-31T25:00:00Z' } }, "'2026-02-31T25:00:00Z'"],
+      ['a number that is not one', { NumericLessThan: { 's3:max-keys': '1e3' } }, "'1e3' is not a number"],
+      [
+        'an ARN that is not one',
+        { ArnEquals: { 'aws:SourceArn': 'lambda:function' } },
+        "'lambda:function' is not an ARN",
+      ],
+      ['Null with a word', { Null: { 'aws:TokenIssueTime': 'yes' } }, "'yes' is not 'true'"],
+      ['bad base64', { BinaryEquals: { 'aws:UserAgent': 'not base64!' } }, 'base64'],
+      ['one bad value in a list', { IpAddress: { 'aws:SourceIp': ['10.0.0.0/8', 'ten'] } }, "'ten'"],
+      [
+        'an operator IAM does not have',
+        { StringMatchesMagic: { 'aws:SourceIp': 'x' } },
+        "'StringMatchesMagic' is not an IAM condition operator",
+      ],
+      [
+        'Null with IfExists',
+        { NullIfExists: { 'aws:TokenIssueTime': 'true' } },
+        "'NullIfExists' is not an IAM condition operator",
+      ],
+      [
+        'a set qualifier IAM does not have',
+        { 'ForSomeValues:StringEquals': { 'aws:TagKeys': 'x' } },
+        'is not an IAM condition operator',
+      ],
+      [
+        'a condition key IAM does not have',
+        { StringEquals: { 'aws:RequestedRegoin': 'us-east-1' } },
+        "'aws:RequestedRegoin' is not a condition key IAM knows",
+      ],
+      ['a service key IAM does not have', { StringEquals: { 's3:constructor': 'x' } }, "'s3:constructor'"],
+      ['a key of a service IAM does not have', { StringEquals: { 'constructor:x': 'x' } }, "'constructor:x'"],
+    ])('refuses %s with INVALID_CONDITION, saying what is wrong', async (_what, conditions, fragment) => {
+      const error = await rejection(role(['s3:*']), withConditions(conditions));
+      expect(error.code).toBe('INVALID_CONDITION');
+      expect(error.message).toContain(fragment);
+    });
+
+    it('names every problem at once, five at most', async () => {
+      const conditions = Object.fromEntries(
+        [
+          'DateEquals',
+          'DateNotEquals',
+          'DateLessThan',
+          'DateGreaterThan',
+          'DateLessThanEquals',
+          'DateGreaterThanEquals',
+        ].map((operator) => [operator, { 'aws:CurrentTime': 'soon' }])
+      );
+      const error = await rejection(role(['s3:*']), withConditions(conditions));
+      expect(error.message).toContain('DateEquals');
+      expect(error.message).toContain('; and 1 more');
+    });
+  });
+
   it('copies the task conditions into the session policy', async () => {
     const conditions = { StringEquals: { 'aws:RequestedRegion': 'us-east-1' } };
     const narrowed = await narrowScope(catalog, role(['s3:*']), { ...task(['s3:GetObject']), conditions });

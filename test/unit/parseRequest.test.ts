@@ -1,12 +1,21 @@
 import { describe, expect, it } from 'vitest';
 import { PayloadTooLargeError, UnsupportedMediaTypeError, ValidationError } from '../../functions/domain/errors.js';
 import type { HttpEvent } from '../../functions/handlers/http/httpTypes.js';
-import { type BodyRule, MAX_BODY_BYTES, parseBody, parseQuery } from '../../functions/handlers/http/parseRequest.js';
 import {
+  type BodyRule,
+  MAX_BODY_BYTES,
+  parseBody,
+  parseParams,
+  parseQuery,
+} from '../../functions/handlers/http/parseRequest.js';
+import {
+  ciCredentialsBody,
   createGrantBody,
+  extendBody,
   listGrantsQuery,
   optionalCommentBody,
   requiredCommentBody,
+  revokeBody,
 } from '../../functions/handlers/schemas.js';
 import { thrownBy as thrown } from '../helpers/thrown.js';
 
@@ -135,19 +144,20 @@ describe('parseBody', () => {
     expect(error.message).toContain("scope: unknown field 'principal'");
   });
 
-  it('accepts IAM conditions in the scope and rejects unknown operators', () => {
+  it('accepts IAM conditions in the scope and refuses what is not shaped like one', () => {
     const region = { StringEquals: { 'aws:RequestedRegion': 'us-east-1' } };
     expect(parseBody(jsonEvent({ ...VALID, scope: { ...VALID.scope, conditions: region } }), CREATE)).toMatchObject({
       scope: { conditions: region },
     });
+    // Which operators exist and what their values mean is narrowScope's check (domain/conditions.ts).
     const error = thrownBy(() =>
       parseBody(
-        jsonEvent({ ...VALID, scope: { ...VALID.scope, conditions: { StringMatchesMagic: { 'aws:x': 'y' } } } }),
+        jsonEvent({ ...VALID, scope: { ...VALID.scope, conditions: { 'String Equals': { 'aws:x': 'y' } } } }),
         CREATE
       )
     );
-    expect(error.code).toBe('UNKNOWN_FIELD');
-    expect(error.message).toContain("scope.conditions: unknown field 'StringMatchesMagic'");
+    expect(error.code).toBe('INVALID_REQUEST');
+    expect(error.message).toContain("scope.conditions.String Equals: operators look like 'StringEquals'");
   });
 
   it('rejects an unknown field together with a real problem as INVALID_REQUEST', () => {
@@ -155,7 +165,7 @@ describe('parseBody', () => {
     const error = thrownBy(() => parseBody(jsonEvent({ ...withoutReason, requester: 'bob' }), CREATE));
     expect(error.code).toBe('INVALID_REQUEST');
     expect(error.message).toContain("unknown field 'requester'");
-    expect(error.message).toContain('reason: say why you need this access');
+    expect(error.message).toContain('`reason` is required');
   });
 
   it('names every invalid field in one INVALID_REQUEST', () => {
@@ -169,14 +179,18 @@ describe('parseBody', () => {
     expect(error).toBeInstanceOf(ValidationError);
     expect(error.code).toBe('INVALID_REQUEST');
     expect(error.message).toMatch(/^invalid body: /);
-    expect(error.message).toContain('reason: say why you need this access');
+    expect(error.message).toContain('`reason` is required');
     expect(error.message).toContain('durationSeconds: must be a number of seconds');
     expect(error.message).toContain("scope.actions[0]: must look like 'service:Action'");
   });
 
   it.each([
     ['a fractional duration', { durationSeconds: 1800.5 }, 'durationSeconds: must be a whole number of seconds'],
-    ['a short reason', { reason: 'because' }, 'reason: say why you need this access, in at least 10 characters'],
+    [
+      'a short reason',
+      { reason: 'because' },
+      'reason: say why you need this access, in at least 10 visible characters',
+    ],
     ['a blank reason padded to length', { reason: '             ' }, 'reason: say why'],
     ['an upper-case role id', { role: 'Prod-Read' }, 'role: must be a role id from the catalog'],
     ['no actions', { scope: { actions: [], resources: ['*'] } }, 'scope.actions: name at least one action'],
@@ -279,5 +293,119 @@ describe('parseQuery', () => {
     const error = thrownBy(() => parseQuery(httpEvent({ query: { cursor: 'a'.repeat(2049) } }), listGrantsQuery));
     expect(error.code).toBe('INVALID_REQUEST');
     expect(error.message).toContain('cursor: ');
+  });
+});
+
+/** Every required field of every route's body, and a body that has all of them. */
+const REQUIRED_FIELDS: [string, BodyRule, Record<string, unknown>, string[]][] = [
+  ['createGrant', CREATE, VALID, ['role', 'scope', 'scope.actions', 'scope.resources', 'durationSeconds', 'reason']],
+  ['denyGrant and reviewGrant', REQUIRED_COMMENT, { comment: 'not for prod' }, ['comment']],
+  ['revokeGrant', { schema: revokeBody, required: true }, { reason: 'left the team' }, ['reason']],
+  [
+    'extendGrant',
+    { schema: extendBody, required: true },
+    { durationSeconds: 900, reason: 'backfill is slow' },
+    ['durationSeconds', 'reason'],
+  ],
+  ['ciCredentials', { schema: ciCredentialsBody, required: true }, { template: 'deploy' }, ['template']],
+];
+
+const without = (value: Record<string, unknown>, path: string): Record<string, unknown> => {
+  const [head, ...rest] = path.split('.') as [string, ...string[]];
+  if (rest.length === 0) {
+    const { [head]: _gone, ...kept } = value;
+    return kept;
+  }
+  return { ...value, [head]: without(value[head] as Record<string, unknown>, rest.join('.')) };
+};
+
+describe('missing fields', () => {
+  it.each(
+    REQUIRED_FIELDS.flatMap(([route, rule, valid, fields]) =>
+      fields.map((field) => [route, field, rule, valid] as const)
+    )
+  )('%s: a body without `%s` says it is required', (_route, field, rule, valid) => {
+    expect(() => parseBody(jsonEvent(valid), rule)).not.toThrow();
+    const error = thrownBy(() => parseBody(jsonEvent(without(valid, field)), rule));
+    expect(error.code).toBe('INVALID_REQUEST');
+    expect(error.message).toBe(`invalid body: \`${field}\` is required`);
+  });
+
+  it('a field sent as null is a wrong value, not a missing one', () => {
+    const error = thrownBy(() => parseBody(jsonEvent({ ...VALID, reason: null }), CREATE));
+    expect(error.message).not.toContain('required');
+    expect(error.message).toContain('reason: ');
+  });
+});
+
+describe('what error messages echo', () => {
+  it('names the first unknown keys of 1,500 and counts the rest', () => {
+    const extra = Object.fromEntries(Array.from({ length: 1500 }, (_, i) => [`f${i}`, 1]));
+    const error = thrownBy(() => parseBody(jsonEvent({ comment: 'ok', ...extra }), OPTIONAL_COMMENT));
+    expect(error.code).toBe('UNKNOWN_FIELD');
+    expect(error.message).toBe("invalid body: unknown fields 'f0', 'f1', 'f2', 'f3', 'f4' and 1,495 more");
+  });
+
+  it('cuts a long unknown key short', () => {
+    const error = thrownBy(() => parseBody(jsonEvent({ ['k'.repeat(10_000)]: 1 }), OPTIONAL_COMMENT));
+    expect(error.message.length).toBeLessThan(150);
+  });
+
+  it('names five problems of fifty and counts the rest', () => {
+    const resources = Array.from({ length: 50 }, (_, i) => `bucket-${i}`);
+    const error = thrownBy(() =>
+      parseBody(jsonEvent({ ...VALID, scope: { actions: ['s3:GetObject'], resources } }), CREATE)
+    );
+    expect(error.message).toContain('scope.resources[4]: must be an ARN');
+    expect(error.message).not.toContain('scope.resources[5]');
+    expect(error.message).toMatch(/; and 45 more problems$/);
+  });
+
+  it('cuts a long record key in a path short', () => {
+    const inputs = { ['x-'.repeat(3000)]: 'v' };
+    const error = thrownBy(() =>
+      parseBody(jsonEvent({ template: 'deploy', inputs }), { schema: ciCredentialsBody, required: true })
+    );
+    expect(error.message.length).toBeLessThan(300);
+  });
+});
+
+describe('text in the body, the query string and the path', () => {
+  it.each([
+    ['an unpaired surrogate in the reason', { reason: 'debug the export \ud800 job' }],
+    [
+      'an unpaired surrogate in a resource ARN',
+      { scope: { actions: ['s3:GetObject'], resources: ['arn:aws:s3:::b/\udc00'] } },
+    ],
+    ['an ANSI escape in the reason', { reason: '\u001b[2J\u001b[HAPPROVED by security' }],
+    ['a bidi override in the ticket', { ticket: 'INC-1\u202e' }],
+  ])('refuses %s with INVALID_TEXT', (_what, change) => {
+    const error = thrownBy(() => parseBody(jsonEvent({ ...VALID, ...change }), CREATE));
+    expect(error.code).toBe('INVALID_TEXT');
+  });
+
+  it('folds line breaks and tabs in free text into spaces', () => {
+    expect(parseBody(jsonEvent({ ...VALID, reason: 'debug\r\nthe\texport  job' }), CREATE)).toMatchObject({
+      reason: 'debug the export  job',
+    });
+  });
+
+  it('does not count invisible characters towards the minimum length', () => {
+    const error = thrownBy(() => parseBody(jsonEvent({ ...VALID, reason: '\u200b'.repeat(12) }), CREATE));
+    expect(error.code).toBe('INVALID_REQUEST');
+    expect(error.message).toContain('reason: say why you need this access, in at least 10 visible characters');
+    const padded = thrownBy(() => parseBody(jsonEvent({ ...VALID, reason: `abc${'\u200b'.repeat(20)}def` }), CREATE));
+    expect(padded.code).toBe('INVALID_REQUEST');
+  });
+
+  it('refuses an unpaired surrogate in the query string with INVALID_TEXT', () => {
+    const error = thrownBy(() => parseQuery(httpEvent({ query: { cursor: 'abc\ud800' } }), listGrantsQuery));
+    expect(error.code).toBe('INVALID_TEXT');
+  });
+
+  it('refuses a control character in a path parameter with INVALID_TEXT', () => {
+    const event = { ...httpEvent(), pathParameters: { kind: 'usage\u001b[2J' } } as HttpEvent;
+    expect(thrownBy(() => parseParams(event)).code).toBe('INVALID_TEXT');
+    expect(parseParams({ ...httpEvent(), pathParameters: { kind: 'usage' } } as HttpEvent)).toEqual({ kind: 'usage' });
   });
 });

@@ -1,6 +1,7 @@
 import type { IncomingMessage } from 'node:http';
 import { describe, expect, it } from 'vitest';
-import { errorCodeOf, operationOf } from '../../sandbox/recordingProxy.js';
+import { operationOf } from '../../sandbox/awsRequests.js';
+import { errorCodeOf } from '../../sandbox/recordingProxy.js';
 
 const request = (method: string, headers: Record<string, string> = {}) =>
   ({ method, headers }) as unknown as IncomingMessage;

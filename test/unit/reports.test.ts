@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { type GrantActivity, NO_ACTIVITY } from '../../functions/domain/activity.js';
 import type { AuditEvent } from '../../functions/domain/auditChain.js';
+import { type CallOutcome, noOutcomes } from '../../functions/domain/callOutcome.js';
 import type { Grant } from '../../functions/domain/grant.js';
 import {
   buildReport,
@@ -19,21 +20,29 @@ const history = (
   overrides: Partial<Grant> & {
     events?: [type: string, at: string, details?: Record<string, unknown>][];
     used?: Record<string, number>;
-    late?: number;
+    /** Calls after the end (beyond the grace), by what AWS answered. */
+    late?: CallOutcome[];
+    activity?: Partial<GrantActivity>;
   } = {}
 ): GrantHistory => {
-  const { events = [], used = {}, late = 0, ...grant } = overrides;
+  const { events = [], used = {}, late = [], activity: recorded = {}, ...grant } = overrides;
   const grantId = `g-${id.padStart(26, '0')}`;
+  const afterEndOutcomes = noOutcomes();
+  for (const outcome of late) afterEndOutcomes[outcome] += 1;
   const activity: GrantActivity = {
     ...NO_ACTIVITY(grantId),
     actions: used,
     calls: Object.values(used).reduce((a, b) => a + b, 0),
-    afterEndCount: late,
-    afterEnd: Array.from({ length: late }, (_, i) => ({
+    afterEndCount: late.length,
+    afterEnd: late.map((outcome, i) => ({
       eventId: `late-${i}`,
       action: 's3:GetObject',
       at: '2026-11-10T11:00:00.000Z',
+      ...(outcome === 'refused' ? { errorCode: 'AccessDenied' } : {}),
+      outcome,
     })),
+    afterEndOutcomes,
+    ...recorded,
   };
   return {
     grant: {
@@ -164,6 +173,45 @@ describe('time to kill', () => {
     expect(report.hints[0]).toContain(pending.grant.id);
   });
 
+  it('measures each kill to the first refusal (IAM propagation) and counts the kills that did not hold', () => {
+    const ENDED = '2026-11-10T09:31:00.000Z';
+    const sinceEnd = (s: number) => new Date(Date.parse(ENDED) + s * 1000).toISOString();
+    const killed = (id: string, activity: Partial<GrantActivity>) =>
+      history(id, {
+        events: [
+          ['grant.ended', ENDED, { sessionKill: 'until x' }],
+          ['grant.sessions-killed', sinceEnd(2)],
+        ],
+        activity,
+      });
+    const grants = [
+      killed('1', { firstRefusedSinceEndAt: sinceEnd(3) }),
+      killed('2', { firstRefusedSinceEndAt: sinceEnd(12) }),
+      killed('3', { firstRefusedSinceEndAt: sinceEnd(5.5) }),
+      // Its first refusal came, but a call got through five minutes after the kill.
+      killed('4', { firstRefusedSinceEndAt: sinceEnd(4), lastSucceededAfterEndAt: sinceEnd(302) }),
+      killed('5', {}),
+    ];
+    const report = buildReport('time-to-kill', input(grants));
+    expect(report.rows.map((r) => [r.secondsToFirstRefusal, r.killHeld])).toEqual([
+      [1, 'held'],
+      [10, 'held'],
+      [3.5, 'held'],
+      [2, 'did-not-hold'],
+      [null, 'untested'],
+    ]);
+    expect(report.summary).toMatchObject({
+      killsSeenRefusing: 4,
+      medianSecondsToFirstRefusal: 2,
+      p95SecondsToFirstRefusal: 10,
+      maxSecondsToFirstRefusal: 10,
+      grantsUsedAfterKill: 1,
+    });
+    expect(report.hints).toEqual([
+      `${grants[3]?.grant.id}: a call got through more than 60 s after its kill was in force: the kill did not hold`,
+    ]);
+  });
+
   it.each([
     [[], 0.5, null],
     [[7], 0.5, 7],
@@ -175,13 +223,31 @@ describe('time to kill', () => {
 });
 
 describe('use after the end', () => {
-  it('lists every late call and says there should be none', () => {
-    const late = history('1', { endedAt: '2026-11-10T10:00:00.000Z', late: 2 });
-    const report = buildReport('after-end', input([late, history('2')]));
-    expect(report.summary).toEqual({ grants: 1, calls: 2 });
-    expect(report.rows).toHaveLength(2);
-    expect(report.rows[0]).toMatchObject({ grantId: late.grant.id, action: 's3:GetObject', secondsAfterEnd: 3600 });
-    expect(report.hints[0]).toContain('used 2 time(s) after it ended');
+  it('lists every late call with what AWS answered, and names only the grants whose calls got through', () => {
+    const leaked = history('1', { endedAt: '2026-11-10T10:00:00.000Z', late: ['succeeded', 'refused'] });
+    const held = history('3', { endedAt: '2026-11-10T10:00:00.000Z', late: ['refused', 'refused', 'undeniable'] });
+    const report = buildReport('after-end', input([leaked, history('2'), held]));
+    expect(report.summary).toEqual({
+      grants: 2,
+      calls: 5,
+      refused: 3,
+      succeeded: 1,
+      failed: 0,
+      undeniable: 1,
+      grantsWithSuccess: 1,
+    });
+    expect(report.rows).toHaveLength(5);
+    expect(report.rows[0]).toMatchObject({
+      grantId: leaked.grant.id,
+      action: 's3:GetObject',
+      secondsAfterEnd: 3600,
+      outcome: 'succeeded',
+      errorCode: null,
+    });
+    expect(report.rows[1]).toMatchObject({ outcome: 'refused', errorCode: 'AccessDenied' });
+    expect(report.hints).toEqual([
+      `${leaked.grant.id} (alice on prod-read): 1 call(s) succeeded after it ended: investigate`,
+    ]);
   });
 
   it('is empty when nothing was used late', () => {

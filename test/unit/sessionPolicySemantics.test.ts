@@ -1,9 +1,9 @@
-import { runSimulation } from '@cloud-copilot/iam-simulate';
 import { describe, expect, it } from 'vitest';
 import { iamDataActionCatalog } from '../../functions/adapters/iamDataActionCatalog.js';
 import { narrowScope } from '../../functions/app/narrowScope.js';
 import type { CatalogRole, ScopeCeiling } from '../../functions/domain/catalog.js';
 import type { TaskScope } from '../../functions/domain/grant.js';
+import { simulatedDecision } from '../helpers/iamSimulation.js';
 
 /**
  * What the rendered session policies mean, judged by an independent IAM evaluator
@@ -40,28 +40,14 @@ const sessionPolicyFor = async (scope: TaskScope): Promise<unknown> =>
   JSON.parse((await narrowScope(catalog, ROLE, scope)).sessionPolicy);
 
 /** The evaluator's overall decision for one request by the task's session. */
-const decide = async (
+const decide = (
   request: { action: string; resource: string; context?: Record<string, string> },
   policies: { identity: unknown; session: unknown }
-): Promise<string> => {
-  const result = await runSimulation(
-    {
-      request: {
-        principal: PRINCIPAL,
-        action: request.action,
-        resource: { resource: request.resource, accountId: ACCOUNT },
-        contextVariables: request.context ?? IN_REGION,
-      },
-      identityPolicies: [{ name: 'role', policy: policies.identity }],
-      sessionPolicy: policies.session,
-      serviceControlPolicies: [],
-      resourceControlPolicies: [],
-    },
-    {}
+): Promise<string> =>
+  simulatedDecision(
+    { principal: PRINCIPAL, accountId: ACCOUNT, ...request, context: request.context ?? IN_REGION },
+    policies
   );
-  if (result.resultType === 'error') throw new Error(`simulation failed: ${JSON.stringify(result.errors)}`);
-  return result.overallResult;
-};
 
 describe.each(IDENTITY_POLICIES)('the session policy of a role allowing %s', (_name, identity) => {
   const readOneBucket: TaskScope = { actions: ['s3:GetObject'], resources: ['arn:aws:s3:::example-bucket/*'] };

@@ -15,23 +15,34 @@ import {
   type GrantActivity,
   LATE_CALLS_KEPT,
   type LateCall,
+  lateCall,
   NO_ACTIVITY,
+  type RefusedCall,
 } from '../../domain/activity.js';
+import { CALL_OUTCOMES, type CallClass, type CallOutcome } from '../../domain/callOutcome.js';
 import type { ActivityStore } from '../../ports.js';
 import { grantPk } from './grantItems.js';
 
 /**
  * Activity items live in the grant's partition (see tableSchema.ts):
  *
- *   ACTIVITY          the summary: `calls`, `afterEndCount`, one `action:<service:Action>` counter
- *                     per action used (top-level, so UpdateItem ADD works), `firstUsedAt`, `lastUsedAt`
- *   USE#<eventID>     one per CloudTrail event: makes recording idempotent and keeps the call
- *   LATE#<eventID>    one per call after the grant's end (beyond the grace): the audit lists them
+ *   ACTIVITY                  the summary: `calls`, `afterEndCount`, `refusedWhileLive`, one
+ *                             `action:<service:Action>` counter per action used and one `late:<outcome>`
+ *                             per outcome of late calls (top-level, so UpdateItem ADD works), and the
+ *                             times `firstUsedAt`, `lastUsedAt`, `firstRefusedSinceEndAt`, `lastSucceededAfterEndAt`
+ *   USE#<eventID>             one per CloudTrail event: makes recording idempotent and keeps the call
+ *   LATE#<at>#<eventID>       one per call after the grant's end (beyond the grace): the audit lists them, earliest first
+ *   REFUSAL#<at>#<eventID>    one per refused call while the grant was live: anomaly rules count them by time
  */
 const ACTIVITY_SK = 'ACTIVITY';
 const ACTION_ATTRIBUTE_PREFIX = 'action:';
+const LATE_OUTCOME_PREFIX = 'late:';
 const useSk = (eventId: string) => `USE#${eventId}`;
 const LATE_SK_PREFIX = 'LATE#';
+const REFUSAL_SK_PREFIX = 'REFUSAL#';
+const timedSk = (prefix: string, use: ActivityUse) => `${prefix}${use.at}#${use.eventId}`;
+/** Sorts after every character of a CloudTrail event id (a UUID): closes a time range inclusively. */
+const AFTER_ANY_EVENT_ID = '~';
 
 const isConditionFailure = (error: unknown): boolean =>
   error instanceof ConditionalCheckFailedException ||
@@ -48,11 +59,12 @@ class DynamoActivityStore implements ActivityStore {
   }
 
   /**
-   * One transaction: the event's marker (only if new), its late-call item, and the counters. Then
-   * first/last use move outwards with conditional updates — on duplicates too, so a delivery that
-   * failed half-way is completed by its retry (min and max are idempotent).
+   * One transaction: the event's marker (only if new), its late-call or refusal item, and the
+   * counters — so a redelivered event counts nothing twice. Then the times move outwards with
+   * conditional updates — on duplicates too, so a delivery that failed half-way is completed by its
+   * retry (min and max are idempotent).
    */
-  async record(use: ActivityUse, afterEnd: boolean): Promise<'recorded' | 'duplicate'> {
+  async record(use: ActivityUse, filed: CallClass): Promise<'recorded' | 'duplicate'> {
     const pk = grantPk(use.grantId);
     const call = {
       eventId: use.eventId,
@@ -61,6 +73,15 @@ class DynamoActivityStore implements ActivityStore {
       accessKeyId: use.accessKeyId,
       errorCode: use.errorCode,
     };
+    const late = filed.phase === 'after-end';
+    const refusedLive = filed.phase === 'live' && filed.outcome === 'refused';
+    const counters = [
+      'calls',
+      `${ACTION_ATTRIBUTE_PREFIX}${use.action}`,
+      ...(late ? ['afterEndCount', `${LATE_OUTCOME_PREFIX}${filed.outcome}`] : []),
+      ...(refusedLive ? ['refusedWhileLive'] : []),
+    ];
+    const put = (Item: Record<string, unknown>) => ({ Put: { TableName: this.#table, Item } });
     let outcome: 'recorded' | 'duplicate' = 'recorded';
     try {
       await this.#doc.send(
@@ -69,19 +90,18 @@ class DynamoActivityStore implements ActivityStore {
             {
               Put: {
                 TableName: this.#table,
-                Item: { PK: pk, SK: useSk(use.eventId), ...call, afterEnd },
+                Item: { PK: pk, SK: useSk(use.eventId), ...call, ...filed },
                 ConditionExpression: 'attribute_not_exists(PK)',
               },
             },
-            ...(afterEnd
-              ? [{ Put: { TableName: this.#table, Item: { PK: pk, SK: `${LATE_SK_PREFIX}${use.eventId}`, ...call } } }]
-              : []),
+            ...(late ? [put({ PK: pk, SK: timedSk(LATE_SK_PREFIX, use), ...call })] : []),
+            ...(refusedLive ? [put({ PK: pk, SK: timedSk(REFUSAL_SK_PREFIX, use), ...call })] : []),
             {
               Update: {
                 TableName: this.#table,
                 Key: { PK: pk, SK: ACTIVITY_SK },
-                UpdateExpression: `SET grantId = :grant ADD calls :one, #action :one${afterEnd ? ', afterEndCount :one' : ''}`,
-                ExpressionAttributeNames: { '#action': `${ACTION_ATTRIBUTE_PREFIX}${use.action}` },
+                UpdateExpression: `SET grantId = :grant ADD ${counters.map((_, i) => `#c${i} :one`).join(', ')}`,
+                ExpressionAttributeNames: Object.fromEntries(counters.map((name, i) => [`#c${i}`, name])),
                 ExpressionAttributeValues: { ':grant': use.grantId, ':one': 1 },
               },
             },
@@ -92,8 +112,15 @@ class DynamoActivityStore implements ActivityStore {
       if (!isConditionFailure(error)) throw error;
       outcome = 'duplicate';
     }
-    // Two attributes, two conditions: independent, so sent together.
-    await Promise.all([this.#widen(pk, 'firstUsedAt', '>', use.at), this.#widen(pk, 'lastUsedAt', '<', use.at)]);
+    // Independent attributes, independent conditions: sent together.
+    await Promise.all([
+      this.#widen(pk, 'firstUsedAt', '>', use.at),
+      this.#widen(pk, 'lastUsedAt', '<', use.at),
+      ...(filed.phase !== 'live' && filed.outcome === 'refused'
+        ? [this.#widen(pk, 'firstRefusedSinceEndAt', '>', use.at)]
+        : []),
+      ...(late && filed.outcome === 'succeeded' ? [this.#widen(pk, 'lastSucceededAfterEndAt', '<', use.at)] : []),
+    ]);
     return outcome;
   }
 
@@ -132,28 +159,64 @@ class DynamoActivityStore implements ActivityStore {
       ),
     ]);
     if (Item === undefined) return NO_ACTIVITY(grantId);
-    const actions = Object.fromEntries(
-      Object.entries(Item)
-        .filter(([name]) => name.startsWith(ACTION_ATTRIBUTE_PREFIX))
-        .map(([name, count]) => [name.slice(ACTION_ATTRIBUTE_PREFIX.length), Number(count)])
-    );
-    const afterEnd: LateCall[] = (late.Items ?? [])
-      .map((i) => ({
+    const counted = (prefix: string) =>
+      Object.fromEntries(
+        Object.entries(Item)
+          .filter(([name]) => name.startsWith(prefix))
+          .map(([name, count]) => [name.slice(prefix.length), Number(count)])
+      );
+    const lateOutcomes = counted(LATE_OUTCOME_PREFIX);
+    const afterEnd: LateCall[] = (late.Items ?? []).map((i) =>
+      lateCall({
+        grantId,
         eventId: i.eventId,
         action: i.action,
         at: i.at,
         ...(i.errorCode ? { errorCode: i.errorCode } : {}),
-      }))
-      .sort((a, b) => a.at.localeCompare(b.at));
+      })
+    );
     return {
       grantId,
-      actions,
+      actions: counted(ACTION_ATTRIBUTE_PREFIX),
       calls: Number(Item.calls ?? 0),
       ...(Item.firstUsedAt ? { firstUsedAt: Item.firstUsedAt } : {}),
       ...(Item.lastUsedAt ? { lastUsedAt: Item.lastUsedAt } : {}),
       afterEndCount: Number(Item.afterEndCount ?? 0),
       afterEnd,
+      afterEndOutcomes: Object.fromEntries(CALL_OUTCOMES.map((o) => [o, lateOutcomes[o] ?? 0])) as Record<
+        CallOutcome,
+        number
+      >,
+      ...(Item.firstRefusedSinceEndAt ? { firstRefusedSinceEndAt: Item.firstRefusedSinceEndAt } : {}),
+      ...(Item.lastSucceededAfterEndAt ? { lastSucceededAfterEndAt: Item.lastSucceededAfterEndAt } : {}),
+      refusedWhileLive: Number(Item.refusedWhileLive ?? 0),
     };
+  }
+
+  async refusedWhileLive(grantId: string, period: { from: string; to: string }): Promise<readonly RefusedCall[]> {
+    const calls: RefusedCall[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const out = await this.#doc.send(
+        new QueryCommand({
+          TableName: this.#table,
+          KeyConditionExpression: 'PK = :pk AND SK BETWEEN :from AND :to',
+          ExpressionAttributeValues: {
+            ':pk': grantPk(grantId),
+            ':from': `${REFUSAL_SK_PREFIX}${period.from}#`,
+            ':to': `${REFUSAL_SK_PREFIX}${period.to}#${AFTER_ANY_EVENT_ID}`,
+          },
+          ProjectionExpression: 'eventId, #action, #at',
+          ExpressionAttributeNames: { '#action': 'action', '#at': 'at' },
+          // The recorder counts right after it wrote: it must see its own item.
+          ConsistentRead: true,
+          ExclusiveStartKey: startKey,
+        })
+      );
+      for (const item of out.Items ?? []) calls.push({ eventId: item.eventId, action: item.action, at: item.at });
+      startKey = out.LastEvaluatedKey;
+    } while (startKey !== undefined);
+    return calls;
   }
 }
 

@@ -27,7 +27,10 @@ const archiveKey = (event: Pick<ArchivedEvent, 'grantId' | 'seq' | 'at'>): strin
 /**
  * S3 with Object Lock (infra/auditArchiveBucket.ts). `If-None-Match: *` makes each write happen once:
  * an object that already exists answers 412, which counts as archived — the locked version stays
- * the only one. The SDK's default checksum satisfies Object Lock's integrity-header requirement.
+ * the only one (the bucket policy refuses writes without the header). An explicit SHA-256 checksum
+ * meets Object Lock's requirement of an integrity header (Content-MD5 or x-amz-sdk-checksum-algorithm)
+ * whatever the SDK's default; the publisher bundles its own SDK, so neither header depends on the
+ * Lambda runtime's copy (docs/operations.md).
  */
 const s3AuditArchive = (client: S3Client, bucket: string): AuditArchive => ({
   archive: async (events) => {
@@ -40,6 +43,7 @@ const s3AuditArchive = (client: S3Client, bucket: string): AuditArchive => ({
             Body: `${event.line}\n`,
             ContentType: 'application/x-ndjson',
             IfNoneMatch: '*',
+            ChecksumAlgorithm: 'SHA256',
           })
         );
       } catch (error) {

@@ -7,6 +7,8 @@ import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
  *   grant         GRANT#<id>       GRANT            byRequester, byRole, byState (open grants only)
  *   audit event   GRANT#<id>       EVENT#<seq:8>    —
  *   used CI token JTI#<issuer>#<h>  JTI              —   (removed by TTL after the token expires)
+ *   kill record   ROLEKILL#<role>  GRANT#<id>       byState (partition KILL)
+ *   kill lease    KILLLEASE#<target> LEASE          —   (removed by TTL a day after it lapsed)
  *
  * byState is sparse: a grant leaves it when it reaches a terminal state, so the approver inbox
  * and the sweeper read only what is still open.

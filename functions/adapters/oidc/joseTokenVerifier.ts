@@ -1,46 +1,58 @@
-import { createRemoteJWKSet, decodeJwt, errors, type JWTPayload, type JWTVerifyGetKey, jwtVerify } from 'jose';
+import {
+  createRemoteJWKSet,
+  customFetch,
+  decodeJwt,
+  decodeProtectedHeader,
+  errors,
+  type JWTPayload,
+  type JWTVerifyGetKey,
+  jwtVerify,
+} from 'jose';
 import type { CiIssuer } from '../../config/ciConfig.js';
 import { NotAuthenticatedError, ServiceUnavailableError } from '../../domain/errors.js';
 import type { VerifiedToken } from '../../domain/workload.js';
 import type { Clock, WorkloadTokenVerifier } from '../../ports.js';
+import { fetchIssuerDocument, IssuerFetchError } from './issuerFetch.js';
 
 /** CI runners' clocks drift a little; more tolerance would stretch every token's life. */
 const CLOCK_TOLERANCE_SECONDS = 30;
 /** A token older than this is refused whatever its `exp`: CI tokens are minted for the call that uses them. */
 const MAX_TOKEN_AGE = '1h';
 const REQUIRED_CLAIMS = ['exp', 'iat', 'jti', 'sub'];
-const JWKS_TIMEOUT_MS = 5000;
 
 /**
  * Key sets by JWKS URL, in module scope: a warm Lambda reuses them (and jose's own cache of the
- * keys, refetched on an unknown `kid` at most every 30 s) across invocations.
+ * keys, refetched on an unknown `kid` at most every 30 s) across invocations. Every fetch goes
+ * through fetchIssuerDocument, which backs off after a failure.
  */
 const keySets = new Map<string, JWTVerifyGetKey>();
-/** JWKS URLs found by OIDC discovery, per issuer; a failed discovery is retried next time. */
+/** JWKS URLs found by OIDC discovery, per issuer; a failed discovery is retried after its backoff. */
 const discovered = new Map<string, Promise<string>>();
 
 const discoverJwksUri = (issuer: string): Promise<string> => {
   let found = discovered.get(issuer);
   if (found === undefined) {
-    found = (async () => {
-      const url = `${issuer.replace(/\/$/, '')}/.well-known/openid-configuration`;
-      const response = await fetch(url, { signal: AbortSignal.timeout(JWKS_TIMEOUT_MS) });
-      if (!response.ok) throw new Error(`${url} answered ${response.status}`);
-      const document = (await response.json()) as { jwks_uri?: unknown };
-      if (typeof document.jwks_uri !== 'string') throw new Error(`${url} names no jwks_uri`);
-      return document.jwks_uri;
-    })();
+    const url = `${issuer.replace(/\/$/, '')}/.well-known/openid-configuration`;
+    found = fetchIssuerDocument(url, (document) =>
+      typeof (document as { jwks_uri?: unknown } | null)?.jwks_uri === 'string' ? undefined : 'names no jwks_uri'
+    ).then(({ document }) => (document as { jwks_uri: string }).jwks_uri);
     discovered.set(issuer, found);
     found.catch(() => discovered.delete(issuer));
   }
   return found;
 };
 
+const jwksProblem = (document: unknown): string | undefined =>
+  Array.isArray((document as { keys?: unknown } | null)?.keys) ? undefined : 'is not a JSON Web Key Set';
+
 const keySetOf = async (issuer: CiIssuer): Promise<JWTVerifyGetKey> => {
   const uri = issuer.jwksUri ?? (await discoverJwksUri(issuer.issuer));
   let keys = keySets.get(uri);
   if (keys === undefined) {
-    keys = createRemoteJWKSet(new URL(uri), { timeoutDuration: JWKS_TIMEOUT_MS });
+    keys = createRemoteJWKSet(new URL(uri), {
+      [customFetch]: async (url, { headers, signal }) =>
+        new Response((await fetchIssuerDocument(url, jwksProblem, { headers, signal })).text, { status: 200 }),
+    });
     keySets.set(uri, keys);
   }
   return keys;
@@ -90,6 +102,13 @@ const translate = (error: unknown, issuer: CiIssuer): Error => {
   if (error instanceof errors.JWSSignatureVerificationFailed || error instanceof errors.JWKSNoMatchingKey) {
     return refused('TOKEN_SIGNATURE_INVALID', `token signature does not verify with any key of issuer ${issuer.id}`);
   }
+  if (error instanceof IssuerFetchError) {
+    return new ServiceUnavailableError(
+      'ISSUER_KEYS_UNAVAILABLE',
+      `the signing keys of issuer ${issuer.id} could not be fetched (${error.url} ${error.reason}); try again in ${error.retryInSeconds}s`,
+      { cause: error }
+    );
+  }
   if (
     error instanceof errors.JWKSTimeout ||
     error instanceof errors.JWKSInvalid ||
@@ -104,15 +123,22 @@ const translate = (error: unknown, issuer: CiIssuer): Error => {
   return refused('TOKEN_MALFORMED', `token could not be verified: ${error.message}`);
 };
 
+/** The protected header's `alg`, quoted and cut short for a message: it is the caller's text. */
+const shown = (alg: unknown): string => JSON.stringify(alg)?.slice(0, 40) ?? 'none';
+
 /**
  * Verifies CI tokens with jose against the configured issuers. The unverified `iss` only picks
- * which issuer's keys and rules apply; nothing else is read before the signature verifies.
+ * which issuer's keys and rules apply, and the unverified `alg` is checked against that issuer's
+ * algorithms before its keys are looked up: `none`, HMAC or anything else not configured costs the
+ * broker no fetch. Nothing else is read before the signature verifies.
  */
 const joseTokenVerifier = (issuers: readonly CiIssuer[], clock: Clock): WorkloadTokenVerifier => ({
   verify: async (token) => {
     let claimedIssuer: unknown;
+    let alg: unknown;
     try {
       claimedIssuer = decodeJwt(token).iss;
+      alg = decodeProtectedHeader(token).alg;
     } catch {
       throw refused('TOKEN_MALFORMED', 'the bearer token is not a JWT');
     }
@@ -121,6 +147,12 @@ const joseTokenVerifier = (issuers: readonly CiIssuer[], clock: Clock): Workload
       throw refused(
         'TOKEN_ISSUER_UNTRUSTED',
         `token issuer ${JSON.stringify(claimedIssuer)} is not trusted; trusted issuers: ${issuers.map((i) => i.issuer).join(', ') || 'none (ci.json lists no issuers)'}`
+      );
+    }
+    if (typeof alg !== 'string' || !issuer.algorithms.includes(alg)) {
+      throw refused(
+        'TOKEN_ALGORITHM_NOT_ALLOWED',
+        `token is signed with alg ${shown(alg)}, which issuer ${issuer.id} is not configured for (allowed: ${issuer.algorithms.join(', ')})`
       );
     }
     let payload: JWTPayload;

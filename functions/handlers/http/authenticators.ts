@@ -9,11 +9,13 @@ type Authenticator = (event: HttpEvent) => string;
 const iamAuthenticator =
   (sources: readonly IdentitySource[]): Authenticator =>
   (event) => {
-    const arn = event.requestContext.authorizer?.iam?.userArn;
+    const iam = event.requestContext.authorizer?.iam;
+    const arn = iam?.userArn;
     if (arn === undefined) {
       throw new NotAuthenticatedError('NOT_AUTHENTICATED', 'sign the request with AWS SigV4 (IAM authorization)');
     }
-    const user = resolveUser(arn, sources);
+    // userId is aws:userid (`AROA…:<session>` for a role session): what pinned role ids are checked against.
+    const user = resolveUser({ arn, ...(iam?.userId === undefined ? {} : { uniqueId: iam.userId }) }, sources);
     if (user === undefined) {
       throw new ForbiddenError(
         'UNKNOWN_PRINCIPAL',

@@ -3,7 +3,7 @@ import type { z } from 'zod';
 import { NotAuthenticatedError } from '../../domain/errors.js';
 import { errorMapping, type HttpDeps, type HttpHandler } from './httpRoute.js';
 import type { HttpEvent, HttpResponse } from './httpTypes.js';
-import { type BodyRule, parseBody } from './parseRequest.js';
+import { type BodyRule, parseBody, parseParams } from './parseRequest.js';
 
 /** Far above any CI platform's token; a longer header is refused before anything parses it. */
 const MAX_TOKEN_CHARS = 8192;
@@ -44,7 +44,7 @@ const bearerRoute =
         spec.run(deps, {
           token: bearerToken(event),
           body: parseBody(event, spec.body) as B,
-          params: (event.pathParameters ?? {}) as Record<string, string>,
+          params: parseParams(event),
         })
       );
 

@@ -5,7 +5,7 @@ import type { BrokerDeps } from '../../app/deps.js';
 import type { Caller } from '../../domain/caller.js';
 import type { Authenticator } from './authenticators.js';
 import type { HttpEvent, HttpResponse } from './httpTypes.js';
-import { type BodyRule, parseBody, parseQuery } from './parseRequest.js';
+import { type BodyRule, parseBody, parseParams, parseQuery } from './parseRequest.js';
 import { errorResponse } from './responses.js';
 
 /** What the HTTP edge needs on top of the use cases' dependencies. */
@@ -52,7 +52,7 @@ const requestParsing = <Q>(
       caller,
       query: parseQuery(event, (spec.query ?? NO_QUERY) as z.ZodType<unknown>) as Record<string, string>,
       body: spec.body === undefined ? undefined : parseBody(event, spec.body),
-      params: (event.pathParameters ?? {}) as Record<string, string>,
+      params: parseParams(event),
     };
   },
 });
