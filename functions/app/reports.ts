@@ -16,7 +16,7 @@ const DAY_MS = 24 * 3600 * 1000;
 const DEFAULT_PERIOD_DAYS = 30;
 const MAX_PERIOD_DAYS = 366;
 /**
- * A report reads three items per grant (~3 RRU: docs/scale.md); past this many grants, ask for a
+ * A report reads three items per grant (~2.1 RRU: docs/scale.md); past this many grants, ask for a
  * shorter period instead. Memory is not the bound (a history is trimmed as it is read): time is.
  */
 const MAX_GRANTS_PER_REPORT = 10_000;
