@@ -40,8 +40,9 @@ const FUNCTION_ACCESS: Readonly<Record<string, readonly Capability[]>> = {
   getGrantAudit: ['read', 'lookupActivity'],
   // runReport: grants by role, their events and activity, and the denial records of the period.
   getReport: ['read'],
-  // recordActivity: reads the grant (for its end), writes the call's marker and counters; an anomaly
-  // rule (config/anomaly.json) may revoke the grant or settle its end again: the ending path.
+  // recordActivity: reads the grant (its role and end) unless the warm recorder knows it, writes the
+  // call's marker and counters in one transaction; an anomaly rule (config/anomaly.json) may revoke
+  // the grant or settle its end again: the ending path.
   recordActivity: [...ENDING, 'recordActivity'],
   // approveGrant: records the approval, then creates (or, for an extension, moves) the expiry schedule.
   approveGrant: ['read', 'write', 'scheduleExpiry'],

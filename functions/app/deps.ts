@@ -19,6 +19,7 @@ import type {
   TokenReplayGuard,
   WorkloadTokenVerifier,
 } from '../ports.js';
+import type { KnownGrants } from './grantFacts.js';
 import type { RecentGrants } from './recentGrants.js';
 
 /** What the use cases need from the outside world; composed once per process (handlers/composeBroker.ts). */
@@ -42,6 +43,8 @@ interface BrokerDeps {
   readonly policy: PolicyEngine;
   /** Grants this process recorded last: lets a re-vend skip its read (safe, see RecentGrants). */
   readonly recentGrants: RecentGrants;
+  /** Grants the activity recorder has read: lets it file a known grant's calls without a read (safe, see KnownGrants). */
+  readonly knownGrants: KnownGrants;
   /** CI jobs' OIDC tokens: verified against ci.json's issuers, each usable once. */
   readonly workloadTokens: WorkloadTokenVerifier;
   readonly replayGuard: TokenReplayGuard;

@@ -1,5 +1,5 @@
 import { type ActivityUse, activityOf, type CloudTrailRecord } from '../domain/activity.js';
-import { classifyCall } from '../domain/callOutcome.js';
+import { type CallClass, classifyCall } from '../domain/callOutcome.js';
 import type { Grant } from '../domain/grant.js';
 import { isTerminal } from '../domain/grantState.js';
 import { killAppliedAt, lateSuccess } from '../domain/killEffect.js';
@@ -15,27 +15,29 @@ type RecordOutcome = 'recorded' | 'duplicate' | 'not-a-grant' | 'unknown-grant' 
  * through after the grant's end (beyond the grace) raises `used-after-end` once; a call no policy
  * can deny (sts:GetCallerIdentity) or that AWS refused (the kill at work) does not. Refused calls of
  * a live grant, and late successes, go to the anomaly rules — on redeliveries too, so a response
- * that failed half-way is completed.
+ * that failed half-way is completed. A grant this process has read is not read again while what it
+ * knows of it still holds for the call (KnownGrants).
  */
 const recordActivity = async (deps: BrokerDeps, record: CloudTrailRecord): Promise<RecordOutcome> => {
   const use = activityOf(record);
   if (use === undefined) return 'not-a-grant';
+  // The common case: a grant this process has read, a call its facts still cover, nothing for the
+  // anomaly rules: one write, no read (KnownGrants says why the facts cannot be stale for it).
+  const known = deps.knownGrants.factsFor(use);
+  if (known !== undefined) {
+    if (!isOwnRole(deps, use, known.roleArn)) return 'other-role';
+    const filed = classifyCall(use, known.endedAt);
+    if (!needsTheGrant(filed)) return deps.activity.record(use, filed);
+  }
+  const readAt = deps.clock.now();
   const grant = await deps.store.get(use.grantId);
   if (grant === undefined) {
     // A source identity that looks like a grant id but is not one of ours: someone else's session.
     deps.logger.warn('activity for an unknown grant ignored', { grantId: use.grantId, eventId: use.eventId });
     return 'unknown-grant';
   }
-  // Anyone who may call sts:AssumeRole with SetSourceIdentity on some other role could name a grant
-  // id as source identity; only sessions of the grant's own role count as the grant's.
-  if (use.roleArn !== grant.roleArn) {
-    deps.logger.warn('activity naming a grant from another role ignored', {
-      grantId: grant.id,
-      eventId: use.eventId,
-      roleArn: use.roleArn,
-    });
-    return 'other-role';
-  }
+  deps.knownGrants.remember(grant, readAt);
+  if (!isOwnRole(deps, use, grant.roleArn)) return 'other-role';
   const filed = classifyCall(use, grant.endedAt);
   const outcome = await deps.activity.record(use, filed);
   // A refused call that is only delivered after the grant ended finds nothing left to revoke.
@@ -47,6 +49,25 @@ const recordActivity = async (deps: BrokerDeps, record: CloudTrailRecord): Promi
     await usedAfterEnd(deps, grant, grant.endedAt, use, outcome);
   }
   return outcome;
+};
+
+/** Calls the anomaly rules or the used-after-end alert look at: they act on the grant as it is now. */
+const needsTheGrant = (filed: CallClass): boolean =>
+  (filed.phase === 'live' && filed.outcome === 'refused') ||
+  (filed.phase === 'after-end' && filed.outcome === 'succeeded');
+
+/**
+ * Anyone who may call sts:AssumeRole with SetSourceIdentity on some other role could name a grant
+ * id as source identity; only sessions of the grant's own role count as the grant's.
+ */
+const isOwnRole = (deps: BrokerDeps, use: ActivityUse, roleArn: string): boolean => {
+  if (use.roleArn === roleArn) return true;
+  deps.logger.warn('activity naming a grant from another role ignored', {
+    grantId: use.grantId,
+    eventId: use.eventId,
+    roleArn: use.roleArn,
+  });
+  return false;
 };
 
 /**

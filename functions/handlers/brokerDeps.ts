@@ -3,6 +3,7 @@ import { loggingAlerts } from '../adapters/loggingAlerts.js';
 import { systemClock } from '../adapters/systemClock.js';
 import { ulidIds } from '../adapters/ulidIds.js';
 import type { BrokerDeps } from '../app/deps.js';
+import { KnownGrants } from '../app/grantFacts.js';
 import { RecentGrants } from '../app/recentGrants.js';
 import type { BrokerConfig, GroupSource } from '../config/brokerConfig.js';
 import type { Alerts, Clock, GroupDirectory, Logger } from '../ports.js';
@@ -54,6 +55,7 @@ const brokerDeps = (input: {
     logger: input.logger,
     alerts: input.alerts ?? loggingAlerts(input.logger),
     recentGrants: new RecentGrants(),
+    knownGrants: new KnownGrants(),
     ...input.ports,
   };
 };

@@ -59,12 +59,41 @@ class DynamoActivityStore implements ActivityStore {
   }
 
   /**
-   * One transaction: the event's marker (only if new), its late-call or refusal item, and the
-   * counters — so a redelivered event counts nothing twice. Then the times move outwards with
-   * conditional updates — on duplicates too, so a delivery that failed half-way is completed by its
-   * retry (min and max are idempotent).
+   * One transaction — one request: the event's marker (only if new), its late-call or refusal item,
+   * and the counters, so a redelivered event counts nothing twice. In order (a call no earlier than
+   * the last one recorded, the common case), the first/last-use times move in the same update. A call
+   * that comes out of order is counted without them, and the times then move outwards with
+   * conditional updates, as do the times after the end — on duplicates too, so a delivery that
+   * failed half-way is completed by its retry (min and max are idempotent).
    */
   async record(use: ActivityUse, filed: CallClass): Promise<'recorded' | 'duplicate'> {
+    const pk = grantPk(use.grantId);
+    const first = await this.#count(use, filed, 'in order');
+    const outcome = first === 'out of order' ? await this.#count(use, filed, 'any order') : first;
+    // Independent attributes, independent conditions: sent together.
+    await Promise.all([
+      ...(first === 'recorded'
+        ? []
+        : [this.#widen(pk, 'firstUsedAt', '>', use.at), this.#widen(pk, 'lastUsedAt', '<', use.at)]),
+      ...(filed.phase !== 'live' && filed.outcome === 'refused'
+        ? [this.#widen(pk, 'firstRefusedSinceEndAt', '>', use.at)]
+        : []),
+      ...(filed.phase === 'after-end' && filed.outcome === 'succeeded'
+        ? [this.#widen(pk, 'lastSucceededAfterEndAt', '<', use.at)]
+        : []),
+    ]);
+    return outcome === 'duplicate' ? 'duplicate' : 'recorded';
+  }
+
+  /**
+   * The transaction. `in order` also sets the first/last-use times, on the condition that the call
+   * is no earlier than both (or the grant has none yet): then the first stays, the last is this call.
+   */
+  async #count(
+    use: ActivityUse,
+    filed: CallClass,
+    order: 'in order' | 'any order'
+  ): Promise<'recorded' | 'duplicate' | 'out of order'> {
     const pk = grantPk(use.grantId);
     const call = {
       eventId: use.eventId,
@@ -81,8 +110,16 @@ class DynamoActivityStore implements ActivityStore {
       ...(late ? ['afterEndCount', `${LATE_OUTCOME_PREFIX}${filed.outcome}`] : []),
       ...(refusedLive ? ['refusedWhileLive'] : []),
     ];
+    const add = `ADD ${counters.map((_, i) => `#c${i} :one`).join(', ')}`;
+    const times =
+      order === 'in order'
+        ? {
+            UpdateExpression: `SET grantId = :grant, firstUsedAt = if_not_exists(firstUsedAt, :at), lastUsedAt = :at ${add}`,
+            ConditionExpression:
+              '(attribute_not_exists(firstUsedAt) AND attribute_not_exists(lastUsedAt)) OR (firstUsedAt <= :at AND lastUsedAt <= :at)',
+          }
+        : { UpdateExpression: `SET grantId = :grant ${add}` };
     const put = (Item: Record<string, unknown>) => ({ Put: { TableName: this.#table, Item } });
-    let outcome: 'recorded' | 'duplicate' = 'recorded';
     try {
       await this.#doc.send(
         new TransactWriteCommand({
@@ -100,28 +137,25 @@ class DynamoActivityStore implements ActivityStore {
               Update: {
                 TableName: this.#table,
                 Key: { PK: pk, SK: ACTIVITY_SK },
-                UpdateExpression: `SET grantId = :grant ADD ${counters.map((_, i) => `#c${i} :one`).join(', ')}`,
+                ...times,
                 ExpressionAttributeNames: Object.fromEntries(counters.map((name, i) => [`#c${i}`, name])),
-                ExpressionAttributeValues: { ':grant': use.grantId, ':one': 1 },
+                ExpressionAttributeValues: {
+                  ':grant': use.grantId,
+                  ':one': 1,
+                  ...(order === 'in order' ? { ':at': use.at } : {}),
+                },
               },
             },
           ],
         })
       );
+      return 'recorded';
     } catch (error) {
       if (!isConditionFailure(error)) throw error;
-      outcome = 'duplicate';
+      // The marker is the first item: its condition failing means the event was recorded before.
+      const reasons = error instanceof TransactionCanceledException ? (error.CancellationReasons ?? []) : [];
+      return reasons[0]?.Code === 'ConditionalCheckFailed' || order === 'any order' ? 'duplicate' : 'out of order';
     }
-    // Independent attributes, independent conditions: sent together.
-    await Promise.all([
-      this.#widen(pk, 'firstUsedAt', '>', use.at),
-      this.#widen(pk, 'lastUsedAt', '<', use.at),
-      ...(filed.phase !== 'live' && filed.outcome === 'refused'
-        ? [this.#widen(pk, 'firstRefusedSinceEndAt', '>', use.at)]
-        : []),
-      ...(late && filed.outcome === 'succeeded' ? [this.#widen(pk, 'lastSucceededAfterEndAt', '<', use.at)] : []),
-    ]);
-    return outcome;
   }
 
   /** Sets `attribute` to `at` when unset or when `attribute <op> at` (earlier first, later last). */
