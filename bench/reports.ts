@@ -14,6 +14,7 @@ import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { GetItemCommand, PutItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
 import { jsonLogger } from '../functions/adapters/jsonLogger.js';
+import { localChainSigner } from '../functions/adapters/localChainSigner.js';
 import { unavailableAws } from '../functions/adapters/unavailableAws.js';
 import { recordActivity } from '../functions/app/recordActivity.js';
 import { runReport } from '../functions/app/reports.js';
@@ -44,7 +45,14 @@ const main = async () => {
   try {
     const tableName = `bench-${randomUUID()}`;
     await ensureTable(dynamo, tableName);
-    const broker = composeBroker({ config, dynamo, tableName, logger, access: unavailableAws('bench', logger) });
+    const broker = composeBroker({
+      config,
+      dynamo,
+      tableName,
+      logger,
+      access: unavailableAws('bench', logger),
+      audit: { signer: localChainSigner() },
+    });
     const ids: string[] = [];
     for (let i = 0; i < GRANTS; i++) {
       const grant = await requestGrant(

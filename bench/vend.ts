@@ -11,6 +11,7 @@ import { performance } from 'node:perf_hooks';
 import { GetItemCommand, QueryCommand, TransactWriteItemsCommand } from '@aws-sdk/client-dynamodb';
 import { AssumeRoleCommand } from '@aws-sdk/client-sts';
 import { jsonLogger } from '../functions/adapters/jsonLogger.js';
+import { localChainSigner } from '../functions/adapters/localChainSigner.js';
 import { requestGrant } from '../functions/app/requestGrant.js';
 import { approveGrant } from '../functions/app/reviewGrant.js';
 import { loadConfig } from '../functions/config/loadConfig.js';
@@ -39,7 +40,14 @@ const main = async () => {
   try {
     const tableName = `bench-${randomUUID()}`;
     await ensureTable(dynamo, tableName);
-    const broker = composeBroker({ config, dynamo, tableName, logger, access: access.adapters });
+    const broker = composeBroker({
+      config,
+      dynamo,
+      tableName,
+      logger,
+      access: access.adapters,
+      audit: { signer: localChainSigner() },
+    });
     const alice = { userId: 'alice', groups: ['developers'] };
     const grant = await requestGrant(broker, alice, {
       role: 'prod-read',

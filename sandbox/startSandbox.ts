@@ -16,6 +16,7 @@ import { LOCAL_ACCOUNT, localDynamo } from './localAws.js';
 import { localIamClient } from './localAwsClients.js';
 import { startRecordingProxy } from './recordingProxy.js';
 import { type SandboxAccess, startSandboxAccess } from './sandboxAccess.js';
+import { sandboxAuditAnchors } from './sandboxAuditAnchors.js';
 import { sandboxIam } from './sandboxIam.js';
 import { createSandboxServer } from './sandboxServer.js';
 import { scheduleDispatcher } from './scheduleDispatcher.js';
@@ -76,6 +77,8 @@ const startSandbox = async (options: SandboxOptions): Promise<Sandbox> => {
     const dynamo = localDynamo(dynamoEndpoint);
     cleanup.push(async () => dynamo.destroy());
     const table = await ensureTable(dynamo, options.tableName);
+    const audit = sandboxAuditAnchors(options.dataDir);
+    cleanup.push(async () => audit.dispose());
     const access = await startSandboxAccess({ useRealAws: options.useRealAws ?? false, config, logger });
     cleanup.push(() => access.stop());
 
@@ -87,6 +90,7 @@ const startSandbox = async (options: SandboxOptions): Promise<Sandbox> => {
       tableName: options.tableName,
       logger,
       access: { ...access.adapters, credentials: vends.issuer },
+      audit,
       ...(options.clock ? { clock: options.clock } : {}),
     });
     let awsEndpoint = access.awsEndpoint;

@@ -1,8 +1,12 @@
 import { z } from 'zod';
 
-/** `GET /grants/{id}/audit?lookup=cloudtrail`: add CloudTrail Event history to the recorded activity. */
+/**
+ * `GET /grants/{id}/audit?lookup=cloudtrail`: add CloudTrail Event history to the recorded activity;
+ * `compare=archive`: compare the table's chain with the audit archive's.
+ */
 const auditQuery = z.strictObject({
   lookup: z.enum(['cloudtrail'], "the only lookup is 'cloudtrail'").optional(),
+  compare: z.enum(['archive'], "the only comparison is 'archive'").optional(),
 });
 
 const isoInstant = (what: string) =>

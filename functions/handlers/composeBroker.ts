@@ -5,6 +5,7 @@ import { DynamoDenialLog } from '../adapters/aws/dynamoDenialLog.js';
 import { DynamoGrantStore } from '../adapters/aws/dynamoGrantStore.js';
 import { DynamoReplayGuard } from '../adapters/aws/dynamoReplayGuard.js';
 import { IdentityStoreGroupDirectory } from '../adapters/aws/identityStoreGroupDirectory.js';
+import { type AuditArchive, toArchivedEvent } from '../adapters/aws/s3AuditArchive.js';
 import { cedarPolicyEngine } from '../adapters/cedarPolicyEngine.js';
 import { configGroupDirectory } from '../adapters/configGroupDirectory.js';
 import { iamDataActionCatalog } from '../adapters/iamDataActionCatalog.js';
@@ -14,12 +15,15 @@ import { systemClock } from '../adapters/systemClock.js';
 import { ulidIds } from '../adapters/ulidIds.js';
 import type { BrokerDeps } from '../app/deps.js';
 import { RecentGrants } from '../app/recentGrants.js';
+import { SignedGrantStore } from '../app/signedGrantStore.js';
 import type { BrokerConfig } from '../config/brokerConfig.js';
 import { ServiceUnavailableError } from '../domain/errors.js';
 import type {
   ActionCatalog,
   ActivityLookup,
   Alerts,
+  AuditArchiveReader,
+  ChainSigner,
   Clock,
   CredentialIssuer,
   ExpiryScheduler,
@@ -44,6 +48,26 @@ const noCloudTrail: ActivityLookup = {
     );
   },
 };
+
+const noArchive: AuditArchiveReader = {
+  eventsOf: async () => {
+    throw new ServiceUnavailableError(
+      'ARCHIVE_UNAVAILABLE',
+      'this broker has no audit archive to compare with (deploy the stateful stack with its archive bucket)'
+    );
+  },
+};
+
+/**
+ * The audit chain's outside anchors: the signing key (KMS in AWS, a local key in the sandbox) and
+ * the archive. `archiveAppends` is for where no table stream archives events (the sandbox): each
+ * event is archived once stored.
+ */
+interface AuditAnchors {
+  readonly signer: ChainSigner;
+  readonly archive?: AuditArchiveReader;
+  readonly archiveAppends?: AuditArchive;
+}
 
 /** Group membership from groups.json, or from IAM Identity Center's identity store (configuration decides). */
 const groupDirectory = (config: BrokerConfig): GroupDirectory => {
@@ -71,17 +95,33 @@ const composeBroker = (input: {
   activityLookup?: ActivityLookup;
   /** Group membership; by default what the configuration names (groupDirectory). */
   directory?: GroupDirectory;
+  audit: AuditAnchors;
 }): BrokerDeps => {
   const clock = input.clock ?? systemClock;
+  const alerts = input.alerts ?? loggingAlerts(input.logger);
+  const { signer, archiveAppends } = input.audit;
+  const afterAppend =
+    archiveAppends === undefined
+      ? undefined
+      : async (event: Parameters<typeof toArchivedEvent>[0]) => {
+          const failed = await archiveAppends.archive([toArchivedEvent(event)]);
+          if (failed.length > 0)
+            input.logger.error('audit event not archived', { grantId: event.grantId, seq: event.seq });
+        };
   return {
     config: input.config,
-    store: new DynamoGrantStore(input.dynamo, input.tableName),
+    store: new SignedGrantStore(new DynamoGrantStore(input.dynamo, input.tableName), {
+      signer,
+      alerts,
+      logger: input.logger,
+      ...(afterAppend === undefined ? {} : { afterAppend }),
+    }),
     clock,
     ids: ulidIds(() => clock.now().getTime()),
     directory: input.directory ?? groupDirectory(input.config),
     logger: input.logger,
     actions: input.actions ?? iamDataActionCatalog(),
-    alerts: input.alerts ?? loggingAlerts(input.logger),
+    alerts,
     policy: input.policy ?? cedarPolicyEngine(input.config.policies),
     recentGrants: new RecentGrants(),
     workloadTokens: joseTokenVerifier(input.config.ci.issuers, clock),
@@ -89,9 +129,11 @@ const composeBroker = (input: {
     activity: new DynamoActivityStore(input.dynamo, input.tableName),
     activityLookup: input.activityLookup ?? noCloudTrail,
     denials: new DynamoDenialLog(input.dynamo, input.tableName),
+    chainSigner: signer,
+    archive: input.audit.archive ?? noArchive,
     ...input.access,
   };
 };
 
-export type { AccessAdapters };
+export type { AccessAdapters, AuditAnchors };
 export { composeBroker };

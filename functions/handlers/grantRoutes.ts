@@ -70,7 +70,12 @@ const showAudit = httpRoute({
   run: async (deps, { caller, params, query }) =>
     json(
       200,
-      auditView(await auditGrant(deps, caller, grantIdOf(params), { cloudTrail: query.lookup === 'cloudtrail' }))
+      auditView(
+        await auditGrant(deps, caller, grantIdOf(params), {
+          cloudTrail: query.lookup === 'cloudtrail',
+          archive: query.compare === 'archive',
+        })
+      )
     ),
 });
 

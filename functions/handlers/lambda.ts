@@ -3,11 +3,15 @@ import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { IAMClient } from '@aws-sdk/client-iam';
+import { KMSClient } from '@aws-sdk/client-kms';
+import { S3Client } from '@aws-sdk/client-s3';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { STSClient } from '@aws-sdk/client-sts';
 import type { Context } from 'aws-lambda';
 import { CloudTrailActivityLookup } from '../adapters/aws/cloudTrailActivityLookup.js';
 import { CrossAccountRolePolicies } from '../adapters/aws/crossAccountRolePolicies.js';
+import { KmsChainSigner } from '../adapters/aws/kmsChainSigner.js';
+import { s3AuditArchiveReader } from '../adapters/aws/s3AuditArchive.js';
 import { SchedulerExpiry } from '../adapters/aws/schedulerExpiry.js';
 import { StsCredentialIssuer } from '../adapters/aws/stsCredentialIssuer.js';
 import { loggingAlerts } from '../adapters/loggingAlerts.js';
@@ -16,6 +20,7 @@ import { powertoolsLogger } from '../adapters/powertoolsLogger.js';
 import { loadConfig } from '../config/loadConfig.js';
 import type { ExpiryScheduler, RolePolicies } from '../ports.js';
 import { activityHandler } from './activityHandler.js';
+import type { AuditAnchors } from './composeBroker.js';
 import { composeBroker } from './composeBroker.js';
 import { iamAuthenticator } from './http/authenticators.js';
 import type { HttpDeps, HttpHandler } from './http/httpRoute.js';
@@ -33,6 +38,9 @@ import { expiryHandler, sweepHandler } from './scheduledHandlers.js';
  *   (approveGrant, and createGrant for policy approvals); elsewhere the expiry port can only cancel.
  * - `BROKER_ACCOUNT_ID`, `SESSION_KILLER_ROLE_NAME`: only where sessions are killed (the ending
  *   functions); elsewhere the role-policies port refuses every call.
+ * - `CHAIN_SIGNING_KEY_ARN`: every function (the audit chain's KMS key; only those that append
+ *   events may sign with it); `CHAIN_TRUSTED_KEY_ARNS`, optional: retired keys old chains carry.
+ * - `AUDIT_ARCHIVE_BUCKET`: where the archive is read (getGrantAudit's `?compare=archive`).
  * - `JIT_CONFIG_DIR`: the configuration shipped in the bundle (default `config`, relative to the cwd).
  * - `POWERTOOLS_SERVICE_NAME`, `POWERTOOLS_METRICS_NAMESPACE`, `POWERTOOLS_LOG_LEVEL`: Powertools.
  */
@@ -91,6 +99,19 @@ const rolePolicies = (sts: STSClient): RolePolicies => {
   return { list: refuse, put: refuse, delete: refuse };
 };
 
+/** The audit chain's KMS key, and the archive where this function may read it. */
+const auditAnchors = (): AuditAnchors => {
+  const bucket = process.env.AUDIT_ARCHIVE_BUCKET;
+  const retired = (process.env.CHAIN_TRUSTED_KEY_ARNS ?? '').split(',').filter((arn) => arn !== '');
+  return {
+    signer: new KmsChainSigner(new KMSClient({}), {
+      keyArn: required('CHAIN_SIGNING_KEY_ARN'),
+      trustedKeyArns: retired,
+    }),
+    ...(bucket ? { archive: s3AuditArchiveReader(new S3Client({}), bucket) } : {}),
+  };
+};
+
 const productionDeps = (): Promise<HttpDeps> => {
   deps ??= (async () => {
     const config = await loadConfig(process.env.JIT_CONFIG_DIR ?? 'config');
@@ -109,6 +130,7 @@ const productionDeps = (): Promise<HttpDeps> => {
       },
       // Only getGrantAudit may call LookupEvents (FUNCTION_ACCESS); the client costs nothing until used.
       activityLookup: new CloudTrailActivityLookup(new CloudTrailClient({})),
+      audit: auditAnchors(),
     });
     return { ...broker, authenticate: iamAuthenticator(config.identitySources) };
   })().catch((error: unknown) => {
