@@ -4,8 +4,9 @@
  * the same answer after the re-check (one GET /grants/{id} and a cache write), and a fresh vend
  * for scale. Then whole `jit creds --format process` processes, as `credential_process` runs them,
  * without and with the re-check. Rounds alternate the series so machine noise hits them alike.
+ * Then what starting jit costs against `node -e 0`, and the installed package's size (cliStart.ts).
  *
- *   npm run bench:cli
+ *   npm run bench:cli      (BENCH_ROUNDS, BENCH_PROCESS_ROUNDS, BENCH_START_ROUNDS for fewer rounds)
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -14,10 +15,12 @@ import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { brokerApi } from '../cli/api/brokerApi.js';
 import { createBrokerClient } from '../cli/api/brokerClient.js';
+import { nodeHttpFetch } from '../cli/api/httpTransport.js';
 import { resolveConfig } from '../cli/config.js';
 import { fileCredentialCache } from '../cli/credentials/credentialCache.js';
 import { credentialSource } from '../cli/credentials/credentialSource.js';
 import { interrupt, startSandboxProcess } from '../test/helpers/sandboxProcess.js';
+import { measureStart } from './cliStart.js';
 import { summary } from './stats.js';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 300);
@@ -54,7 +57,7 @@ const main = async () => {
     const apiAs = (user: string) =>
       brokerApi(
         createBrokerClient(resolveConfig({ flags: { api: sandbox.ready.api, as: user }, env: {} }), {
-          fetch,
+          fetch: nodeHttpFetch,
           credentials: async () => {
             throw new Error('the sandbox does not sign');
           },
@@ -120,6 +123,8 @@ const main = async () => {
     console.log(`  cached within the bound          ${ms(processes.cached!.median)} / ${ms(processes.cached!.p95)}`);
     console.log(`  with the re-check                ${ms(processes.recheck!.median)} / ${ms(processes.recheck!.p95)}`);
     console.log(`  ratio: ${ratio(processes.recheck!.median, processes.cached!.median)}`);
+
+    await measureStart({ api: sandbox.ready.api, grantId: grant.id, env: env('30') });
   } finally {
     await interrupt(sandbox.child);
     rmSync(home, { recursive: true, force: true });

@@ -10,33 +10,22 @@ import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { GetItemCommand, QueryCommand, TransactWriteItemsCommand } from '@aws-sdk/client-dynamodb';
 import { AssumeRoleCommand } from '@aws-sdk/client-sts';
-import { jsonLogger } from '../functions/adapters/jsonLogger.js';
 import { localChainSigner } from '../functions/adapters/localChainSigner.js';
 import { requestGrant } from '../functions/app/requestGrant.js';
 import { approveGrant } from '../functions/app/reviewGrant.js';
-import { loadConfig } from '../functions/config/loadConfig.js';
 import { composeBroker } from '../functions/handlers/composeBroker.js';
 import { sandboxAuthenticator } from '../functions/handlers/http/authenticators.js';
-import type { HttpEvent } from '../functions/handlers/http/httpTypes.js';
 import { ROUTES } from '../functions/handlers/routes.js';
-import { startDynamoLocal } from '../sandbox/dynamoLocal.js';
 import { ensureTable } from '../sandbox/ensureTable.js';
-import { localDynamo } from '../sandbox/localAws.js';
 import { localStsClient } from '../sandbox/localAwsClients.js';
-import { startSandboxAccess } from '../sandbox/sandboxAccess.js';
-import { summary } from './stats.js';
+import { grantPostEvent, startEmulators, summary } from './benchKit.js';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 300);
 const WARMUP = 30;
 
 const main = async () => {
-  const config = await loadConfig('config');
-  const logger = jsonLogger('silent');
-  const dynamoLocal = await startDynamoLocal();
-  const access = await startSandboxAccess({ useRealAws: false, config, logger });
-  if (access.mode !== 'emulator' || access.awsEndpoint === undefined) throw new Error('bench needs moto_server');
-  const dynamo = localDynamo(dynamoLocal.endpoint);
-  const sts = localStsClient(access.awsEndpoint);
+  const { config, logger, dynamo, access, awsEndpoint, stop } = await startEmulators();
+  const sts = localStsClient(awsEndpoint);
   try {
     const tableName = `bench-${randomUUID()}`;
     await ensureTable(dynamo, tableName);
@@ -71,17 +60,6 @@ const main = async () => {
     const vendRoute = ROUTES.find((r) => r.name === 'vendCredentials');
     if (vendRoute === undefined) throw new Error('no vend route');
     const vend = vendRoute.build({ ...broker, authenticate: sandboxAuthenticator() });
-    const vendEvent = (grantId: string) =>
-      ({
-        version: '2.0',
-        routeKey: 'POST /grants/{id}/credentials',
-        rawPath: `/grants/${grantId}/credentials`,
-        rawQueryString: '',
-        headers: {},
-        pathParameters: { id: grantId },
-        isBase64Encoded: false,
-        requestContext: { authorizer: { sandbox: { userId: 'alice' } }, http: { method: 'POST' } },
-      }) as unknown as HttpEvent;
 
     // The floor writes what a vend writes: the grant item and an audit event of the same size.
     const { Item: grantItem } = await dynamo.send(
@@ -124,7 +102,7 @@ const main = async () => {
       );
     };
     const vendOnce = async (grantId: string) => {
-      const answer = await vend(vendEvent(grantId), {} as never);
+      const answer = await vend(grantPostEvent('credentials', grantId, 'alice'), {} as never);
       if (answer.statusCode !== 200) throw new Error(`vend failed: ${answer.body}`);
     };
     let next = 0;
@@ -157,9 +135,7 @@ const main = async () => {
     console.log(line('re-vend (credential_process refresh)', summary(timings.again)));
   } finally {
     sts.destroy();
-    dynamo.destroy();
-    await access.stop();
-    await dynamoLocal.stop();
+    await stop();
   }
 };
 

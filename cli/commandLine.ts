@@ -105,7 +105,7 @@ const overallHelp = <C>(commands: readonly CommandSpec<C>[]): string =>
     '  jit exec g-01J… -- aws s3 cp s3://example-bucket/report.csv .',
     '  jit done g-01J…',
     '',
-    'Run `jit <command> --help` for a command. Configuration: docs/cli.md.',
+    'Run `jit <command> --help` for a command, `jit --version` for the version. Configuration: docs/cli.md.',
     '',
     EXIT_HELP,
   ].join('\n');

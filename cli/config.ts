@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { z } from 'zod';
 import { UsageError } from './errors.js';
+import { type ShapeOf, shapeProblems } from './jsonShape.js';
 
 /** Where the broker is and how to talk to it, after flags, env and the config file are merged. */
 interface CliConfig {
@@ -25,9 +25,12 @@ interface ConfigSources {
   readonly readFile?: (path: string) => string | undefined;
 }
 
-const CONFIG_FILE = z
-  .object({ api: z.string().optional(), region: z.string().optional(), user: z.string().optional() })
-  .strict();
+interface ConfigFile {
+  readonly api?: string;
+  readonly region?: string;
+  readonly user?: string;
+}
+const CONFIG_FILE: ShapeOf<ConfigFile> = { api: 'string?', region: 'string?', user: 'string?' };
 
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
 const EXECUTE_API_HOST = /^[a-z0-9]+\.execute-api\.([a-z0-9-]+)\.amazonaws\.com$/;
@@ -44,7 +47,7 @@ const readIfExists = (path: string): string | undefined => {
   }
 };
 
-const loadConfigFile = (path: string, read: (path: string) => string | undefined) => {
+const loadConfigFile = (path: string, read: (path: string) => string | undefined): ConfigFile => {
   const text = read(path);
   if (text === undefined) return {};
   let raw: unknown;
@@ -53,12 +56,9 @@ const loadConfigFile = (path: string, read: (path: string) => string | undefined
   } catch (error) {
     throw new UsageError(`${path} is not valid JSON: ${(error as Error).message}`);
   }
-  const parsed = CONFIG_FILE.safeParse(raw);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `${i.path.join('.') || '(top)'}: ${i.message}`).join('; ');
-    throw new UsageError(`${path}: ${problems} (allowed keys: api, region, user)`);
-  }
-  return parsed.data;
+  const problems = shapeProblems(raw, CONFIG_FILE);
+  if (problems.length > 0) throw new UsageError(`${path}: ${problems.join('; ')}`);
+  return raw as ConfigFile;
 };
 
 const parseApiUrl = (text: string): URL => {
@@ -78,19 +78,25 @@ const parseApiUrl = (text: string): URL => {
 
 /**
  * Flags win over env (JIT_API_URL, JIT_REGION, JIT_USER), which win over the config file
- * ($XDG_CONFIG_HOME/jit/config.json or ~/.config/jit/config.json).
+ * ($XDG_CONFIG_HOME/jit/config.json or ~/.config/jit/config.json). The file is read only for what
+ * flags and env leave open: a credential_process line names everything, so a cached answer reads
+ * just its cache entry.
  */
 const resolveConfig = ({ flags, env, readFile = readIfExists }: ConfigSources): CliConfig => {
-  const file = loadConfigFile(configFilePath(env), readFile);
-  const api = flags.api ?? env.JIT_API_URL ?? file.api;
+  let loaded: ConfigFile | undefined;
+  const file = (): ConfigFile => {
+    loaded ??= loadConfigFile(configFilePath(env), readFile);
+    return loaded;
+  };
+  const api = flags.api ?? env.JIT_API_URL ?? file().api;
   if (!api) {
     throw new UsageError(
       `where is the broker? pass --api URL, set JIT_API_URL, or put {"api": "…"} in ${configFilePath(env)} (the sandbox prints its URL at npm start)`
     );
   }
   const apiUrl = parseApiUrl(api);
-  const user = flags.as ?? env.JIT_USER ?? file.user;
   if (LOOPBACK_HOSTS.has(apiUrl.hostname)) {
+    const user = flags.as ?? env.JIT_USER ?? file().user;
     if (!user) {
       throw new UsageError(
         `the sandbox at ${apiUrl.origin} needs to know who you are: pass --as <user> (e.g. --as alice) or set JIT_USER`
@@ -103,7 +109,7 @@ const resolveConfig = ({ flags, env, readFile = readIfExists }: ConfigSources): 
       '--as only works with the loopback sandbox; in AWS your identity comes from your AWS credentials'
     );
   }
-  const region = flags.region ?? env.JIT_REGION ?? file.region ?? EXECUTE_API_HOST.exec(apiUrl.hostname)?.[1];
+  const region = flags.region ?? env.JIT_REGION ?? file().region ?? EXECUTE_API_HOST.exec(apiUrl.hostname)?.[1];
   if (!region) {
     throw new UsageError(
       `which region signs requests to ${apiUrl.host}? pass --region, set JIT_REGION, or add "region" to the config file`

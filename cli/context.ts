@@ -1,6 +1,6 @@
-import { fromNodeProviderChain } from '@aws-sdk/credential-providers';
 import { type BrokerApi, brokerApi } from './api/brokerApi.js';
 import { createBrokerClient } from './api/brokerClient.js';
+import type { HttpFetch } from './api/httpTransport.js';
 import type { AwsCredentials } from './api/signRequest.js';
 import type { OptionValues } from './commandLine.js';
 import { type CliConfig, resolveConfig } from './config.js';
@@ -26,7 +26,7 @@ interface CliContext {
   readonly sleep: (ms: number) => Promise<void>;
   /** Aborts on Ctrl-C; only commands that wait listen to it. */
   readonly interrupted: () => AbortSignal;
-  readonly fetch: typeof fetch;
+  readonly fetch: HttpFetch;
   readonly federation: FederationEndpoint;
   /** Absolute path of cli/bin/jit.mjs, for credential_process lines. */
   readonly launcherPath: string;
@@ -89,8 +89,21 @@ const connect = (context: CliContext, values: OptionValues): Connection => {
   };
 };
 
-const defaultSigningCredentials = (profile: string | undefined) =>
-  fromNodeProviderChain(profile === undefined ? {} : { profile });
+/**
+ * The standard AWS credential chain (environment, profiles, IAM Identity Center, …), loaded on the
+ * first signature only: commands answered from the cache never load the AWS SDK. The chain
+ * memoizes what it resolved, so a waiting command does not resolve it again on every poll.
+ */
+const defaultSigningCredentials = (profile: string | undefined) => {
+  let chain: (() => Promise<AwsCredentials>) | undefined;
+  return async (): Promise<AwsCredentials> => {
+    if (chain === undefined) {
+      const { fromNodeProviderChain } = await import('./api/awsSigning.js');
+      chain = fromNodeProviderChain(profile === undefined ? {} : { profile });
+    }
+    return chain();
+  };
+};
 
 export type { CliContext, Connection };
 export { connect, defaultSigningCredentials, SIGNING_GUARD };

@@ -1,17 +1,22 @@
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { realpathSync, writeSync } from 'node:fs';
 import { displaySafe, displaySafeLines } from '../functions/domain/untrustedText.js';
+import { nodeHttpFetch } from './api/httpTransport.js';
 import { parseCommandLine } from './commandLine.js';
-import { COMMANDS } from './commands/index.js';
+import { commandsFor } from './commands/index.js';
 import { httpFederationEndpoint } from './console/federation.js';
 import { type CliContext, defaultSigningCredentials } from './context.js';
 import { exitCodeFor } from './errors.js';
 import type { Io } from './output.js';
+import { CLI_VERSION } from './version.js';
 
 /** Runs one command line; returns the exit code. Errors become one `jit: …` line on stderr. */
 const runCli = async (argv: readonly string[], context: CliContext): Promise<number> => {
   try {
-    const line = parseCommandLine(argv, COMMANDS);
+    if (argv[0] === '--version' || argv[0] === '-V') {
+      context.io.out(CLI_VERSION);
+      return 0;
+    }
+    const line = parseCommandLine(argv, await commandsFor(argv));
     if (line.kind === 'help') {
       context.io.out(line.text);
       return 0;
@@ -25,18 +30,48 @@ const runCli = async (argv: readonly string[], context: CliContext): Promise<num
 };
 
 /**
+ * Writes to stdout without building process.stdout: for a pipe (credential_process, `| jq`) that
+ * loads Node's net module, about a fifth of a cached credential_process answer. writeSync while
+ * the descriptor takes it; if it would block (a non-blocking pipe), this and all later output goes
+ * through the stream, in order. A reader that went away (`jit audit … | head`) ends it quietly.
+ */
+const stdoutWriter = () => {
+  let mode: 'direct' | 'stream' | 'closed' = 'direct';
+  return (text: string): void => {
+    let rest = Buffer.from(text);
+    while (mode === 'direct' && rest.length > 0) {
+      try {
+        rest = rest.subarray(writeSync(1, rest));
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code;
+        if (code === 'EAGAIN') mode = 'stream';
+        else if (code === 'EPIPE') mode = 'closed';
+        else throw error;
+      }
+    }
+    if (mode === 'stream' && rest.length > 0) process.stdout.write(rest);
+  };
+};
+
+/**
  * The terminal. Whatever a command prints may carry someone else's text (a broker message that
  * echoes input, a field a renderer forgot), so every line is made display-safe here too: only the
  * CLI's own line breaks and its progress line's redraw reach the terminal as controls.
  */
-const processIo = (): Io => ({
-  out: (text) => process.stdout.write(`${displaySafeLines(text)}\n`),
-  err: (text) => process.stderr.write(`${displaySafeLines(text)}\n`),
-  interactive: process.stderr.isTTY === true,
-  progress: (text) => process.stderr.write(`\r\x1b[2K${displaySafe(text)}`),
-});
+const processIo = (): Io => {
+  const write = stdoutWriter();
+  return {
+    out: (text) => write(`${displaySafeLines(text)}\n`),
+    err: (text) => process.stderr.write(`${displaySafeLines(text)}\n`),
+    // A getter: reading process.stderr builds its stream, which a quiet command never needs.
+    get interactive() {
+      return process.stderr.isTTY === true;
+    },
+    progress: (text) => process.stderr.write(`\r\x1b[2K${displaySafe(text)}`),
+  };
+};
 
-const processContext = (): CliContext => ({
+const processContext = (launcherPath: () => string): CliContext => ({
   io: processIo(),
   env: process.env,
   now: () => new Date(),
@@ -46,16 +81,24 @@ const processContext = (): CliContext => ({
     process.once('SIGINT', () => controller.abort());
     return controller.signal;
   },
-  fetch,
-  federation: httpFederationEndpoint(),
-  launcherPath: join(dirname(fileURLToPath(import.meta.url)), 'bin', 'jit.mjs'),
+  fetch: nodeHttpFetch,
+  federation: httpFederationEndpoint(nodeHttpFetch),
+  // Resolved when a command asks (setup-profile), not on every run.
+  get launcherPath() {
+    return launcherPath();
+  },
   signingCredentials: defaultSigningCredentials,
 });
 
-/** The process entry point, called by cli/bin/jit.mjs. */
+/**
+ * The process entry point (cli/run.ts in the built CLI). The launcher is the file node was asked
+ * to run, links resolved: credential_process lines name it, so they keep working from any
+ * directory (cli/bin/jit.mjs in a checkout, jit.cjs of the installed package).
+ */
 const main = async (): Promise<void> => {
+  const launcherPath = () => realpathSync(process.argv[1] as string);
   // exitCode rather than exit(): stdout on a pipe is flushed before Node exits.
-  process.exitCode = await runCli(process.argv.slice(2), processContext());
+  process.exitCode = await runCli(process.argv.slice(2), processContext(launcherPath));
 };
 
 export { main, processIo, runCli };

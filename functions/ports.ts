@@ -36,6 +36,8 @@ interface GrantStore {
   /** `from` is the grant as read; `to` is the result of applying a domain transition to it. */
   transition(from: Grant, to: Transition): Promise<void>;
   get(id: string): Promise<Grant | undefined>;
+  /** Several grants at once, read as `get` reads one; ids with no grant are left out. */
+  getMany(ids: readonly string[]): Promise<readonly Grant[]>;
   listByRequester(userId: string, page: PageRequest): Promise<Page<Grant>>;
   /** Only non-terminal states are indexed. Ordered by deadline (pending window or expiry), earliest first. */
   listByState(state: GrantState, page: PageRequest): Promise<Page<Grant>>;
@@ -47,10 +49,12 @@ interface GrantStore {
   listAllKills(): Promise<readonly StoredKill[]>;
   deleteKill(kill: KillRecord): Promise<void>;
   /**
-   * Records that a kill is in force: the grant's audit event and the kill's `appliedAt` together,
-   * once (a second call for the same kill is a ConcurrentUpdateError).
+   * Records kills in force, each with its grant's audit event, in as few transactions as the store
+   * allows: for each, the grant's event and the kill's applied mark for its scope land together, once
+   * (a kill already marked for that scope is skipped). Answers the ones whose grant changed since it
+   * was read: read those again and retry.
    */
-  recordKillApplied(from: Grant, to: Transition, kill: KillRecord): Promise<void>;
+  recordKillsApplied(applied: readonly KillApplied[]): Promise<readonly KillApplied[]>;
   /**
    * Prunes a kill whose credentials have expired: the grant's audit event and the kill record's
    * deletion together, once (a kill already gone is a ConcurrentUpdateError).
@@ -58,14 +62,60 @@ interface GrantStore {
   recordKillPruned(from: Grant, to: Transition, kill: KillRecord): Promise<void>;
 }
 
+/** The part of the store the kill renderer uses: the kill records and the grants they belong to. */
+type KillStore = Pick<
+  GrantStore,
+  'get' | 'getMany' | 'listKills' | 'listAllKills' | 'deleteKill' | 'recordKillsApplied' | 'recordKillPruned'
+>;
+
+/** Where a kill is in force: the target role's inline kill policy, or the organization's kill SCP. */
+type KillScope = 'role' | 'organization';
+
+/** A kill record as stored, with when each scope's policy first included it. */
 type StoredKill = KillRecord & {
   readonly appliedAt?: string;
+  readonly orgAppliedAt?: string;
   /**
    * Set when the record differs from its grant's signed chain (docs/audit.md): the other fields
    * then hold what the chain signed, and this says what the table held instead.
    */
   readonly tampered?: string;
 };
+
+/** One kill put in force in one scope: `to` is the grant with its `grant.sessions-killed` event. */
+interface KillApplied {
+  readonly from: Grant;
+  readonly to: Transition;
+  readonly kill: KillRecord;
+  readonly scope: KillScope;
+}
+
+/** A renderer's hold on one kill target (a role, or the organization): see KillLeases. */
+interface KillLease {
+  readonly token: string;
+  /** How many kills had been announced to holders of this lease when it was last read. */
+  readonly notices: number;
+}
+
+/**
+ * One renderer per kill target at a time (docs/ending-access.md). A lease runs until `until` unless
+ * renewed, so a holder that dies is taken over. Whoever records a kill while another renderer holds
+ * the lease only announces it (`notify`); the holder renders again until it releases with no new
+ * announcement, so the last policy it writes includes every kill announced to it.
+ */
+interface KillLeases {
+  /** Takes the target's lease if it is free or expired at `now`; undefined when someone else holds it. */
+  claim(target: string, now: Date, until: Date): Promise<KillLease | undefined>;
+  /** Announces a recorded kill to the live holder; false when no lease is live at `now` (claim it instead). */
+  notify(target: string, now: Date): Promise<boolean>;
+  /** Extends the lease and reads its announcements; undefined when another renderer took it over. */
+  renew(target: string, lease: KillLease, until: Date): Promise<KillLease | undefined>;
+  /**
+   * Gives the lease up — unless kills were announced since `lease.notices` ('notified': the lease is
+   * still held, render again) or it was taken over ('lost'). `force` releases it whatever was announced.
+   */
+  release(target: string, lease: KillLease, force?: boolean): Promise<'released' | 'notified' | 'lost'>;
+}
 
 /**
  * The broker's signing key for audit chain heads (docs/audit.md): KMS in AWS, a local key in the
@@ -130,6 +180,17 @@ interface RolePolicies {
   list(roleArn: string): Promise<readonly InlinePolicy[]>;
   put(roleArn: string, policy: InlinePolicy): Promise<void>;
   delete(roleArn: string, name: string): Promise<void>;
+}
+
+/**
+ * The organization's kill SCP (optional, docs/ending-access.md): one pre-created service control
+ * policy whose whole content the broker owns. Adapters translate: a missing policy or a refused call
+ * → ServiceUnavailableError naming what to deploy; a document over the size limit → ConflictError.
+ */
+interface OrgKillPolicy {
+  /** The policy's current content, as the organization holds it. */
+  read(): Promise<string>;
+  write(document: string): Promise<void>;
 }
 
 /**
@@ -259,7 +320,13 @@ export type {
   IdGenerator,
   InlinePolicy,
   IssuedCredentials,
+  KillApplied,
+  KillLease,
+  KillLeases,
+  KillScope,
+  KillStore,
   Logger,
+  OrgKillPolicy,
   Page,
   PageRequest,
   PolicyEngine,

@@ -1,10 +1,13 @@
 import { App, type Environment, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
+import type { BrokerConfig } from '../functions/config/brokerConfig.js';
 import { loadConfig } from '../functions/config/loadConfig.js';
+import { ConfigurationError } from '../functions/domain/errors.js';
 import type { AuditRetention } from './auditArchiveBucket.js';
 import { acknowledgeFindings } from './nagAcknowledgements.js';
 import { acknowledgeIdentityStoreReads, acknowledgeOrganizationFindings } from './organization/organizationNag.js';
 import { buildOrganization, type OrganizationOptions } from './organization/organizationStage.js';
+import type { OrgKillWiring } from './orgKill.js';
 import { StatefulStack } from './statefulStack.js';
 import { StatelessStack } from './statelessStack.js';
 
@@ -21,10 +24,29 @@ interface BrokerAppOptions {
   readonly auditRetention?: AuditRetention;
   /** The AWS Organization the broker serves (infra/organization/). */
   readonly organization?: OrganizationOptions;
+  /** The organization-wide kill, when on (infra/orgKill.ts). */
+  readonly orgKill?: OrgKillWiring;
 }
 
 /** The functions' stack: its role names start with it, which the audit chain key's policy relies on. */
 const BROKER_STACK = 'JitBroker';
+
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
+
+/**
+ * CI issuers on "this machine" are the sandbox's and the tests' (sandbox/testOidcIssuer.ts mints
+ * tokens for any claims). A deployed broker must never trust one: refused before any template.
+ */
+const refuseLoopbackIssuers = (config: BrokerConfig): void => {
+  const problems = config.ci.issuers.flatMap((issuer) =>
+    [issuer.issuer, issuer.jwksUri].some((url) => url !== undefined && LOOPBACK.has(new URL(url).hostname))
+      ? [
+          `ci.json: issuer '${issuer.id}' (${issuer.issuer}) is on this machine; loopback issuers are for the sandbox and tests, never a deployed broker`,
+        ]
+      : []
+  );
+  if (problems.length > 0) throw new ConfigurationError(problems);
+};
 
 /**
  * The broker's CDK app: the configuration is loaded and validated first, with the very messages the
@@ -34,6 +56,7 @@ const BROKER_STACK = 'JitBroker';
  */
 const buildBrokerApp = async (options: BrokerAppOptions) => {
   const config = await loadConfig(options.configDir);
+  refuseLoopbackIssuers(config);
   const app = options.app ?? new App();
   const env = options.env;
   const stateful = new StatefulStack(app, 'JitBrokerStateful', {
@@ -50,6 +73,7 @@ const buildBrokerApp = async (options: BrokerAppOptions) => {
     config,
     configDir: options.configDir,
     ...(options.alarmEmail ? { alarmEmail: options.alarmEmail } : {}),
+    ...(options.orgKill ? { orgKill: options.orgKill } : {}),
     ...(env ? { env } : {}),
   });
   const organization = buildOrganization(app, config, stateless, options.organization ?? {});

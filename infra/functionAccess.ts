@@ -13,8 +13,9 @@ import { INDEXES, PARTITIONS } from '../functions/adapters/aws/tableSchema.js';
  * function can write only the kinds of item its use cases write:
  * - `read`: GetItem/Query on the table and its indexes (every grant read, list, audit, kill list).
  * - `write`: PutItem in grant partitions (`GRANT#…`): a grant and its next audit event, together.
- * - `recordKills`: Put/Update/DeleteItem in kill partitions (`ROLEKILL#…`): the kill record an end
- *   writes, its `appliedAt`, its prune. Only the ending functions.
+ * - `recordKills`: Put/Update/DeleteItem in kill partitions (`ROLEKILL#…`, `KILLLEASE#…`): the kill
+ *   record an end writes, its applied marks, its prune, and the renderer's lease; BatchGetItem of the
+ *   grants whose kills a render applied. Only the ending functions.
  * - `consumeTokens`: PutItem in `JTI#…` (a CI token's id, once). Only the CI functions.
  * - `recordDenials`: PutItem in `DENIAL#…` (a request the policies refused).
  * - `recordActivity`: Put/UpdateItem in grant partitions (activity markers and counters of a grant).
@@ -125,7 +126,13 @@ const dataStatements = (
       return [inPartitions(table, ['dynamodb:PutItem'], [PARTITIONS.grant])];
     case 'recordKills':
       return [
-        inPartitions(table, ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'], [PARTITIONS.roleKill]),
+        inPartitions(
+          table,
+          ['dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+          [PARTITIONS.roleKill, PARTITIONS.killLease]
+        ),
+        // The grants a render's kills belong to, in one read (a read changes nothing: not split).
+        new PolicyStatement({ actions: ['dynamodb:BatchGetItem'], resources: [table.tableArn] }),
       ];
     case 'consumeTokens':
       return [inPartitions(table, ['dynamodb:PutItem'], [PARTITIONS.usedToken])];

@@ -1,12 +1,13 @@
-import { Duration, Stack } from 'aws-cdk-lib';
-import { type CfnRole, PolicyDocument, PolicyStatement, Role } from 'aws-cdk-lib/aws-iam';
+import { Stack } from 'aws-cdk-lib';
+import { PolicyStatement, type Role } from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import {
   DEFAULT_SESSION_KILLER_ROLE_NAME,
   KILLER_SESSION_NAME,
   roleArnAccount,
 } from '../functions/adapters/aws/crossAccountRolePolicies.js';
-import { assertBrokers, awsPrincipal, MANAGED_TAG, placeholderPrincipal } from './targetRole.js';
+import { killerRole } from './killerRole.js';
+import { MANAGED_TAG } from './targetRole.js';
 
 /** The IAM calls the broker's kill policy renderer makes (functions/app/killSessions.ts). */
 const KILL_READS = ['iam:ListRolePolicies', 'iam:GetRolePolicy'];
@@ -83,37 +84,21 @@ class JitSessionKiller extends Construct {
 
   constructor(scope: Construct, id: string, props: JitSessionKillerProps) {
     super(scope, id);
-    assertBrokers('JitSessionKiller', props.brokerRoleArns);
     if (props.targetRoles !== undefined && props.targetRoles.length === 0) {
       throw new Error('JitSessionKiller targetRoles is empty: name the roles, or leave it out for every managed role');
     }
     const stack = Stack.of(this);
     const roleArn = (resourceName: string) =>
       stack.formatArn({ service: 'iam', region: '', resource: 'role', resourceName });
-    this.role = new Role(this, 'Role', {
+    this.role = killerRole(this, 'Role', {
+      owner: 'JitSessionKiller',
       roleName: props.roleName ?? DEFAULT_SESSION_KILLER_ROLE_NAME,
       description: 'Assumed by jit-broker to deny the sessions of ended grants on target roles in this account',
-      // The trust policy is written below, with its condition.
-      assumedBy: placeholderPrincipal(props.brokerRoleArns),
-      maxSessionDuration: Duration.hours(1),
-      inlinePolicies: {
-        KillPolicies: new PolicyDocument({
-          statements: killStatements((props.targetRoles ?? ['*']).map(roleArn)),
-        }),
-      },
+      brokerRoleArns: props.brokerRoleArns,
+      sessionName: KILLER_SESSION_NAME,
+      policyName: 'KillPolicies',
+      statements: killStatements((props.targetRoles ?? ['*']).map(roleArn)),
     });
-    (this.role.node.defaultChild as CfnRole).assumeRolePolicyDocument = {
-      Version: '2012-10-17',
-      Statement: [
-        {
-          Sid: 'BrokerEndsSessions',
-          Effect: 'Allow',
-          Principal: awsPrincipal(props.brokerRoleArns),
-          Action: 'sts:AssumeRole',
-          Condition: { StringEquals: { 'sts:RoleSessionName': KILLER_SESSION_NAME } },
-        },
-      ],
-    };
   }
 }
 

@@ -31,6 +31,7 @@ import {
   routeSettings,
 } from './capacity.js';
 import { type Capability, dataStatements, FUNCTION_ACCESS } from './functionAccess.js';
+import { type OrgKillWiring, wireOrgKill } from './orgKill.js';
 import { killStatements, sessionKillerArns } from './sessionKiller.js';
 import { MANAGED_TAG, SESSION_TAG_KEYS, SOURCE_IDENTITY_PATTERN } from './targetRole.js';
 
@@ -62,6 +63,8 @@ interface StatelessStackProps extends StackProps {
   readonly auditArchive?: IBucket;
   /** The key that signs audit chain heads (StatefulStack; infra/chainSigningKey.ts). */
   readonly chainKey?: IKey;
+  /** The organization-wide kill, when on: its SCP and the org killer that writes it (infra/orgKill.ts). */
+  readonly orgKill?: OrgKillWiring;
 }
 
 /** Routes that narrow a scope (a person's request, a CI job's deploy template): they need iam-data. */
@@ -262,6 +265,9 @@ class StatelessStack extends Stack {
         killers.push(fn);
       }
     }
+
+    // --- organization-wide kill (optional): the ending functions also write the kill SCP -----
+    if (props.orgKill !== undefined) for (const fn of killers) wireOrgKill(fn, props.orgKill);
 
     // --- HTTP API -----------------------------------------------------------------------------
     const accessLogs = new LogGroup(this, 'ApiAccessLogs', { retention: RetentionDays.ONE_YEAR });

@@ -16,6 +16,12 @@ Options:
   --config-dir DIR  catalog.json, groups.json, identity-sources.json (default config)
   --aws             vend real credentials with this machine's AWS configuration (default: the
                     local AWS emulator moto_server when installed: pip install "moto[server]")
+  --org-kill        also kill ended grants organization-wide: an SCP in the emulator's organization
+                    (docs/ending-access.md)
+  --test-oidc-issuer
+                    TEST ONLY: also run an OIDC issuer on 127.0.0.1 that mints GitHub- and
+                    GitLab-shaped CI tokens for any claims, and trust it (in memory only), to try
+                    jit ci, the GitHub Action and the GitLab template here (docs/ci.md)
   --json            print one JSON line when ready (for scripts) instead of the quick start
   --quiet           do not log each request
   -h, --help        show this help`;
@@ -30,6 +36,8 @@ const main = async (): Promise<void> => {
       json: { type: 'boolean', default: false },
       quiet: { type: 'boolean', default: false },
       aws: { type: 'boolean', default: false },
+      'org-kill': { type: 'boolean', default: false },
+      'test-oidc-issuer': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
     strict: true,
@@ -53,6 +61,8 @@ const main = async (): Promise<void> => {
       logLevel: values.quiet || values.json ? 'warn' : 'info',
       tickEveryMs: 2000,
       useRealAws: values.aws,
+      orgKill: values['org-kill'],
+      testOidcIssuer: values['test-oidc-issuer'],
       onRequest:
         values.quiet || values.json
           ? () => {}
@@ -75,6 +85,8 @@ const main = async (): Promise<void> => {
         dataDir: dataDir ?? null,
         access: sandbox.access.mode,
         awsEndpoint: sandbox.access.awsEndpoint ?? null,
+        orgKill: sandbox.orgKillDocument !== undefined,
+        testOidcIssuer: sandbox.testOidcIssuer ?? null,
       })
     );
   } else {

@@ -6,6 +6,20 @@ const ACCESS: Record<Sandbox['access']['mode'], string> = {
   none: 'none — vending answers 503 until you install moto_server (pip install "moto[server]") or use --aws',
 };
 
+/** How to play a CI job against the test-only OIDC issuer, when it runs. */
+const testIssuerLines = ({ apiUrl, testOidcIssuer: issuer }: Sandbox): string =>
+  issuer === undefined
+    ? ''
+    : `
+TEST-ONLY OIDC issuer ${issuer.url} (trusted by this sandbox only, audience ${issuer.audience}):
+  # a GitHub Actions job (claim overrides as query parameters, e.g. ?run_id=7002)
+  export JIT_API_URL=${apiUrl} JIT_CI_AUDIENCE=${issuer.audience}
+  export ACTIONS_ID_TOKEN_REQUEST_URL=${issuer.tokenUrls.github} ACTIONS_ID_TOKEN_REQUEST_TOKEN=${issuer.requestToken}
+  eval "$(npx jit ci credentials --template service-deploy-staging --input service=orders --region us-east-1)"
+  npx jit ci done
+  # a GitLab token: curl -s -H "authorization: Bearer ${issuer.requestToken}" '${issuer.tokenUrls.gitlab}?audience=${issuer.audience}'
+`;
+
 /** What a new user needs on screen to try the broker right away. */
 const quickStart = (sandbox: Sandbox, dataDir: string | undefined): string => {
   const api = sandbox.apiUrl;
@@ -49,7 +63,7 @@ You act as a user with the header  x-jit-user: <name>  (sandbox only; AWS uses S
       : ''
   }
   curl -s $API/grants/<id>/audit -H 'x-jit-user: alice'
-
+${testIssuerLines(sandbox)}
 Ctrl-C stops everything this started.`;
 };
 

@@ -19,7 +19,8 @@ const dueAt = (expression: string | undefined): Date | undefined => {
  * The emulator stores schedules but never fires them, so the sandbox does what EventBridge
  * Scheduler does in AWS: at each tick it fires every due one-time schedule of the group into the
  * same handler Lambda would run, then deletes it (ActionAfterCompletion DELETE). A failed
- * invocation stays and is retried at the next tick, like Scheduler's retry policy.
+ * invocation stays and is retried at the next tick, like Scheduler's retry policy. A schedule
+ * deleted while the tick runs (its grant ended) is skipped; the tick goes on with the others.
  */
 const scheduleDispatcher = (input: {
   scheduler: SchedulerClient;
@@ -38,7 +39,14 @@ const scheduleDispatcher = (input: {
       );
       for (const summary of page.Schedules ?? []) {
         const name = summary.Name as string;
-        const schedule = await input.scheduler.send(new GetScheduleCommand({ Name: name, GroupName: input.groupName }));
+        const schedule = await input.scheduler
+          .send(new GetScheduleCommand({ Name: name, GroupName: input.groupName }))
+          .catch((error: Error) => {
+            // Deleted between the list and the get (its grant ended meanwhile): nothing left to fire.
+            if (error instanceof ResourceNotFoundException) return undefined;
+            throw error;
+          });
+        if (schedule === undefined) continue;
         const at = dueAt(schedule.ScheduleExpression);
         if (at === undefined || at > now()) continue;
         try {

@@ -20,6 +20,7 @@ import { sandboxAuditAnchors } from './sandboxAuditAnchors.js';
 import { sandboxIam } from './sandboxIam.js';
 import { createSandboxServer } from './sandboxServer.js';
 import { scheduleDispatcher } from './scheduleDispatcher.js';
+import { startTestOidcIssuer, type TestOidcIssuer, trustingTestIssuer } from './testOidcIssuer.js';
 import { rememberingVends } from './vendedSessions.js';
 
 interface SandboxOptions {
@@ -37,6 +38,10 @@ interface SandboxOptions {
   readonly tickEveryMs: number;
   readonly clock?: Clock;
   readonly onRequest?: Parameters<typeof createSandboxServer>[2];
+  /** The organization-wide kill on, with its SCP in the emulator's organization (docs/ending-access.md). */
+  readonly orgKill?: boolean;
+  /** Start the test-only OIDC issuer (sandbox/testOidcIssuer.ts) and trust it for CI tokens. */
+  readonly testOidcIssuer?: boolean;
 }
 
 interface Sandbox {
@@ -46,6 +51,10 @@ interface Sandbox {
   readonly table: 'created' | 'existing';
   readonly access: Pick<SandboxAccess, 'mode' | 'awsEndpoint'>;
   readonly deps: HttpDeps;
+  /** The organization's kill SCP as it is now, when the organization-wide kill is on. */
+  readonly orgKillDocument?: () => Promise<string>;
+  /** The test-only OIDC issuer, when started with testOidcIssuer. */
+  readonly testOidcIssuer?: Omit<TestOidcIssuer, 'stop' | 'issuers'>;
   /** Fires due schedules and sweeps once, now (the timer does it every tick). */
   tick(): Promise<void>;
   stop(): Promise<void>;
@@ -62,10 +71,17 @@ const unwind = async (steps: (() => Promise<void>)[]): Promise<void> => {
  * 127.0.0.1, and a ticker that fires due expiry schedules and sweeps. `stop()` undoes all of it.
  */
 const startSandbox = async (options: SandboxOptions): Promise<Sandbox> => {
-  const config = await loadConfig(options.configDir);
+  let config = await loadConfig(options.configDir);
   const logger = jsonLogger(options.logLevel);
   const cleanup: (() => Promise<void>)[] = [];
   try {
+    let testIssuer: TestOidcIssuer | undefined;
+    if (options.testOidcIssuer) {
+      const started = await startTestOidcIssuer();
+      cleanup.push(() => started.stop());
+      config = trustingTestIssuer(config, started);
+      testIssuer = started;
+    }
     let dynamoEndpoint = options.dynamoEndpoint;
     if (dynamoEndpoint === undefined) {
       const dynamoLocal: DynamoLocal = await startDynamoLocal(
@@ -84,12 +100,19 @@ const startSandbox = async (options: SandboxOptions): Promise<Sandbox> => {
 
     // Vended sessions are remembered with their grant, policy and tags, so the proxy can play CloudTrail and IAM.
     const vends = rememberingVends(access.adapters.credentials, () => broker.clock.now());
+    // Loaded only when asked for: the Organizations client is large, and most sandboxes do without.
+    const org =
+      options.orgKill && access.awsEndpoint !== undefined
+        ? await (await import('./orgKill.js')).sandboxOrgKill(access.awsEndpoint)
+        : undefined;
+    if (org !== undefined) cleanup.push(async () => org.stop());
+    else if (options.orgKill) logger.warn('the organization-wide kill needs the local AWS emulator here: it is off');
     const broker = composeBroker({
       config,
       dynamo,
       tableName: options.tableName,
       logger,
-      access: { ...access.adapters, credentials: vends.issuer },
+      access: { ...access.adapters, credentials: vends.issuer, ...(org ? { orgKill: org.policy } : {}) },
       audit,
       ...(options.clock ? { clock: options.clock } : {}),
     });
@@ -164,6 +187,17 @@ const startSandbox = async (options: SandboxOptions): Promise<Sandbox> => {
       // In emulator mode this is the recording proxy: calls made through it appear in `jit audit` and the reports.
       access: { mode: access.mode, ...(awsEndpoint ? { awsEndpoint } : {}) },
       deps,
+      ...(org ? { orgKillDocument: org.document } : {}),
+      ...(testIssuer === undefined
+        ? {}
+        : {
+            testOidcIssuer: {
+              url: testIssuer.url,
+              requestToken: testIssuer.requestToken,
+              audience: testIssuer.audience,
+              tokenUrls: testIssuer.tokenUrls,
+            },
+          }),
       tick,
       stop: () => unwind(cleanup),
     };

@@ -9,6 +9,14 @@ import type { ApiCall } from './brokerClient.js';
 /** A grant as the API shows it (the store's chain head stays inside the broker). */
 type GrantView = Omit<Grant, 'chainHead' | 'chainSignature'>;
 
+/** The answer to done and revoke: the grant, and what became of its live sessions' kill (docs/ending-access.md). */
+type EndedGrantView = GrantView & {
+  readonly sessionKill?: {
+    readonly status: 'applied' | 'pending' | 'failed' | 'not needed';
+    readonly organization?: 'applied' | 'pending' | 'failed';
+  };
+};
+
 interface GrantPage {
   readonly grants: readonly GrantView[];
   readonly nextCursor?: string;
@@ -114,13 +122,22 @@ const brokerApi = (call: ApiCall) => ({
     call<GrantView>('POST', grantPath(id, '/cancel'), { body: comment === undefined ? {} : { comment } }),
   review: (id: string, comment: string) => call<GrantView>('POST', grantPath(id, '/review'), { body: { comment } }),
   vend: (id: string) => call<VendedCredentials>('POST', grantPath(id, '/credentials')),
-  done: (id: string) => call<GrantView>('POST', grantPath(id, '/done')),
-  revoke: (id: string, reason: string) => call<GrantView>('POST', grantPath(id, '/revoke'), { body: { reason } }),
+  done: (id: string) => call<EndedGrantView>('POST', grantPath(id, '/done')),
+  revoke: (id: string, reason: string) => call<EndedGrantView>('POST', grantPath(id, '/revoke'), { body: { reason } }),
   extend: (id: string, durationSeconds: number, reason: string) =>
     call<GrantView>('POST', grantPath(id, '/extend'), { body: { durationSeconds, reason } }),
 });
 
 type BrokerApi = ReturnType<typeof brokerApi>;
 
-export type { ActivityView, AuditView, BrokerApi, GrantPage, GrantView, ReportSummary, VendedCredentials };
+export type {
+  ActivityView,
+  AuditView,
+  BrokerApi,
+  EndedGrantView,
+  GrantPage,
+  GrantView,
+  ReportSummary,
+  VendedCredentials,
+};
 export { brokerApi };

@@ -1,7 +1,7 @@
 import type { CliConfig } from '../config.js';
 import { ApiError, BrokerUnreachableError } from '../errors.js';
+import type { HttpFetch, HttpResponse } from './httpTransport.js';
 import type { AwsCredentials } from './signRequest.js';
-import { signRequest } from './signRequest.js';
 
 /** The header the loopback sandbox reads as "who you are"; a deployed API never looks at it. */
 const SANDBOX_USER_HEADER = 'x-jit-user';
@@ -17,7 +17,7 @@ interface CallOptions {
 type ApiCall = <T>(method: 'GET' | 'POST', path: string, options?: CallOptions) => Promise<T>;
 
 interface ClientDeps {
-  readonly fetch: typeof fetch;
+  readonly fetch: HttpFetch;
   /** The standard AWS chain in real use; only called in aws mode. */
   readonly credentials: () => Promise<AwsCredentials>;
 }
@@ -30,12 +30,13 @@ const buildUrl = (base: URL, path: string, query: Record<string, string> = {}): 
 };
 
 const unreachable = ({ apiUrl, mode }: CliConfig, error: unknown): BrokerUnreachableError => {
-  // fetch reports "fetch failed"; the socket's reason (ECONNREFUSED, ENOTFOUND, …) is in the cause.
-  const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+  // The socket's reason (ECONNREFUSED, ENOTFOUND, …): on the error itself (node:http) or, from
+  // fetch's "fetch failed", in its cause.
+  const failure = error as { code?: string; cause?: { code?: string; message?: string } };
   const why =
     (error as Error).name === 'TimeoutError'
       ? `no answer within ${REQUEST_TIMEOUT_MS / 1000}s`
-      : (cause?.code ?? cause?.message ?? (error as Error).message);
+      : (failure.code ?? failure.cause?.code ?? failure.cause?.message ?? (error as Error).message);
   const advice =
     mode === 'sandbox'
       ? 'is the sandbox running? Start it with `npm start`, or check --api / JIT_API_URL'
@@ -45,18 +46,36 @@ const unreachable = ({ apiUrl, mode }: CliConfig, error: unknown): BrokerUnreach
   });
 };
 
-const HINTS: Record<number, string> = {
-  401: ' (check your AWS credentials: aws sts get-caller-identity)',
-  404: ' (see your grants with `jit list`, the ones you may approve with `jit inbox`)',
+/** How the request was authenticated: a 401 means something different for each. */
+type Authentication = 'sigv4' | 'sandbox-user' | 'ci-token';
+
+/** What to check after a 401, for the way the request was authenticated. */
+const UNAUTHENTICATED_HINTS: Record<Exclude<Authentication, 'ci-token'>, string> = {
+  sigv4: ' (check your AWS credentials: aws sts get-caller-identity)',
+  'sandbox-user': ' (pass --as <user> or set JIT_USER to a user of the sandbox)',
+};
+/** A CI token's refusal explains itself; these two also need to say where the fix is. */
+const CI_TOKEN_HINTS: Record<string, string> = {
+  TOKEN_AUDIENCE_MISMATCH:
+    " (mint the token for the audience the broker's ci.json gives its issuer: --audience or JIT_CI_AUDIENCE on GitHub, id_tokens aud on GitLab)",
+  TOKEN_ISSUER_UNTRUSTED:
+    ' (the broker trusts only the issuers in its ci.json: is --api the broker for this CI platform?)',
+};
+const NOT_FOUND_HINT = ' (see your grants with `jit list`, the ones you may approve with `jit inbox`)';
+
+const hintFor = (status: number, code: string, authentication: Authentication): string => {
+  if (authentication === 'ci-token') return status === 401 ? (CI_TOKEN_HINTS[code] ?? '') : '';
+  if (status === 401) return UNAUTHENTICATED_HINTS[authentication];
+  return status === 404 ? NOT_FOUND_HINT : '';
 };
 
 /** Turns a non-2xx answer into an ApiError carrying the broker's own code and message. */
-const apiFailure = async (response: Response): Promise<ApiError> => {
+const apiFailure = async (response: HttpResponse, authentication: Authentication): Promise<ApiError> => {
   const text = await response.text();
   try {
     const { error } = JSON.parse(text) as { error: { code: string; message: string } };
     if (typeof error.code === 'string' && typeof error.message === 'string') {
-      const hint = HINTS[response.status] ?? '';
+      const hint = hintFor(response.status, error.code, authentication);
       return new ApiError(response.status, error.code, `${error.message}${hint} [${response.status} ${error.code}]`);
     }
   } catch {
@@ -82,21 +101,25 @@ const createBrokerClient = (config: CliConfig, deps: ClientDeps): ApiCall => {
       accept: 'application/json',
       ...(body === undefined ? {} : { 'content-type': 'application/json' }),
     };
+    const authentication: Authentication =
+      options.bearer !== undefined ? 'ci-token' : config.mode === 'sandbox' ? 'sandbox-user' : 'sigv4';
     if (options.bearer !== undefined) {
       headers.authorization = `Bearer ${options.bearer}`;
     } else if (config.mode === 'sandbox') {
       headers[SANDBOX_USER_HEADER] = config.user as string;
     } else {
+      // Loaded only to sign: a cached credential_process answer never needs the signer.
+      const { signRequest } = await import('./awsSigning.js');
       const signed = await signRequest(
         { method, url, headers, body },
         await deps.credentials(),
         config.region as string
       );
-      // fetch sets Host from the URL itself (the same value that was signed).
+      // The HTTP client sets Host from the URL itself (the same value that was signed).
       const { host: _host, ...rest } = signed;
       headers = rest;
     }
-    let response: Response;
+    let response: HttpResponse;
     try {
       response = await deps.fetch(url, {
         method,
@@ -107,7 +130,7 @@ const createBrokerClient = (config: CliConfig, deps: ClientDeps): ApiCall => {
     } catch (error) {
       throw unreachable(config, error);
     }
-    if (!response.ok) throw await apiFailure(response);
+    if (!response.ok) throw await apiFailure(response, authentication);
     const text = await response.text();
     try {
       return JSON.parse(text) as T;

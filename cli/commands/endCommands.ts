@@ -1,4 +1,5 @@
 import { formatDuration, parseDuration } from '../../functions/domain/duration.js';
+import { endReport } from '../endReport.js';
 import { UsageError } from '../errors.js';
 import { grantAction } from './grantAction.js';
 
@@ -16,7 +17,7 @@ const done = grantAction({
     connection.forget(id);
     return grant;
   },
-  report: (g) => `${g.id} is ${g.state}: its credentials no longer work`,
+  report: endReport,
 });
 
 const revoke = grantAction({
@@ -32,7 +33,7 @@ const revoke = grantAction({
     connection.forget(id);
     return grant;
   },
-  report: (g) => `${g.id} is ${g.state}: its credentials no longer work`,
+  report: endReport,
 });
 
 const extend = grantAction({

@@ -1,23 +1,38 @@
 import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { z } from 'zod';
 import { UsageError } from '../errors.js';
+import { isObject, type ShapeOf, shapeProblems } from '../jsonShape.js';
 
 /** A named, reusable request: what a task usually needs, so nobody retypes ARNs. */
-const TEMPLATE = z
-  .object({
-    role: z.string(),
-    actions: z.array(z.string()).min(1),
-    resources: z.array(z.string()).min(1),
-    for: z.string().optional(),
-    reason: z.string().optional(),
-    ticket: z.string().optional(),
-  })
-  .strict();
-const TEMPLATES_FILE = z.object({ templates: z.record(z.string(), TEMPLATE) }).strict();
+interface TaskTemplate {
+  readonly role: string;
+  readonly actions: string[];
+  readonly resources: string[];
+  readonly for?: string;
+  readonly reason?: string;
+  readonly ticket?: string;
+}
+const TEMPLATE: ShapeOf<TaskTemplate> = {
+  role: 'string',
+  actions: 'strings',
+  resources: 'strings',
+  for: 'string?',
+  reason: 'string?',
+  ticket: 'string?',
+};
 
-type TaskTemplate = z.infer<typeof TEMPLATE>;
+/** `{"templates": {"<name>": <template>, …}}`, every problem at once. */
+const templatesFileProblems = (value: unknown): string[] => {
+  if (!isObject(value) || !isObject(value.templates)) return ['it must be {"templates": {"<name>": {…}}}'];
+  const extra = Object.keys(value).filter((key) => key !== 'templates');
+  return [
+    ...extra.map((key) => `${key}: not a setting (known: templates)`),
+    ...Object.entries(value.templates).flatMap(([name, template]) =>
+      shapeProblems(template, TEMPLATE, `templates.${name}`)
+    ),
+  ];
+};
 
 const templatesPath = (env: NodeJS.ProcessEnv): string =>
   join(env.XDG_CONFIG_HOME || join(env.HOME || homedir(), '.config'), 'jit', 'templates.json');
@@ -30,17 +45,18 @@ const loadTemplate = (name: string, path: string): TaskTemplate => {
   } catch {
     throw new UsageError(`--template ${name}: cannot read the templates file ${path} (pass --templates FILE)`);
   }
-  let parsed: z.infer<typeof TEMPLATES_FILE>;
+  let parsed: unknown;
   try {
-    parsed = TEMPLATES_FILE.parse(JSON.parse(text));
+    parsed = JSON.parse(text);
   } catch (error) {
-    throw new UsageError(`${path} is not a valid templates file: ${(error as Error).message}`);
+    throw new UsageError(`${path} is not valid JSON: ${(error as Error).message}`);
   }
-  const template = parsed.templates[name];
+  const problems = templatesFileProblems(parsed);
+  if (problems.length > 0) throw new UsageError(`${path} is not a valid templates file: ${problems.join('; ')}`);
+  const { templates } = parsed as { templates: Record<string, TaskTemplate> };
+  const template = templates[name];
   if (template === undefined) {
-    throw new UsageError(
-      `no template '${name}' in ${path}; it has: ${Object.keys(parsed.templates).join(', ') || 'none'}`
-    );
+    throw new UsageError(`no template '${name}' in ${path}; it has: ${Object.keys(templates).join(', ') || 'none'}`);
   }
   return template;
 };

@@ -1,4 +1,5 @@
 import type { VendedCredentials } from '../api/brokerApi.js';
+import type { HttpFetch, HttpResponse } from '../api/httpTransport.js';
 import { BrokerUnreachableError, CliError, EXIT } from '../errors.js';
 
 /** AWS's sign-in federation endpoint (global; `https://<region>.signin.aws.amazon.com/federation` also works). */
@@ -43,10 +44,10 @@ const loginUrl = (signinToken: string, destination = DEFAULT_DESTINATION, endpoi
   return url;
 };
 
-/** The real endpoint over fetch. Error text from AWS never contains the secret, but we still omit the URL. */
-const httpFederationEndpoint = (fetchImpl: typeof fetch = fetch): FederationEndpoint => ({
+/** The real endpoint over HTTPS. Error text from AWS never contains the secret, but we still omit the URL. */
+const httpFederationEndpoint = (fetchImpl: HttpFetch): FederationEndpoint => ({
   async getSigninToken(url) {
-    let response: Response;
+    let response: HttpResponse;
     try {
       response = await fetchImpl(url, { signal: AbortSignal.timeout(30_000) });
     } catch (error) {

@@ -1,8 +1,8 @@
-import { createHash } from 'node:crypto';
 import { chmodSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { VendedCredentials } from '../api/brokerApi.js';
+import { sha256Hex } from './sha256.js';
 
 /**
  * A vended session and when the broker last said its grant is live (this machine's clock, taken
@@ -28,9 +28,7 @@ const cacheDirectory = (env: NodeJS.ProcessEnv): string =>
  * never read each other's credentials. Hashed so the file name leaks nothing.
  */
 const cacheKey = (apiUrl: URL, grantId: string, principal: string): string =>
-  createHash('sha256')
-    .update(JSON.stringify([apiUrl.origin + apiUrl.pathname, grantId, principal]))
-    .digest('hex');
+  sha256Hex(JSON.stringify([apiUrl.origin + apiUrl.pathname, grantId, principal]));
 
 const looksLikeCredentials = (value: unknown): value is VendedCredentials => {
   const v = value as Partial<VendedCredentials> | null;

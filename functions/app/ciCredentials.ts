@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Caller } from '../domain/caller.js';
 import { checkDeployInputs, renderDeployScope } from '../domain/deployTemplate.js';
+import { formatDuration } from '../domain/duration.js';
 import { BrokerError, ForbiddenError, NotFoundError, ValidationError } from '../domain/errors.js';
 import { type Grant, type GrantWorkload, MIN_GRANT_SECONDS, openGrant } from '../domain/grant.js';
 import type { WorkloadFacts } from '../domain/policy.js';
@@ -9,7 +10,7 @@ import { jobDifferences, sameRun, type Workload, workloadOf, workloadRequester }
 import type { IssuedCredentials } from '../ports.js';
 import { approveByPolicy } from './approveByPolicy.js';
 import type { BrokerDeps } from './deps.js';
-import { finishGrant } from './endGrant.js';
+import { type EndedGrant, finishGrant } from './endGrant.js';
 import { narrowScope } from './narrowScope.js';
 import { vendCredentials } from './vendCredentials.js';
 
@@ -68,12 +69,25 @@ const refusing = async <T>(deps: BrokerDeps, what: string, work: (seen: Seen) =>
   }
 };
 
-const durationFor = (request: CiDeployRequest, cap: number): number => {
+/**
+ * How long the deploy lasts: what the job asked for, or the most it may have. Asking for more is
+ * an error, not a silent cut: a job that planned on two hours should fail now, not mid-deploy.
+ */
+const durationFor = (request: CiDeployRequest, cap: number, capBy: string): number => {
   const asked = request.durationSeconds ?? cap;
   if (!Number.isInteger(asked) || asked < MIN_GRANT_SECONDS) {
-    throw new ValidationError('DURATION_OUT_OF_RANGE', `durationSeconds must be at least ${MIN_GRANT_SECONDS}`);
+    throw new ValidationError(
+      'DURATION_OUT_OF_RANGE',
+      `a deploy lasts at least ${formatDuration(MIN_GRANT_SECONDS)} (durationSeconds ${MIN_GRANT_SECONDS})`
+    );
   }
-  return Math.min(asked, cap);
+  if (asked > cap) {
+    throw new ValidationError(
+      'DURATION_ABOVE_MAXIMUM',
+      `${capBy} allows a deploy of at most ${formatDuration(cap)}; asked for ${formatDuration(asked)}`
+    );
+  }
+  return asked;
 };
 
 const recordOf = (workload: Workload, request: CiDeployRequest, jti: string): GrantWorkload => ({
@@ -141,7 +155,7 @@ const requestCiCredentials = (
     const narrowed = await narrowScope(deps.actions, role, scope);
     const now = deps.clock.now();
     const cap = Math.min(template.maxDurationSeconds, MAX_SESSION_SECONDS, role.maxDurationSeconds);
-    const durationSeconds = durationFor(request, cap);
+    const durationSeconds = durationFor(request, cap, `template ${template.id}`);
     const { decision, decidedBy } = await decideDeploy(deps, {
       workload,
       role,
@@ -154,6 +168,7 @@ const requestCiCredentials = (
       outlivingActions: narrowed.outlivingActions,
       at: now,
     });
+    if (request.durationSeconds !== undefined) durationFor(request, decision.maxDurationSeconds, `policy ${decidedBy}`);
     await deps.replayGuard.consume(verified.issuerId, verified.jti, verified.expiresAt);
     const caller = callerOf(workload);
     const opened = openGrant({
@@ -254,7 +269,7 @@ const recheckDeploy = async (deps: BrokerDeps, grant: Grant, bound: GrantWorkloa
  * person's. Only its own job may end it; the policies are not asked again, because refusing an
  * end would only keep access alive.
  */
-const finishCiGrant = (deps: BrokerDeps, token: string, grantId: string): Promise<Grant> =>
+const finishCiGrant = (deps: BrokerDeps, token: string, grantId: string): Promise<EndedGrant> =>
   refusing(deps, 'done', async (seen) => {
     const { verified, workload } = await grantOfJob(deps, token, grantId, seen);
     await deps.replayGuard.consume(verified.issuerId, verified.jti, verified.expiresAt);

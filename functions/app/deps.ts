@@ -13,7 +13,9 @@ import type {
   GrantStore,
   GroupDirectory,
   IdGenerator,
+  KillLeases,
   Logger,
+  OrgKillPolicy,
   PolicyEngine,
   RolePolicies,
   TokenReplayGuard,
@@ -32,6 +34,10 @@ interface BrokerDeps {
   readonly actions: ActionCatalog;
   readonly credentials: CredentialIssuer;
   readonly rolePolicies: RolePolicies;
+  /** One kill renderer per role (and for the organization) at a time: see killSessions. */
+  readonly killLeases: KillLeases;
+  /** The organization-wide kill SCP, when that kill mode is on (docs/ending-access.md). */
+  readonly orgKill?: OrgKillPolicy;
   readonly expiry: ExpiryScheduler;
   readonly alerts: Alerts;
   /** Eligibility, approval rules, auto-approval, break-glass: Cedar policies from the configuration. */

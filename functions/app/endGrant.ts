@@ -4,35 +4,54 @@ import { expire, finish, revoke, revokeForAnomaly } from '../domain/ending.js';
 import { ConflictError } from '../domain/errors.js';
 import type { Grant, Transition } from '../domain/grant.js';
 import { isTerminal } from '../domain/grantState.js';
+import { chainsOverAt } from '../domain/orgKill.js';
 import type { BrokerDeps } from './deps.js';
-import { killSessions } from './killSessions.js';
+import { type KillAnswer, killSessions } from './killSessions.js';
 import { type Actor, mutateGrant, SYSTEM } from './mutateGrant.js';
+
+/** What an end did about the grant's live sessions (see KillAnswer); 'not needed' when none outlived it. */
+type SessionKill = KillAnswer | { readonly status: 'not needed' };
+
+/** An ended grant, and what its end did about its sessions: the answer to done and revoke. */
+interface EndedGrant {
+  readonly grant: Grant;
+  readonly sessionKill: SessionKill;
+}
+
+/**
+ * Whether the grant's end recorded a kill (a credential outlived it) whose deny is still needed
+ * now: on the role until the credentials expire, in the organization until chained sessions have.
+ */
+const killStillNeeded = (deps: BrokerDeps, grant: Grant): boolean => {
+  const { credentialsValidUntil: validUntil, endedAt } = grant;
+  if (validUntil === undefined || endedAt === undefined || validUntil <= endedAt) return false;
+  const now = deps.clock.now().toISOString();
+  return validUntil > now || (deps.orgKill !== undefined && chainsOverAt(endedAt) > now);
+};
 
 /**
  * The side effects of an ended grant, safe to run any number of times: the expiry schedule goes,
- * and when a credential outlives the end, the role's kill policy is re-rendered from the table
- * (which already holds this grant's kill record, written with the end itself).
+ * and when a credential outlives the end, the role's kill policy (and, when on, the organization's)
+ * is re-rendered from the table, which already holds this grant's kill record, written with the end.
  */
-const settleEnd = async (deps: BrokerDeps, grant: Grant): Promise<void> => {
-  const effects: Promise<unknown>[] = [];
-  if (grant.expiresAt !== undefined) effects.push(deps.expiry.cancel(grant.id));
-  const now = deps.clock.now().toISOString();
-  if (
-    grant.credentialsValidUntil !== undefined &&
-    grant.endedAt !== undefined &&
-    grant.credentialsValidUntil > grant.endedAt &&
-    grant.credentialsValidUntil > now
-  ) {
-    effects.push(killSessions(deps, grant.roleArn));
-  }
-  const results = await Promise.allSettled(effects);
-  const failures = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+const settleEnd = async (deps: BrokerDeps, grant: Grant): Promise<SessionKill> => {
+  const cancelling =
+    grant.expiresAt === undefined
+      ? undefined
+      : deps.expiry.cancel(grant.id).then(
+          () => undefined,
+          (error: Error) => error
+        );
+  const killing = killStillNeeded(deps, grant) ? killSessions(deps, grant.roleArn) : undefined;
+  const [cancelFailure, kill] = await Promise.all([cancelling, killing]);
+  const failures = [...(cancelFailure ? [cancelFailure] : []), ...(kill?.failures ?? [])];
   if (failures.length > 0) {
     // The end itself is recorded; the sweeper retries what failed here. Say so loudly.
-    const reasons = failures.map((f) => (f.reason as Error).message);
+    const reasons = failures.map((f) => f.message);
     deps.logger.error('ending side effects failed; the sweeper will retry', { grantId: grant.id, reasons });
     await deps.alerts.raise('kill-failed', { grantId: grant.id, roleArn: grant.roleArn, reasons });
   }
+  return kill?.answer ?? { status: 'not needed' };
 };
 
 /**
@@ -44,21 +63,21 @@ const endGrant = async (
   actor: Actor,
   grantId: string,
   decide: (grant: Grant, now: Date) => Transition
-): Promise<Grant> => {
+): Promise<EndedGrant> => {
   const { grant } = await mutateGrant(deps, grantId, actor, decide);
   deps.logger.info('grant ended', { grantId, state: grant.state, by: grant.endedBy });
-  await settleEnd(deps, grant);
-  return grant;
+  const sessionKill = await settleEnd(deps, grant);
+  return { grant, sessionKill };
 };
 
-const finishGrant = (deps: BrokerDeps, caller: Caller, grantId: string): Promise<Grant> =>
+const finishGrant = (deps: BrokerDeps, caller: Caller, grantId: string): Promise<EndedGrant> =>
   endGrant(deps, caller, grantId, (g, now) => finish(g, caller, now));
 
-const revokeGrant = (deps: BrokerDeps, caller: Caller, grantId: string, reason: string): Promise<Grant> =>
+const revokeGrant = (deps: BrokerDeps, caller: Caller, grantId: string, reason: string): Promise<EndedGrant> =>
   endGrant(deps, caller, grantId, (g, now) => revoke(g, caller, deps.config.security, now, reason));
 
 /** An anomaly rule revokes a grant on its own (the broker reads every grant, as for expiry). */
-const revokeGrantForAnomaly = (deps: BrokerDeps, grantId: string, finding: AnomalyFinding): Promise<Grant> =>
+const revokeGrantForAnomaly = (deps: BrokerDeps, grantId: string, finding: AnomalyFinding): Promise<EndedGrant> =>
   endGrant(deps, SYSTEM, grantId, (g, now) => revokeForAnomaly(g, finding, now));
 
 type ExpiryOutcome = 'expired' | 'already-ended' | 'not-due' | 'unknown-grant';
@@ -86,5 +105,5 @@ const expireGrant = async (deps: BrokerDeps, grantId: string): Promise<ExpiryOut
   }
 };
 
-export type { ExpiryOutcome };
+export type { EndedGrant, ExpiryOutcome, SessionKill };
 export { endGrant, expireGrant, finishGrant, revokeGrant, revokeGrantForAnomaly, settleEnd };

@@ -1,96 +1,94 @@
-import { killFact } from '../domain/ending.js';
-import { ConcurrentUpdateError } from '../domain/errors.js';
-import { KILL_POLICY_NAME, type KillPolicy, policySize, renderKillPolicy } from '../domain/sessionKill.js';
-import type { StoredKill } from '../ports.js';
+import { killIsOver } from '../domain/orgKill.js';
+import { KILL_POLICY_NAME, policySize, renderKillPolicy } from '../domain/sessionKill.js';
+import type { KillStore } from '../ports.js';
 import type { BrokerDeps } from './deps.js';
+import { recordPruned, recordRender } from './killFacts.js';
+import { type RenderStatus, renderUnderLease } from './killLease.js';
+import { killInOrganization } from './orgKill.js';
 
-const MAX_RENDERS = 5;
-
-const liveIds = (kills: readonly StoredKill[], now: Date): string =>
-  [...new Set(kills.filter((k) => k.until > now.toISOString()).map((k) => k.grantId))].sort().join(',');
-
-/**
- * Makes the role's kill policy match the table: renders it from the role's kill records, writes
- * it, prunes the records whose credentials have expired anyway, and records each new kill in its
- * grant's audit chain.
- *
- * Two kills on one role may render at once, and IAM keeps whichever write lands last. So after
- * writing, the renderer reads the records again: if the live set changed meanwhile, its write may
- * be stale and it renders again. The last writer therefore always wrote a complete set.
- */
-const killSessions = async (deps: BrokerDeps, roleArn: string): Promise<KillPolicy> => {
-  for (let render = 1; ; render++) {
-    const now = deps.clock.now();
-    const kills = await deps.store.listKills(roleArn);
-    const others = (await deps.rolePolicies.list(roleArn)).filter((p) => p.name !== KILL_POLICY_NAME);
-    const rendered = renderKillPolicy(
-      kills,
-      now,
-      others.reduce((sum, p) => sum + policySize(p.document), 0)
-    );
-    if (rendered.kind === 'none') await deps.rolePolicies.delete(roleArn, KILL_POLICY_NAME);
-    else await deps.rolePolicies.put(roleArn, { name: KILL_POLICY_NAME, document: rendered.document });
-
-    const stillLive = liveIds(await deps.store.listKills(roleArn), now);
-    if (stillLive !== liveIds(kills, now) && render < MAX_RENDERS) continue;
-
-    if (rendered.kind === 'role-wide') {
-      deps.logger.error('session kill overflowed the role inline policy budget: denying every older session', {
-        roleArn,
-        issuedBefore: rendered.issuedBefore,
-        grants: rendered.grantIds.length,
-      });
-      await deps.alerts.raise('kill-overflow', {
-        roleArn,
-        issuedBefore: rendered.issuedBefore,
-        grantIds: rendered.grantIds,
-      });
-    }
-    for (const kill of kills) {
-      if (kill.until <= now.toISOString()) await recordPruned(deps, kill);
-      else if (kill.appliedAt === undefined) await recordApplied(deps, kill, rendered);
-    }
-    return rendered;
-  }
-};
-
-/** Appends "sessions killed" to the grant's chain, once per kill record. */
-const recordApplied = async (deps: BrokerDeps, kill: StoredKill, rendered: KillPolicy): Promise<void> => {
-  try {
-    const grant = await deps.store.get(kill.grantId);
-    if (grant === undefined) return;
-    const transition = killFact(
-      grant,
-      'grant.sessions-killed',
-      { roleArn: kill.roleArn, policy: KILL_POLICY_NAME, mode: rendered.kind, until: kill.until },
-      deps.clock.now()
-    );
-    await deps.store.recordKillApplied(grant, transition, kill);
-  } catch (error) {
-    // Another renderer recorded it first (or the grant moved): the record exists once either way.
-    if (!(error instanceof ConcurrentUpdateError)) throw error;
-  }
+type KillDeps = Pick<
+  BrokerDeps,
+  'killLeases' | 'rolePolicies' | 'orgKill' | 'clock' | 'alerts' | 'logger' | 'config'
+> & {
+  readonly store: KillStore;
 };
 
 /**
- * Removes a kill whose credentials are dead anyway, with a "kill pruned" event in its grant's
- * chain (the audit shows when the deny stopped being needed). Without the grant, only the record goes.
+ * What an end's answer says about its kill, per scope: its deny is in a policy write that landed
+ * ('applied': IAM then takes seconds to apply it everywhere), is left to the renderer that holds
+ * the target ('pending': that renderer writes it before it lets go; the audit shows
+ * `grant.sessions-killed` once it has), or could not be written ('failed': alerted; the sweeper
+ * retries). `organization` only when the organization-wide kill is on.
  */
-const recordPruned = async (deps: BrokerDeps, kill: StoredKill): Promise<void> => {
-  try {
-    const grant = await deps.store.get(kill.grantId);
-    if (grant === undefined) return await deps.store.deleteKill(kill);
-    const transition = killFact(
-      grant,
-      'grant.kill-pruned',
-      { roleArn: kill.roleArn, until: kill.until },
-      deps.clock.now()
-    );
-    await deps.store.recordKillPruned(grant, transition, kill);
-  } catch (error) {
-    // Another renderer pruned it first (or the grant moved): the next sweep looks again.
-    if (!(error instanceof ConcurrentUpdateError)) throw error;
-  }
+type KillStatus = RenderStatus | 'failed';
+interface KillAnswer {
+  readonly status: KillStatus;
+  readonly organization?: KillStatus;
+}
+
+/**
+ * One render of a role's kill policy from the table: the live kill records become the policy
+ * (or its role-wide fallback, loudly), the kills it includes for the first time get their
+ * `grant.sessions-killed` fact, and records whose denies are over are pruned.
+ */
+const renderRole = async (deps: KillDeps, roleArn: string): Promise<void> => {
+  const now = deps.clock.now();
+  const kills = await deps.store.listKills(roleArn);
+  const others = (await deps.rolePolicies.list(roleArn)).filter((p) => p.name !== KILL_POLICY_NAME);
+  const rendered = renderKillPolicy(
+    kills,
+    now,
+    others.reduce((sum, p) => sum + policySize(p.document), 0)
+  );
+  if (rendered.kind === 'none') await deps.rolePolicies.delete(roleArn, KILL_POLICY_NAME);
+  else await deps.rolePolicies.put(roleArn, { name: KILL_POLICY_NAME, document: rendered.document });
+
+  await recordRender(deps, {
+    scope: 'role',
+    kills,
+    grantIds: rendered.grantIds,
+    where: { roleArn },
+    fallback:
+      rendered.kind === 'role-wide'
+        ? {
+            issuedBefore: rendered.issuedBefore,
+            message: 'session kill overflowed the role inline policy budget: denying every older session',
+          }
+        : undefined,
+    details: (kill) => ({ roleArn, policy: KILL_POLICY_NAME, mode: rendered.kind, until: kill.until }),
+  });
+  await recordPruned(
+    deps,
+    kills.filter((k) => killIsOver(k, now, deps.orgKill !== undefined))
+  );
 };
 
-export { killSessions };
+/** Makes the role's kill policy include every kill recorded on it (see renderUnderLease). */
+const killOnRole = (deps: KillDeps, roleArn: string): Promise<RenderStatus> =>
+  renderUnderLease(deps, roleArn, () => renderRole(deps, roleArn));
+
+/**
+ * Puts an ended grant's kill in force: on its target role and, when on, in the organization's SCP.
+ * The kill record is already in the table (written with the end). Never throws: a scope that
+ * failed answers 'failed' and its error is handed back for the caller's alert.
+ */
+const killSessions = async (
+  deps: KillDeps,
+  roleArn: string
+): Promise<{ readonly answer: KillAnswer; readonly failures: readonly Error[] }> => {
+  const scopes = [killOnRole(deps, roleArn), ...(deps.orgKill ? [killInOrganization(deps, deps.orgKill)] : [])];
+  const [role, organization] = await Promise.allSettled(scopes);
+  const status = (result: PromiseSettledResult<RenderStatus>): KillStatus =>
+    result.status === 'fulfilled' ? result.value : 'failed';
+  const failures = [role, organization].flatMap((r) => (r?.status === 'rejected' ? [r.reason as Error] : []));
+  return {
+    answer: {
+      status: status(role as PromiseSettledResult<RenderStatus>),
+      ...(organization === undefined ? {} : { organization: status(organization) }),
+    },
+    failures,
+  };
+};
+
+export type { KillAnswer, KillDeps, KillStatus };
+export { killOnRole, killSessions };

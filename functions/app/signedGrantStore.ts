@@ -4,7 +4,7 @@ import { ConflictError } from '../domain/errors.js';
 import type { Grant, KillRecord, Transition } from '../domain/grant.js';
 import { isTerminal } from '../domain/grantState.js';
 import { attestKill } from '../domain/killAttestation.js';
-import type { Alerts, ChainSigner, GrantStore, Logger, Page, PageRequest, StoredKill } from '../ports.js';
+import type { Alerts, ChainSigner, GrantStore, KillApplied, Logger, Page, PageRequest, StoredKill } from '../ports.js';
 
 /**
  * Signs `to`'s chain head: the new event and the grant record after it carry the same signature,
@@ -78,10 +78,12 @@ class SignedGrantStore implements GrantStore {
     await this.#afterAppend(signed.event);
   }
 
-  async recordKillApplied(from: Grant, to: Transition, kill: KillRecord): Promise<void> {
-    const signed = await this.#extend(from, to);
-    await this.#inner.recordKillApplied(from, signed, kill);
-    await this.#afterAppend(signed.event);
+  /** Each kill's event signed as any other append; what the inner store answers as moved is retried by the caller. */
+  async recordKillsApplied(applied: readonly KillApplied[]): Promise<readonly KillApplied[]> {
+    const signed = await Promise.all(applied.map(async (a) => ({ ...a, to: await this.#extend(a.from, a.to) })));
+    const moved = new Set(await this.#inner.recordKillsApplied(signed));
+    for (const a of signed) if (!moved.has(a)) await this.#afterAppend(a.to.event);
+    return [...moved];
   }
 
   async recordKillPruned(from: Grant, to: Transition, kill: KillRecord): Promise<void> {
@@ -97,6 +99,10 @@ class SignedGrantStore implements GrantStore {
 
   get(id: string): Promise<Grant | undefined> {
     return this.#inner.get(id);
+  }
+
+  getMany(ids: readonly string[]): Promise<readonly Grant[]> {
+    return this.#inner.getMany(ids);
   }
 
   listByRequester(userId: string, page: PageRequest): Promise<Page<Grant>> {
@@ -115,8 +121,10 @@ class SignedGrantStore implements GrantStore {
     return this.#inner.auditTrail(grantId);
   }
 
-  listAllKills(): Promise<readonly StoredKill[]> {
-    return this.#inner.listAllKills();
+  /** Attested as `listKills` is: the organization's kill renders from these too. */
+  async listAllKills(): Promise<readonly StoredKill[]> {
+    const kills = await this.#inner.listAllKills();
+    return Promise.all(kills.map((kill) => this.#attest(kill)));
   }
 
   deleteKill(kill: KillRecord): Promise<void> {

@@ -1,7 +1,9 @@
+import { EMPTY_ORG_KILL } from '../domain/orgKill.js';
 import type { BrokerDeps } from './deps.js';
 import { dueGrants } from './dueGrants.js';
 import { expireGrant } from './endGrant.js';
-import { killSessions } from './killSessions.js';
+import { killOnRole } from './killSessions.js';
+import { killInOrganization } from './orgKill.js';
 import { sweepPending } from './sweepPending.js';
 
 interface SweepReport {
@@ -23,13 +25,23 @@ const sweep = async (deps: BrokerDeps): Promise<SweepReport> => {
       if ((await expireGrant(deps, grant.id)) === 'expired') accessExpired.push(grant.id);
     }
   }
+  // Every role with kill records, applied or not: a kill whose end died before rendering it, one
+  // left by a renderer that gave up, and a stale write that landed late are all repaired here.
   const roles = [...new Set((await deps.store.listAllKills()).map((k) => k.roleArn))];
-  for (const roleArn of roles) {
+  const reconcile = async (target: string, render: () => Promise<unknown>) => {
     try {
-      await killSessions(deps, roleArn);
+      await render();
     } catch (error) {
-      deps.logger.error('kill reconciliation failed', { roleArn, error: (error as Error).message });
+      deps.logger.error('kill reconciliation failed', { target, error: (error as Error).message });
     }
+  };
+  for (const roleArn of roles) await reconcile(roleArn, () => killOnRole(deps, roleArn));
+  // The organization's SCP too, while any kill is recorded or until it denies nothing again.
+  const { orgKill } = deps;
+  if (orgKill !== undefined) {
+    await reconcile('organization', async () => {
+      if (roles.length > 0 || (await orgKill.read()) !== EMPTY_ORG_KILL) await killInOrganization(deps, orgKill);
+    });
   }
   return { pendingExpired, accessExpired, rolesReconciled: roles };
 };

@@ -24,8 +24,25 @@ type KillPolicy =
   /** Nothing left to deny: the policy is removed. */
   | { readonly kind: 'none'; readonly grantIds: readonly [] };
 
-const policy = (statement: Record<string, unknown>): string =>
-  JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Deny', Action: '*', Resource: '*', ...statement }] });
+/** A policy of one statement denying every action on every resource under `condition`, without whitespace. */
+const denyAll = (sid: string, condition: Record<string, unknown>): string =>
+  JSON.stringify({
+    Version: '2012-10-17',
+    Statement: [{ Sid: sid, Effect: 'Deny', Action: '*', Resource: '*', Condition: condition }],
+  });
+
+/** Denies exactly these kills' sessions, by the source identity each grant's sessions carry. */
+const denyKilled = (live: readonly KillRecord[]): string =>
+  denyAll('JitBrokerEndedGrants', {
+    StringEquals: { 'aws:SourceIdentity': [...new Set(live.map((r) => r.sourceIdentity))].sort() },
+  });
+
+/** The latest end among these kills: every session they must deny was issued before it. */
+const latestEnd = (live: readonly KillRecord[]): string =>
+  live
+    .map((r) => r.endedAt)
+    .sort()
+    .at(-1) as string;
 
 /**
  * Renders the kill policy for one role from the kill records that are still live at `now`.
@@ -35,24 +52,14 @@ const renderKillPolicy = (records: readonly KillRecord[], now: Date, otherPolici
   const live = records.filter((r) => r.until > now.toISOString());
   if (live.length === 0) return { kind: 'none', grantIds: [] };
   const grantIds = [...new Set(live.map((r) => r.grantId))].sort();
-  const sourceIdentities = [...new Set(live.map((r) => r.sourceIdentity))].sort();
-  const perGrant = policy({
-    Sid: 'JitBrokerEndedGrants',
-    Condition: { StringEquals: { 'aws:SourceIdentity': sourceIdentities } },
-  });
+  const perGrant = denyKilled(live);
   if (otherPoliciesSize + policySize(perGrant) <= ROLE_INLINE_BUDGET) {
     return { kind: 'per-grant', document: perGrant, grantIds };
   }
-  const issuedBefore = live
-    .map((r) => r.endedAt)
-    .sort()
-    .at(-1) as string;
-  const roleWide = policy({
-    Sid: 'JitBrokerSessionsIssuedBefore',
-    Condition: { DateLessThan: { 'aws:TokenIssueTime': issuedBefore } },
-  });
+  const issuedBefore = latestEnd(live);
+  const roleWide = denyAll('JitBrokerSessionsIssuedBefore', { DateLessThan: { 'aws:TokenIssueTime': issuedBefore } });
   return { kind: 'role-wide', document: roleWide, grantIds, issuedBefore };
 };
 
 export type { KillPolicy };
-export { KILL_POLICY_NAME, policySize, ROLE_INLINE_BUDGET, renderKillPolicy };
+export { denyAll, denyKilled, KILL_POLICY_NAME, latestEnd, policySize, ROLE_INLINE_BUDGET, renderKillPolicy };

@@ -2,7 +2,7 @@ import { finishGrant, revokeGrant } from '../app/endGrant.js';
 import { extendGrant } from '../app/extendGrant.js';
 import { vendCredentials } from '../app/vendCredentials.js';
 import { grantIdOf } from './grantIdOf.js';
-import { credentialProcessView, grantView } from './grantView.js';
+import { credentialProcessView, endedView, grantView } from './grantView.js';
 import { httpRoute } from './http/httpRoute.js';
 import { json } from './http/responses.js';
 import { emptyBody, extendBody, revokeBody } from './schemas.js';
@@ -18,13 +18,13 @@ const credentials = httpRoute({
 
 const done = httpRoute({
   body: { schema: emptyBody, required: false },
-  run: async (deps, { caller, params }) => json(200, grantView(await finishGrant(deps, caller, grantIdOf(params)))),
+  run: async (deps, { caller, params }) => json(200, endedView(await finishGrant(deps, caller, grantIdOf(params)))),
 });
 
 const revoke = httpRoute({
   body: { schema: revokeBody, required: true },
   run: async (deps, { caller, params, body }) =>
-    json(200, grantView(await revokeGrant(deps, caller, grantIdOf(params), body.reason))),
+    json(200, endedView(await revokeGrant(deps, caller, grantIdOf(params), body.reason))),
 });
 
 const extend = httpRoute({

@@ -2,15 +2,20 @@ import { finishCiGrant, requestCiCredentials, revendCiCredentials } from '../app
 import type { Grant } from '../domain/grant.js';
 import type { IssuedCredentials } from '../ports.js';
 import { grantIdOf } from './grantIdOf.js';
-import { credentialProcessView, grantView } from './grantView.js';
+import { credentialProcessView, endedView } from './grantView.js';
 import { bearerRoute } from './http/bearerRoute.js';
 import { json } from './http/responses.js';
 import { ciCredentialsBody, emptyBody } from './schemas.js';
 
-/** What a CI job gets: the grant to end later, and its credentials (marked no-store like every vend). */
+/**
+ * What a CI job gets: the grant to end later, where its session runs (account, session ARN, as a
+ * job's outputs name them), and its credentials (marked no-store like every vend).
+ */
 const vended = ({ grant, credentials }: { grant: Grant; credentials: IssuedCredentials }) => ({
   grantId: grant.id,
   role: grant.roleId,
+  accountId: grant.accountId,
+  sessionArn: credentials.assumedRoleArn,
   expiresAt: grant.expiresAt,
   credentials: credentialProcessView(credentials),
 });
@@ -27,7 +32,7 @@ const ciRevend = bearerRoute({
 
 const ciDone = bearerRoute({
   body: { schema: emptyBody, required: false },
-  run: async (deps, { token, params }) => json(200, grantView(await finishCiGrant(deps, token, grantIdOf(params)))),
+  run: async (deps, { token, params }) => json(200, endedView(await finishCiGrant(deps, token, grantIdOf(params)))),
 });
 
 export { ciCredentials, ciDone, ciRevend };

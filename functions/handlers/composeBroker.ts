@@ -3,6 +3,7 @@ import { IdentitystoreClient } from '@aws-sdk/client-identitystore';
 import { DynamoActivityStore } from '../adapters/aws/dynamoActivityStore.js';
 import { DynamoDenialLog } from '../adapters/aws/dynamoDenialLog.js';
 import { DynamoGrantStore } from '../adapters/aws/dynamoGrantStore.js';
+import { DynamoKillLeases } from '../adapters/aws/dynamoKillLeases.js';
 import { DynamoReplayGuard } from '../adapters/aws/dynamoReplayGuard.js';
 import { IdentityStoreGroupDirectory } from '../adapters/aws/identityStoreGroupDirectory.js';
 import { type AuditArchive, toArchivedEvent } from '../adapters/aws/s3AuditArchive.js';
@@ -29,6 +30,7 @@ import type {
   ExpiryScheduler,
   GroupDirectory,
   Logger,
+  OrgKillPolicy,
   PolicyEngine,
   RolePolicies,
 } from '../ports.js';
@@ -38,6 +40,8 @@ interface AccessAdapters {
   readonly credentials: CredentialIssuer;
   readonly rolePolicies: RolePolicies;
   readonly expiry: ExpiryScheduler;
+  /** Only where the organization-wide kill is on. */
+  readonly orgKill?: OrgKillPolicy;
 }
 
 const noCloudTrail: ActivityLookup = {
@@ -116,6 +120,7 @@ const composeBroker = (input: {
       logger: input.logger,
       ...(afterAppend === undefined ? {} : { afterAppend }),
     }),
+    killLeases: new DynamoKillLeases(input.dynamo, input.tableName),
     clock,
     ids: ulidIds(() => clock.now().getTime()),
     directory: input.directory ?? groupDirectory(input.config),

@@ -1,3 +1,4 @@
+import type { EndedGrant } from '../app/endGrant.js';
 import type { GrantAudit } from '../app/grantAudit.js';
 import type { AuditEvent } from '../domain/auditChain.js';
 import type { Grant } from '../domain/grant.js';
@@ -5,6 +6,12 @@ import type { IssuedCredentials } from '../ports.js';
 
 /** The API's picture of a grant: everything but the internal chain head and its signature. */
 const grantView = ({ chainHead: _chainHead, chainSignature: _chainSignature, ...grant }: Grant) => grant;
+
+/**
+ * The answer to done and revoke: the ended grant and what became of its live sessions' kill
+ * (`sessionKill.status`: applied, pending, failed or not needed; see docs/ending-access.md).
+ */
+const endedView = ({ grant, sessionKill }: EndedGrant) => ({ ...grantView(grant), sessionKill });
 
 const eventView = ({ grantId: _grantId, ...event }: AuditEvent) => event;
 
@@ -34,4 +41,4 @@ const credentialProcessView = (issued: IssuedCredentials) => ({
 
 const withoutGrantId = <T extends { grantId: string }>({ grantId: _grantId, ...rest }: T) => rest;
 
-export { auditView, credentialProcessView, grantView };
+export { auditView, credentialProcessView, endedView, grantView };

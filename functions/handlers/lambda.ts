@@ -4,13 +4,16 @@ import { CloudTrailClient } from '@aws-sdk/client-cloudtrail';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { IAMClient } from '@aws-sdk/client-iam';
 import { KMSClient } from '@aws-sdk/client-kms';
+import { OrganizationsClient } from '@aws-sdk/client-organizations';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SchedulerClient } from '@aws-sdk/client-scheduler';
 import { STSClient } from '@aws-sdk/client-sts';
+import { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
 import type { Context } from 'aws-lambda';
 import { CloudTrailActivityLookup } from '../adapters/aws/cloudTrailActivityLookup.js';
 import { CrossAccountRolePolicies } from '../adapters/aws/crossAccountRolePolicies.js';
 import { KmsChainSigner } from '../adapters/aws/kmsChainSigner.js';
+import { ORG_KILLER_SESSION_NAME, OrganizationsKillPolicy } from '../adapters/aws/organizationsKillPolicy.js';
 import { s3AuditArchiveReader } from '../adapters/aws/s3AuditArchive.js';
 import { SchedulerExpiry } from '../adapters/aws/schedulerExpiry.js';
 import { StsCredentialIssuer } from '../adapters/aws/stsCredentialIssuer.js';
@@ -18,7 +21,7 @@ import { loggingAlerts } from '../adapters/loggingAlerts.js';
 import { meteredAlerts } from '../adapters/meteredAlerts.js';
 import { powertoolsLogger } from '../adapters/powertoolsLogger.js';
 import { loadConfig } from '../config/loadConfig.js';
-import type { ExpiryScheduler, RolePolicies } from '../ports.js';
+import type { ExpiryScheduler, OrgKillPolicy, RolePolicies } from '../ports.js';
 import { activityHandler } from './activityHandler.js';
 import type { AuditAnchors } from './composeBroker.js';
 import { composeBroker } from './composeBroker.js';
@@ -41,6 +44,9 @@ import { expiryHandler, sweepHandler } from './scheduledHandlers.js';
  * - `CHAIN_SIGNING_KEY_ARN`: every function (the audit chain's KMS key; only those that append
  *   events may sign with it); `CHAIN_TRUSTED_KEY_ARNS`, optional: retired keys old chains carry.
  * - `AUDIT_ARCHIVE_BUCKET`: where the archive is read (getGrantAudit's `?compare=archive`).
+ * - `ORG_KILL_POLICY_ID`, `ORG_KILLER_ROLE_ARN` (optional `ORG_KILL_REGION`, default us-east-1, where
+ *   the Organizations endpoint is): only on the ending functions, and only when the organization-wide
+ *   kill is on (infra/orgKill.ts); without them that kill mode is off.
  * - `JIT_CONFIG_DIR`: the configuration shipped in the bundle (default `config`, relative to the cwd).
  * - `POWERTOOLS_SERVICE_NAME`, `POWERTOOLS_METRICS_NAMESPACE`, `POWERTOOLS_LOG_LEVEL`: Powertools.
  */
@@ -112,6 +118,24 @@ const auditAnchors = (): AuditAnchors => {
   };
 };
 
+/**
+ * The organization's kill SCP, written through the org killer role in the management account (or
+ * a delegated administrator), when the organization-wide kill is configured.
+ */
+const withOrgKill = (orgKill: OrgKillPolicy | undefined) => (orgKill === undefined ? {} : { orgKill });
+
+const orgKillPolicy = (): OrgKillPolicy | undefined => {
+  const policyId = process.env.ORG_KILL_POLICY_ID;
+  if (!policyId) return undefined;
+  const client = new OrganizationsClient({
+    region: process.env.ORG_KILL_REGION || 'us-east-1',
+    credentials: fromTemporaryCredentials({
+      params: { RoleArn: required('ORG_KILLER_ROLE_ARN'), RoleSessionName: ORG_KILLER_SESSION_NAME },
+    }),
+  });
+  return new OrganizationsKillPolicy(client, policyId);
+};
+
 const productionDeps = (): Promise<HttpDeps> => {
   deps ??= (async () => {
     const config = await loadConfig(process.env.JIT_CONFIG_DIR ?? 'config');
@@ -127,6 +151,7 @@ const productionDeps = (): Promise<HttpDeps> => {
         credentials: new StsCredentialIssuer(sts),
         rolePolicies: rolePolicies(sts),
         expiry: expiryScheduler(),
+        ...withOrgKill(orgKillPolicy()),
       },
       // Only getGrantAudit may call LookupEvents (FUNCTION_ACCESS); the client costs nothing until used.
       activityLookup: new CloudTrailActivityLookup(new CloudTrailClient({})),

@@ -1,11 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { parseCommandLine } from '../../cli/commandLine.js';
-import { COMMANDS } from '../../cli/commands/index.js';
+import { COMMANDS, commandsFor } from '../../cli/commands/index.js';
 import { EXIT, UsageError } from '../../cli/errors.js';
 import { runCli } from '../../cli/main.js';
+import cliPackage from '../../cli/package/package.json' with { type: 'json' };
 import { fakeContext } from './cliFakes.js';
 
-const parse = (...argv: string[]) => parseCommandLine(argv, COMMANDS);
+const SPECS = await commandsFor([]);
+const parse = (...argv: string[]) => parseCommandLine(argv, SPECS);
 const runParsed = (...argv: string[]) => {
   const line = parse(...argv);
   if (line.kind !== 'run') throw new Error(`expected a command, got help:\n${line.text}`);
@@ -14,7 +16,7 @@ const runParsed = (...argv: string[]) => {
 
 describe('jit command line', () => {
   it('has every command of the issue, each with help that shows usage and an example', () => {
-    const names = COMMANDS.map((c) => c.name);
+    const names = SPECS.map((c) => c.name);
     expect(names).toEqual(
       expect.arrayContaining([
         'request',
@@ -42,6 +44,18 @@ describe('jit command line', () => {
       expect(help.text).toMatch(/Examples:\n {2}.*jit /);
       expect(help.text).toContain('Exit codes:');
     }
+  });
+
+  it('loads only the command a run names, and each entry loads the command of its name', async () => {
+    expect((await commandsFor(['creds', 'g-1'])).map((c) => c.name)).toEqual(['creds']);
+    expect((await commandsFor(['--help'])).map((c) => c.name)).toEqual(COMMANDS.map((entry) => entry.name));
+    expect((await commandsFor(['aprove'])).length).toBe(COMMANDS.length);
+  });
+
+  it('prints the version with --version', async () => {
+    const { context, stdout } = fakeContext();
+    expect(await runCli(['--version'], context)).toBe(EXIT.ok);
+    expect(stdout()).toBe(cliPackage.version);
   });
 
   it('offers --json on every read command', () => {

@@ -29,6 +29,21 @@ describe('CLI configuration', () => {
     });
   });
 
+  it('reads the config file only for what flags and env leave open', () => {
+    const untouchable = () => {
+      throw new Error('the config file was read');
+    };
+    expect(
+      resolveConfig({ flags: { api: 'http://127.0.0.1:8787', as: 'alice' }, env: HOME, readFile: untouchable })
+    ).toMatchObject({ mode: 'sandbox', user: 'alice' });
+    expect(
+      resolveConfig({ flags: { api: GATEWAY }, env: { ...HOME, JIT_REGION: 'eu-west-1' }, readFile: untouchable })
+    ).toMatchObject({ mode: 'aws', region: 'eu-west-1' });
+    expect(() => resolveConfig({ flags: { api: GATEWAY }, env: HOME, readFile: untouchable })).toThrow(
+      'the config file was read'
+    );
+  });
+
   it('reads the config file from XDG_CONFIG_HOME, else ~/.config', () => {
     expect(configFilePath({ XDG_CONFIG_HOME: '/xdg', HOME: '/home/ann' })).toBe('/xdg/jit/config.json');
     expect(configFilePath(HOME)).toBe('/home/ann/.config/jit/config.json');
@@ -68,6 +83,9 @@ describe('CLI configuration', () => {
     );
     expect(() => resolveConfig({ flags: {}, env: HOME, readFile: fileWith({ api: GATEWAY, apiUrl: 'x' }) })).toThrow(
       UsageError
+    );
+    expect(() => resolveConfig({ flags: {}, env: HOME, readFile: fileWith({ apiUrl: 'x', region: 3 }) })).toThrow(
+      'apiUrl: not a setting (known: api, region, user); region: must be a string'
     );
     expect(() => resolveConfig({ flags: {}, env: HOME, readFile: () => '{not json' })).toThrow(/is not valid JSON/);
   });

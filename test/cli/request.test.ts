@@ -88,4 +88,16 @@ describe('jit request', () => {
     expect(stderr()).toContain("no template 'nope'");
     expect(stderr()).toContain('it has: debug-export');
   });
+
+  it('says every problem of a broken templates file at once, with where it is', async () => {
+    const broken = join(dir, 'broken.json');
+    writeFileSync(
+      broken,
+      JSON.stringify({ templates: { a: { role: 'prod-read', actions: [], resources: ['x'], colour: 'red' } } })
+    );
+    const { context, stderr } = fakeContext();
+    expect(await runCli(['request', '-t', 'a', '--templates', broken], context)).toBe(1);
+    expect(stderr()).toContain('templates.a.colour: not a setting');
+    expect(stderr()).toContain('templates.a.actions: must be a non-empty list of strings');
+  });
 });

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KILL_POLICY_NAME } from '../../functions/domain/sessionKill.js';
 import { localIamClient } from '../../sandbox/localAwsClients.js';
 import { finish } from '../helpers/finish.js';
+import { masksIn, runnerFiles } from '../helpers/githubRunner.js';
 import { githubDeployClaims, type LocalIssuer, startLocalIssuer } from '../helpers/localIssuer.js';
 import { interrupt, startSandboxProcess } from '../helpers/sandboxProcess.js';
 
@@ -71,27 +72,27 @@ describe('a CI job against the sandbox process: token in, per-deploy credentials
     timeout: 120_000,
   }, async () => {
     expect(sandbox.ready.access).toBe('emulator');
-    const githubEnv = join(home, 'github-env');
-    writeFileSync(githubEnv, '');
-    const vend = await run(process.execPath, deployArgs(await tokenFile('t1'), '--for', '20m'), {
-      ...env,
-      GITHUB_ENV: githubEnv,
-    });
-    expect(vend.code, vend.stderr).toBe(0);
-    const exported = Object.fromEntries(
-      readFileSync(githubEnv, 'utf8')
-        .trim()
-        .split('\n')
-        .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)])
+    const runner = runnerFiles(mkdtempSync(join(home, 'runner-')));
+    const vend = await run(
+      process.execPath,
+      deployArgs(await tokenFile('t1'), '--for', '20m', '--region', 'eu-central-1'),
+      { ...env, ...runner.files }
     );
+    expect(vend.code, vend.stderr).toBe(0);
+    const exported = runner.read('GITHUB_ENV');
     expect(Object.keys(exported).sort()).toEqual([
       'AWS_ACCESS_KEY_ID',
+      'AWS_CREDENTIAL_EXPIRATION',
+      'AWS_DEFAULT_REGION',
+      'AWS_REGION',
       'AWS_SECRET_ACCESS_KEY',
       'AWS_SESSION_TOKEN',
       'JIT_GRANT_ID',
     ]);
-    expect(vend.stdout).toContain(`::add-mask::${exported.AWS_SECRET_ACCESS_KEY}`);
-    expect(vend.stderr).not.toContain(exported.AWS_SECRET_ACCESS_KEY);
+    const secrets = [exported.AWS_ACCESS_KEY_ID, exported.AWS_SECRET_ACCESS_KEY, exported.AWS_SESSION_TOKEN];
+    const { masked, rest } = masksIn(vend.stderr);
+    expect(masked).toEqual(secrets);
+    for (const secret of secrets) expect(`${vend.stdout}${rest}`).not.toContain(secret);
     const grantId = exported.JIT_GRANT_ID as string;
 
     // The next step of the job: the AWS CLI with what the job exported.
@@ -121,6 +122,13 @@ describe('a CI job against the sandbox process: token in, per-deploy credentials
     });
     expect(done.code, done.stderr).toBe(0);
     expect(done.stderr).toContain(`${grantId} is ENDED`);
+    // The same step again (a retried job, a second `if: always()` step): nothing left to end.
+    const again = await run(process.execPath, [JIT, 'ci', 'done', '--token-file', await tokenFile('t2b')], {
+      ...env,
+      JIT_GRANT_ID: grantId,
+    });
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stderr).toContain(`note: nothing to end: grant ${grantId} is ENDED`);
 
     const iam = localIamClient(sandbox.ready.awsEndpoint!);
     try {

@@ -5,6 +5,7 @@ import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { VendedCredentials } from '../../cli/api/brokerApi.js';
 import { startCredentialServer } from '../../cli/exec/credentialServer.js';
+import { PROD_READ_REQUEST } from '../helpers/cliArgs.js';
 import { finish } from '../helpers/finish.js';
 import { interrupt, startSandboxProcess } from '../helpers/sandboxProcess.js';
 
@@ -41,19 +42,7 @@ describe('the jit CLI against the sandbox process', () => {
   const jit = (user: string, ...args: string[]) => finish(start(process.execPath, jitArgs(user, args)));
   const aws = (...args: string[]) => finish(start(AWS_CLI, [...args, '--endpoint-url', sandbox.ready.awsEndpoint!]));
   const awsLocal = (...args: string[]) => finish(start(AWS_CLI, args));
-  const requestArgs = [
-    'request',
-    'prod-read',
-    '--action',
-    's3:GetObject',
-    '--resource',
-    'arn:aws:s3:::example-bucket/*',
-    '--for',
-    '30m',
-    '--reason',
-    'debug the nightly export job',
-    '--json',
-  ];
+  const requestArgs = [...PROD_READ_REQUEST];
   const requestAndApprove = async (): Promise<string> => {
     const requested = await jit('alice', ...requestArgs);
     const id = (JSON.parse(requested.stdout) as { id: string }).id;

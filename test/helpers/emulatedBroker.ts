@@ -13,6 +13,7 @@ import { expiryHandler } from '../../functions/handlers/scheduledHandlers.js';
 import type { IssuedCredentials } from '../../functions/ports.js';
 import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../sandbox/localAws.js';
 import { localIamClient } from '../../sandbox/localAwsClients.js';
+import { sandboxOrgKill } from '../../sandbox/orgKill.js';
 import { startSandboxAccess } from '../../sandbox/sandboxAccess.js';
 import { scheduleDispatcher } from '../../sandbox/scheduleDispatcher.js';
 import { startApi } from './apiServer.js';
@@ -40,6 +41,8 @@ const emulatedBroker = async (
     wrap?: (adapters: AccessAdapters) => AccessAdapters;
     /** Changes to the example configuration (e.g. a local CI issuer). */
     configure?: (config: BrokerConfig) => BrokerConfig;
+    /** The organization-wide kill on, with its SCP in the emulator's organization. */
+    orgKill?: boolean;
   } = {}
 ) => {
   const example = await exampleConfig();
@@ -50,7 +53,9 @@ const emulatedBroker = async (
     await access.stop();
     throw new Error('these tests need the local AWS emulator: pip install "moto[server]"');
   }
-  const adapters = options.wrap ? options.wrap(access.adapters) : access.adapters;
+  const org = options.orgKill ? await sandboxOrgKill(access.awsEndpoint) : undefined;
+  const withOrg = org === undefined ? access.adapters : { ...access.adapters, orgKill: org.policy };
+  const adapters = options.wrap ? options.wrap(withOrg) : withOrg;
   const chainKey = await emulatedChainKey(access.awsEndpoint);
   const broker = await brokerOnFreshTable({ clock, config, access: adapters, signer: chainKey.signer });
   const api = await startApi(broker.deps);
@@ -113,7 +118,10 @@ const emulatedBroker = async (
       }
     },
     chainKeyArn: chainKey.keyArn,
+    /** The organization's kill SCP as the emulator holds it (with `orgKill`). */
+    orgKillDocument: async () => org?.document(),
     dispose: async () => {
+      org?.stop();
       await api.close();
       await broker.dispose();
       chainKey.kms.destroy();

@@ -3,6 +3,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
+import { buildCli } from '../../cli/build.js';
 import { startDynamoLocal } from '../../sandbox/dynamoLocal.js';
 import { AWS_CALLS_FILE, type ObservedCall, toAwsCallsFile } from './awsCallRecorder.js';
 
@@ -15,11 +16,13 @@ declare module 'vitest' {
 }
 
 /**
- * One DynamoDB Local for the whole run; each test file makes its own table in it. With
+ * One DynamoDB Local for the whole run; each test file makes its own table in it. The CLI is built
+ * first, so every test that runs `jit` runs the built file users get, never a stale one. With
  * JIT_RECORD_AWS_CALLS=write (`npm run test:aws-calls`), the AWS calls every file observed become
  * test/deploy/awsCalls.json at the end of the run.
  */
 export default async function setup(project: TestProject) {
+  await buildCli();
   const dynamo = await startDynamoLocal();
   project.provide('dynamoEndpoint', dynamo.endpoint);
   const writing = process.env.JIT_RECORD_AWS_CALLS === 'write';

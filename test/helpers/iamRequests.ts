@@ -1,4 +1,5 @@
 import { KILLER_SESSION_NAME } from '../../functions/adapters/aws/crossAccountRolePolicies.js';
+import { ORG_KILLER_SESSION_NAME } from '../../functions/adapters/aws/organizationsKillPolicy.js';
 
 /**
  * What IAM authorizes for one SDK call: each action, on which resource, with which request context.
@@ -117,6 +118,9 @@ const kms = (operation: string, input: Input): IamRequest[] => {
 const sts = (operation: string, input: Input): IamRequest[] => {
   if (operation === 'GetCallerIdentity') return []; // needs no permission
   if (operation !== 'AssumeRole') throw new Error(`no IAM mapping for STS ${operation}`);
+  // The organization-wide kill is optional and off in the deployment test/deploy synthesizes: that
+  // its wiring allows assuming exactly the org killer is checked on a synth with it on (test/infra/orgKill).
+  if (input.RoleSessionName === ORG_KILLER_SESSION_NAME) return [];
   // The session killer is assumed under its own session name; everything else assumed is a target role.
   const resource = input.RoleSessionName === KILLER_SESSION_NAME ? String(input.RoleArn) : '{TargetRole}';
   const tags = ((input.Tags ?? []) as { Key: string }[]).map((t) => t.Key).sort();
@@ -193,6 +197,8 @@ const BY_CLIENT: Record<string, (operation: string, input: Input) => IamRequest[
   S3Client: s3,
   KMSClient: kms,
   CloudTrailClient: (operation) => [{ action: `cloudtrail:${operation}`, resource: '*' }],
+  // Made with the org killer's credentials, never the function's: JitOrgKiller's own policy allows them.
+  OrganizationsClient: () => [],
   EventBridgeClient: (operation) => {
     if (operation !== 'PutEvents') throw new Error(`no IAM mapping for EventBridge ${operation}`);
     return [{ action: 'events:PutEvents', resource: `${REGIONAL('events')}:event-bus/{EventBus}` }];

@@ -3,30 +3,15 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { exportJWK, generateKeyPair, type JWTPayload, SignJWT } from 'jose';
 import type { CiIssuer } from '../../functions/config/ciConfig.js';
+import { GITHUB_TEST_CLAIMS } from '../../sandbox/testOidcIssuer.js';
 
 /** The audience the test configurations give the local issuer. */
 const LOCAL_AUDIENCE = 'jit-broker.test';
-const PINNED_WORKFLOW = 'example-org/deploy-workflows/.github/workflows/deploy.yml@refs/heads/main';
+const PINNED_WORKFLOW = GITHUB_TEST_CLAIMS.job_workflow_ref as string;
 
 /** Claims of a GitHub Actions deploy job the example policies allow; override what a test is about. */
 const githubDeployClaims = (overrides: Record<string, unknown> = {}): Record<string, unknown> => ({
-  sub: 'repo:example-org/app:environment:staging',
-  repository: 'example-org/app',
-  repository_id: '1001',
-  repository_owner: 'example-org',
-  repository_owner_id: '2001',
-  ref: 'refs/heads/main',
-  ref_type: 'branch',
-  ref_protected: 'true',
-  environment: 'staging',
-  job_workflow_ref: PINNED_WORKFLOW,
-  job_workflow_sha: 'c9ed89cf4dacf01feb527c42a26e0a8920d14c61',
-  event_name: 'push',
-  runner_environment: 'github-hosted',
-  run_id: '7001',
-  run_attempt: '1',
-  check_run_id: '9001',
-  actor: 'octocat',
+  ...GITHUB_TEST_CLAIMS,
   ...overrides,
 });
 

@@ -7,6 +7,13 @@ interface Ready {
   readonly table: string;
   readonly access: 'emulator' | 'aws' | 'none';
   readonly awsEndpoint: string | null;
+  /** With --test-oidc-issuer. */
+  readonly testOidcIssuer: {
+    readonly url: string;
+    readonly requestToken: string;
+    readonly audience: string;
+    readonly tokenUrls: { readonly github: string; readonly gitlab: string };
+  } | null;
 }
 
 /** `npm start` as a user runs it (tsx sandbox/main.ts), with --json so the test can read where it listens. */

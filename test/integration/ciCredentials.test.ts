@@ -14,7 +14,13 @@ describe('CI credentials through the API (DynamoDB Local + AWS emulator + a loca
   beforeAll(async () => {
     issuer = await startLocalIssuer();
     env = await emulatedBroker({
-      configure: (config) => ({ ...config, ci: { ...config.ci, issuers: [issuer.config()] } }),
+      configure: (config) => {
+        // The template allows an hour, so the example permit's @maxDuration of 30m is the tighter cap.
+        const templates = new Map(config.ci.templates);
+        const staging = templates.get(DEPLOY.template);
+        if (staging !== undefined) templates.set(DEPLOY.template, { ...staging, maxDurationSeconds: 3600 });
+        return { ...config, ci: { issuers: [issuer.config()], templates } };
+      },
     });
   });
   afterAll(async () => {
@@ -36,6 +42,7 @@ describe('CI credentials through the API (DynamoDB Local + AWS emulator + a loca
     expect(credentials.AccessKeyId).toMatch(/^ASIA/);
     const identity = await env.callerIdentity(credentials);
     expect(identity.Arn).toBe(`arn:aws:sts::123456789012:assumed-role/staging-deploy/ci.8001.${grantId}`);
+    expect(answer.body).toMatchObject({ accountId: '123456789012', sessionArn: identity.Arn });
 
     const grant = await env.deps.store.get(grantId);
     expect(grant).toMatchObject({
@@ -267,8 +274,24 @@ describe('CI credentials through the API (DynamoDB Local + AWS emulator + a loca
     expect(await env.itemCount()).toBe(before);
   });
 
-  it('caps the grant at the template’s maxDuration whatever the job asks', async () => {
+  it('refuses a duration above the template’s or the permit’s maximum, in the units people write, storing nothing', async () => {
+    const before = await env.itemCount();
     const answer = await deploy(await issuer.mint(runClaims('8202')), { ...DEPLOY, durationSeconds: 7200 });
+    expect(answer.status).toBe(400);
+    expect(answer.body.error).toEqual({
+      code: 'DURATION_ABOVE_MAXIMUM',
+      message: 'template service-deploy-staging allows a deploy of at most 1h; asked for 2h',
+    });
+    const byPolicy = await deploy(await issuer.mint(runClaims('8204')), { ...DEPLOY, durationSeconds: 2700 });
+    expect(byPolicy.body.error).toEqual({
+      code: 'DURATION_ABOVE_MAXIMUM',
+      message: 'policy ci-example-org-deploys-staging allows a deploy of at most 30m; asked for 45m',
+    });
+    expect(await env.itemCount()).toBe(before);
+  });
+
+  it('gives the most the template and the permit allow when the job names no duration', async () => {
+    const answer = await deploy(await issuer.mint(runClaims('8203')));
     expect((await env.deps.store.get(answer.body.grantId))?.durationSeconds).toBe(1800);
   });
 });

@@ -28,12 +28,16 @@ const memoryStore = () => {
   const store: GrantStore = {
     create: async (t) => append(t),
     transition: async (_from, t) => append(t),
-    recordKillApplied: async (_from, t) => append(t),
+    recordKillsApplied: async (applied) => {
+      for (const a of applied) append(a.to);
+      return [];
+    },
     recordKillPruned: async (_from, t, kill) => {
       append(t);
       kills.delete(kill.grantId);
     },
     get: async (id) => grants.get(id),
+    getMany: async (ids) => ids.flatMap((id) => grants.get(id) ?? []),
     auditTrail: async (id) => events.get(id) ?? [],
     listKills: async (roleArn) => [...kills.values()].filter((k) => k.roleArn === roleArn),
     listAllKills: async () => [...kills.values()],
@@ -161,11 +165,26 @@ describe('SignedGrantStore', () => {
     const t = setUp();
     const { id, kill } = await revokedWithKill(t);
     const grant = t.grants.get(id) as Grant;
-    await t.store.recordKillApplied(
-      grant,
-      killFact(grant, 'grant.sessions-killed', { until: kill.until }, at(121)),
-      kill
-    );
+    await t.store.recordKillsApplied([
+      {
+        from: grant,
+        to: killFact(grant, 'grant.sessions-killed', { until: kill.until }, at(121)),
+        kill,
+        scope: 'role',
+      },
+    ]);
     expect(await t.verdict(id)).toMatchObject({ valid: true, length: 5 });
+  });
+
+  it('serves every kill record, as the organization renders them, as the signed chain says', async () => {
+    const t = setUp();
+    const { kill } = await revokedWithKill(t);
+    t.kills.set(kill.grantId, { ...kill, until: '2026-11-23T09:00:01.000Z' });
+    expect(await t.store.listAllKills()).toEqual([
+      expect.objectContaining({
+        until: kill.until,
+        tampered: expect.stringContaining('until 2026-11-23T09:00:01.000Z'),
+      }),
+    ]);
   });
 });

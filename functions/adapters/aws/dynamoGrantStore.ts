@@ -1,5 +1,6 @@
 import { type DynamoDBClient, ResourceNotFoundException, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import {
+  BatchGetCommand,
   DeleteCommand,
   DynamoDBDocumentClient,
   GetCommand,
@@ -11,7 +12,7 @@ import type { AuditEvent } from '../../domain/auditChain.js';
 import { ConcurrentUpdateError, ServiceUnavailableError } from '../../domain/errors.js';
 import type { Grant, KillRecord, Transition } from '../../domain/grant.js';
 import type { GrantState } from '../../domain/grantState.js';
-import type { GrantStore, Page, PageRequest, StoredKill } from '../../ports.js';
+import type { GrantStore, KillApplied, KillScope, Page, PageRequest, StoredKill } from '../../ports.js';
 import {
   EVENT_SK_PREFIX,
   eventToItem,
@@ -34,6 +35,34 @@ import { INDEXES, type IndexName } from './tableSchema.js';
 
 /** Event items are written once: a second writer of the same sequence number loses. */
 const appendOnly = 'attribute_not_exists(PK)';
+
+/** The attribute that records when each scope's policy first included a kill. */
+const APPLIED_MARK: Readonly<Record<KillScope, keyof StoredKill>> = { role: 'appliedAt', organization: 'orgAppliedAt' };
+/** DynamoDB takes up to 100 items per transaction; a kill's mark is three. */
+const MARKS_PER_TRANSACTION = 33;
+/** DynamoDB's BatchGetItem takes up to 100 keys. */
+const GRANTS_PER_BATCH_GET = 100;
+/** The position of the kill record's update among a mark's three items. */
+const MARK_ITEM = 2;
+
+/**
+ * Which marks of a cancelled mark transaction failed: 'skip' when only the kill's own condition
+ * failed (already marked, or the record is gone), 'moved' when the grant changed or another
+ * transaction was writing the same items. Undefined when the transaction failed for another reason
+ * (or no item says why), which the caller rethrows.
+ */
+const failedMarks = (error: unknown): Map<number, 'skip' | 'moved'> | undefined => {
+  if (!(error instanceof TransactionCanceledException)) return undefined;
+  const failed = new Map<number, 'skip' | 'moved'>();
+  (error.CancellationReasons ?? []).forEach((reason, index) => {
+    const code = reason.Code ?? 'None';
+    if (code !== 'ConditionalCheckFailed' && code !== 'TransactionConflict') return;
+    const mark = Math.floor(index / 3);
+    const skip = code === 'ConditionalCheckFailed' && index % 3 === MARK_ITEM;
+    if (!skip || !failed.has(mark)) failed.set(mark, skip ? 'skip' : 'moved');
+  });
+  return failed.size === 0 ? undefined : failed;
+};
 
 class DynamoGrantStore implements GrantStore {
   readonly #doc: DynamoDBDocumentClient;
@@ -60,19 +89,49 @@ class DynamoGrantStore implements GrantStore {
     ]);
   }
 
-  async recordKillApplied(from: Grant, to: Transition, kill: KillRecord): Promise<void> {
-    await this.#write(to.grant.id, [
+  /**
+   * Up to MARKS_PER_TRANSACTION kills per transaction (three items each: the grant, its event, the
+   * kill's mark). A cancelled transaction writes nothing and says which items failed: those kills
+   * leave the batch — already marked (skipped) or their grant moved (answered) — and the rest are
+   * written again, so N kills cost about N/33 transactions, not N.
+   */
+  async recordKillsApplied(applied: readonly KillApplied[]): Promise<readonly KillApplied[]> {
+    const moved: KillApplied[] = [];
+    for (let start = 0; start < applied.length; start += MARKS_PER_TRANSACTION) {
+      let batch = applied.slice(start, start + MARKS_PER_TRANSACTION);
+      while (batch.length > 0) {
+        try {
+          await this.#call(() =>
+            this.#doc.send(new TransactWriteCommand({ TransactItems: batch.flatMap((a) => this.#appliedItems(a)) }))
+          );
+          batch = [];
+        } catch (error) {
+          const failed = failedMarks(error);
+          if (failed === undefined) throw error;
+          for (const [index, outcome] of failed) if (outcome === 'moved') moved.push(batch[index] as KillApplied);
+          batch = batch.filter((_, index) => !failed.has(index));
+        }
+      }
+    }
+    return moved;
+  }
+
+  /** The grant and its `grant.sessions-killed` event, and the kill record's mark for the scope (once). */
+  #appliedItems(applied: KillApplied) {
+    const { kill, scope, from, to } = applied;
+    return [
       ...this.#transitionItems(from, to),
       {
         Update: {
           TableName: this.#table,
           Key: { PK: killPk(kill.roleArn), SK: killSk(kill.grantId) },
-          UpdateExpression: 'SET appliedAt = :at',
-          ConditionExpression: 'attribute_exists(PK) AND attribute_not_exists(appliedAt)',
+          UpdateExpression: 'SET #mark = :at',
+          ConditionExpression: 'attribute_exists(PK) AND attribute_not_exists(#mark)',
+          ExpressionAttributeNames: { '#mark': APPLIED_MARK[scope] },
           ExpressionAttributeValues: { ':at': to.event.at },
         },
       },
-    ]);
+    ];
   }
 
   async recordKillPruned(from: Grant, to: Transition, kill: KillRecord): Promise<void> {
@@ -150,6 +209,25 @@ class DynamoGrantStore implements GrantStore {
       )
     );
     return Item === undefined ? undefined : itemToGrant(Item);
+  }
+
+  /** BatchGetItem, 100 keys a request; keys DynamoDB leaves unprocessed (throttling) are asked again. */
+  async getMany(ids: readonly string[]): Promise<readonly Grant[]> {
+    const grants: Grant[] = [];
+    const unique = [...new Set(ids)];
+    for (let start = 0; start < unique.length; start += GRANTS_PER_BATCH_GET) {
+      let keys: Record<string, unknown>[] | undefined = unique
+        .slice(start, start + GRANTS_PER_BATCH_GET)
+        .map((id) => ({ PK: grantPk(id), SK: GRANT_SK }));
+      for (let round = 1; keys !== undefined && keys.length > 0; round++) {
+        if (round > 1) await new Promise((r) => setTimeout(r, Math.min(1000, 50 * 2 ** round)));
+        const request = { [this.#table]: { Keys: keys, ConsistentRead: true } };
+        const out = await this.#call(() => this.#doc.send(new BatchGetCommand({ RequestItems: request })));
+        grants.push(...(out.Responses?.[this.#table] ?? []).map(itemToGrant));
+        keys = out.UnprocessedKeys?.[this.#table]?.Keys as Record<string, unknown>[] | undefined;
+      }
+    }
+    return grants;
   }
 
   listByRequester(userId: string, page: PageRequest): Promise<Page<Grant>> {

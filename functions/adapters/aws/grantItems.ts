@@ -39,6 +39,8 @@ const eventToItem = (event: AuditEvent): Record<string, unknown> => ({
 const killPk = (roleArn: string): string => `ROLEKILL#${roleArn}`;
 const killSk = (grantId: string): string => `GRANT#${grantId}`;
 const KILL_PARTITION = 'KILL';
+/** The one lease item per kill target (a role ARN, or `organization`): see KillLeases. */
+const killLeaseKey = (target: string) => ({ PK: `KILLLEASE#${target}`, SK: 'LEASE' });
 
 const killToItem = (kill: KillRecord): Record<string, unknown> => ({
   ...kill,
@@ -65,6 +67,7 @@ export {
   itemToGrant,
   itemToKill,
   KILL_PARTITION,
+  killLeaseKey,
   killPk,
   killSk,
   killToItem,

@@ -8,6 +8,7 @@ import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
  *   audit event   GRANT#<id>          EVENT#<seq:8>    —
  *   activity      GRANT#<id>          ACTIVITY, USE#…, LATE#…, REFUSAL#…
  *   kill record   ROLEKILL#<role arn> GRANT#<id>       byState (partition KILL, by `until`)
+ *   kill lease    KILLLEASE#<target>  LEASE            —   (removed by TTL a day after it lapsed)
  *   used CI token JTI#<issuer>#<h>    JTI              —   (removed by TTL after the token expires)
  *   denial        DENIAL#<uuid>       DENIAL           byState (partition DENIAL, by time)
  *
@@ -29,6 +30,7 @@ type IndexName = keyof typeof INDEXES;
 const PARTITIONS = {
   grant: 'GRANT',
   roleKill: 'ROLEKILL',
+  killLease: 'KILLLEASE',
   usedToken: 'JTI',
   denial: 'DENIAL',
 } as const;

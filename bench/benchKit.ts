@@ -1,0 +1,49 @@
+import { jsonLogger } from '../functions/adapters/jsonLogger.js';
+import { loadConfig } from '../functions/config/loadConfig.js';
+import type { HttpEvent } from '../functions/handlers/http/httpTypes.js';
+import { startDynamoLocal } from '../sandbox/dynamoLocal.js';
+import { localDynamo } from '../sandbox/localAws.js';
+import { startSandboxAccess } from '../sandbox/sandboxAccess.js';
+import { quantile, summary } from './stats.js';
+
+/**
+ * The API Gateway event of `POST /grants/{id}/<action>` by a sandbox user, as the route handlers
+ * receive it: the benchmarks time the handler itself, without an HTTP server in between.
+ */
+const grantPostEvent = (action: string, grantId: string, userId: string, body?: unknown): HttpEvent =>
+  ({
+    version: '2.0',
+    routeKey: `POST /grants/{id}/${action}`,
+    rawPath: `/grants/${grantId}/${action}`,
+    rawQueryString: '',
+    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    pathParameters: { id: grantId },
+    isBase64Encoded: false,
+    requestContext: { authorizer: { sandbox: { userId } }, http: { method: 'POST' } },
+  }) as unknown as HttpEvent;
+
+/**
+ * The sandbox's emulators for a benchmark, with the example configuration: DynamoDB Local, and
+ * moto_server with the catalog's target roles (the sandbox's own adapters on it). `stop()` ends both.
+ */
+const startEmulators = async () => {
+  const config = await loadConfig('config');
+  const logger = jsonLogger('silent');
+  const dynamoLocal = await startDynamoLocal();
+  const access = await startSandboxAccess({ useRealAws: false, config, logger });
+  if (access.mode !== 'emulator' || access.awsEndpoint === undefined) {
+    await access.stop();
+    await dynamoLocal.stop();
+    throw new Error('this benchmark needs the local AWS emulator: pip install "moto[server]"');
+  }
+  const dynamo = localDynamo(dynamoLocal.endpoint);
+  const stop = async () => {
+    dynamo.destroy();
+    await access.stop();
+    await dynamoLocal.stop();
+  };
+  return { config, logger, dynamo, access, awsEndpoint: access.awsEndpoint, stop };
+};
+
+export { grantPostEvent, quantile, startEmulators, summary };
