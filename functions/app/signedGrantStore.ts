@@ -45,6 +45,13 @@ class SignedGrantStore implements GrantStore {
   readonly #alerts: Alerts;
   readonly #logger: Logger;
   readonly #afterAppend: (event: AuditEvent) => Promise<void>;
+  /**
+   * Grants this store wrote in this process, as the use case holds them (unsigned: the domain made
+   * them) → as signed and stored. A use case that appends twice in one request (open, then approve
+   * by policy) extends from its own object, which was never read back from the table: what this
+   * process signed itself needs no second look.
+   */
+  readonly #signedHere = new WeakMap<Grant, Grant>();
 
   /**
    * `afterAppend` sees each event once it is stored: where there is no table stream to archive
@@ -69,12 +76,14 @@ class SignedGrantStore implements GrantStore {
   async create(opened: Transition): Promise<void> {
     const signed = await signTransition(this.#signer, opened);
     await this.#inner.create(signed);
+    this.#signedHere.set(opened.grant, signed.grant);
     await this.#afterAppend(signed.event);
   }
 
   async transition(from: Grant, to: Transition): Promise<void> {
     const signed = await this.#extend(from, to);
     await this.#inner.transition(from, signed);
+    this.#signedHere.set(to.grant, signed.grant);
     await this.#afterAppend(signed.event);
   }
 
@@ -82,13 +91,18 @@ class SignedGrantStore implements GrantStore {
   async recordKillsApplied(applied: readonly KillApplied[]): Promise<readonly KillApplied[]> {
     const signed = await Promise.all(applied.map(async (a) => ({ ...a, to: await this.#extend(a.from, a.to) })));
     const moved = new Set(await this.#inner.recordKillsApplied(signed));
-    for (const a of signed) if (!moved.has(a)) await this.#afterAppend(a.to.event);
+    for (const [index, a] of signed.entries()) {
+      if (moved.has(a)) continue;
+      this.#signedHere.set((applied[index] as KillApplied).to.grant, a.to.grant);
+      await this.#afterAppend(a.to.event);
+    }
     return [...moved];
   }
 
   async recordKillPruned(from: Grant, to: Transition, kill: KillRecord): Promise<void> {
     const signed = await this.#extend(from, to);
     await this.#inner.recordKillPruned(from, signed, kill);
+    this.#signedHere.set(to.grant, signed.grant);
     await this.#afterAppend(signed.event);
   }
 
@@ -132,7 +146,7 @@ class SignedGrantStore implements GrantStore {
   }
 
   async #extend(from: Grant, to: Transition): Promise<Transition> {
-    if (await recordSigned(this.#signer, from)) return signTransition(this.#signer, to);
+    if (await recordSigned(this.#signer, this.#signedHere.get(from) ?? from)) return signTransition(this.#signer, to);
     const details = {
       grantId: from.id,
       reason: `the grant record does not match the signature of its event ${from.version}`,

@@ -64,19 +64,20 @@ const setUp = () => {
 const opened = openedGrant;
 
 /** A grant requested, approved, vended and revoked through the signing store: it has a kill record. */
+const VEND = {
+  accessKeyId: 'ASIA1',
+  expiration: at(3600),
+  assumedRoleArn: 'a',
+  sessionName: 's',
+  durationSeconds: 3540,
+};
+
 const revokedWithKill = async (t: ReturnType<typeof setUp>) => {
   const first = opened();
   await t.store.create(first);
   const read = async () => t.grants.get(first.grant.id) as Grant;
   await t.store.transition(await read(), approve(await read(), bob, at(60)));
-  const vend = {
-    accessKeyId: 'ASIA1',
-    expiration: at(3600),
-    assumedRoleArn: 'a',
-    sessionName: 's',
-    durationSeconds: 3540,
-  };
-  await t.store.transition(await read(), recordVend(await read(), alice, vend, at(60)));
+  await t.store.transition(await read(), recordVend(await read(), alice, VEND, at(60)));
   const ended = revoke(await read(), dave, ['group:security'], at(120), 'suspicious');
   await t.store.transition(await read(), ended);
   return { id: first.grant.id, kill: ended.kill as KillRecord };
@@ -102,6 +103,20 @@ describe('SignedGrantStore', () => {
     expect(error).toMatchObject({ code: 'GRANT_RECORD_TAMPERED' });
     expect(t.events.get(forged.id)).toHaveLength(1);
     expect(t.raised).toEqual([expect.objectContaining({ kind: 'audit-tampered' })]);
+  });
+
+  it('extends from the very grant object it wrote in this process, as a policy approval right after the request does', async () => {
+    const t = setUp();
+    const first = opened();
+    await t.store.create(first);
+    const approved = approve(first.grant, bob, at(60));
+    await t.store.transition(first.grant, approved);
+    await t.store.transition(approved.grant, recordVend(approved.grant, alice, VEND, at(90)));
+    expect(await t.verdict(first.grant.id)).toMatchObject({ valid: true, length: 3 });
+    // A copy is not the object this process signed: it must match the signature like any record read.
+    const copy = { ...approved.grant, sessionPolicy: '{"Statement":[]}' };
+    const error = await rejectionOf(t.store.transition(copy, recordVend(copy, alice, VEND, at(95))));
+    expect(error).toMatchObject({ code: 'GRANT_RECORD_TAMPERED' });
   });
 
   it('still lets security end a tampered grant, and the chain keeps the evidence', async () => {
