@@ -1,4 +1,5 @@
 import { type Caller, isAmong } from '../domain/caller.js';
+import { type ChainVerdict, verifyChain } from '../domain/chainVerdict.js';
 import { ForbiddenError, ValidationError } from '../domain/errors.js';
 import type { Grant } from '../domain/grant.js';
 import {
@@ -71,22 +72,55 @@ const grantsCreatedIn = async (deps: BrokerDeps, period: { from: string; to: str
   return grants;
 };
 
-/** Each grant's audit events and recorded activity, a few grants at a time. */
-const historiesOf = async (deps: BrokerDeps, grants: readonly Grant[]): Promise<GrantHistory[]> => {
-  const histories: GrantHistory[] = [];
+type VerifiedHistory = GrantHistory & { readonly chain: ChainVerdict };
+
+/** Each grant's audit events (checked against their signatures) and recorded activity, a few grants at a time. */
+const historiesOf = async (deps: BrokerDeps, grants: readonly Grant[]): Promise<VerifiedHistory[]> => {
+  const histories: VerifiedHistory[] = [];
   for (let i = 0; i < grants.length; i += READ_CONCURRENCY) {
     const batch = grants.slice(i, i + READ_CONCURRENCY);
     histories.push(
       ...(await Promise.all(
         batch.map(async (grant) => {
           const [events, activity] = await Promise.all([deps.store.auditTrail(grant.id), deps.activity.get(grant.id)]);
-          return { grant, events, activity };
+          const chain = await verifyChain(grant, events, (statement, signature) =>
+            deps.chainSigner.verify(statement, signature)
+          );
+          return { grant, events, activity, chain };
         })
       ))
     );
   }
   return histories.sort((a, b) => a.grant.createdAt.localeCompare(b.grant.createdAt));
 };
+
+/** Which of the report's grants have a chain that does not verify against the broker's signatures. */
+const integrityOf = (histories: readonly VerifiedHistory[]) => ({
+  verified: histories.filter((h) => h.chain.valid).length,
+  broken: histories.flatMap(({ grant, chain }) =>
+    chain.valid ? [] : [{ grantId: grant.id, brokenAt: chain.brokenAt, reason: chain.reason }]
+  ),
+});
+
+/**
+ * A report says which of its grants it cannot vouch for: rows built from a forged chain would be
+ * whatever the forger wrote (docs/audit.md, "Signed chain").
+ */
+const withIntegrity = (
+  report: Report,
+  integrity: ReturnType<typeof integrityOf>
+): Report & {
+  integrity: ReturnType<typeof integrityOf>;
+} => ({
+  ...report,
+  hints: [
+    ...report.hints,
+    ...integrity.broken.map(
+      (b) => `AUDIT CHAIN BROKEN for ${b.grantId}: ${b.reason}; its rows may be forged (jit audit ${b.grantId})`
+    ),
+  ],
+  integrity,
+});
 
 /** Security's effectiveness reports over a period (docs/reports.md). Nobody else may read them. */
 const runReport = async (
@@ -101,14 +135,20 @@ const runReport = async (
   const name = parseKind(kind);
   const period = periodOf(request, deps.clock.now());
   const [grants, denials] = await Promise.all([grantsCreatedIn(deps, period), deps.denials.list(period)]);
+  const histories = await historiesOf(deps, grants);
   const input = {
     ...period,
-    grants: await historiesOf(deps, grants),
+    grants: histories,
     denials,
     reuseThreshold: request.reuseThreshold ?? DEFAULT_REUSE_THRESHOLD,
   };
-  if (name !== 'summary') return buildReport(name, input);
-  return { kind: 'summary', ...period, reports: REPORT_KINDS.map((k) => buildReport(k, input)) };
+  const integrity = integrityOf(histories);
+  if (integrity.broken.length > 0) {
+    deps.logger.warn('report over grants whose audit chains do not verify', { grantIds: integrity.broken });
+  }
+  const build = (kind: ReportKind) => withIntegrity(buildReport(kind, input), integrity);
+  if (name !== 'summary') return build(name);
+  return { kind: 'summary', ...period, reports: REPORT_KINDS.map(build) };
 };
 
 export type { ReportName, ReportRequest };

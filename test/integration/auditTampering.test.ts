@@ -94,6 +94,21 @@ describe('the signed audit chain against edits in the table', () => {
     expect(env.logLines.some((l) => l.includes('audit chain broken') && l.includes(id))).toBe(true);
   });
 
+  it('makes the reports say which grants they cannot vouch for, naming the forged event', async () => {
+    const id = await approvedGrant();
+    await setAttribute(eventKey(id, 1), 'actor', { S: 'mallory' });
+    const { status, body } = await env.api.as('dave').get('/reports/exceptions');
+    expect(status).toBe(200);
+    expect(body.integrity.broken).toContainEqual({
+      grantId: id,
+      brokenAt: 1,
+      reason: 'event 1 (grant.requested) was changed after it was signed',
+    });
+    expect(body.hints).toContainEqual(
+      expect.stringContaining(`AUDIT CHAIN BROKEN for ${id}: event 1 (grant.requested)`)
+    );
+  });
+
   it('names an event rewritten with its hash recomputed and the head moved along: the signature gives it away', async () => {
     const id = await approvedGrant();
     const event = await getItem(eventKey(id, 2));
