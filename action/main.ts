@@ -52,7 +52,7 @@ const main = async (env: NodeJS.ProcessEnv): Promise<void> => {
     .filter((line) => line !== '');
   const duration = actionInput(env, 'for');
   await saveState(env, { [STATE.api]: api, [STATE.audience]: audience });
-  const broker = ciBroker(nodeHttpFetch, api);
+  const broker = ciBroker(nodeHttpFetch, api, env);
   const token = await githubIdToken(nodeHttpFetch, env, audience);
   const vend = await broker.vend(token, { template, inputs, ...(duration ? { for: duration } : {}) });
   // Recorded before anything else can fail, so post ends the grant whatever happens next.
@@ -71,7 +71,7 @@ const post = async (env: NodeJS.ProcessEnv): Promise<void> => {
     }
     const api = env[`STATE_${STATE.api}`] ?? '';
     const token = await githubIdToken(nodeHttpFetch, env, env[`STATE_${STATE.audience}`] ?? '');
-    const outcome = await ciBroker(nodeHttpFetch, api).done(token, grantId);
+    const outcome = await ciBroker(nodeHttpFetch, api, env).done(token, grantId);
     if ('alreadyOver' in outcome) say(annotation('notice', `Nothing to end: ${outcome.alreadyOver}`));
     else say(`Grant ${grantId} is ${outcome.ended.state}: its credentials no longer work.`);
   } catch (error) {

@@ -19,7 +19,7 @@ import { nodeHttpFetch } from '../cli/api/httpTransport.js';
 import { resolveConfig } from '../cli/config.js';
 import { fileCredentialCache } from '../cli/credentials/credentialCache.js';
 import { credentialSource } from '../cli/credentials/credentialSource.js';
-import { interrupt, startSandboxProcess } from '../test/helpers/sandboxProcess.js';
+import { cliEnvFor, interrupt, startSandboxProcess } from '../test/helpers/sandboxProcess.js';
 import { measureStart } from './cliStart.js';
 import { summary } from './stats.js';
 
@@ -56,7 +56,7 @@ const main = async () => {
   try {
     const apiAs = (user: string) =>
       brokerApi(
-        createBrokerClient(resolveConfig({ flags: { api: sandbox.ready.api, as: user }, env: {} }), {
+        createBrokerClient(resolveConfig({ flags: { api: sandbox.ready.api, as: user }, env: cliEnvFor(sandbox) }), {
           fetch: nodeHttpFetch,
           credentials: async () => {
             throw new Error('the sandbox does not sign');
@@ -95,7 +95,7 @@ const main = async () => {
       HOME: home,
       XDG_CACHE_HOME: join(home, 'cache'),
       XDG_CONFIG_HOME: join(home, 'config'),
-      JIT_API_URL: sandbox.ready.api,
+      ...cliEnvFor(sandbox),
       JIT_USER: 'alice',
       JIT_RECHECK_SECONDS: recheckSeconds,
     });

@@ -14,18 +14,16 @@ import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { GetItemCommand, PutItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
 import { jsonLogger } from '../functions/adapters/jsonLogger.js';
-import { localChainSigner } from '../functions/adapters/localChainSigner.js';
-import { unavailableAws } from '../functions/adapters/unavailableAws.js';
 import { recordActivity } from '../functions/app/recordActivity.js';
 import { runReport } from '../functions/app/reports.js';
 import { requestGrant } from '../functions/app/requestGrant.js';
 import { approveGrant } from '../functions/app/reviewGrant.js';
 import { loadConfig } from '../functions/config/loadConfig.js';
-import { composeBroker } from '../functions/handlers/composeBroker.js';
 import { startDynamoLocal } from '../sandbox/dynamoLocal.js';
 import { ensureTable } from '../sandbox/ensureTable.js';
 import { localDynamo } from '../sandbox/localAws.js';
 import { assumedRoleCall } from '../test/helpers/cloudTrailRecords.js';
+import { offlineBroker } from './benchKit.js';
 
 const GRANTS = Number(process.env.BENCH_GRANTS ?? 200);
 const CALLS = Number(process.env.BENCH_CALLS ?? 300);
@@ -45,14 +43,7 @@ const main = async () => {
   try {
     const tableName = `bench-${randomUUID()}`;
     await ensureTable(dynamo, tableName);
-    const broker = composeBroker({
-      config,
-      dynamo,
-      tableName,
-      logger,
-      access: unavailableAws('bench', logger),
-      audit: { signer: localChainSigner() },
-    });
+    const broker = offlineBroker({ config, dynamo, tableName, logger });
     const ids: string[] = [];
     for (let i = 0; i < GRANTS; i++) {
       const grant = await requestGrant(

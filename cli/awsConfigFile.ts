@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 
@@ -9,4 +10,14 @@ const awsConfigPath = (env: NodeJS.ProcessEnv): string => {
   return configured.startsWith('~/') ? join(home, configured.slice(2)) : configured;
 };
 
-export { awsConfigPath };
+/** The AWS config file's text; '' when there is none yet. */
+const readAwsConfig = (path: string): string => {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return '';
+    throw error;
+  }
+};
+
+export { awsConfigPath, readAwsConfig };

@@ -27,7 +27,7 @@ interface CommandSpec<Context> {
   readonly positionals: readonly string[];
   /** Prints machine-readable JSON on stdout with --json. */
   readonly json?: boolean;
-  /** Takes a command after `--`. */
+  /** Takes a command after `--` (the command decides what none means). */
   readonly passThrough?: boolean;
   readonly run: (context: Context, parsed: ParsedCommand) => Promise<number>;
 }
@@ -35,16 +35,23 @@ interface CommandSpec<Context> {
 /** Flags every command takes: where the broker is and who you are in the sandbox. */
 const GLOBAL_OPTIONS: OptionSpecs = {
   api: { type: 'string' },
+  'api-region': { type: 'string' },
   region: { type: 'string' },
   as: { type: 'string' },
   'aws-profile': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 };
 const JSON_OPTION: OptionSpecs = { json: { type: 'boolean' } };
+/** The long names of the global flags, for shell completion. */
+const GLOBAL_FLAGS: readonly string[] = Object.keys(GLOBAL_OPTIONS);
 
 const GLOBAL_HELP: readonly (readonly [string, string])[] = [
   ['--api URL', 'the broker API (env JIT_API_URL, config file "api")'],
-  ['--region REGION', 'SigV4 signing region (env JIT_REGION; default: from an execute-api URL)'],
+  [
+    '--api-region REGION',
+    "the broker API's SigV4 signing region (env JIT_API_REGION; default: from an execute-api URL)",
+  ],
+  ['--region REGION', 'the AWS Region you work in: exec exports it, setup-profile writes it, console opens it'],
   ['--as USER', 'your user in the loopback sandbox (env JIT_USER); not used against AWS'],
   ['--aws-profile NAME', 'the AWS profile whose credentials sign requests (env AWS_PROFILE)'],
   ['-h, --help', 'show help'],
@@ -102,13 +109,44 @@ const overallHelp = <C>(commands: readonly CommandSpec<C>[]): string =>
     'Examples:',
     '  jit request prod-read --action s3:GetObject --resource "arn:aws:s3:::example-bucket/*" \\',
     '      --for 30m --reason "debug the nightly export" --wait',
-    '  jit exec g-01J… -- aws s3 cp s3://example-bucket/report.csv .',
+    '  jit exec g-01J… --region eu-west-1 -- aws s3 cp s3://example-bucket/report.csv .',
+    '  jit setup-profile prod-read && aws --profile jit-prod-read s3 ls s3://example-bucket',
     '  jit done g-01J…',
     '',
-    'Run `jit <command> --help` for a command, `jit --version` for the version. Configuration: docs/cli.md.',
+    'Run `jit <command> --help` for a command, `jit --version` for the version, `jit completion bash|zsh|fish`',
+    'for shell completion. Configuration: docs/cli.md.',
     '',
     EXIT_HELP,
   ].join('\n');
+
+/** Edit distance (insert, delete, substitute, swap neighbours): how far a typo is from a command. */
+const editDistance = (a: string, b: string): number => {
+  const d = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => i || j));
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const row = d[i] as number[];
+      const above = d[i - 1] as number[];
+      row[j] = Math.min(
+        (above[j] as number) + 1,
+        (row[j - 1] as number) + 1,
+        (above[j - 1] as number) + (a[i - 1] === b[j - 1] ? 0 : 1)
+      );
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) {
+        row[j] = Math.min(row[j] as number, ((d[i - 2] as number[])[j - 2] as number) + 1);
+      }
+    }
+  }
+  return (d[a.length] as number[])[b.length] as number;
+};
+
+/** The command a typo most likely meant, if one is close (at most 2 edits, or a prefix). */
+const closest = (typed: string, names: readonly string[]): string | undefined => {
+  const prefixed = names.filter((n) => typed.length >= 2 && n.startsWith(typed));
+  if (prefixed.length === 1) return prefixed[0];
+  const ranked = names.map((n) => [n, editDistance(typed, n)] as const).sort((x, y) => x[1] - y[1]);
+  const best = ranked[0];
+  return best !== undefined && best[1] <= Math.min(2, Math.floor(typed.length / 2)) ? best[0] : undefined;
+};
 
 type CommandLine<C> =
   | { readonly kind: 'help'; readonly text: string }
@@ -125,7 +163,13 @@ const parseCommandLine = <C>(argv: readonly string[], commands: readonly Command
   }
   const command = lookup(name);
   if (command === undefined) {
-    throw new UsageError(`'${name}' is not a jit command; the commands are: ${commands.map((c) => c.name).join(', ')}`);
+    const near = closest(
+      name,
+      commands.map((c) => c.name)
+    );
+    throw new UsageError(
+      `'${name}' is not a jit command${near === undefined ? '' : ` (did you mean '${near}'?)`}; the commands are: ${commands.map((c) => c.name).join(', ')}`
+    );
   }
   const split = command.passThrough ? args.indexOf('--') : -1;
   const own = split === -1 ? args : args.slice(0, split);
@@ -151,13 +195,8 @@ const parseCommandLine = <C>(argv: readonly string[], commands: readonly Command
       `jit ${name} takes ${wanted}; got ${positionals.length ? positionals.join(' ') : 'none'} (see jit ${name} --help)`
     );
   }
-  if (command.passThrough && rest.length === 0) {
-    throw new UsageError(
-      `jit ${name} needs a command after --, e.g. jit ${name} g-01J… -- aws sts get-caller-identity`
-    );
-  }
   return { kind: 'run', command, parsed: { values, positionals, rest } };
 };
 
 export type { CommandSpec, OptionValues, ParsedCommand };
-export { parseCommandLine };
+export { closest, GLOBAL_FLAGS, parseCommandLine };

@@ -3,6 +3,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { UsageError } from './errors.js';
 import { type ShapeOf, shapeProblems } from './jsonShape.js';
+import { findSandboxToken, type SandboxToken } from './sandboxToken.js';
 
 /** Where the broker is and how to talk to it, after flags, env and the config file are merged. */
 interface CliConfig {
@@ -14,6 +15,8 @@ interface CliConfig {
   readonly mode: 'sandbox' | 'aws';
   /** The sandbox user (`--as` / JIT_USER); only in sandbox mode. */
   readonly user?: string;
+  /** The sandbox's per-start token ($JIT_SANDBOX_TOKEN or the file it wrote); only in sandbox mode. */
+  readonly sandboxToken?: SandboxToken;
   /** The SigV4 signing region; only in aws mode. */
   readonly region?: string;
 }
@@ -23,6 +26,8 @@ interface ConfigSources {
   readonly env: NodeJS.ProcessEnv;
   /** Reads the config file; undefined when it does not exist. Injected so tests need no files. */
   readonly readFile?: (path: string) => string | undefined;
+  /** Reads the sandbox's token file (sandboxToken.ts); the same, kept apart so the config file is read only when needed. */
+  readonly readTokenFile?: (path: string) => string | undefined;
 }
 
 interface ConfigFile {
@@ -77,12 +82,17 @@ const parseApiUrl = (text: string): URL => {
 };
 
 /**
- * Flags win over env (JIT_API_URL, JIT_REGION, JIT_USER), which win over the config file
+ * Flags win over env (JIT_API_URL, JIT_API_REGION or the older JIT_REGION, JIT_USER), which win over the config file
  * ($XDG_CONFIG_HOME/jit/config.json or ~/.config/jit/config.json). The file is read only for what
  * flags and env leave open: a credential_process line names everything, so a cached answer reads
  * just its cache entry.
  */
-const resolveConfig = ({ flags, env, readFile = readIfExists }: ConfigSources): CliConfig => {
+const resolveConfig = ({
+  flags,
+  env,
+  readFile = readIfExists,
+  readTokenFile = readIfExists,
+}: ConfigSources): CliConfig => {
   let loaded: ConfigFile | undefined;
   const file = (): ConfigFile => {
     loaded ??= loadConfigFile(configFilePath(env), readFile);
@@ -102,21 +112,26 @@ const resolveConfig = ({ flags, env, readFile = readIfExists }: ConfigSources): 
         `the sandbox at ${apiUrl.origin} needs to know who you are: pass --as <user> (e.g. --as alice) or set JIT_USER`
       );
     }
-    return { apiUrl, mode: 'sandbox', user };
+    return { apiUrl, mode: 'sandbox', user, sandboxToken: findSandboxToken(apiUrl, env, readTokenFile) };
   }
   if (flags.as !== undefined) {
     throw new UsageError(
       '--as only works with the loopback sandbox; in AWS your identity comes from your AWS credentials'
     );
   }
-  const region = flags.region ?? env.JIT_REGION ?? file().region ?? EXECUTE_API_HOST.exec(apiUrl.hostname)?.[1];
+  const region =
+    flags.region ??
+    env.JIT_API_REGION ??
+    env.JIT_REGION ??
+    file().region ??
+    EXECUTE_API_HOST.exec(apiUrl.hostname)?.[1];
   if (!region) {
     throw new UsageError(
-      `which region signs requests to ${apiUrl.host}? pass --region, set JIT_REGION, or add "region" to the config file`
+      `which region signs requests to ${apiUrl.host}? pass --api-region, set JIT_API_REGION, or add "region" to the config file`
     );
   }
   return { apiUrl, mode: 'aws', region };
 };
 
 export type { CliConfig, ConfigSources };
-export { configFilePath, LOOPBACK_HOSTS, parseApiUrl, resolveConfig };
+export { configFilePath, LOOPBACK_HOSTS, parseApiUrl, readIfExists, resolveConfig };

@@ -1,5 +1,5 @@
 import { type BrokerApi, brokerApi } from './api/brokerApi.js';
-import { createBrokerClient } from './api/brokerClient.js';
+import { type ApiCall, createBrokerClient } from './api/brokerClient.js';
 import type { HttpFetch } from './api/httpTransport.js';
 import type { AwsCredentials } from './api/signRequest.js';
 import type { OptionValues } from './commandLine.js';
@@ -38,6 +38,8 @@ interface CliContext {
 interface Connection {
   readonly config: CliConfig;
   readonly api: BrokerApi;
+  /** The raw signed call under `api`, for `jit ui`'s forwarding of the console's requests. */
+  readonly call: ApiCall;
   /** The AWS profile that signs (aws mode), for credential_process lines. */
   readonly awsProfile?: string;
   /** How long the broker's word that a grant is live counts here (JIT_RECHECK_SECONDS). */
@@ -51,7 +53,7 @@ const connect = (context: CliContext, values: OptionValues): Connection => {
   const config = resolveConfig({
     flags: {
       api: values.api as string | undefined,
-      region: values.region as string | undefined,
+      region: values['api-region'] as string | undefined,
       as: values.as as string | undefined,
     },
     env: context.env,
@@ -73,7 +75,8 @@ const connect = (context: CliContext, values: OptionValues): Connection => {
       delete process.env[SIGNING_GUARD];
     }
   };
-  const api = brokerApi(createBrokerClient(config, { fetch: context.fetch, credentials: signWith }));
+  const call = createBrokerClient(config, { fetch: context.fetch, credentials: signWith });
+  const api = brokerApi(call);
   const recheckAfterMs = recheckBoundMs(context.env);
   const cache = fileCredentialCache(cacheDirectory(context.env));
   const principal = config.mode === 'sandbox' ? `user:${config.user}` : `profile:${awsProfile ?? 'default'}`;
@@ -81,6 +84,7 @@ const connect = (context: CliContext, values: OptionValues): Connection => {
   return {
     config,
     api,
+    call,
     ...(awsProfile === undefined ? {} : { awsProfile }),
     recheckAfterMs,
     credentials: (grantId) =>

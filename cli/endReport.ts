@@ -1,4 +1,5 @@
 import type { EndedGrantView } from './api/brokerApi.js';
+import { ApiError, EXIT } from './errors.js';
 
 /** What the answer says became of the grant's live sessions: no more than the broker knows. */
 const endReport = (g: EndedGrantView): string => {
@@ -16,4 +17,18 @@ const endReport = (g: EndedGrantView): string => {
   return `${g.id} is ${g.state}: ${said}${org === undefined || org === 'applied' ? '' : ` (organization-wide kill: ${org})`}`;
 };
 
-export { endReport };
+/** States a grant never leaves: done on them has nothing to do. */
+const OVER = /\bis (ENDED|REVOKED|EXPIRED|DENIED|CANCELLED) and cannot\b/;
+
+/**
+ * Whether a refused done means "already over": a second done, or done after the expiry, a revoke
+ * or a cancel. The broker answers those with 409 and the state in its message (grantState.ts).
+ * Returns that message, for a note: `jit done` and `jit ci done` then exit 0.
+ */
+const overAlready = (error: unknown): string | undefined => {
+  if (!(error instanceof ApiError) || error.status !== 409) return undefined;
+  if (error.exitCode !== EXIT.grantClosed && !OVER.test(error.message)) return undefined;
+  return error.message.replace(/ \[409 [A-Z_]+\]$/, '');
+};
+
+export { endReport, overAlready };

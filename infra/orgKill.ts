@@ -82,7 +82,7 @@ interface OrgKillWiring {
 
 /**
  * Turns the organization-wide kill on for one ending function: where its SCP is, whom to assume to
- * write it (functions/handlers/lambda.ts reads these), and the permission to assume exactly that.
+ * write it (functions/handlers/lambda/awsPorts.ts reads these), and the permission to assume exactly that.
  */
 const wireOrgKill = (fn: LambdaFunction & IGrantable, wiring: OrgKillWiring): void => {
   fn.addEnvironment('ORG_KILL_POLICY_ID', scpPolicyId(wiring.policyArn));

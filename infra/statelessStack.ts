@@ -20,6 +20,7 @@ import type { Construct } from 'constructs';
 import { DEFAULT_SESSION_KILLER_ROLE_NAME } from '../functions/adapters/aws/crossAccountRolePolicies.js';
 import { EVENT_SK_PREFIX } from '../functions/adapters/aws/grantItems.js';
 import type { BrokerConfig } from '../functions/config/brokerConfig.js';
+import { bundleOf } from '../functions/handlers/lambda/bundles.js';
 import { ROUTES } from '../functions/handlers/routes.js';
 import { activityRecorder } from './activityRecorder.js';
 import { brokerAlarms } from './brokerAlarms.js';
@@ -38,7 +39,6 @@ import { MANAGED_TAG, SESSION_TAG_KEYS, SOURCE_IDENTITY_PATTERN } from './target
 /** Expiry schedules are named `jit-expire-<grant id>` (functions/adapters/aws/schedulerExpiry.ts). */
 const EXPIRY_SCHEDULE_PREFIX = 'jit-expire-';
 
-const ENTRY = 'functions/handlers/lambda.ts';
 const STREAM_ENTRY = 'functions/handlers/auditStream.ts';
 
 interface StatelessStackProps extends StackProps {
@@ -67,8 +67,21 @@ interface StatelessStackProps extends StackProps {
   readonly orgKill?: OrgKillWiring;
 }
 
-/** Routes that narrow a scope (a person's request, a CI job's deploy template): they need iam-data. */
-const NARROWING_ROUTES = new Set(['createGrant', 'ciCredentials']);
+/**
+ * A function's code: its bundle's entry (functions/handlers/lambda/bundles.ts), and what the bundle
+ * ships besides the configuration.
+ */
+const bundled = (name: string) => {
+  const bundle = bundleOf(name);
+  return {
+    entry: bundle.entry,
+    withPolicies: bundle.ships.includes('policies'),
+    withIamData: bundle.ships.includes('actionCatalog'),
+  };
+};
+
+/** Functions that narrow a scope (a request, an extension, a CI job's deploy): their bundle ships iam-data. */
+const narrows = (name: string): boolean => bundleOf(name).ships.includes('actionCatalog');
 
 /**
  * Everything that can be replaced on redeploy: the HTTP API (IAM auth on every human route), one
@@ -134,7 +147,7 @@ class StatelessStack extends Stack {
     };
 
     const expire = brokerFunction(this, 'expire', {
-      entry: ENTRY,
+      ...bundled('expire'),
       handler: 'expire',
       description: 'jit-broker: ends a grant when its expiry schedule fires',
       configDir: props.configDir,
@@ -171,7 +184,7 @@ class StatelessStack extends Stack {
       functions.set(
         route.name,
         brokerFunction(this, route.name, {
-          entry: ENTRY,
+          ...bundled(route.name),
           handler: route.name,
           description: `jit-broker: ${route.method} ${route.path}`,
           configDir: props.configDir,
@@ -187,17 +200,16 @@ class StatelessStack extends Stack {
             ...(readsArchive ? { AUDIT_ARCHIVE_BUCKET: props.auditArchive.bucketName } : {}),
           },
           // Narrowing a scope may expand `*` across the whole IAM action catalog (~0.5 s, more with more CPU).
-          memorySize: NARROWING_ROUTES.has(route.name) ? 1024 : 512,
-          timeout: Duration.seconds(NARROWING_ROUTES.has(route.name) ? 20 : 10),
+          memorySize: narrows(route.name) ? 1024 : 512,
+          timeout: Duration.seconds(narrows(route.name) ? 20 : 10),
           auditRelevant: !readOnly,
-          withIamData: NARROWING_ROUTES.has(route.name),
           ...reserved(route.name),
         })
       );
     }
 
     const sweep = brokerFunction(this, 'sweep', {
-      entry: ENTRY,
+      ...bundled('sweep'),
       handler: 'sweep',
       description: 'jit-broker: reconciles lost schedules, failed kills and due prunes',
       configDir: props.configDir,
@@ -225,7 +237,7 @@ class StatelessStack extends Stack {
 
     // --- live activity: CloudTrail API calls of grant sessions ---------------------------------
     const { recorder } = activityRecorder(this, {
-      entry: ENTRY,
+      entry: bundleOf('recordActivity').entry,
       configDir: props.configDir,
       environment: baseEnv,
       deadLetters: failureDlq,

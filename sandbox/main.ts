@@ -1,13 +1,15 @@
 import { parseArgs } from 'node:util';
 import { ConfigurationError } from '../functions/domain/errors.js';
 import { quickStart } from './quickStart.js';
+import { consoleUrl } from './sandboxConsole.js';
 import { type Sandbox, startSandbox } from './startSandbox.js';
 
 const USAGE = `Usage: npm start -- [options]
 
 Runs jit-broker on this machine: DynamoDB Local (needs Java 17), the AWS emulator for STS, IAM and
 Scheduler (moto_server, when installed), the API on 127.0.0.1, and a ticker that fires due expiry
-schedules and runs the sweeper.
+schedules and runs the sweeper. API requests need this start's token in the header
+x-jit-sandbox-token: it is printed at start and written where the jit CLI finds it.
 
 Options:
   --port N          API port on 127.0.0.1 (default 8787; 0 picks a free one)   env JIT_SANDBOX_PORT
@@ -85,6 +87,9 @@ const main = async (): Promise<void> => {
         dataDir: dataDir ?? null,
         access: sandbox.access.mode,
         awsEndpoint: sandbox.access.awsEndpoint ?? null,
+        token: sandbox.token,
+        tokenFile: sandbox.tokenFile,
+        console: consoleUrl(sandbox),
         orgKill: sandbox.orgKillDocument !== undefined,
         testOidcIssuer: sandbox.testOidcIssuer ?? null,
       })

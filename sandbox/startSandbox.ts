@@ -12,13 +12,15 @@ import { expiryHandler } from '../functions/handlers/scheduledHandlers.js';
 import type { Clock } from '../functions/ports.js';
 import { type DynamoLocal, startDynamoLocal } from './dynamoLocal.js';
 import { ensureTable } from './ensureTable.js';
-import { LOCAL_ACCOUNT, localDynamo } from './localAws.js';
+import { LOCAL_ACCOUNT, LOCAL_REGION, localDynamo } from './localAws.js';
 import { localIamClient } from './localAwsClients.js';
 import { startRecordingProxy } from './recordingProxy.js';
 import { type SandboxAccess, startSandboxAccess } from './sandboxAccess.js';
 import { sandboxAuditAnchors } from './sandboxAuditAnchors.js';
+import { sandboxConsole } from './sandboxConsole.js';
 import { sandboxIam } from './sandboxIam.js';
-import { createSandboxServer } from './sandboxServer.js';
+import { createSandboxServer, type RequestLine } from './sandboxServer.js';
+import { newSandboxToken, publishSandboxToken } from './sandboxToken.js';
 import { scheduleDispatcher } from './scheduleDispatcher.js';
 import { startTestOidcIssuer, type TestOidcIssuer, trustingTestIssuer } from './testOidcIssuer.js';
 import { rememberingVends } from './vendedSessions.js';
@@ -37,7 +39,7 @@ interface SandboxOptions {
   /** How often due schedules fire and the sweeper runs. */
   readonly tickEveryMs: number;
   readonly clock?: Clock;
-  readonly onRequest?: Parameters<typeof createSandboxServer>[2];
+  readonly onRequest?: (line: RequestLine) => void;
   /** The organization-wide kill on, with its SCP in the emulator's organization (docs/ending-access.md). */
   readonly orgKill?: boolean;
   /** Start the test-only OIDC issuer (sandbox/testOidcIssuer.ts) and trust it for CI tokens. */
@@ -50,6 +52,9 @@ interface Sandbox {
   readonly tableName: string;
   readonly table: 'created' | 'existing';
   readonly access: Pick<SandboxAccess, 'mode' | 'awsEndpoint'>;
+  /** This start's API token (`x-jit-sandbox-token`), and the file it was written to for the jit CLI. */
+  readonly token: string;
+  readonly tokenFile: string;
   readonly deps: HttpDeps;
   /** The organization's kill SCP as it is now, when the organization-wide kill is on. */
   readonly orgKillDocument?: () => Promise<string>;
@@ -68,7 +73,8 @@ const unwind = async (steps: (() => Promise<void>)[]): Promise<void> => {
 /**
  * The whole broker on one machine: configuration checked first (nothing starts on a bad one),
  * then DynamoDB Local and the table, the AWS emulator with the catalog's target roles, the API on
- * 127.0.0.1, and a ticker that fires due expiry schedules and sweeps. `stop()` undoes all of it.
+ * 127.0.0.1 behind a per-start token (written where the jit CLI finds it), and a ticker that fires
+ * due expiry schedules and sweeps. `stop()` undoes all of it.
  */
 const startSandbox = async (options: SandboxOptions): Promise<Sandbox> => {
   let config = await loadConfig(options.configDir);
@@ -138,7 +144,14 @@ const startSandbox = async (options: SandboxOptions): Promise<Sandbox> => {
       awsEndpoint = proxy.endpoint;
     }
     const deps: HttpDeps = { ...broker, authenticate: sandboxAuthenticator() };
-    const server = createSandboxServer(ROUTES, deps, options.onRequest);
+    const token = newSandboxToken();
+    let apiUrl = '';
+    const server = createSandboxServer(ROUTES, deps, {
+      token,
+      staticRoute: await sandboxConsole(config, () => apiUrl),
+      about: awsEndpoint === undefined ? {} : { awsEndpoint, region: LOCAL_REGION },
+      ...(options.onRequest ? { onRequest: options.onRequest } : {}),
+    });
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(options.port, '127.0.0.1', () => resolve());
@@ -179,13 +192,18 @@ const startSandbox = async (options: SandboxOptions): Promise<Sandbox> => {
     cleanup.push(async () => clearInterval(timer));
 
     const { port } = server.address() as AddressInfo;
+    apiUrl = `http://127.0.0.1:${port}`;
+    const published = await publishSandboxToken({ env: process.env, url: apiUrl, port, token });
+    cleanup.push(() => published.remove());
     return {
-      apiUrl: `http://127.0.0.1:${port}`,
+      apiUrl,
       dynamoEndpoint,
       tableName: options.tableName,
       table,
       // In emulator mode this is the recording proxy: calls made through it appear in `jit audit` and the reports.
       access: { mode: access.mode, ...(awsEndpoint ? { awsEndpoint } : {}) },
+      token,
+      tokenFile: published.path,
       deps,
       ...(org ? { orgKillDocument: org.document } : {}),
       ...(testIssuer === undefined

@@ -164,11 +164,24 @@ const startTestOidcIssuer = async (): Promise<TestOidcIssuer> => {
   };
 };
 
-/** The configuration with the test issuer trusted too — in memory only, never written anywhere. */
-const trustingTestIssuer = (config: BrokerConfig, issuer: TestOidcIssuer): BrokerConfig => ({
-  ...config,
-  ci: { ...config.ci, issuers: [...config.ci.issuers, ...issuer.issuers] },
-});
+/**
+ * The configuration with the test issuer standing in for the configured issuer of each platform —
+ * in memory only, never written anywhere. It keeps the configured issuer's id, because ci.json's
+ * input scopes and config/policies/ci.cedar name issuers by id: a test token is then judged by
+ * exactly the rules a real one would be. A platform with no configured issuer gets the test one
+ * under its own id.
+ */
+const trustingTestIssuer = (config: BrokerConfig, issuer: TestOidcIssuer): BrokerConfig => {
+  const standIns = issuer.issuers;
+  const replaced = config.ci.issuers.map((configured) => {
+    const test = standIns.find((candidate) => candidate.platform === configured.platform);
+    return test === undefined ? configured : { ...test, id: configured.id };
+  });
+  const unconfigured = standIns.filter(
+    (test) => !config.ci.issuers.some((configured) => configured.platform === test.platform)
+  );
+  return { ...config, ci: { ...config.ci, issuers: [...replaced, ...unconfigured] } };
+};
 
 export type { TestOidcIssuer };
 export { GITHUB_TEST_CLAIMS, GITLAB_TEST_CLAIMS, startTestOidcIssuer, TEST_AUDIENCE, trustingTestIssuer };

@@ -138,7 +138,7 @@ var EXIT = {
   brokerFailed: 5,
   /** `--wait --timeout` ran out while the grant was still pending. */
   stillPending: 6,
-  /** `jit audit`: the grant's hash chain does not verify (evidence of tampering). */
+  /** `jit audit`: the signed chain, the kill record or the archive comparison does not hold (tampering). */
   chainBroken: 8,
   /** Anything else: a local failure (file permissions, …) or a bug; the message says which. */
   unexpected: 70,
@@ -179,6 +179,39 @@ function exitCodeForStatus(status, code) {
   return EXIT.brokerFailed;
 }
 
+// cli/sandboxToken.ts
+var import_node_os = require("node:os");
+var import_node_path = require("node:path");
+
+// cli/loopbackToken.ts
+var LOOPBACK_TOKEN_HEADER = "x-jit-sandbox-token";
+
+// cli/sandboxToken.ts
+var SANDBOX_TOKEN_HEADER = LOOPBACK_TOKEN_HEADER;
+var SANDBOX_TOKEN_ENV = "JIT_SANDBOX_TOKEN";
+var sandboxTokenFile = (env, port) => (0, import_node_path.join)(
+  env.XDG_STATE_HOME || (0, import_node_path.join)(env.HOME || (0, import_node_os.homedir)(), ".local", "state"),
+  "jit",
+  "sandbox",
+  `${Number(port) || 80}.json`
+);
+var tokenInFile = (text) => {
+  if (text === void 0) return void 0;
+  try {
+    const { token } = JSON.parse(text);
+    return typeof token === "string" && token !== "" ? token : void 0;
+  } catch {
+    return void 0;
+  }
+};
+var findSandboxToken = (apiUrl, env, readFile) => {
+  const fromEnv = env[SANDBOX_TOKEN_ENV]?.trim();
+  if (fromEnv) return { value: fromEnv, from: `$${SANDBOX_TOKEN_ENV}` };
+  const path = sandboxTokenFile(env, apiUrl.port);
+  const value = tokenInFile(readFile(path));
+  return { value, from: value === void 0 ? `$${SANDBOX_TOKEN_ENV} or ${path}` : path };
+};
+
 // cli/api/brokerClient.ts
 var SANDBOX_USER_HEADER = "x-jit-user";
 var REQUEST_TIMEOUT_MS = 3e4;
@@ -209,13 +242,17 @@ var hintFor = (status, code, authentication) => {
   if (status === 401) return UNAUTHENTICATED_HINTS[authentication];
   return status === 404 ? NOT_FOUND_HINT : "";
 };
-var apiFailure = async (response, authentication) => {
+var sandboxTokenRefused = ({ apiUrl, sandboxToken }) => {
+  const why = sandboxToken?.value === void 0 ? `no token in ${sandboxToken?.from ?? `$${SANDBOX_TOKEN_ENV}`}` : `the token from ${sandboxToken.from} is not this sandbox's; it changes at every start`;
+  return `the sandbox at ${apiUrl.origin} wants its token: start it with npm start, or set ${SANDBOX_TOKEN_ENV} (${why})`;
+};
+var apiFailure = async (response, authentication, config) => {
   const text = await response.text();
   try {
     const { error } = JSON.parse(text);
     if (typeof error.code === "string" && typeof error.message === "string") {
-      const hint = hintFor(response.status, error.code, authentication);
-      return new ApiError(response.status, error.code, `${error.message}${hint} [${response.status} ${error.code}]`);
+      const message = config.mode === "sandbox" && error.code.startsWith("SANDBOX_TOKEN_") ? sandboxTokenRefused(config) : `${error.message}${hintFor(response.status, error.code, authentication)}`;
+      return new ApiError(response.status, error.code, `${message} [${response.status} ${error.code}]`);
     }
   } catch {
   }
@@ -235,6 +272,7 @@ var createBrokerClient = (config, deps) => {
       ...body === void 0 ? {} : { "content-type": "application/json" }
     };
     const authentication = options.bearer !== void 0 ? "ci-token" : config.mode === "sandbox" ? "sandbox-user" : "sigv4";
+    if (config.sandboxToken?.value !== void 0) headers[SANDBOX_TOKEN_HEADER] = config.sandboxToken.value;
     if (options.bearer !== void 0) {
       headers.authorization = `Bearer ${options.bearer}`;
     } else if (config.mode === "sandbox") {
@@ -260,7 +298,7 @@ var createBrokerClient = (config, deps) => {
     } catch (error) {
       throw unreachable(config, error);
     }
-    if (!response.ok) throw await apiFailure(response, authentication);
+    if (!response.ok) throw await apiFailure(response, authentication, config);
     const text = await response.text();
     try {
       return JSON.parse(text);
@@ -275,7 +313,16 @@ var createBrokerClient = (config, deps) => {
 };
 
 // cli/config.ts
+var import_node_fs = require("node:fs");
 var LOOPBACK_HOSTS = /* @__PURE__ */ new Set(["127.0.0.1", "localhost", "[::1]"]);
+var readIfExists = (path) => {
+  try {
+    return (0, import_node_fs.readFileSync)(path, "utf8");
+  } catch (error) {
+    if (error.code === "ENOENT") return void 0;
+    throw error;
+  }
+};
 var parseApiUrl = (text) => {
   let url;
   try {
@@ -289,6 +336,14 @@ var parseApiUrl = (text) => {
     throw new UsageError(`the broker API must be https (plain http only for the loopback sandbox), got ${text}`);
   }
   return url;
+};
+
+// cli/endReport.ts
+var OVER = /\bis (ENDED|REVOKED|EXPIRED|DENIED|CANCELLED) and cannot\b/;
+var overAlready = (error) => {
+  if (!(error instanceof ApiError) || error.status !== 409) return void 0;
+  if (error.exitCode !== EXIT.grantClosed && !OVER.test(error.message)) return void 0;
+  return error.message.replace(/ \[409 [A-Z_]+\]$/, "");
 };
 
 // cli/ci/githubRunner.ts
@@ -353,16 +408,10 @@ var deployRequest = (typed) => {
   };
 };
 var inTermsOfFor = (error, typed) => error instanceof ApiError && error.code === "DURATION_ABOVE_MAXIMUM" && typed !== void 0 ? new ApiError(error.status, error.code, `${typed} is too long for this deploy: ${error.message}`) : error;
-var OVER = /\bis (ENDED|REVOKED|EXPIRED|DENIED|CANCELLED) and cannot\b/;
-var overAlready = (error) => {
-  if (!(error instanceof ApiError) || error.status !== 409) return void 0;
-  if (error.exitCode === EXIT.grantClosed || OVER.test(error.message)) return error.message;
-  return void 0;
-};
-var ciBroker = (fetch, api) => {
+var ciBroker = (fetch, api, env) => {
   const apiUrl = parseApiUrl(api);
   const call = createBrokerClient(
-    { apiUrl, mode: LOOPBACK_HOSTS.has(apiUrl.hostname) ? "sandbox" : "aws" },
+    LOOPBACK_HOSTS.has(apiUrl.hostname) ? { apiUrl, mode: "sandbox", sandboxToken: findSandboxToken(apiUrl, env, readIfExists) } : { apiUrl, mode: "aws" },
     {
       fetch,
       credentials: () => Promise.reject(new Error("CI calls are authenticated by the job token, not signed"))
@@ -379,7 +428,7 @@ var ciBroker = (fetch, api) => {
       } catch (error) {
         const over = overAlready(error);
         if (over === void 0) throw error;
-        return { alreadyOver: over.replace(/ \[409 [A-Z_]+\]$/, "") };
+        return { alreadyOver: over };
       }
     }
   };
@@ -440,7 +489,7 @@ var main = async (env) => {
   const inputs = actionInput(env, "inputs").split("\n").map((line) => line.trim()).filter((line) => line !== "");
   const duration = actionInput(env, "for");
   await saveState(env, { [STATE.api]: api, [STATE.audience]: audience });
-  const broker = ciBroker(nodeHttpFetch, api);
+  const broker = ciBroker(nodeHttpFetch, api, env);
   const token = await githubIdToken(nodeHttpFetch, env, audience);
   const vend = await broker.vend(token, { template, inputs, ...duration ? { for: duration } : {} });
   await saveState(env, { [STATE.grantId]: vend.grantId, [STATE.expiresAt]: vend.expiresAt });
@@ -457,7 +506,7 @@ var post = async (env) => {
     }
     const api = env[`STATE_${STATE.api}`] ?? "";
     const token = await githubIdToken(nodeHttpFetch, env, env[`STATE_${STATE.audience}`] ?? "");
-    const outcome = await ciBroker(nodeHttpFetch, api).done(token, grantId);
+    const outcome = await ciBroker(nodeHttpFetch, api, env).done(token, grantId);
     if ("alreadyOver" in outcome) say(annotation("notice", `Nothing to end: ${outcome.alreadyOver}`));
     else say(`Grant ${grantId} is ${outcome.ended.state}: its credentials no longer work.`);
   } catch (error) {

@@ -84,6 +84,12 @@ interface VendedCredentials {
   readonly Expiration: string;
 }
 
+/** What the sandbox says about itself: the AWS emulator vended keys work against, and its Region. */
+interface SandboxAbout {
+  readonly awsEndpoint?: string;
+  readonly region?: string;
+}
+
 const grantPath = (id: string, action = ''): string => `/grants/${encodeURIComponent(id)}${action}`;
 
 /** One method per route of docs/openapi.json. */
@@ -124,6 +130,8 @@ const brokerApi = (call: ApiCall) => ({
   vend: (id: string) => call<VendedCredentials>('POST', grantPath(id, '/credentials')),
   done: (id: string) => call<EndedGrantView>('POST', grantPath(id, '/done')),
   revoke: (id: string, reason: string) => call<EndedGrantView>('POST', grantPath(id, '/revoke'), { body: { reason } }),
+  /** The loopback sandbox only: where its AWS emulator is (not an API route; 404 from older sandboxes). */
+  sandbox: () => call<SandboxAbout>('GET', '/sandbox'),
   extend: (id: string, durationSeconds: number, reason: string) =>
     call<GrantView>('POST', grantPath(id, '/extend'), { body: { durationSeconds, reason } }),
 });
@@ -138,6 +146,7 @@ export type {
   GrantPage,
   GrantView,
   ReportSummary,
+  SandboxAbout,
   VendedCredentials,
 };
 export { brokerApi };

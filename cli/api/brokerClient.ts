@@ -1,5 +1,6 @@
 import type { CliConfig } from '../config.js';
 import { ApiError, BrokerUnreachableError } from '../errors.js';
+import { SANDBOX_TOKEN_ENV, SANDBOX_TOKEN_HEADER } from '../sandboxToken.js';
 import type { HttpFetch, HttpResponse } from './httpTransport.js';
 import type { AwsCredentials } from './signRequest.js';
 
@@ -69,14 +70,30 @@ const hintFor = (status: number, code: string, authentication: Authentication): 
   return status === 404 ? NOT_FOUND_HINT : '';
 };
 
+/** The sandbox refused its token (none, or one from an earlier start): say where the CLI looked. */
+const sandboxTokenRefused = ({ apiUrl, sandboxToken }: CliConfig): string => {
+  const why =
+    sandboxToken?.value === undefined
+      ? `no token in ${sandboxToken?.from ?? `$${SANDBOX_TOKEN_ENV}`}`
+      : `the token from ${sandboxToken.from} is not this sandbox's; it changes at every start`;
+  return `the sandbox at ${apiUrl.origin} wants its token: start it with npm start, or set ${SANDBOX_TOKEN_ENV} (${why})`;
+};
+
 /** Turns a non-2xx answer into an ApiError carrying the broker's own code and message. */
-const apiFailure = async (response: HttpResponse, authentication: Authentication): Promise<ApiError> => {
+const apiFailure = async (
+  response: HttpResponse,
+  authentication: Authentication,
+  config: CliConfig
+): Promise<ApiError> => {
   const text = await response.text();
   try {
     const { error } = JSON.parse(text) as { error: { code: string; message: string } };
     if (typeof error.code === 'string' && typeof error.message === 'string') {
-      const hint = hintFor(response.status, error.code, authentication);
-      return new ApiError(response.status, error.code, `${error.message}${hint} [${response.status} ${error.code}]`);
+      const message =
+        config.mode === 'sandbox' && error.code.startsWith('SANDBOX_TOKEN_')
+          ? sandboxTokenRefused(config)
+          : `${error.message}${hintFor(response.status, error.code, authentication)}`;
+      return new ApiError(response.status, error.code, `${message} [${response.status} ${error.code}]`);
     }
   } catch {
     // Not the broker's error shape: a proxy, a gateway default page, or the wrong --api.
@@ -91,7 +108,7 @@ const apiFailure = async (response: HttpResponse, authentication: Authentication
 
 /**
  * The one way the CLI talks to the broker: JSON over HTTPS, SigV4-signed for API Gateway, or
- * with the sandbox's user header when the API is the loopback sandbox.
+ * with the sandbox's user header and per-start token when the API is the loopback sandbox.
  */
 const createBrokerClient = (config: CliConfig, deps: ClientDeps): ApiCall => {
   return async <T>(method: 'GET' | 'POST', path: string, options: CallOptions = {}): Promise<T> => {
@@ -103,6 +120,8 @@ const createBrokerClient = (config: CliConfig, deps: ClientDeps): ApiCall => {
     };
     const authentication: Authentication =
       options.bearer !== undefined ? 'ci-token' : config.mode === 'sandbox' ? 'sandbox-user' : 'sigv4';
+    // The sandbox wants its token on every call, a CI job's included.
+    if (config.sandboxToken?.value !== undefined) headers[SANDBOX_TOKEN_HEADER] = config.sandboxToken.value;
     if (options.bearer !== undefined) {
       headers.authorization = `Bearer ${options.bearer}`;
     } else if (config.mode === 'sandbox') {
@@ -130,7 +149,7 @@ const createBrokerClient = (config: CliConfig, deps: ClientDeps): ApiCall => {
     } catch (error) {
       throw unreachable(config, error);
     }
-    if (!response.ok) throw await apiFailure(response, authentication);
+    if (!response.ok) throw await apiFailure(response, authentication, config);
     const text = await response.text();
     try {
       return JSON.parse(text) as T;

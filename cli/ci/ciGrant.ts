@@ -3,8 +3,10 @@ import { MIN_GRANT_SECONDS } from '../../functions/domain/grant.js';
 import type { EndedGrantView, VendedCredentials } from '../api/brokerApi.js';
 import { createBrokerClient } from '../api/brokerClient.js';
 import type { HttpFetch } from '../api/httpTransport.js';
-import { LOOPBACK_HOSTS, parseApiUrl } from '../config.js';
-import { ApiError, EXIT, UsageError } from '../errors.js';
+import { LOOPBACK_HOSTS, parseApiUrl, readIfExists } from '../config.js';
+import { overAlready } from '../endReport.js';
+import { ApiError, UsageError } from '../errors.js';
+import { findSandboxToken } from '../sandboxToken.js';
 import { appendCommandFile, maskCommand } from './githubRunner.js';
 
 /** What the broker answers a CI job (POST /ci/credentials). */
@@ -65,24 +67,16 @@ const inTermsOfFor = (error: unknown, typed: string | undefined): unknown =>
 /** How `done` went: the grant it ended, or why there was nothing left to end. */
 type CiDone = { readonly ended: EndedGrantView } | { readonly alreadyOver: string };
 
-/** States a grant never leaves: done on them has nothing to do. */
-const OVER = /\bis (ENDED|REVOKED|EXPIRED|DENIED|CANCELLED) and cannot\b/;
-
 /**
- * Whether a refused done means "already over": a second done, or done after the expiry, a revoke
- * or a cancel. The broker answers those with 409 and the state in its message (grantState.ts).
+ * The broker's CI routes. The job's OIDC token is the identity: nothing is signed. The loopback
+ * sandbox also wants its per-start token ($JIT_SANDBOX_TOKEN or the file it wrote), a job's calls included.
  */
-const overAlready = (error: unknown): string | undefined => {
-  if (!(error instanceof ApiError) || error.status !== 409) return undefined;
-  if (error.exitCode === EXIT.grantClosed || OVER.test(error.message)) return error.message;
-  return undefined;
-};
-
-/** The broker's CI routes. The job's OIDC token is the identity: nothing is signed. */
-const ciBroker = (fetch: HttpFetch, api: string) => {
+const ciBroker = (fetch: HttpFetch, api: string, env: NodeJS.ProcessEnv) => {
   const apiUrl = parseApiUrl(api);
   const call = createBrokerClient(
-    { apiUrl, mode: LOOPBACK_HOSTS.has(apiUrl.hostname) ? 'sandbox' : 'aws' },
+    LOOPBACK_HOSTS.has(apiUrl.hostname)
+      ? { apiUrl, mode: 'sandbox', sandboxToken: findSandboxToken(apiUrl, env, readIfExists) }
+      : { apiUrl, mode: 'aws' },
     {
       fetch,
       credentials: () => Promise.reject(new Error('CI calls are authenticated by the job token, not signed')),
@@ -100,7 +94,7 @@ const ciBroker = (fetch: HttpFetch, api: string) => {
       } catch (error) {
         const over = overAlready(error);
         if (over === undefined) throw error;
-        return { alreadyOver: over.replace(/ \[409 [A-Z_]+\]$/, '') };
+        return { alreadyOver: over };
       }
     },
   };

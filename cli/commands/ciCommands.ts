@@ -41,7 +41,7 @@ const jobToken = async (context: CliContext, values: OptionValues): Promise<stri
 const brokerOf = (context: CliContext, values: OptionValues) => {
   const api = (values.api as string | undefined) ?? context.env.JIT_API_URL;
   if (!api) throw new UsageError('where is the broker? pass --api URL or set JIT_API_URL');
-  return ciBroker(context.fetch, api);
+  return ciBroker(context.fetch, api, context.env);
 };
 
 const credentials = async (context: CliContext, values: OptionValues): Promise<number> => {

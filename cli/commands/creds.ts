@@ -1,6 +1,7 @@
 import type { VendedCredentials } from '../api/brokerApi.js';
-import type { CommandSpec } from '../commandLine.js';
+import type { CommandSpec, OptionValues } from '../commandLine.js';
 import { type CliContext, connect } from '../context.js';
+import { liveGrantIdForRole } from '../credentials/roleGrant.js';
 import { UsageError } from '../errors.js';
 import { shellQuote } from '../profile/awsConfigBlock.js';
 
@@ -21,26 +22,23 @@ const render = (format: Format, grantId: string, c: VendedCredentials): string =
     case 'process':
       return JSON.stringify(c);
     case 'json':
-      return JSON.stringify(
-        {
-          grantId,
-          accessKeyId: c.AccessKeyId,
-          secretAccessKey: c.SecretAccessKey,
-          sessionToken: c.SessionToken,
-          expiration: c.Expiration,
-        },
-        null,
-        2
-      );
+      // The names `aws configure export-credentials --format process` and the SDKs use, plus the grant.
+      return JSON.stringify({ ...c, GrantId: grantId }, null, 2);
     case 'env':
       return asEnv(c);
   }
 };
 
+/** Profiles written before --api-region named the signing region --region; a creds line has no other use for it. */
+const signingFlags = (values: OptionValues): OptionValues => ({
+  ...values,
+  'api-region': values['api-region'] ?? values.region,
+});
+
 const creds: CommandSpec<CliContext> = {
   name: 'creds',
   summary: 'Print credentials for your approved grant (for credential_process, eval or scripts)',
-  usage: '<grant> [--format env|json|process]',
+  usage: '<grant> | --role ROLE [--format env|json|process]',
   description: [
     'Credentials are cached (mode 0600 under $XDG_CACHE_HOME/jit) until 10 minutes before they expire, then',
     'vended again while the grant lasts — so a multi-hour grant works through one-hour STS sessions. A cached',
@@ -48,26 +46,37 @@ const creds: CommandSpec<CliContext> = {
     'lowers that); otherwise jit asks it first (one GET). Once the grant has ended, this fails with who ended it',
     'and why on stderr and exit 3; if the broker cannot be asked, it fails (exit 4 or 5) rather than hand out',
     'credentials it has not checked. Secrets never go to stderr.',
+    'With --role instead of a grant, jit uses your live grant for that role (the one lasting longest), or',
+    'exits 3 saying how to request one: the stable profiles of `jit setup-profile ROLE` use this.',
   ].join('\n'),
-  options: { format: { type: 'string', short: 'f' } },
-  optionHelp: [['-f, --format F', 'env: export lines (default); json: an object; process: credential_process output']],
+  options: { format: { type: 'string', short: 'f' }, role: { type: 'string' } },
+  optionHelp: [
+    ['-f, --format F', 'env: export lines (default); json: AccessKeyId… and GrantId; process: credential_process'],
+    ['--role ROLE', 'use your live grant for ROLE instead of naming a grant'],
+  ],
   examples: [
     'eval "$(jit creds g-01J…)"',
-    'jit creds g-01J… --format json | jq -r .expiration',
+    'jit creds g-01J… --format json | jq -r .Expiration',
+    'jit creds --role prod-read --format process',
     '# ~/.aws/config (jit setup-profile writes this for you):',
     '#   credential_process = /path/to/jit creds g-01J… --format process --api https://…',
   ],
-  positionals: ['grant'],
+  positionals: ['grant?'],
   json: true,
   async run(context, { values, positionals }) {
     const format = (values.json ? 'json' : ((values.format as string | undefined) ?? 'env')) as Format;
     if (!FORMATS.includes(format))
       throw new UsageError(`--format must be one of ${FORMATS.join(', ')}, got '${format}'`);
-    const grantId = positionals[0]!;
-    const credentials = await connect(context, values).credentials(grantId).current();
+    const role = values.role as string | undefined;
+    if ((positionals[0] === undefined) === (role === undefined)) {
+      throw new UsageError('jit creds takes a grant id or --role ROLE (one of them; see jit creds --help)');
+    }
+    const connection = connect(context, signingFlags(values));
+    const grantId = positionals[0] ?? (await liveGrantIdForRole(connection.api, role!, context.now()));
+    const credentials = await connection.credentials(grantId).current();
     context.io.out(render(format, grantId, credentials));
     return 0;
   },
 };
 
-export { creds };
+export { creds, signingFlags };

@@ -1,11 +1,14 @@
 import { formatDuration, parseDuration } from '../../functions/domain/duration.js';
-import { endReport } from '../endReport.js';
+import type { CommandSpec } from '../commandLine.js';
+import type { CliContext } from '../context.js';
+import { endReport, overAlready } from '../endReport.js';
 import { UsageError } from '../errors.js';
+import { printJson } from '../output.js';
 import { grantAction } from './grantAction.js';
 
 const reason = { reason: { type: 'string' } } as const;
 
-const done = grantAction({
+const endNow = grantAction({
   name: 'done',
   summary: 'End your ACTIVE grant now; its live sessions stop working',
   usage: '<grant>',
@@ -19,6 +22,25 @@ const done = grantAction({
   },
   report: endReport,
 });
+
+/** done, idempotent: a grant that is already over is a note, not a failure (scripts run it in cleanup). */
+const done: CommandSpec<CliContext> = {
+  ...endNow,
+  description:
+    'A grant that is already over (a second done, expired, revoked, cancelled) is a note on stderr and exit 0.',
+  async run(context, parsed) {
+    try {
+      return await endNow.run(context, parsed);
+    } catch (error) {
+      const over = overAlready(error);
+      if (over === undefined) throw error;
+      if (parsed.values.json)
+        printJson(context.io, { grantId: parsed.positionals[0], alreadyOver: true, message: over });
+      else context.io.err(`note: nothing to end: ${over}`);
+      return 0;
+    }
+  },
+};
 
 const revoke = grantAction({
   name: 'revoke',

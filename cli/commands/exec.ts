@@ -1,6 +1,6 @@
-import { readFileSync } from 'node:fs';
 import { parseDuration } from '../../functions/domain/duration.js';
-import { awsConfigPath } from '../awsConfigFile.js';
+import { awsTarget, targetVariables } from '../aws/awsTarget.js';
+import { awsConfigPath, readAwsConfig } from '../awsConfigFile.js';
 import type { CommandSpec } from '../commandLine.js';
 import { type CliContext, connect } from '../context.js';
 import { EXIT, exitCodeFor } from '../errors.js';
@@ -14,18 +14,13 @@ const DEFAULT_KILL_GRACE = '10s';
 /** The watch never polls faster than this, even with JIT_RECHECK_SECONDS=0. */
 const MIN_WATCH_INTERVAL_MS = 1000;
 
-const readIfPresent = (path: string): string | undefined => {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch {
-    return undefined;
-  }
-};
+/** The user's shell for `jit exec <grant>` with no command. */
+const shellOf = (env: NodeJS.ProcessEnv): string => env.SHELL || '/bin/sh';
 
 const exec: CommandSpec<CliContext> = {
   name: 'exec',
   summary: "Run a command with your grant's credentials, refreshed while it runs",
-  usage: '<grant> [--static] [--kill-on-end [--kill-grace DURATION]] -- <command> [args…]',
+  usage: '<grant> [--region R] [--static] [--kill-on-end [--kill-grace DURATION]] [-- <command> [args…]]',
   description: [
     'The command finds credentials at a loopback endpoint jit serves for as long as it runs',
     '(AWS_CONTAINER_CREDENTIALS_FULL_URI + a random AWS_CONTAINER_AUTHORIZATION_TOKEN, as on ECS). The AWS',
@@ -37,6 +32,11 @@ const exec: CommandSpec<CliContext> = {
     'jit says on stderr who ended it and why, and every later credential request from the command fails',
     'with that reason. With --kill-on-end it also stops the command (SIGTERM, then SIGKILL after the grace',
     'period) and exits 3.',
+    '',
+    'The command also gets JIT_GRANT_ID and, with --region, AWS_REGION and AWS_DEFAULT_REGION. Against the',
+    "sandbox it gets the emulator's endpoint (AWS_ENDPOINT_URL, read by AWS CLI >= 2.13 and current SDKs) and",
+    'Region, so it reaches the emulator the keys work with. With no command, jit starts your $SHELL so marked;',
+    'exit the shell to stop. jit warns when it runs inside another jit exec (JIT_GRANT_ID already set).',
   ].join('\n'),
   options: {
     static: { type: 'boolean' },
@@ -50,7 +50,8 @@ const exec: CommandSpec<CliContext> = {
   ],
   examples: [
     'jit exec g-01J… -- aws s3 cp s3://example-bucket/report.csv .',
-    'jit exec g-01J… -- terraform plan',
+    'jit exec g-01J… --region eu-west-1 -- terraform plan',
+    'jit exec g-01J…   # a shell with the grant; exit to leave',
     'jit exec g-01J… --kill-on-end --kill-grace 30s -- ./long-migration.sh',
     'jit exec g-01J… --static -- ./legacy-script-that-reads-env.sh',
   ],
@@ -63,7 +64,15 @@ const exec: CommandSpec<CliContext> = {
     const credentials = connection.credentials(grantId);
     // Fail before starting anything when the grant cannot give credentials.
     const first = await credentials.current();
-    const [command, ...args] = rest as [string, ...string[]];
+    const target = await awsTarget(connection, values);
+    const parentGrant = context.env.JIT_GRANT_ID;
+    if (parentGrant) {
+      context.io.err(`jit: already inside jit exec for ${parentGrant}; this one uses ${grantId} until it exits`);
+    }
+    const [command, ...args] = rest.length > 0 ? rest : [shellOf(context.env)];
+    if (rest.length === 0) {
+      context.io.err(`jit: starting ${command} with grant ${grantId} (JIT_GRANT_ID); exit the shell to stop`);
+    }
 
     let stoppedForEnd = false;
     let child: RunningChild | undefined;
@@ -97,11 +106,11 @@ const exec: CommandSpec<CliContext> = {
               ? onEnd(error)
               : context.io.err(`jit: cannot hand out credentials for ${grantId}: ${error.message}`)
         );
-        const prepared = refreshingEnvironment(context.env, grantId, server, readIfPresent(awsConfigPath(context.env)));
+        const prepared = refreshingEnvironment(context.env, grantId, server, readAwsConfig(awsConfigPath(context.env)));
         if (prepared.note) context.io.err(`jit: ${prepared.note}`);
         env = prepared.env;
       }
-      child = startChild(command, args, env, context.io);
+      child = startChild(command as string, args, { ...env, ...targetVariables(target) }, context.io);
       watch = watchGrant({
         check: () => credentials.confirmLive(),
         intervalMs: Math.max(MIN_WATCH_INTERVAL_MS, connection.recheckAfterMs),

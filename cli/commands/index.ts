@@ -24,6 +24,7 @@ const COMMANDS: readonly CommandEntry[] = [
   { name: 'exec', load: async () => (await import('./exec.js')).exec },
   { name: 'console', load: async () => (await import('./console.js')).consoleCommand },
   { name: 'setup-profile', load: async () => (await import('./setupProfile.js')).setupProfile },
+  { name: 'profiles', load: async () => (await import('./profiles.js')).profiles },
   { name: 'done', load: async () => (await import('./endCommands.js')).done },
   { name: 'extend', load: async () => (await import('./endCommands.js')).extend },
   { name: 'revoke', load: async () => (await import('./endCommands.js')).revoke },
@@ -32,6 +33,8 @@ const COMMANDS: readonly CommandEntry[] = [
   { name: 'review', load: async () => (await import('./reviewCommands.js')).review },
   { name: 'ci', load: async () => (await import('./ciCommands.js')).ci },
   { name: 'report', load: async () => (await import('./reportCommand.js')).report },
+  { name: 'ui', load: async () => (await import('./ui.js')).ui },
+  { name: 'completion', load: async () => (await import('./completion.js')).completion },
 ];
 
 /** The specs argv needs: only the command it names, or every command (for help and unknown names). */

@@ -3,7 +3,7 @@ import { auditVerdict } from '../auditVerdict.js';
 import type { CommandSpec } from '../commandLine.js';
 import { type CliContext, connect } from '../context.js';
 import { EXIT, UsageError } from '../errors.js';
-import { activityLines, grantDetails, grantTable, printJson, relative } from '../output.js';
+import { activityLines, grantDetails, grantTable, localTime, printJson, relative } from '../output.js';
 
 type Command = CommandSpec<CliContext>;
 
@@ -120,9 +120,11 @@ const audit: Command = {
     for (const line of verdict.details) context.io.out(displaySafe(line));
     for (const event of trail.events) {
       const states = event.fromState ? `${event.fromState} → ${event.toState}` : event.toState;
+      // A deny's comment, a revoke's reason: what the requester most needs to read.
+      const said = event.details.comment ?? event.details.reason;
       context.io.out(
         displaySafe(
-          `  #${event.seq} ${event.at} (${relative(event.at, now)})  ${event.type}  by ${event.actor}  ${states}`
+          `  #${event.seq} ${localTime(event.at)} (${relative(event.at, now)})  ${event.type}  by ${event.actor}  ${states}${typeof said === 'string' && said !== '' ? `: ${said}` : ''}`
         )
       );
     }

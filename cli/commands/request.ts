@@ -1,10 +1,11 @@
 import { formatDuration, parseDuration } from '../../functions/domain/duration.js';
 import type { GrantRequest } from '../../functions/domain/grant.js';
 import type { GrantView } from '../api/brokerApi.js';
+import { awsCommand, awsTarget } from '../aws/awsTarget.js';
 import type { CommandSpec, OptionValues } from '../commandLine.js';
 import { type CliContext, connect } from '../context.js';
-import { UsageError } from '../errors.js';
-import { nextSteps, printJson } from '../output.js';
+import { CliError, EXIT, UsageError } from '../errors.js';
+import { localTime, nextSteps, printJson, typedConnectionFlags } from '../output.js';
 import { loadTemplate, type TaskTemplate, templatesPath } from './taskTemplates.js';
 import { waitForDecision } from './waitForDecision.js';
 
@@ -44,19 +45,25 @@ const buildRequest = (
   };
 };
 
+/** The waits that end with the request still PENDING: --timeout ran out, or Ctrl-C. */
+const isStillPending = (error: unknown): boolean =>
+  error instanceof CliError && (error.exitCode === EXIT.stillPending || error.exitCode === EXIT.interrupted);
+
+const when = (iso: string | undefined): string => (iso === undefined ? 'its approval' : localTime(iso));
+
 const describe = (grant: GrantView): string =>
   grant.breakGlass
-    ? `BREAK-GLASS ${grant.id}: ${grant.roleId} is ${grant.state} until ${grant.expiresAt}; security has been alerted and will review it`
+    ? `BREAK-GLASS ${grant.id}: ${grant.roleId} is ${grant.state} until ${when(grant.expiresAt)}; security has been alerted and will review it`
     : grant.state === 'PENDING'
-      ? `Requested ${grant.id}: ${grant.roleId} for ${formatDuration(grant.durationSeconds)}, PENDING — needs ${grant.requiredApprovals} approval(s) from ${grant.approvers.join(', ')} before ${grant.pendingUntil}`
-      : `${grant.id} is ${grant.state} (${grant.roleId}, until ${grant.expiresAt})`;
+      ? `Requested ${grant.id}: ${grant.roleId} for ${formatDuration(grant.durationSeconds)}, PENDING — needs ${grant.requiredApprovals} approval(s) from ${grant.approvers.join(', ')} before ${when(grant.pendingUntil)}`
+      : `${grant.id} is ${grant.state} (${grant.roleId}, until ${when(grant.expiresAt)})`;
 
 const request: CommandSpec<CliContext> = {
   name: 'request',
   summary: 'Ask for access to a role for a task; --wait until it is approved',
   usage: '[<role>] --action A… --resource ARN… --for DURATION --reason TEXT [--ticket T] [--wait] [--break-glass]',
   description:
-    'The grant is narrowed to the actions and resources you name. Time counts from approval. With --wait, jit\npolls until the grant is approved (exit 0), denied or expired (exit 3), or --timeout passes (exit 6).\nPolicies may approve a request at once; a refusal says which policy refused and why (exit 2).\nWith --break-glass (only where a policy allows it, e.g. on-call) the grant is active at once, short,\nannounced to security, and reviewed by security afterwards.',
+    'The grant is narrowed to the actions and resources you name. Time counts from approval. With --wait, jit\npolls (every 2 s at most) until the grant is approved (exit 0), denied or expired (exit 3, with who denied\nit and why), or --timeout passes (exit 6; with --json the pending grant is still printed).\nPolicies may approve a request at once; a refusal says which policy refused and why (exit 2).\nWith --break-glass (only where a policy allows it, e.g. on-call) the grant is active at once, short,\nannounced to security, and reviewed by security afterwards.',
   options: {
     action: { type: 'string', multiple: true },
     resource: { type: 'string', multiple: true },
@@ -99,10 +106,12 @@ const request: CommandSpec<CliContext> = {
           );
     const body = buildRequest(positionals[0], values, template);
     const timeoutMs = values.timeout === undefined ? undefined : parseDuration(values.timeout as string) * 1000;
-    const { api } = connect(context, values);
+    const connection = connect(context, values);
+    const { api } = connection;
     let grant = await api.request(body);
     if (values.wait && grant.state === 'PENDING') {
       context.io.err(describe(grant));
+      const requested = grant;
       grant = await waitForDecision(grant.id, {
         api,
         io: context.io,
@@ -110,6 +119,10 @@ const request: CommandSpec<CliContext> = {
         sleep: context.sleep,
         signal: context.interrupted(),
         ...(timeoutMs === undefined ? {} : { timeoutMs }),
+      }).catch((error: unknown) => {
+        // A script that stops waiting still needs the grant's id: the request stays.
+        if (values.json && isStillPending(error)) printJson(context.io, requested);
+        throw error;
       });
     }
     if (values.json) {
@@ -117,7 +130,19 @@ const request: CommandSpec<CliContext> = {
       return 0;
     }
     context.io.out(describe(grant));
-    context.io.out(grant.state === 'PENDING' ? `Wait for it: jit show ${grant.id}` : nextSteps(grant.id));
+    if (grant.state === 'PENDING') {
+      context.io.out(`Wait for it: jit show ${grant.id}${typedConnectionFlags(values)}`);
+      return 0;
+    }
+    const target = await awsTarget(connection, {});
+    context.io.out(
+      nextSteps(
+        grant,
+        typedConnectionFlags(values),
+        (args) => awsCommand({ ...(target.endpoint === undefined ? {} : { endpoint: target.endpoint }) }, args),
+        connection.config.mode === 'sandbox'
+      )
+    );
     return 0;
   },
 };

@@ -4,7 +4,8 @@ import { CliError, EXIT, GrantClosedError } from '../errors.js';
 import type { Io } from '../output.js';
 
 const FIRST_POLL_MS = 1000;
-const MAX_POLL_MS = 10_000;
+/** At most this between polls, so an approval is noticed within 2 s (one GET per 2 s while waiting). */
+const MAX_POLL_MS = 2000;
 const BACKOFF = 1.5;
 /** Progress is redrawn this often while waiting between polls, so the elapsed time keeps moving. */
 const TICK_MS = 1000;

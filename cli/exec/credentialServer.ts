@@ -1,8 +1,9 @@
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { VendedCredentials } from '../api/brokerApi.js';
 import { EXIT, exitCodeFor } from '../errors.js';
+import { sameToken } from '../sameToken.js';
 
 interface CredentialServer {
   /** For AWS_CONTAINER_CREDENTIALS_FULL_URI. */
@@ -11,13 +12,6 @@ interface CredentialServer {
   readonly token: string;
   close(): Promise<void>;
 }
-
-const sameToken = (presented: string | undefined, expected: string): boolean => {
-  if (presented === undefined) return false;
-  const a = Buffer.from(presented);
-  const b = Buffer.from(expected);
-  return a.length === b.length && timingSafeEqual(a, b);
-};
 
 /**
  * A failure in the container endpoint's error shape (`Code`, `Message`: the JS SDK reads both;

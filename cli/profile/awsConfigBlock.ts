@@ -14,14 +14,60 @@ const profileSectionFor = (name: string) => `[profile ${name}]`;
 /** Single-quotes an argument for the POSIX-style split the AWS CLI and SDKs apply to credential_process. */
 const shellQuote = (arg: string): string => (/^[\w./:@=+-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`);
 
-const renderBlock = (name: string, credentialProcess: readonly string[], comment: string): string =>
+/** `settings` follow credential_process in the profile: region, endpoint_url. */
+const renderBlock = (
+  name: string,
+  credentialProcess: readonly string[],
+  comment: string,
+  settings: readonly (readonly [string, string])[] = []
+): string =>
   [
     beginMarker(name),
     `# ${comment}`,
     profileSectionFor(name),
     `credential_process = ${credentialProcess.map(shellQuote).join(' ')}`,
+    ...settings.map(([key, value]) => `${key} = ${value}`),
     endMarker(name),
   ].join('\n');
+
+/** One profile jit wrote: its name and its credential_process arguments, unquoted. */
+interface JitProfile {
+  readonly name: string;
+  readonly credentialProcess: readonly string[];
+}
+
+/** Splits a credential_process line as shellQuote wrote it (plain words and single-quoted ones). */
+const unquoteWords = (line: string): string[] =>
+  [...line.matchAll(/(?:'((?:[^']|'\\'')*)'|(\S+))/g)].map(([, quoted, plain]) =>
+    quoted === undefined ? (plain as string) : quoted.replace(/'\\''/g, "'")
+  );
+
+/** Every jit-broker block in the file, in order. */
+const jitProfiles = (text: string): JitProfile[] => {
+  const profiles: JitProfile[] = [];
+  const lines = text.split('\n');
+  for (const [index, line] of lines.entries()) {
+    const name = /^# >>> jit-broker (\S+) >>>$/.exec(line)?.[1];
+    if (name === undefined) continue;
+    const end = lines.indexOf(endMarker(name), index);
+    const process = lines.slice(index, end === -1 ? undefined : end).find((l) => l.startsWith('credential_process = '));
+    profiles.push({
+      name,
+      credentialProcess: process ? unquoteWords(process.slice('credential_process = '.length)) : [],
+    });
+  }
+  return profiles;
+};
+
+/** `text` without the block of profile `name` (and the blank line that set it apart). */
+const removeProfileBlock = (text: string, name: string): string => {
+  const lines = text.split('\n');
+  const begin = lines.indexOf(beginMarker(name));
+  const end = lines.indexOf(endMarker(name));
+  if (begin === -1 || end < begin) return text;
+  const from = begin > 0 && lines[begin - 1]?.trim() === '' ? begin - 1 : begin;
+  return [...lines.slice(0, from), ...lines.slice(end + 1)].join('\n');
+};
 
 /**
  * Returns `text` with the block for profile `name` set to `block`: replaced where it is, or
@@ -51,4 +97,5 @@ const upsertProfileBlock = (text: string, name: string, block: string): string =
   return [...lines, ...separator, block].join('\n').concat('\n');
 };
 
-export { renderBlock, shellQuote, upsertProfileBlock };
+export type { JitProfile };
+export { beginMarker, jitProfiles, removeProfileBlock, renderBlock, shellQuote, upsertProfileBlock };

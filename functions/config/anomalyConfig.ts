@@ -1,10 +1,11 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import type { AnomalyConfig, AnomalyRule } from '../domain/anomaly.js';
 import { ANOMALY_FILE } from './brokerConfig.js';
 import { describeIssues, pathText } from './describeIssues.js';
 import { duration } from './duration.js';
 import { jsonValueLines, syntaxErrorLine } from './jsonLines.js';
 import { ROLE_ID } from './patterns.js';
+import './zodMessages.js';
 
 const RULE_ID = /^[a-z0-9][a-z0-9-]{1,62}$/;
 /** Windows shorter than a minute say little (CloudTrail batches deliveries); longer than a day is a report's job. */
@@ -14,10 +15,10 @@ const MAX_THRESHOLD = 10_000;
 const EVERY_ROLE = '*';
 
 const ruleFields = {
-  id: z.string().regex(RULE_ID, 'must be lowercase letters, digits and dashes (2-63)'),
+  id: z.string().check(z.regex(RULE_ID, 'must be lowercase letters, digits and dashes (2-63)')),
   roles: z
-    .array(z.string().refine((r) => r === EVERY_ROLE || ROLE_ID.test(r), "must be a catalog role id or '*'"))
-    .min(1, "name the catalog roles the rule watches, or '*' for all"),
+    .array(z.string().check(z.refine((r) => r === EVERY_ROLE || ROLE_ID.test(r), "must be a catalog role id or '*'")))
+    .check(z.minLength(1, "name the catalog roles the rule watches, or '*' for all")),
   response: z.enum(['revoke', 'flag'], "must be 'revoke' or 'flag'"),
 };
 
@@ -30,7 +31,7 @@ const anomalyFileSchema = z.strictObject({
         z.strictObject({
           ...ruleFields,
           trigger: z.literal('refused-calls'),
-          threshold: z.number().int().min(1).max(MAX_THRESHOLD),
+          threshold: z.number().check(z.int(), z.gte(1), z.lte(MAX_THRESHOLD)),
           window: duration(MIN_WINDOW_SECONDS, MAX_WINDOW_SECONDS),
         }),
         z.strictObject({ ...ruleFields, trigger: z.literal('used-after-end') }),

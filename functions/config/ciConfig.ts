@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { SAFE_VALUE } from '../domain/deployTemplate.js';
 import { MIN_GRANT_SECONDS } from '../domain/grant.js';
 import { MAX_SESSION_SECONDS } from '../domain/vending.js';
@@ -7,6 +7,7 @@ import { describeIssues, pathText } from './describeIssues.js';
 import { duration } from './duration.js';
 import { lineOfPath } from './jsonLines.js';
 import { IAM_ACTION, ROLE_ID } from './patterns.js';
+import './zodMessages.js';
 
 /** One trusted token issuer (a CI platform or instance) and the audience its tokens must carry for the broker. */
 interface CiIssuer {
@@ -78,7 +79,7 @@ const isTrustedUrl = (text: string): boolean => {
 };
 const trustedUrl = z
   .string()
-  .refine(isTrustedUrl, 'must be an https URL (http only on 127.0.0.1 or localhost, for a local issuer)');
+  .check(z.refine(isTrustedUrl, 'must be an https URL (http only on 127.0.0.1 or localhost, for a local issuer)'));
 
 const isPattern = (text: string): boolean => {
   try {
@@ -90,21 +91,23 @@ const isPattern = (text: string): boolean => {
 };
 
 const issuerSchema = z.strictObject({
-  id: z.string().regex(ID, 'must be lowercase letters, digits and dashes (2-63)'),
+  id: z.string().check(z.regex(ID, 'must be lowercase letters, digits and dashes (2-63)')),
   issuer: trustedUrl,
-  audience: z
-    .string()
-    .min(3)
-    .max(256)
-    .refine(
+  audience: z.string().check(
+    z.minLength(3),
+    z.maxLength(256),
+    z.refine(
       (aud) => !/^sts\.amazonaws\.com(\.cn)?$/.test(aud),
       'use an audience only the broker accepts (for example jit-broker.<org>), not STS’s'
-    ),
-  jwksUri: trustedUrl.optional(),
-  algorithms: z
-    .array(z.enum(['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA']))
-    .min(1)
-    .default(['RS256']),
+    )
+  ),
+  jwksUri: z.optional(trustedUrl),
+  algorithms: z._default(
+    z
+      .array(z.enum(['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA']))
+      .check(z.minLength(1)),
+    ['RS256']
+  ),
   platform: z.enum(['github', 'gitlab']),
 });
 
@@ -129,60 +132,76 @@ const placeholderProblems = (resource: string, inputs: readonly string[]): strin
 
 const ID_AS_STRING = 'must be a numeric id as a string ("123456"), as the token carries it';
 /** The platforms' numeric ids, as their tokens carry them: strings of digits. */
-const immutableIds = z.array(z.string(ID_AS_STRING).regex(/^[0-9]{1,20}$/, ID_AS_STRING)).min(1);
+const immutableIds = z
+  .array(z.string(ID_AS_STRING).check(z.regex(/^[0-9]{1,20}$/, ID_AS_STRING)))
+  .check(z.minLength(1));
 
 const allowanceSchema = z
   .strictObject({
-    issuer: z.string().regex(ID, 'must be the id of an issuer in this file'),
-    repositoryIds: immutableIds.optional(),
-    ownerIds: immutableIds.optional(),
+    issuer: z.string().check(z.regex(ID, 'must be the id of an issuer in this file')),
+    repositoryIds: z.optional(immutableIds),
+    ownerIds: z.optional(immutableIds),
     values: z
-      .array(z.string().regex(SAFE_VALUE, "may only hold letters, digits and . _ + = @ - (no wildcards, ':' or '/')"))
-      .min(1),
+      .array(
+        z
+          .string()
+          .check(z.regex(SAFE_VALUE, "may only hold letters, digits and . _ + = @ - (no wildcards, ':' or '/')"))
+      )
+      .check(z.minLength(1)),
   })
-  .refine((a) => a.repositoryIds !== undefined || a.ownerIds !== undefined, {
-    message: 'name the repositoryIds or ownerIds that may pass these values (ids, never names: names change hands)',
-  });
+  .check(
+    z.refine((a) => a.repositoryIds !== undefined || a.ownerIds !== undefined, {
+      message: 'name the repositoryIds or ownerIds that may pass these values (ids, never names: names change hands)',
+    })
+  );
 
 const inputSchema = z
   .strictObject({
-    pattern: z.string().min(1).max(200).refine(isPattern, 'must be a valid regular expression'),
-    allow: z.array(allowanceSchema).min(1).optional(),
-    anyRepository: z.literal(true, 'is either true or left out').optional(),
+    pattern: z
+      .string()
+      .check(z.minLength(1), z.maxLength(200), z.refine(isPattern, 'must be a valid regular expression')),
+    allow: z.optional(z.array(allowanceSchema).check(z.minLength(1))),
+    anyRepository: z.optional(z.literal(true, 'is either true or left out')),
   })
-  .superRefine((input, ctx) => {
-    if ((input.allow === undefined) === (input.anyRepository === undefined)) {
-      ctx.addIssue({
-        code: 'custom',
-        message:
-          input.allow === undefined
-            ? "say which repositories may pass which values: 'allow': [{ issuer, repositoryIds or ownerIds, values }]; or 'anyRepository': true when any value of the pattern is fine for every repository the policies admit"
-            : "give 'allow' or 'anyRepository', not both",
+  .check(
+    z.superRefine((input, ctx) => {
+      if ((input.allow === undefined) === (input.anyRepository === undefined)) {
+        ctx.addIssue({
+          code: 'custom',
+          message:
+            input.allow === undefined
+              ? "say which repositories may pass which values: 'allow': [{ issuer, repositoryIds or ownerIds, values }]; or 'anyRepository': true when any value of the pattern is fine for every repository the policies admit"
+              : "give 'allow' or 'anyRepository', not both",
+        });
+      }
+      const pattern = new RegExp(`^(?:${input.pattern})$`);
+      input.allow?.forEach((allowance, a) => {
+        allowance.values.forEach((value, v) => {
+          if (!pattern.test(value)) {
+            ctx.addIssue({
+              code: 'custom',
+              path: ['allow', a, 'values', v],
+              message: `'${value}' does not match the input's pattern ${input.pattern}`,
+            });
+          }
+        });
       });
-    }
-    const pattern = new RegExp(`^(?:${input.pattern})$`);
-    input.allow?.forEach((allowance, a) => {
-      allowance.values.forEach((value, v) => {
-        if (!pattern.test(value)) {
-          ctx.addIssue({
-            code: 'custom',
-            path: ['allow', a, 'values', v],
-            message: `'${value}' does not match the input's pattern ${input.pattern}`,
-          });
-        }
-      });
-    });
-  });
+    })
+  );
 
 const templateSchema = z
   .strictObject({
-    id: z.string().regex(ID, 'must be lowercase letters, digits and dashes (2-63)'),
-    role: z.string().regex(ROLE_ID, 'must be a catalog role id'),
-    actions: z.array(z.string().regex(IAM_ACTION, "must look like 'service:Action'")).min(1),
-    resources: z.array(z.string().min(1).max(1900)).min(1),
-    inputs: z
-      .record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/, 'input names are letters, digits and _'), inputSchema)
-      .default({}),
+    id: z.string().check(z.regex(ID, 'must be lowercase letters, digits and dashes (2-63)')),
+    role: z.string().check(z.regex(ROLE_ID, 'must be a catalog role id')),
+    actions: z.array(z.string().check(z.regex(IAM_ACTION, "must look like 'service:Action'"))).check(z.minLength(1)),
+    resources: z.array(z.string().check(z.minLength(1), z.maxLength(1900))).check(z.minLength(1)),
+    inputs: z._default(
+      z.record(
+        z.string().check(z.regex(/^[A-Za-z_][A-Za-z0-9_]{0,63}$/, 'input names are letters, digits and _')),
+        inputSchema
+      ),
+      {}
+    ),
     maxDuration: duration(MIN_GRANT_SECONDS, MAX_SESSION_SECONDS),
   })
   .check(
@@ -204,8 +223,8 @@ const templateSchema = z
 
 const ciFileSchema = z.strictObject({
   schemaVersion: z.literal(1, 'this broker reads ci schemaVersion 1'),
-  issuers: z.array(issuerSchema).default([]),
-  templates: z.array(templateSchema).default([]),
+  issuers: z._default(z.array(issuerSchema), []),
+  templates: z._default(z.array(templateSchema), []),
 });
 
 type CiFile = z.output<typeof ciFileSchema>;

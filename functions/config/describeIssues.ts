@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type { core } from 'zod/mini';
 import { displaySafe, quoteInputs } from '../domain/untrustedText.js';
 
 /** A path segment from the input is shown, but never more than this much of it. */
@@ -39,7 +39,7 @@ const isAbsent = (input: unknown, path: readonly PropertyKey[]): boolean => {
  * field that is missing altogether reads "`role` is required" rather than as a type error. Keys
  * the input made up are echoed a few at a time and each cut short (untrustedText.ts).
  */
-const describeIssues = (issues: readonly z.core.$ZodIssue[], input?: unknown): string[] =>
+const describeIssues = (issues: readonly core.$ZodIssue[], input?: unknown): string[] =>
   issues.map((issue) => {
     const where = pathText(issue.path);
     if (input !== undefined && issue.code === 'invalid_type' && isAbsent(input, issue.path)) {

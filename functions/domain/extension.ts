@@ -72,7 +72,7 @@ const requestExtension = (grant: Grant, caller: Caller, now: Date, request: Exte
   if (!Number.isInteger(durationSeconds) || durationSeconds < MIN_GRANT_SECONDS || durationSeconds > room) {
     throw new ValidationError(
       'DURATION_OUT_OF_RANGE',
-      `an extension of grant ${grant.id} must be between ${MIN_GRANT_SECONDS} and ${room} seconds: it lasts ` +
+      `an extension of grant ${grant.id} must be between ${formatDuration(MIN_GRANT_SECONDS)} and ${formatDuration(room)} (${MIN_GRANT_SECONDS}–${room} seconds): it lasts ` +
         `${formatDuration(grant.durationSeconds)} and role ${grant.roleId} allows ${formatDuration(maxTotalSeconds)} in all ` +
         `(got ${durationSeconds})`
     );

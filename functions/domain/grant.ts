@@ -1,5 +1,6 @@
 import { type AuditEvent, type AuditEventDraft, GENESIS_HASH, type HeadSignature, sealEvent } from './auditChain.js';
 import type { CatalogRole } from './catalog.js';
+import { formatDuration } from './duration.js';
 import { ValidationError } from './errors.js';
 import type { Extension } from './extension.js';
 import { type GrantAction, type GrantState, nextState } from './grantState.js';
@@ -192,7 +193,8 @@ const openGrant = (input: {
         : '';
     throw new ValidationError(
       'DURATION_OUT_OF_RANGE',
-      `durationSeconds must be between ${MIN_GRANT_SECONDS} and ${maxSeconds} for role ${role.id}${limitedBy} (got ${request.durationSeconds})`
+      // Both units: the API speaks seconds, people typed `--for 10h`.
+      `durationSeconds must be between ${MIN_GRANT_SECONDS} (${formatDuration(MIN_GRANT_SECONDS)}) and ${maxSeconds} (${formatDuration(maxSeconds)}) for role ${role.id}${limitedBy} (got ${request.durationSeconds}${Number.isInteger(request.durationSeconds) && request.durationSeconds > 0 ? `, ${formatDuration(request.durationSeconds)}` : ''})`
     );
   }
   const createdAt = now.toISOString();

@@ -2,6 +2,9 @@ import type { GrantActivity } from './activity.js';
 import type { AuditEvent } from './auditChain.js';
 import { AFTER_END_GRACE_SECONDS } from './callOutcome.js';
 
+/** What the kill is read from: an audit event without its chain fields (a report keeps only these). */
+type KillEvent = Pick<AuditEvent, 'type' | 'at' | 'details'>;
+
 /** The events that end access; a grant has at most one. */
 const END_EVENT_TYPES: readonly string[] = ['grant.ended', 'grant.revoked', 'grant.expired'];
 const KILL_APPLIED = 'grant.sessions-killed';
@@ -37,13 +40,13 @@ interface KillEffect {
  */
 type LateSuccess = 'kill-not-in-force' | 'kill-propagating' | 'kill-did-not-hold';
 
-const endEventOf = (events: readonly AuditEvent[]): AuditEvent | undefined =>
+const endEventOf = <E extends KillEvent>(events: readonly E[]): E | undefined =>
   events.find((e) => END_EVENT_TYPES.includes(e.type));
 
 /** The end event says whether a credential outlived it (`sessionKill: "until …"`). */
-const killNeeded = (end: AuditEvent): boolean => String(end.details.sessionKill ?? '').startsWith('until');
+const killNeeded = (end: KillEvent): boolean => String(end.details.sessionKill ?? '').startsWith('until');
 
-const killAppliedAt = (events: readonly AuditEvent[]): string | undefined =>
+const killAppliedAt = (events: readonly KillEvent[]): string | undefined =>
   events.find((e) => e.type === KILL_APPLIED)?.at;
 
 const lateSuccess = (at: string, appliedAt: string | undefined): LateSuccess => {
@@ -58,7 +61,7 @@ const tenthsOfSeconds = (fromIso: string, toIso: string): number =>
 
 /** The kill of an ended grant, from its chain and its recorded calls; undefined while the grant is live. */
 const killEffect = (
-  events: readonly AuditEvent[],
+  events: readonly KillEvent[],
   activity: Pick<GrantActivity, 'firstRefusedSinceEndAt' | 'lastSucceededAfterEndAt'>
 ): KillEffect | undefined => {
   const end = endEventOf(events);
@@ -85,5 +88,5 @@ const killEffect = (
   };
 };
 
-export type { KillEffect, KillVerdict, LateSuccess };
+export type { KillEffect, KillEvent, KillVerdict, LateSuccess };
 export { END_EVENT_TYPES, endEventOf, killAppliedAt, killEffect, killNeeded, lateSuccess };

@@ -3,7 +3,7 @@ import type { AuditEvent } from './auditChain.js';
 import { AFTER_END_GRACE_SECONDS, CALL_OUTCOMES, type CallOutcome } from './callOutcome.js';
 import { matchesGlob } from './globCovers.js';
 import type { Grant } from './grant.js';
-import { endEventOf, killEffect, killNeeded } from './killEffect.js';
+import { END_EVENT_TYPES, endEventOf, killEffect, killNeeded } from './killEffect.js';
 
 /**
  * Effectiveness reports: is JIT reducing exposure? Pure functions over what the store holds for a
@@ -23,10 +23,38 @@ interface DenialRecord {
   readonly forbiddenBy: readonly string[];
 }
 
+/**
+ * What the reports read of a grant, its events and its activity. A history holds only this, so a
+ * long period's histories fit in memory (reportHistory trims one; the builders below compile
+ * against these types, so they cannot read anything it drops).
+ */
+type ReportedGrant = Pick<
+  Grant,
+  | 'id'
+  | 'requester'
+  | 'roleId'
+  | 'state'
+  | 'createdAt'
+  | 'approvedAt'
+  | 'expiresAt'
+  | 'endedAt'
+  | 'privilegeWidth'
+  | 'breakGlass'
+  | 'review'
+  | 'mayOutliveKill'
+  | 'approvals'
+  | 'ticket'
+> & { readonly scope: Pick<Grant['scope'], 'actions'> };
+type ReportedEvent = Pick<AuditEvent, 'type' | 'at' | 'actor' | 'details'>;
+type ReportedActivity = Pick<
+  GrantActivity,
+  'actions' | 'afterEndCount' | 'afterEnd' | 'afterEndOutcomes' | 'firstRefusedSinceEndAt' | 'lastSucceededAfterEndAt'
+>;
+
 interface GrantHistory {
-  readonly grant: Grant;
-  readonly events: readonly AuditEvent[];
-  readonly activity: GrantActivity;
+  readonly grant: ReportedGrant;
+  readonly events: readonly ReportedEvent[];
+  readonly activity: ReportedActivity;
 }
 
 interface ReportInput {
@@ -79,6 +107,51 @@ const usedInScope = (g: GrantHistory): string[] =>
   );
 const usedActions = (g: GrantHistory): number => usedInScope(g).length;
 const countOf = (g: GrantHistory, type: string): number => g.events.filter((e) => e.type === type).length;
+
+/** The audit events any report reads; a history keeps only these. */
+const REPORTED_EVENTS = new Set([
+  ...END_EVENT_TYPES,
+  'grant.sessions-killed',
+  'grant.extended',
+  'grant.extension-requested',
+  'grant.denied',
+]);
+
+/** A grant's history as the reports need it, and no more (see ReportedGrant). */
+const reportHistory = (grant: Grant, events: readonly AuditEvent[], activity: GrantActivity): GrantHistory => ({
+  grant: {
+    id: grant.id,
+    requester: grant.requester,
+    roleId: grant.roleId,
+    state: grant.state,
+    createdAt: grant.createdAt,
+    privilegeWidth: grant.privilegeWidth,
+    approvals: grant.approvals,
+    scope: { actions: grant.scope.actions },
+    ...(grant.approvedAt === undefined ? {} : { approvedAt: grant.approvedAt }),
+    ...(grant.expiresAt === undefined ? {} : { expiresAt: grant.expiresAt }),
+    ...(grant.endedAt === undefined ? {} : { endedAt: grant.endedAt }),
+    ...(grant.breakGlass === undefined ? {} : { breakGlass: grant.breakGlass }),
+    ...(grant.review === undefined ? {} : { review: grant.review }),
+    ...(grant.mayOutliveKill === undefined ? {} : { mayOutliveKill: grant.mayOutliveKill }),
+    ...(grant.ticket === undefined ? {} : { ticket: grant.ticket }),
+  },
+  events: events
+    .filter((e) => REPORTED_EVENTS.has(e.type))
+    .map((e) => ({ type: e.type, at: e.at, actor: e.actor, details: e.details })),
+  activity: {
+    actions: activity.actions,
+    afterEndCount: activity.afterEndCount,
+    afterEnd: activity.afterEnd,
+    afterEndOutcomes: activity.afterEndOutcomes,
+    ...(activity.firstRefusedSinceEndAt === undefined
+      ? {}
+      : { firstRefusedSinceEndAt: activity.firstRefusedSinceEndAt }),
+    ...(activity.lastSucceededAfterEndAt === undefined
+      ? {}
+      : { lastSucceededAfterEndAt: activity.lastSucceededAfterEndAt }),
+  },
+});
 
 /** Privilege width: concrete actions granted against actions used, per grant and per role. */
 const widthReport = (input: ReportInput): Omit<Report, 'kind' | 'from' | 'to'> => {
@@ -410,4 +483,4 @@ const buildReport = (kind: ReportKind, input: ReportInput): Report => ({
 });
 
 export type { Cell, DenialRecord, GrantHistory, Report, ReportInput, ReportKind, Row };
-export { buildReport, DEFAULT_REUSE_THRESHOLD, percentile, REPORT_KINDS };
+export { buildReport, DEFAULT_REUSE_THRESHOLD, percentile, REPORT_KINDS, reportHistory };

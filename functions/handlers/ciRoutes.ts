@@ -5,6 +5,7 @@ import { grantIdOf } from './grantIdOf.js';
 import { credentialProcessView, endedView } from './grantView.js';
 import { bearerRoute } from './http/bearerRoute.js';
 import { json } from './http/responses.js';
+import type { Route } from './routes.js';
 import { ciCredentialsBody, emptyBody } from './schemas.js';
 
 /**
@@ -20,19 +21,40 @@ const vended = ({ grant, credentials }: { grant: Grant; credentials: IssuedCrede
   credentials: credentialProcessView(credentials),
 });
 
-const ciCredentials = bearerRoute({
-  body: { schema: ciCredentialsBody, required: true },
-  run: async (deps, { token, body }) => json(200, vended(await requestCiCredentials(deps, token, body))),
-});
+// Built when a bundle uses them (see grantRoutes.ts).
 
-const ciRevend = bearerRoute({
-  body: { schema: emptyBody, required: false },
-  run: async (deps, { token, params }) => json(200, vended(await revendCiCredentials(deps, token, grantIdOf(params)))),
-});
+const ciCredentials: Route = {
+  name: 'ciCredentials',
+  method: 'POST',
+  path: '/ci/credentials',
+  auth: 'oidc',
+  build: /* @__PURE__ */ bearerRoute({
+    body: { schema: ciCredentialsBody, required: true },
+    run: async (deps, { token, body }) => json(200, vended(await requestCiCredentials(deps, token, body))),
+  }),
+};
 
-const ciDone = bearerRoute({
-  body: { schema: emptyBody, required: false },
-  run: async (deps, { token, params }) => json(200, endedView(await finishCiGrant(deps, token, grantIdOf(params)))),
-});
+const ciRevend: Route = {
+  name: 'ciRevend',
+  method: 'POST',
+  path: '/ci/grants/{id}/credentials',
+  auth: 'oidc',
+  build: /* @__PURE__ */ bearerRoute({
+    body: { schema: emptyBody, required: false },
+    run: async (deps, { token, params }) =>
+      json(200, vended(await revendCiCredentials(deps, token, grantIdOf(params)))),
+  }),
+};
+
+const ciDone: Route = {
+  name: 'ciDone',
+  method: 'POST',
+  path: '/ci/grants/{id}/done',
+  auth: 'oidc',
+  build: /* @__PURE__ */ bearerRoute({
+    body: { schema: emptyBody, required: false },
+    run: async (deps, { token, params }) => json(200, endedView(await finishCiGrant(deps, token, grantIdOf(params)))),
+  }),
+};
 
 export { ciCredentials, ciDone, ciRevend };

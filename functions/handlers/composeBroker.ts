@@ -8,16 +8,12 @@ import { DynamoReplayGuard } from '../adapters/aws/dynamoReplayGuard.js';
 import { IdentityStoreGroupDirectory } from '../adapters/aws/identityStoreGroupDirectory.js';
 import { type AuditArchive, toArchivedEvent } from '../adapters/aws/s3AuditArchive.js';
 import { cedarPolicyEngine } from '../adapters/cedarPolicyEngine.js';
-import { configGroupDirectory } from '../adapters/configGroupDirectory.js';
 import { iamDataActionCatalog } from '../adapters/iamDataActionCatalog.js';
-import { loggingAlerts } from '../adapters/loggingAlerts.js';
 import { joseTokenVerifier } from '../adapters/oidc/joseTokenVerifier.js';
 import { systemClock } from '../adapters/systemClock.js';
-import { ulidIds } from '../adapters/ulidIds.js';
 import type { BrokerDeps } from '../app/deps.js';
-import { RecentGrants } from '../app/recentGrants.js';
-import { SignedGrantStore } from '../app/signedGrantStore.js';
 import type { BrokerConfig } from '../config/brokerConfig.js';
+import type { AuditEvent } from '../domain/auditChain.js';
 import { ServiceUnavailableError } from '../domain/errors.js';
 import type {
   ActionCatalog,
@@ -34,6 +30,7 @@ import type {
   PolicyEngine,
   RolePolicies,
 } from '../ports.js';
+import { brokerDeps, groupDirectory, noArchive } from './brokerDeps.js';
 
 /** The AWS-facing adapters; real clients in Lambda, the emulator's in the sandbox. */
 interface AccessAdapters {
@@ -53,15 +50,6 @@ const noCloudTrail: ActivityLookup = {
   },
 };
 
-const noArchive: AuditArchiveReader = {
-  eventsOf: async () => {
-    throw new ServiceUnavailableError(
-      'ARCHIVE_UNAVAILABLE',
-      'this broker has no audit archive to compare with (deploy the stateful stack with its archive bucket)'
-    );
-  },
-};
-
 /**
  * The audit chain's outside anchors: the signing key (KMS in AWS, a local key in the sandbox) and
  * the archive. `archiveAppends` is for where no table stream archives events (the sandbox): each
@@ -73,18 +61,10 @@ interface AuditAnchors {
   readonly archiveAppends?: AuditArchive;
 }
 
-/** Group membership from groups.json, or from IAM Identity Center's identity store (configuration decides). */
-const groupDirectory = (config: BrokerConfig): GroupDirectory => {
-  const source = config.groupSource;
-  if (source.source === 'groups-file') return configGroupDirectory(config.groups);
-  return new IdentityStoreGroupDirectory(new IdentitystoreClient({ region: source.region }), {
-    identityStoreId: source.identityStoreId,
-    cacheSeconds: source.cacheSeconds,
-    cacheEntries: source.cacheEntries,
-  });
-};
-
-/** Wires the use cases to their adapters. Lambda, the sandbox and the tests all compose here. */
+/**
+ * Wires the use cases to their adapters, all built at once: the sandbox, the tests and the benches
+ * compose here. Lambda composes the same adapters lazily, per bundle (handlers/lambda/runtime.ts).
+ */
 const composeBroker = (input: {
   config: BrokerConfig;
   dynamo: DynamoDBClient;
@@ -102,42 +82,42 @@ const composeBroker = (input: {
   audit: AuditAnchors;
 }): BrokerDeps => {
   const clock = input.clock ?? systemClock;
-  const alerts = input.alerts ?? loggingAlerts(input.logger);
   const { signer, archiveAppends } = input.audit;
   const afterAppend =
     archiveAppends === undefined
       ? undefined
-      : async (event: Parameters<typeof toArchivedEvent>[0]) => {
+      : async (event: AuditEvent) => {
           const failed = await archiveAppends.archive([toArchivedEvent(event)]);
           if (failed.length > 0)
             input.logger.error('audit event not archived', { grantId: event.grantId, seq: event.seq });
         };
-  return {
+  return brokerDeps({
     config: input.config,
-    store: new SignedGrantStore(new DynamoGrantStore(input.dynamo, input.tableName), {
-      signer,
-      alerts,
-      logger: input.logger,
-      ...(afterAppend === undefined ? {} : { afterAppend }),
-    }),
-    killLeases: new DynamoKillLeases(input.dynamo, input.tableName),
-    clock,
-    ids: ulidIds(() => clock.now().getTime()),
-    directory: input.directory ?? groupDirectory(input.config),
     logger: input.logger,
-    actions: input.actions ?? iamDataActionCatalog(),
-    alerts,
-    policy: input.policy ?? cedarPolicyEngine(input.config.policies),
-    recentGrants: new RecentGrants(),
-    workloadTokens: joseTokenVerifier(input.config.ci.issuers, clock),
-    replayGuard: new DynamoReplayGuard(input.dynamo, input.tableName, clock),
-    activity: new DynamoActivityStore(input.dynamo, input.tableName),
-    activityLookup: input.activityLookup ?? noCloudTrail,
-    denials: new DynamoDenialLog(input.dynamo, input.tableName),
-    chainSigner: signer,
-    archive: input.audit.archive ?? noArchive,
-    ...input.access,
-  };
+    clock,
+    ...(input.alerts === undefined ? {} : { alerts: input.alerts }),
+    ...(afterAppend === undefined ? {} : { afterAppend }),
+    ports: {
+      store: new DynamoGrantStore(input.dynamo, input.tableName),
+      killLeases: new DynamoKillLeases(input.dynamo, input.tableName),
+      directory:
+        input.directory ??
+        groupDirectory(
+          input.config,
+          (source) => new IdentityStoreGroupDirectory(new IdentitystoreClient({ region: source.region }), source)
+        ),
+      actions: input.actions ?? iamDataActionCatalog(),
+      policy: input.policy ?? cedarPolicyEngine(input.config.policies),
+      workloadTokens: joseTokenVerifier(input.config.ci.issuers, clock),
+      replayGuard: new DynamoReplayGuard(input.dynamo, input.tableName, clock),
+      activity: new DynamoActivityStore(input.dynamo, input.tableName),
+      activityLookup: input.activityLookup ?? noCloudTrail,
+      denials: new DynamoDenialLog(input.dynamo, input.tableName),
+      chainSigner: signer,
+      archive: input.audit.archive ?? noArchive,
+      ...input.access,
+    },
+  });
 };
 
 export type { AccessAdapters, AuditAnchors };

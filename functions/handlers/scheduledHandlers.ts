@@ -1,12 +1,13 @@
 import middy from '@middy/core';
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import type { BrokerDeps } from '../app/deps.js';
 import { type ExpiryOutcome, expireGrant } from '../app/endGrant.js';
 import { type SweepReport, sweep } from '../app/sweep.js';
-import { grantIdParam } from './schemas.js';
+import { GRANT_ID } from '../config/patterns.js';
+import '../config/zodMessages.js';
 
 /** What the grant's expiry schedule sends (schedulerExpiry.ts writes it). */
-const expiryEvent = z.strictObject({ grantId: z.string().regex(grantIdParam), reason: z.literal('expiry') });
+const expiryEvent = z.strictObject({ grantId: z.string().check(z.regex(GRANT_ID)), reason: z.literal('expiry') });
 
 /**
  * Invoked by EventBridge Scheduler at a grant's expiry (and by the sandbox's dispatcher). A thrown

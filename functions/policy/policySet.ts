@@ -2,7 +2,7 @@ import { PRINCIPAL_ENTRY } from '../config/patterns.js';
 import { GROUP_PREFIX } from '../domain/caller.js';
 import { formatDuration, parseDuration } from '../domain/duration.js';
 import { MIN_GRANT_SECONDS } from '../domain/grant.js';
-import { cedar, type DetailedError } from './cedar.js';
+import { cedar, type DetailedError, type PolicyJson } from './cedar.js';
 import { JIT } from './schema.js';
 import { workloadIdentityProblems } from './workloadIdentity.js';
 
@@ -30,6 +30,8 @@ interface CompiledPolicy {
   readonly effect: 'permit' | 'forbid';
   /** The policy's own source text, as Cedar gets it. */
   readonly text: string;
+  /** Cedar's JSON form of the same policy: what the engine reads its scope and conditions from. */
+  readonly json: PolicyJson;
   readonly rules: PolicyRules;
 }
 
@@ -184,10 +186,95 @@ const referenceProblems = (policy: CompiledPolicy, json: unknown, refs: PolicyRe
   return [...new Set(problems)];
 };
 
+/** One policy file's policies: the file as read and each policy's JSON form, annotations and rules. */
+const readPolicies = (
+  file: PolicyFile,
+  texts: readonly string[],
+  seen: Map<string, string>,
+  refs: PolicyReferences | undefined,
+  problems: string[]
+): CompiledPolicy[] => {
+  const inFile: CompiledPolicy[] = [];
+  let cursor = 0;
+  for (const text of texts) {
+    const charOffset = file.text.indexOf(text, cursor);
+    cursor = charOffset >= 0 ? charOffset + text.length : cursor;
+    const line = charOffset >= 0 ? lineOfChar(file.text, charOffset) : 1;
+    const where = `${file.name}:${line}`;
+    const json = cedar.policyToJson(text);
+    if (json.type === 'failure') {
+      problems.push(`${where}: ${json.errors.map(describeCedarError).join('; ')}`);
+      continue;
+    }
+    const annotations = (json.json.annotations ?? {}) as Record<string, string>;
+    const { rules, problems: annotationProblems } = rulesOf(annotations);
+    problems.push(...annotationProblems.map((p) => `${where}: ${p}`));
+    const named = annotations.id !== undefined && POLICY_ID.test(annotations.id);
+    const id = named ? (annotations.id as string) : `${file.name}#${inFile.length}`;
+    const policy: CompiledPolicy = {
+      id,
+      file: file.name,
+      line,
+      effect: json.json.effect,
+      text,
+      json: json.json,
+      rules,
+    };
+    inFile.push(policy);
+    if (!named) {
+      problems.push(
+        `${where}: every policy needs an @id("…") of letters, digits, _ . - (got ${annotations.id ?? 'none'})`
+      );
+      continue;
+    }
+    const earlier = seen.get(id);
+    if (earlier !== undefined) problems.push(`${where}: @id("${id}") is already used at ${earlier}`);
+    seen.set(id, where);
+    if (refs !== undefined) problems.push(...referenceProblems(policy, json.json, refs).map((p) => `${where}: ${p}`));
+    problems.push(...workloadIdentityProblems(json.json).map((p) => `${where}: policy \`${id}\` ${p}`));
+  }
+  return inFile;
+};
+
+/**
+ * Validates every file's policies against the schema in one Cedar call (the schema is parsed once:
+ * it is the costly part at a cold start). The files are joined, so Cedar's offsets and its
+ * `policyN` ids are mapped back to the file and policy they fall in.
+ */
+const validationProblems = (
+  parsed: readonly { file: PolicyFile; policies: readonly CompiledPolicy[] }[],
+  schema: string
+): { schemaBroken: boolean; problems: string[] } => {
+  const separator = '\n';
+  let byteStart = 0;
+  let firstPolicy = 0;
+  const spans = parsed.map(({ file, policies }) => {
+    const span = { file, policies, byteStart, firstPolicy };
+    byteStart += Buffer.byteLength(file.text, 'utf8') + Buffer.byteLength(separator, 'utf8');
+    firstPolicy += policies.length;
+    return span;
+  });
+  const joined = parsed.map(({ file }) => file.text).join(separator);
+  const answer = cedar.validate({ schema, policies: { staticPolicies: joined } });
+  // The files parsed one by one, so a failure here is the schema's.
+  if (answer.type === 'failure') {
+    return { schemaBroken: true, problems: answer.errors.map((e) => `policy schema: ${describeCedarError(e)}`) };
+  }
+  const problems = answer.validationErrors.map(({ policyId, error }) => {
+    const index = Number(/^policy(\d+)$/.exec(policyId)?.[1] ?? Number.NaN);
+    const span = spans.findLast((s) => s.firstPolicy <= index) ?? spans[0];
+    const policy = span?.policies[index - (span?.firstPolicy ?? 0)];
+    const at = error.sourceLocations?.[0];
+    const position = at && span ? positionAt(span.file.text, at.start - span.byteStart) : `${policy?.line ?? 1}:1`;
+    const message = describeCedarError(error).replace(`policy \`${policyId}\``, `policy \`${policy?.id ?? policyId}\``);
+    return `${span?.file.name ?? 'policies/'}:${position}: ${message}`;
+  });
+  return { schemaBroken: false, problems };
+};
+
 /**
  * Parses and validates policy files against the schema (strict mode), reads their annotations and
  * checks their references. Every problem names its file and line (`policies/prod.cedar:12:5: …`).
- * Each file is validated as one policy set, so Cedar's offsets are offsets in that file.
  */
 const compilePolicies = (
   files: readonly PolicyFile[],
@@ -195,83 +282,26 @@ const compilePolicies = (
   refs?: PolicyReferences
 ): { policies: CompiledPolicy[]; problems: string[] } => {
   const problems: string[] = [];
-  const policies: CompiledPolicy[] = [];
-  const schemaCheck = cedar.checkParseSchema(schema);
-  if (schemaCheck.type === 'failure') {
-    return { policies, problems: schemaCheck.errors.map((e) => `policy schema: ${describeCedarError(e)}`) };
-  }
   const seen = new Map<string, string>();
+  const parsed: { file: PolicyFile; policies: CompiledPolicy[] }[] = [];
   for (const file of files) {
-    const parsed = cedar.checkParsePolicySet({ staticPolicies: file.text });
-    if (parsed.type === 'failure') {
-      for (const error of parsed.errors) {
+    const parts = cedar.policySetTextToParts(file.text);
+    if (parts.type === 'failure') {
+      for (const error of parts.errors) {
         const at = error.sourceLocations?.[0];
         problems.push(`${file.name}${at ? `:${positionAt(file.text, at.start)}` : ''}: ${describeCedarError(error)}`);
       }
       continue;
     }
-    const parts = cedar.policySetTextToParts(file.text);
-    if (parts.type === 'failure') {
-      problems.push(...parts.errors.map((e) => `${file.name}: ${describeCedarError(e)}`));
-      continue;
-    }
     if (parts.policy_templates.length > 0) {
       problems.push(`${file.name}: policy templates (?principal, ?resource) are not supported`);
     }
-    const inFile: CompiledPolicy[] = [];
-    let cursor = 0;
-    for (const text of parts.policies) {
-      const charOffset = file.text.indexOf(text, cursor);
-      cursor = charOffset >= 0 ? charOffset + text.length : cursor;
-      const line = charOffset >= 0 ? lineOfChar(file.text, charOffset) : 1;
-      const where = `${file.name}:${line}`;
-      const json = cedar.policyToJson(text);
-      if (json.type === 'failure') {
-        problems.push(`${where}: ${json.errors.map(describeCedarError).join('; ')}`);
-        continue;
-      }
-      const annotations = (json.json.annotations ?? {}) as Record<string, string>;
-      const id = annotations.id;
-      const { rules, problems: annotationProblems } = rulesOf(annotations);
-      problems.push(...annotationProblems.map((p) => `${where}: ${p}`));
-      if (id === undefined || !POLICY_ID.test(id)) {
-        problems.push(`${where}: every policy needs an @id("…") of letters, digits, _ . - (got ${id ?? 'none'})`);
-        inFile.push({
-          id: `${file.name}#${inFile.length}`,
-          file: file.name,
-          line,
-          effect: json.json.effect,
-          text,
-          rules,
-        });
-        continue;
-      }
-      const earlier = seen.get(id);
-      if (earlier !== undefined) problems.push(`${where}: @id("${id}") is already used at ${earlier}`);
-      seen.set(id, where);
-      const policy: CompiledPolicy = { id, file: file.name, line, effect: json.json.effect, text, rules };
-      if (refs !== undefined) problems.push(...referenceProblems(policy, json.json, refs).map((p) => `${where}: ${p}`));
-      problems.push(...workloadIdentityProblems(json.json).map((p) => `${where}: policy \`${id}\` ${p}`));
-      inFile.push(policy);
-    }
-    const validated = cedar.validate({ schema, policies: { staticPolicies: file.text } });
-    if (validated.type === 'failure') {
-      problems.push(...validated.errors.map((e) => `${file.name}: ${describeCedarError(e)}`));
-    } else {
-      for (const { policyId, error } of validated.validationErrors) {
-        const index = Number(/^policy(\d+)$/.exec(policyId)?.[1] ?? Number.NaN);
-        const policy = inFile[index];
-        const at = error.sourceLocations?.[0];
-        const position = at ? positionAt(file.text, at.start) : `${policy?.line ?? 1}:1`;
-        const message = describeCedarError(error).replace(
-          `policy \`${policyId}\``,
-          `policy \`${policy?.id ?? policyId}\``
-        );
-        problems.push(`${file.name}:${position}: ${message}`);
-      }
-    }
-    policies.push(...inFile);
+    parsed.push({ file, policies: readPolicies(file, parts.policies, seen, refs, problems) });
   }
+  const validation = validationProblems(parsed, schema);
+  if (validation.schemaBroken) return { policies: [], problems: validation.problems };
+  problems.push(...validation.problems);
+  const policies = parsed.flatMap((p) => p.policies);
   if (files.length > 0 && policies.length === 0 && problems.length === 0) {
     problems.push('policies/: the policy files hold no policies, so every request would be denied');
   }

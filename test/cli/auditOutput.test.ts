@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { ActivityView } from '../../cli/api/brokerApi.js';
 import { activityLines } from '../../cli/output.js';
 import { reportCsv, reportTable } from '../../cli/reportFormat.js';
@@ -6,6 +6,13 @@ import { NO_ACTIVITY } from '../../functions/domain/activity.js';
 import type { AuditEvent } from '../../functions/domain/auditChain.js';
 import type { Grant } from '../../functions/domain/grant.js';
 import { buildReport } from '../../functions/domain/reports.js';
+
+beforeEach(() => {
+  vi.stubEnv('TZ', 'Europe/Berlin');
+});
+afterEach(() => {
+  vi.unstubAllEnvs();
+});
 
 const base: ActivityView = {
   source: 'recorder',
@@ -42,7 +49,8 @@ describe('jit audit: the activity block', () => {
       },
     }).split('\n');
     expect(text).toEqual([
-      'activity (recorded): 4 calls, first 2026-11-23T09:10:00.000Z, last 2026-11-23T10:05:00.000Z',
+      // Local time for people (TZ=Europe/Berlin here): the API and --json keep UTC.
+      'activity (recorded): 4 calls, first 23 Nov 2026, 10:10:00 CET, last 23 Nov 2026, 11:05:00 CET',
       '      3  s3:GetObject',
       '      1  sts:GetCallerIdentity',
       "  refused while live: 2 call(s) outside the grant's scope",

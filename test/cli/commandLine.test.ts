@@ -34,6 +34,8 @@ describe('jit command line', () => {
         'extend',
         'audit',
         'setup-profile',
+        'profiles',
+        'completion',
       ])
     );
     for (const name of names) {
@@ -104,11 +106,15 @@ describe('jit command line', () => {
     expect(parsed.positionals).toEqual(['g-1']);
     expect(parsed.values.as).toBe('alice');
     expect(parsed.rest).toEqual(['aws', 's3', 'ls', '--profile', 'x']);
-    expect(() => parse('exec', 'g-1')).toThrow(/needs a command after --/);
+    expect(runParsed('exec', 'g-1').parsed.rest).toEqual([]); // exec starts $SHELL then
   });
 
   it('refuses unknown commands, unknown flags and wrong argument counts as usage errors', () => {
-    expect(() => parse('aprove', 'g-1')).toThrow(/'aprove' is not a jit command; the commands are: request/);
+    expect(() => parse('aprove', 'g-1')).toThrow(
+      /'aprove' is not a jit command \(did you mean 'approve'\?\); the commands are: request/
+    );
+    expect(() => parse('setup', 'g-1')).toThrow(/did you mean 'setup-profile'\?/);
+    expect(() => parse('xyzzy')).toThrow(/'xyzzy' is not a jit command; the commands are/);
     expect(() => parse('show', 'g-1', '--colour')).toThrow(UsageError);
     expect(() => parse('show')).toThrow(/jit show takes <grant>; got none/);
     expect(() => parse('show', 'g-1', 'g-2')).toThrow(/got g-1 g-2/);

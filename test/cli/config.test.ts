@@ -54,8 +54,14 @@ describe('CLI configuration', () => {
       flags: { as: 'bob' },
       env: { ...HOME, JIT_API_URL: 'http://127.0.0.1:8787', JIT_USER: 'alice' },
       readFile: noFile,
+      readTokenFile: noFile,
     });
-    expect(sandbox).toEqual({ apiUrl: new URL('http://127.0.0.1:8787'), mode: 'sandbox', user: 'bob' });
+    expect(sandbox).toEqual({
+      apiUrl: new URL('http://127.0.0.1:8787'),
+      mode: 'sandbox',
+      user: 'bob',
+      sandboxToken: { value: undefined, from: '$JIT_SANDBOX_TOKEN or /home/ann/.local/state/jit/sandbox/8787.json' },
+    });
     expect(
       resolveConfig({ flags: { api: 'http://localhost:9' }, env: { ...HOME, JIT_USER: 'alice' }, readFile: noFile })
     ).toMatchObject({ user: 'alice' });

@@ -101,3 +101,35 @@ describe('jit request', () => {
     expect(stderr()).toContain('templates.a.actions: must be a non-empty list of strings');
   });
 });
+
+describe('jit request --wait --json', () => {
+  const args = ['request', '-t', 'debug-export', '--templates', templatesFile, '--wait', '--json'];
+  const broker = () =>
+    fakeFetch((request) =>
+      request.method === 'POST'
+        ? jsonResponse(201, pendingGrant(JSON.parse(request.body!)))
+        : jsonResponse(200, pendingGrant({ role: 'prod-read', durationSeconds: 5400 }))
+    );
+
+  it('prints the still-pending grant on stdout when --timeout runs out, so a script keeps its id', async () => {
+    let clock = Date.parse('2026-11-23T12:00:00Z');
+    const { context, stdout, stderr } = fakeContext({
+      fetch: broker().fetch,
+      now: () => new Date(clock),
+      sleep: async (ms) => {
+        clock += ms;
+      },
+    });
+    expect(await runCli([...args, '--timeout', '5s'], context)).toBe(6);
+    expect(JSON.parse(stdout())).toMatchObject({ id: 'g-1', state: 'PENDING' });
+    expect(stderr()).toContain('g-1 is still PENDING after');
+  });
+
+  it('prints it on Ctrl-C too (exit 130)', async () => {
+    const controller = new AbortController();
+    controller.abort();
+    const { context, stdout } = fakeContext({ fetch: broker().fetch, interrupted: () => controller.signal });
+    expect(await runCli(args, context)).toBe(130);
+    expect(JSON.parse(stdout())).toMatchObject({ id: 'g-1', state: 'PENDING' });
+  });
+});

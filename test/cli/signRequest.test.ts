@@ -87,10 +87,15 @@ describe('SigV4 signing of broker requests', () => {
     );
   });
 
-  it('sends the sandbox user header instead of a signature to the loopback sandbox', async () => {
+  it('sends the sandbox user header and token instead of a signature to the loopback sandbox', async () => {
     const { fetch, sent } = fakeFetch(() => jsonResponse(200, { grants: [] }));
     const call = createBrokerClient(
-      { apiUrl: new URL('http://127.0.0.1:8787'), mode: 'sandbox', user: 'alice' },
+      {
+        apiUrl: new URL('http://127.0.0.1:8787'),
+        mode: 'sandbox',
+        user: 'alice',
+        sandboxToken: { value: 'tok', from: '$JIT_SANDBOX_TOKEN' },
+      },
       {
         fetch,
         credentials: async () => {
@@ -99,6 +104,10 @@ describe('SigV4 signing of broker requests', () => {
       }
     );
     await call('GET', '/grants');
-    expect(sent[0]!.headers).toEqual({ accept: 'application/json', 'x-jit-user': 'alice' });
+    expect(sent[0]!.headers).toEqual({
+      accept: 'application/json',
+      'x-jit-user': 'alice',
+      'x-jit-sandbox-token': 'tok',
+    });
   });
 });

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { VendedCredentials } from '../../cli/api/brokerApi.js';
 import { grantRequest } from '../helpers/apiServer.js';
 import { finish } from '../helpers/finish.js';
-import { callApi, interrupt, startSandboxProcess } from '../helpers/sandboxProcess.js';
+import { callApi, cliEnvFor, interrupt, startSandboxProcess } from '../helpers/sandboxProcess.js';
 
 const JIT = resolve('cli/bin/jit.mjs');
 
@@ -18,13 +18,13 @@ const JIT = resolve('cli/bin/jit.mjs');
 describe('audit and reports in the sandbox', () => {
   let sandbox: Awaited<ReturnType<typeof startSandboxProcess>>;
   const call = (user: string, method: string, path: string, body?: unknown) =>
-    callApi(sandbox.ready.api, user, method, path, body);
+    callApi(sandbox.ready, user, method, path, body);
   const jit = (user: string, ...args: string[]) => {
     const [command, ...rest] = args;
     return finish(
       spawn(process.execPath, [JIT, command as string, '--as', user, ...rest], {
         stdio: ['ignore', 'pipe', 'pipe'],
-        env: { PATH: process.env.PATH, HOME: process.env.HOME, JIT_API_URL: sandbox.ready.api },
+        env: { PATH: process.env.PATH, HOME: process.env.HOME, ...cliEnvFor(sandbox) },
       })
     );
   };

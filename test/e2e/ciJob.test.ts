@@ -9,7 +9,7 @@ import { localIamClient } from '../../sandbox/localAwsClients.js';
 import { finish } from '../helpers/finish.js';
 import { masksIn, runnerFiles } from '../helpers/githubRunner.js';
 import { githubDeployClaims, type LocalIssuer, startLocalIssuer } from '../helpers/localIssuer.js';
-import { interrupt, startSandboxProcess } from '../helpers/sandboxProcess.js';
+import { cliEnvFor, interrupt, startSandboxProcess } from '../helpers/sandboxProcess.js';
 
 const AWS_CLI = '/usr/bin/aws';
 const JIT = resolve('cli/bin/jit.mjs');
@@ -52,7 +52,7 @@ describe('a CI job against the sandbox process: token in, per-deploy credentials
       AWS_CONFIG_FILE: join(home, 'aws-config'),
       AWS_DEFAULT_REGION: 'us-east-1',
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-      JIT_API_URL: sandbox.ready.api,
+      ...cliEnvFor(sandbox),
     };
   }, 60_000);
 

@@ -7,7 +7,7 @@ import type { VendedCredentials } from '../../cli/api/brokerApi.js';
 import { startCredentialServer } from '../../cli/exec/credentialServer.js';
 import { PROD_READ_REQUEST } from '../helpers/cliArgs.js';
 import { finish } from '../helpers/finish.js';
-import { interrupt, startSandboxProcess } from '../helpers/sandboxProcess.js';
+import { cliEnvFor, interrupt, startSandboxProcess } from '../helpers/sandboxProcess.js';
 
 /** Debian's AWS CLI v2 (installed by .ci/run); the `aws` first on PATH may be an older v1. */
 const AWS_CLI = '/usr/bin/aws';
@@ -60,7 +60,7 @@ describe('the jit CLI against the sandbox process', () => {
       AWS_CONFIG_FILE: join(home, 'aws-config'),
       AWS_DEFAULT_REGION: 'us-east-1',
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
-      JIT_API_URL: sandbox.ready.api,
+      ...cliEnvFor(sandbox),
       // The client's re-check bound, lowered from 30 s so the tests below need not sleep that long.
       JIT_RECHECK_SECONDS: String(RECHECK_SECONDS),
     };
@@ -116,6 +116,109 @@ describe('the jit CLI against the sandbox process', () => {
     expect(after.stderr).toContain(`grant ${id} was ended by alice: done`);
   });
 
+  it('a new user: request --wait, setup-profile prod-read, then plain aws --profile jit-prod-read works; the profile follows the next grant', {
+    timeout: 180_000,
+  }, async () => {
+    // No Region anywhere but what jit writes: the profile must carry it.
+    const bare = { AWS_DEFAULT_REGION: undefined };
+    const approveNext = async (): Promise<string> => {
+      const waiting = finish(start(process.execPath, jitArgs('erin', [...requestArgs, '--wait']), bare));
+      let pending: string | undefined;
+      while (pending === undefined) {
+        const inbox = JSON.parse((await jit('bob', 'inbox', '--json')).stdout) as {
+          grants: { id: string; requester: string }[];
+        };
+        pending = inbox.grants.find((g) => g.requester === 'erin')?.id;
+      }
+      expect((await jit('bob', 'approve', pending)).code).toBe(0);
+      const waited = await waiting;
+      expect(waited.code, waited.stderr).toBe(0);
+      return (JSON.parse(waited.stdout) as { id: string }).id;
+    };
+    const first = await approveNext();
+
+    const setup = finish(start(process.execPath, jitArgs('erin', ['setup-profile', 'prod-read']), bare));
+    const { code, stdout } = await setup;
+    expect(code).toBe(0);
+    const printed = /Use it: (aws .*)$/m.exec(stdout)?.[1];
+    expect(printed).toBe(
+      `aws --profile jit-prod-read sts get-caller-identity --endpoint-url ${sandbox.ready.awsEndpoint}`
+    );
+    // The printed command, run as printed by the real AWS CLI v2, with no Region or profile in the environment.
+    const asPrinted = () => finish(start(AWS_CLI, printed!.split(' ').slice(1), bare));
+    const who = await asPrinted();
+    expect(who.code, who.stderr).toBe(0);
+    expect(JSON.parse(who.stdout).Arn).toBe(`arn:aws:sts::123456789012:assumed-role/prod-read/erin.${first}`);
+    // An SDK that reads endpoint_url from the profile needs nothing else at all (boto3, installed with moto).
+    const boto = await finish(
+      start(
+        'python3',
+        [
+          '-c',
+          "import boto3; print(boto3.Session(profile_name='jit-prod-read').client('s3').list_objects_v2(Bucket='example-bucket')['KeyCount'])",
+        ],
+        bare
+      )
+    );
+    expect(boto.stderr).toContain('AccessDenied'); // s3:ListBucket is outside the task: the emulator's IAM refuses it
+    const read = await finish(
+      start(
+        'python3',
+        [
+          '-c',
+          "import boto3; print(boto3.Session(profile_name='jit-prod-read').client('s3').get_object(Bucket='example-bucket', Key='nightly/report.csv')['ContentLength'])",
+        ],
+        bare
+      )
+    );
+    expect(read.code, read.stderr).toBe(0);
+    expect(Number(read.stdout.trim())).toBeGreaterThan(0);
+
+    // AWS_PROFILE naming the jit profile cannot make jit recurse: the line names everything it needs.
+    const viaEnv = await finish(
+      start(AWS_CLI, ['sts', 'get-caller-identity', '--endpoint-url', sandbox.ready.awsEndpoint!], {
+        ...bare,
+        AWS_PROFILE: 'jit-prod-read',
+      })
+    );
+    expect(viaEnv.code, viaEnv.stderr).toBe(0);
+
+    // A profile for the first grant alone goes stale at done; prune removes it and keeps the role's.
+    expect((await jit('erin', 'setup-profile', first, '--profile', 'erin-first')).code).toBe(0);
+    expect((await jit('erin', 'done', first)).code).toBe(0);
+    const none = await asPrinted();
+    expect(none.code).not.toBe(0);
+    expect(none.stderr).toContain('you have no live grant for prod-read; request one: jit request prod-read');
+
+    const second = await approveNext();
+    const again = await asPrinted();
+    expect(again.code, again.stderr).toBe(0);
+    expect(JSON.parse(again.stdout).Arn).toBe(`arn:aws:sts::123456789012:assumed-role/prod-read/erin.${second}`);
+
+    const pruned = await jit('erin', 'profiles', 'prune');
+    expect(pruned.code, pruned.stderr).toBe(0);
+    expect(pruned.stdout).toContain(`jit-erin-first  removed: grant ${first} was ended by erin: done`);
+    expect(pruned.stdout).toContain('jit-prod-read  ok');
+    const listed = JSON.parse((await jit('erin', 'profiles', 'list', '--json')).stdout) as {
+      profiles: { name: string }[];
+    };
+    expect(listed.profiles.map((p) => p.name)).not.toContain('jit-erin-first');
+    expect(listed.profiles.map((p) => p.name)).toContain('jit-prod-read');
+
+    // exec points the command at the emulator and its Region, so plain `aws` works inside it.
+    const inside = await jit(
+      'erin',
+      'exec',
+      second,
+      '--',
+      process.execPath,
+      '-e',
+      'console.log(process.env.AWS_ENDPOINT_URL, process.env.AWS_REGION, process.env.JIT_GRANT_ID)'
+    );
+    expect(inside.stdout.trim()).toBe(`${sandbox.ready.awsEndpoint} us-east-1 ${second}`);
+    expect((await jit('erin', 'done', second)).code).toBe(0);
+  });
+
   it('policies answer through the CLI: a refusal names its policy; on-call breaks glass; security closes the review', {
     timeout: 60_000,
   }, async () => {
@@ -165,11 +268,11 @@ describe('the jit CLI against the sandbox process', () => {
     const exported = await awsLocal('configure', 'export-credentials', '--profile', 'jit-x');
     expect(exported.code).toBe(0);
     const fromAws = JSON.parse(exported.stdout) as VendedCredentials;
-    const fromJit = JSON.parse((await jit('alice', 'creds', id, '--json')).stdout) as {
-      accessKeyId: string;
-      expiration: string;
+    const fromJit = JSON.parse((await jit('alice', 'creds', id, '--json')).stdout) as VendedCredentials & {
+      GrantId: string;
     };
-    expect(fromAws.AccessKeyId).toBe(fromJit.accessKeyId);
+    expect(fromAws.AccessKeyId).toBe(fromJit.AccessKeyId);
+    expect(fromJit.GrantId).toBe(id);
     expect(fromAws.AccessKeyId).toMatch(/^ASIA/);
 
     const who = await aws('sts', 'get-caller-identity', '--profile', 'jit-x');

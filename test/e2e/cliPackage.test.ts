@@ -119,7 +119,7 @@ describe('the CLI as npm packs and installs it', () => {
     await new Promise<void>((resolve) => broker.listen(0, '127.0.0.2', () => resolve()));
     try {
       const api = `https://127.0.0.2:${(broker.address() as AddressInfo).port}`;
-      const listed = await jit(['list', '--api', api, '--region', 'eu-west-1', '--json'], {
+      const listed = await jit(['list', '--api', api, '--api-region', 'eu-west-1', '--json'], {
         NODE_EXTRA_CA_CERTS: tls.certPath,
         AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE',
         AWS_SECRET_ACCESS_KEY: 'wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY',
@@ -147,19 +147,21 @@ describe('the CLI as npm packs and installs it', () => {
 
     it('requests a grant, and hands out its credentials as credential_process, the second time from its cache', async () => {
       const as = (user: string) => ['--api', broker.api.base, '--as', user];
-      const requested = await jit([...PROD_READ_REQUEST, ...as('alice')]);
+      // This loopback API wants its per-start token, as the sandbox does.
+      const token = { JIT_SANDBOX_TOKEN: broker.api.token };
+      const requested = await jit([...PROD_READ_REQUEST, ...as('alice')], token);
       expect(requested.code, requested.stderr).toBe(0);
       const { id } = JSON.parse(requested.stdout) as { id: string };
       expect((await broker.api.as('bob').post(`/grants/${id}/approve`, {})).status).toBe(200);
 
-      const first = await jit(['creds', id, '--format', 'process', ...as('alice')]);
+      const first = await jit(['creds', id, '--format', 'process', ...as('alice')], token);
       expect(first.code, first.stderr).toBe(0);
       const credentials = JSON.parse(first.stdout);
       expect(credentials.Version).toBe(1);
       const who = await broker.callerIdentity(credentials);
       expect(who.Arn).toBe(`arn:aws:sts::123456789012:assumed-role/prod-read/alice.${id}`);
 
-      const again = await jit(['creds', id, '--format', 'process', ...as('alice')]);
+      const again = await jit(['creds', id, '--format', 'process', ...as('alice')], token);
       expect(JSON.parse(again.stdout).AccessKeyId).toBe(credentials.AccessKeyId);
     });
   });

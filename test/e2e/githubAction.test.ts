@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ACTION_FILE, buildAction } from '../../action/build.js';
 import { finish } from '../helpers/finish.js';
 import { masksIn, runnerFiles } from '../helpers/githubRunner.js';
-import { interrupt, startSandboxProcess } from '../helpers/sandboxProcess.js';
+import { callApi, interrupt, startSandboxProcess } from '../helpers/sandboxProcess.js';
 
 const AWS_CLI = '/usr/bin/aws';
 
@@ -54,6 +54,8 @@ describe('the GitHub Action against the sandbox and its test OIDC issuer, on a s
       'INPUT_AWS-REGION': 'eu-central-1',
       INPUT_AUDIENCE: issuer.audience,
       'INPUT_BROKER-URL': sandbox.ready.api,
+      // Where the sandbox wrote its token, which the action finds as the jit CLI does.
+      XDG_STATE_HOME: sandbox.stateDir,
       ...Object.fromEntries(Object.entries(inputs).map(([name, value]) => [`INPUT_${name.toUpperCase()}`, value])),
     };
     /** Runs the action's main step, or its post step with the state main saved (as STATE_<name>). */
@@ -68,8 +70,7 @@ describe('the GitHub Action against the sandbox and its test OIDC issuer, on a s
   };
 
   const grantState = async (grantId: string) => {
-    const response = await fetch(`${sandbox.ready.api}/grants/${grantId}`, { headers: { 'x-jit-user': 'dave' } });
-    return ((await response.json()) as { state: string }).state;
+    return (await callApi(sandbox.ready, 'dave', 'GET', `/grants/${grantId}`)).body.state as string;
   };
 
   it('main: working credentials, all three values masked, outputs set; post ends the grant after a failed step, and again is a note', {
@@ -156,10 +157,8 @@ describe('the GitHub Action against the sandbox and its test OIDC issuer, on a s
     const { runner, step } = job({ run_id: '8104' });
     expect((await step('main')).code).toBe(0);
     const grantId = runner.read('GITHUB_OUTPUT')['grant-id'] as string;
-    const revoked = await fetch(`${sandbox.ready.api}/grants/${grantId}/revoke`, {
-      method: 'POST',
-      headers: { 'x-jit-user': 'dave', 'content-type': 'application/json' },
-      body: JSON.stringify({ reason: 'incident 42' }),
+    const revoked = await callApi(sandbox.ready, 'dave', 'POST', `/grants/${grantId}/revoke`, {
+      reason: 'incident 42',
     });
     expect(revoked.status).toBe(200);
     const post = await step('post');

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { finish } from '../helpers/finish.js';
-import { interrupt, startSandboxProcess } from '../helpers/sandboxProcess.js';
+import { callApi, cliEnvFor, interrupt, startSandboxProcess } from '../helpers/sandboxProcess.js';
 
 const TEMPLATE = '.gitlab/jit-broker.gitlab-ci.yml';
 const AWS_CLI = '/usr/bin/aws';
@@ -65,7 +65,7 @@ describe('the GitLab CI template against the sandbox and its test OIDC issuer, o
       HOME: home,
       AWS_CONFIG_FILE: join(home, 'none'),
       CI_PROJECT_DIR: projectDir,
-      JIT_API_URL: sandbox.ready.api,
+      ...cliEnvFor(sandbox),
       JIT_CI_AUDIENCE: sandbox.ready.testOidcIssuer!.audience,
       JIT_TEMPLATE: 'service-deploy-staging',
       JIT_INPUTS: 'service=orders',
@@ -96,8 +96,7 @@ describe('the GitLab CI template against the sandbox and its test OIDC issuer, o
   };
 
   const grantState = async (grantId: string) => {
-    const response = await fetch(`${sandbox.ready.api}/grants/${grantId}`, { headers: { 'x-jit-user': 'dave' } });
-    return ((await response.json()) as { state: string }).state;
+    return (await callApi(sandbox.ready, 'dave', 'GET', `/grants/${grantId}`)).body.state as string;
   };
 
   it('gets credentials the deploy can use without printing them, and after_script ends the grant (again: a note)', {

@@ -1,16 +1,9 @@
-import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { grantRequest } from '../helpers/apiServer.js';
-import { interrupt, runUntilExit, startSandboxProcess } from '../helpers/sandboxProcess.js';
-
-const post = (api: string, user: string, path: string, body?: unknown) =>
-  fetch(`${api}${path}`, {
-    method: 'POST',
-    headers: { 'x-jit-user': user, 'content-type': 'application/json' },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  });
+import { callApi, interrupt, runUntilExit, startSandboxProcess } from '../helpers/sandboxProcess.js';
 
 const isListening = async (endpoint: string): Promise<boolean> => {
   try {
@@ -32,16 +25,29 @@ describe('npm start (the sandbox process)', () => {
   }, async () => {
     const first = await startSandboxProcess(['--data-dir', dataDir]);
     expect(first.ready.access).toBe('emulator');
-    const created = (await (await post(first.ready.api, 'alice', '/grants', grantRequest())).json()) as { id: string };
-    const approved = await post(first.ready.api, 'bob', `/grants/${created.id}/approve`);
+    // The token where the jit CLI looks for it, for this user's eyes only.
+    expect(first.ready.tokenFile).toBe(join(first.stateDir, 'jit', 'sandbox', `${new URL(first.ready.api).port}.json`));
+    expect(statSync(first.ready.tokenFile).mode & 0o777).toBe(0o600);
+    expect(statSync(join(first.stateDir, 'jit', 'sandbox')).mode & 0o777).toBe(0o700);
+    expect(JSON.parse(readFileSync(first.ready.tokenFile, 'utf8'))).toMatchObject({
+      url: first.ready.api,
+      token: first.ready.token,
+    });
+    const created = (await callApi(first.ready, 'alice', 'POST', '/grants', grantRequest())).body as { id: string };
+    const approved = await callApi(first.ready, 'bob', 'POST', `/grants/${created.id}/approve`);
     expect(approved.status).toBe(200);
     expect(await interrupt(first.child)).toBe(0);
     expect(await isListening(first.ready.dynamodb)).toBe(false);
 
     const second = await startSandboxProcess(['--data-dir', dataDir]);
     try {
-      const seen = await fetch(`${second.ready.api}/grants/${created.id}`, { headers: { 'x-jit-user': 'alice' } });
-      expect(((await seen.json()) as { state: string }).state).toBe('APPROVED');
+      // A new start, a new token: the first one no longer opens anything.
+      expect(second.ready.token).not.toBe(first.ready.token);
+      expect((await callApi({ ...second.ready, token: first.ready.token }, 'alice', 'GET', '/grants')).status).toBe(
+        401
+      );
+      const seen = await callApi(second.ready, 'alice', 'GET', `/grants/${created.id}`);
+      expect(seen.body.state).toBe('APPROVED');
     } finally {
       expect(await interrupt(second.child)).toBe(0);
     }
@@ -102,9 +108,9 @@ describe('npm start (the sandbox process)', () => {
       );
       const fixed = await startSandboxProcess(['--in-memory', '--config-dir', configDir]);
       try {
-        const answer = await post(fixed.ready.api, 'alice', '/grants', grantRequest());
+        const answer = await callApi(fixed.ready, 'alice', 'POST', '/grants', grantRequest());
         expect(answer.status).toBe(403);
-        expect(await answer.text()).toContain('prod-read needs a ticket now');
+        expect(JSON.stringify(answer.body)).toContain('prod-read needs a ticket now');
       } finally {
         expect(await interrupt(fixed.child)).toBe(0);
       }

@@ -12,7 +12,7 @@ import { localDynamo } from '../../sandbox/localAws.js';
 import { ROLE_POLICIES_TTL_MS } from '../../sandbox/sandboxIam.js';
 import { grantRequest } from '../helpers/apiServer.js';
 import { finish } from '../helpers/finish.js';
-import { callApi, interrupt, startSandboxProcess } from '../helpers/sandboxProcess.js';
+import { callApi, cliEnvFor, interrupt, startSandboxProcess } from '../helpers/sandboxProcess.js';
 
 /** Debian's AWS CLI v2 (installed by .ci/run); the `aws` first on PATH may be an older v1. */
 const AWS_CLI = '/usr/bin/aws';
@@ -31,7 +31,7 @@ describe('the sandbox enforces IAM on vended keys, through the real AWS CLI', ()
   let assumedRole: string;
 
   const call = (user: string, method: string, path: string, body?: unknown) =>
-    callApi(sandbox.ready.api, user, method, path, body);
+    callApi(sandbox.ready, user, method, path, body);
   const aws = (...args: string[]) =>
     finish(
       spawn(AWS_CLI, [...args, '--endpoint-url', sandbox.ready.awsEndpoint as string], {
@@ -154,7 +154,7 @@ describe('the sandbox enforces IAM on vended keys, through the real AWS CLI', ()
     const audit = await finish(
       spawn(process.execPath, [JIT, 'audit', id, '--as', 'alice', '--json'], {
         stdio: ['ignore', 'pipe', 'pipe'],
-        env: { PATH: process.env.PATH, HOME: home, JIT_API_URL: sandbox.ready.api },
+        env: { PATH: process.env.PATH, HOME: home, ...cliEnvFor(sandbox) },
       })
     );
     expect(audit.code, audit.stderr).toBe(0);

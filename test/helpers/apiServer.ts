@@ -1,7 +1,9 @@
 import type { AddressInfo } from 'node:net';
+import { SANDBOX_TOKEN_HEADER } from '../../cli/sandboxToken.js';
 import type { HttpDeps } from '../../functions/handlers/http/httpRoute.js';
 import { ROUTES, type Route } from '../../functions/handlers/routes.js';
 import { createSandboxServer, SANDBOX_USER_HEADER } from '../../sandbox/sandboxServer.js';
+import { newSandboxToken } from '../../sandbox/sandboxToken.js';
 import { asFunction } from './awsCallRecorder.js';
 
 interface ApiAnswer {
@@ -23,7 +25,8 @@ const asLambdaFunctions = (routes: readonly Route[]): Route[] =>
 
 /** The API over real HTTP on 127.0.0.1, through the same route table and handlers as Lambda. */
 const startApi = async (deps: HttpDeps) => {
-  const server = createSandboxServer(asLambdaFunctions(ROUTES), deps);
+  const token = newSandboxToken();
+  const server = createSandboxServer(asLambdaFunctions(ROUTES), deps, { token });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
@@ -37,6 +40,7 @@ const startApi = async (deps: HttpDeps) => {
     const init: RequestInit = {
       method,
       headers: {
+        [SANDBOX_TOKEN_HEADER]: token,
         ...(user === undefined ? {} : { [SANDBOX_USER_HEADER]: user }),
         ...(body === undefined ? {} : { 'content-type': 'application/json' }),
         ...headers,
@@ -56,6 +60,7 @@ const startApi = async (deps: HttpDeps) => {
 
   return {
     base,
+    token,
     as,
     anonymous: { get: (path: string) => call(undefined, 'GET', path) },
     close: () =>

@@ -401,14 +401,15 @@ describe('the bundles', () => {
     return join(synth.outdir, fn.Metadata['aws:asset:path'] as string);
   };
 
-  it('ship the configuration, and iam-data only where scopes are narrowed', () => {
-    for (const name of ['createGrant', 'ciCredentials', 'vendCredentials', 'expire', 'ciDone']) {
+  it('ship the configuration, iam-data only where scopes are narrowed, Cedar only where functions decide', () => {
+    const narrowing = ['createGrant', 'extendGrant', 'ciCredentials'];
+    const deciding = [...narrowing, 'approveGrant'];
+    for (const name of [...deciding, 'vendCredentials', 'expire', 'ciDone', 'health', 'listGrants']) {
       expect(existsSync(join(assetOf(name), 'config', 'catalog.json')), name).toBe(true);
       expect(existsSync(join(assetOf(name), 'config', 'ci.json')), name).toBe(true);
-      expect(existsSync(join(assetOf(name), 'data', 'actions', 's3.json')), name).toBe(
-        name === 'createGrant' || name === 'ciCredentials'
-      );
-      expect(existsSync(join(assetOf(name), 'cedar_wasm_bg.wasm')), name).toBe(true);
+      expect(existsSync(join(assetOf(name), 'data', 'actions', 's3.json')), name).toBe(narrowing.includes(name));
+      expect(existsSync(join(assetOf(name), 'cedar_wasm_bg.wasm')), name).toBe(deciding.includes(name));
+      expect(existsSync(join(assetOf(name), 'config', 'policies')), name).toBe(deciding.includes(name));
     }
     // The stream publisher never loads the configuration: neither it nor Cedar's 4 MB WASM ships there.
     expect(existsSync(join(assetOf('publishAuditEvents'), 'config')), 'publisher config').toBe(false);

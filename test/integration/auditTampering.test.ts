@@ -29,7 +29,15 @@ describe('the signed audit chain against edits in the table', () => {
 
   /** `jit audit <args>` as `user`, in process, against the API. */
   const jitAudit = async (user: string, ...args: string[]) => {
-    const cli = fakeContext({ fetch, env: { HOME: '/nonexistent-home', JIT_API_URL: env.api.base, JIT_USER: user } });
+    const cli = fakeContext({
+      fetch,
+      env: {
+        HOME: '/nonexistent-home',
+        JIT_API_URL: env.api.base,
+        JIT_USER: user,
+        JIT_SANDBOX_TOKEN: env.api.token,
+      },
+    });
     const code = await runCli(['audit', ...args], cli.context);
     return { code, stdout: cli.stdout(), stderr: cli.stderr() };
   };

@@ -22,7 +22,7 @@ describe('the AGPL evaluator stays out of what ships', () => {
 
   it('finds the shipped sources it checks', () => {
     expect(shipped.length).toBeGreaterThan(50);
-    expect(shipped).toContain(join('functions', 'handlers', 'lambda.ts'));
+    expect(shipped).toContain(join('functions', 'handlers', 'lambda', 'runtime.ts'));
   });
 
   it('no Lambda or CLI source imports iam-simulate, sandbox/ or test/', () => {

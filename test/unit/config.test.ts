@@ -388,23 +388,23 @@ describe('ci.json', () => {
       anyRepository: true,
       allow: [{ issuer: 'github-actions', ownerIds: ['2001'], values: ['beta'] }],
     };
-    template.inputs.service.allow.push({ issuer: 'nope', values: ['Payments'] });
+    const added = template.inputs.service.allow.push({ issuer: 'nope', values: ['Payments'] }) - 1;
     // biome-ignore lint/suspicious/noTemplateCurlyInString: template placeholders, not JavaScript ones
     template.resources.push('arn:aws:s3:::x/${claims.repository}/${inputs.region}/${inputs.stage}/*');
     expect(problemsOf({ ...(await exampleDocuments()), ci })).toEqual([
-      'ci.json: templates[0].inputs.service.allow[2]: name the repositoryIds or ownerIds that may pass these values (ids, never names: names change hands)',
-      "ci.json: templates[0].inputs.service.allow[2].values[0]: 'Payments' does not match the input's pattern [a-z][a-z0-9-]{1,30}",
+      `ci.json: templates[0].inputs.service.allow[${added}]: name the repositoryIds or ownerIds that may pass these values (ids, never names: names change hands)`,
+      `ci.json: templates[0].inputs.service.allow[${added}].values[0]: 'Payments' does not match the input's pattern [a-z][a-z0-9-]{1,30}`,
       "ci.json: templates[0].inputs.region: say which repositories may pass which values: 'allow': [{ issuer, repositoryIds or ownerIds, values }]; or 'anyRepository': true when any value of the pattern is fine for every repository the policies admit",
       "ci.json: templates[0].inputs.stage: give 'allow' or 'anyRepository', not both",
       // biome-ignore lint/suspicious/noTemplateCurlyInString: template placeholders, not JavaScript ones
       "ci.json: templates[0].resources[2]: '${claims.repository}' is a name, and names change hands when a repository or owner is renamed, transferred or deleted: use ${claims.repositoryId}, or an input allowed per repository id",
     ]);
-    template.inputs.service.allow[2] = { issuer: 'nope', repositoryIds: ['1003'], values: ['payments'] };
+    template.inputs.service.allow[added] = { issuer: 'nope', repositoryIds: ['1003'], values: ['payments'] };
     delete template.inputs.region;
     delete template.inputs.stage;
     template.resources.pop();
     expect(problemsOf({ ...(await exampleDocuments()), ci })).toEqual([
-      "ci.json: templates[0].inputs.service.allow[2].issuer: issuer 'nope' is not one of this file's issuers (github-actions, gitlab)",
+      `ci.json: templates[0].inputs.service.allow[${added}].issuer: issuer 'nope' is not one of this file's issuers (github-actions, gitlab)`,
     ]);
   });
 

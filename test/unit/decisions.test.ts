@@ -127,8 +127,14 @@ describe('openGrant', () => {
     const error = thrownBy(() => open(ROLE, { durationSeconds }));
     expect(error).toBeInstanceOf(ValidationError);
     expect(error).toMatchObject({ code: 'DURATION_OUT_OF_RANGE', kind: 'invalid' });
-    expect((error as Error).message).toContain('between 900 and 3600 for role prod-admin');
-    expect((error as Error).message).toContain(`(got ${durationSeconds})`);
+    expect((error as Error).message).toContain('between 900 (15m) and 3600 (1h) for role prod-admin');
+    expect((error as Error).message).toMatch(new RegExp(`\\(got ${durationSeconds}[,)]`));
+  });
+
+  it('says a duration in the units people type as well as in seconds', () => {
+    expect(thrownBy(() => open(ROLE, { durationSeconds: 36_000 }))).toMatchObject({
+      message: expect.stringContaining('between 900 (15m) and 3600 (1h) for role prod-admin (got 36000, 10h)'),
+    });
   });
 
   it.each([900, 3600])('accepts the boundary duration %i', (durationSeconds) => {

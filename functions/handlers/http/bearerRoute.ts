@@ -1,5 +1,5 @@
 import middy from '@middy/core';
-import type { z } from 'zod';
+import type { ZodMiniType } from 'zod/mini';
 import { NotAuthenticatedError } from '../../domain/errors.js';
 import { errorMapping, type HttpDeps, type HttpHandler } from './httpRoute.js';
 import type { HttpEvent, HttpResponse } from './httpTypes.js';
@@ -34,7 +34,7 @@ const bearerToken = (event: HttpEvent): string => {
  */
 const bearerRoute =
   <B>(spec: {
-    body: BodyRule & { schema: z.ZodType<B> };
+    body: BodyRule & { schema: ZodMiniType<B> };
     run: (deps: HttpDeps, input: BearerInput<B>) => Promise<HttpResponse>;
   }) =>
   (deps: HttpDeps): HttpHandler =>

@@ -1,6 +1,7 @@
 import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod/mini';
+import '../../config/zodMessages.js';
 import type { BrokerDeps } from '../../app/deps.js';
 import type { Caller } from '../../domain/caller.js';
 import type { Authenticator } from './authenticators.js';
@@ -42,7 +43,7 @@ const errorMapping = (deps: HttpDeps): middy.MiddlewareObj<HttpEvent, HttpRespon
 /** Authenticates the caller and validates the query string and body, in that order. */
 const requestParsing = <Q>(
   deps: HttpDeps,
-  spec: { body?: BodyRule; query?: z.ZodType<Q> }
+  spec: { body?: BodyRule; query?: z.ZodMiniType<Q> }
 ): middy.MiddlewareObj<HttpEvent, HttpResponse> => ({
   before: async (request) => {
     const { event } = request;
@@ -50,7 +51,7 @@ const requestParsing = <Q>(
     const caller: Caller = { userId, groups: await deps.directory.groupsOf(userId) };
     event.input = {
       caller,
-      query: parseQuery(event, (spec.query ?? NO_QUERY) as z.ZodType<unknown>) as Record<string, string>,
+      query: parseQuery(event, (spec.query ?? NO_QUERY) as z.ZodMiniType<unknown>) as Record<string, string>,
       body: spec.body === undefined ? undefined : parseBody(event, spec.body),
       params: parseParams(event),
     };
@@ -63,8 +64,8 @@ const requestParsing = <Q>(
  */
 const httpRoute =
   <B = undefined, Q = Record<string, never>>(spec: {
-    body?: BodyRule & { schema: z.ZodType<B> };
-    query?: z.ZodType<Q>;
+    body?: BodyRule & { schema: z.ZodMiniType<B> };
+    query?: z.ZodMiniType<Q>;
     run: (deps: HttpDeps, input: RouteInput<B, Q>) => Promise<HttpResponse>;
   }) =>
   (deps: HttpDeps): HttpHandler =>

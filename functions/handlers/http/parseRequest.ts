@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type { ZodMiniType } from 'zod/mini';
 import { describeIssues } from '../../config/describeIssues.js';
 import { PayloadTooLargeError, UnsupportedMediaTypeError, ValidationError } from '../../domain/errors.js';
 import { quoteInput, unacceptableText } from '../../domain/untrustedText.js';
@@ -8,7 +8,7 @@ import { checkJsonText } from './strictJson.js';
 /** Grant requests are small; anything bigger is a mistake or an attack. */
 const MAX_BODY_BYTES = 16 * 1024;
 
-type BodyRule = { readonly schema: z.ZodType; readonly required: boolean };
+type BodyRule = { readonly schema: ZodMiniType; readonly required: boolean };
 
 const rawBody = (event: HttpEvent): string | undefined => {
   if (event.body === undefined || event.body === '') return undefined;
@@ -22,7 +22,7 @@ const isJson = (contentType: string | undefined): boolean =>
 const PROBLEMS_SHOWN = 5;
 
 /** Validates `value` against `schema`; the problems are named in one message. */
-const validated = <T>(schema: z.ZodType<T>, value: unknown, what: string): T => {
+const validated = <T>(schema: ZodMiniType<T>, value: unknown, what: string): T => {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
   const unknownOnly = result.error.issues.every((i) => i.code === 'unrecognized_keys');
@@ -73,7 +73,7 @@ const parseBody = (event: HttpEvent, rule: BodyRule): unknown => {
   return validated(rule.schema, value, 'body');
 };
 
-const parseQuery = <T>(event: HttpEvent, schema: z.ZodType<T>): T => {
+const parseQuery = <T>(event: HttpEvent, schema: ZodMiniType<T>): T => {
   const query = event.queryStringParameters ?? {};
   checkTexts(query, 'query string');
   return validated(schema, query, 'query');
