@@ -29,6 +29,8 @@ describe('web console in Chromium', () => {
     browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox'] });
     page = await browser.newPage();
     page.on('pageerror', (error) => seenErrors.push(error.message));
+    // As a user does: through the link npm start prints, which gives this tab the start's token.
+    await page.goto(sandbox.ready.console);
   }, 120_000);
 
   afterEach(async (context) => {
@@ -44,9 +46,8 @@ describe('web console in Chromium', () => {
     if (sandbox) await interrupt(sandbox.child);
   });
 
-  /** Opens a page of the console as `user`, first through the link npm start prints (it carries the token). */
+  /** Opens a page of the console as `user` (the tab has the token from the link npm start prints). */
   const open = async (user: string, hash: string) => {
-    await page.goto(sandbox.ready.console);
     await page.goto(`${sandbox.ready.api}/ui/${hash}`);
     await page.getByLabel('Acting as (sandbox only)').selectOption(user);
   };
@@ -199,6 +200,22 @@ describe('web console in Chromium', () => {
     await open('alice', '#/security');
     await expect.poll(() => page.getByRole('alert').first().textContent()).toContain('NOT_SECURITY');
     expect(seenErrors).toEqual([]);
+  });
+
+  it('opened without the printed link (no token in this tab), says to open that link; with it, works', async () => {
+    const fresh = await browser.newPage();
+    try {
+      await fresh.goto(`${sandbox.ready.api}/ui/`);
+      await expect
+        .poll(() => fresh.getByRole('alert').first().textContent())
+        .toContain('open the console with the link `npm start` (or `jit ui`) printed');
+      await fresh.goto(sandbox.ready.console);
+      await expect.poll(() => fresh.getByLabel('Acting as (sandbox only)').count()).toBe(1);
+      // The token left the address bar at once: a copied link does not carry it.
+      expect(fresh.url()).not.toContain(sandbox.ready.token);
+    } finally {
+      await fresh.close();
+    }
   });
 });
 

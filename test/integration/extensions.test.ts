@@ -77,7 +77,7 @@ describe('Extending a grant (Cedar, DynamoDB Local)', () => {
     const tooMuch = await extend(id, 3600);
     expect(tooMuch.status).toBe(400);
     expect(tooMuch.body.error).toMatchObject({ code: 'DURATION_OUT_OF_RANGE' });
-    expect(tooMuch.body.error.message).toContain('between 900 and 1800 seconds');
+    expect(tooMuch.body.error.message).toContain('between 15m and 30m (900–1800 seconds)');
 
     expect((await extend(id, 1800)).status).toBe(200);
     await api.as('bob').post(`/grants/${id}/approve`);

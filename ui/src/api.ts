@@ -34,17 +34,30 @@ const tokenFromLocation = (): string | undefined => {
 
 let currentUser = '';
 const uiToken = tokenFromLocation();
+// The printed link pasted into a tab already on /ui changes only the fragment (no page load): take
+// the token then too, and start over with it.
+window.addEventListener('hashchange', () => {
+  if (window.location.hash.startsWith('#token=') && tokenFromLocation() !== undefined) window.location.reload();
+});
 
 const setUser = (user: string): void => {
   currentUser = user;
 };
 
+/** What the loopback servers answer a call without this start's token (sandbox/loopbackGate.ts, cli/ui/uiGuard.ts). */
+const TOKEN_REFUSALS = new Set(['SANDBOX_TOKEN_MISSING', 'SANDBOX_TOKEN_WRONG', 'BAD_UI_TOKEN']);
+const OPEN_THE_PRINTED_LINK =
+  'open the console with the link `npm start` (or `jit ui`) printed: it carries a token that changes at every start';
+
 const failureOf = async (response: Response): Promise<ApiError> => {
   const text = await response.text();
   try {
     const { error } = JSON.parse(text) as { error?: { code?: unknown; message?: unknown } };
-    if (typeof error?.code === 'string' && typeof error.message === 'string')
-      return new ApiError(response.status, error.code, `${error.message} [${response.status} ${error.code}]`);
+    if (typeof error?.code === 'string' && typeof error.message === 'string') {
+      // The server's words speak of headers; a person in a browser needs the link instead.
+      const message = TOKEN_REFUSALS.has(error.code) ? OPEN_THE_PRINTED_LINK : error.message;
+      return new ApiError(response.status, error.code, `${message} [${response.status} ${error.code}]`);
+    }
   } catch {
     // Not the broker's JSON: say what came back instead.
   }
