@@ -1,6 +1,12 @@
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { jsonLogger } from '../functions/adapters/jsonLogger.js';
+import { localChainSigner } from '../functions/adapters/localChainSigner.js';
+import { unavailableAws } from '../functions/adapters/unavailableAws.js';
+import type { BrokerConfig } from '../functions/config/brokerConfig.js';
 import { loadConfig } from '../functions/config/loadConfig.js';
+import { composeBroker } from '../functions/handlers/composeBroker.js';
 import type { HttpEvent } from '../functions/handlers/http/httpTypes.js';
+import type { Logger } from '../functions/ports.js';
 import { startDynamoLocal } from '../sandbox/dynamoLocal.js';
 import { localDynamo } from '../sandbox/localAws.js';
 import { startSandboxAccess } from '../sandbox/sandboxAccess.js';
@@ -46,4 +52,11 @@ const startEmulators = async () => {
   return { config, logger, dynamo, access, awsEndpoint: access.awsEndpoint, stop };
 };
 
-export { grantPostEvent, quantile, startEmulators, summary };
+/**
+ * A broker on one DynamoDB Local table with no AWS behind it (requests, reads and reports; any AWS
+ * call fails), its chains signed with a local key as the sandbox's are.
+ */
+const offlineBroker = (input: { config: BrokerConfig; dynamo: DynamoDBClient; tableName: string; logger: Logger }) =>
+  composeBroker({ ...input, access: unavailableAws('bench', input.logger), audit: { signer: localChainSigner() } });
+
+export { grantPostEvent, offlineBroker, quantile, startEmulators, summary };

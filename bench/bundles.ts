@@ -109,6 +109,7 @@ const coldStart = (
       AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
       TABLE_NAME: 'bench',
       SCHEDULE_GROUP: 'bench',
+      CHAIN_SIGNING_KEY_ARN: 'arn:aws:kms:us-east-1:123456789012:key/bench',
       JIT_CONFIG_DIR: join(dir, 'config'),
       ...(existsSync(join(dir, 'schema.cedarschema')) ? { JIT_POLICY_SCHEMA: join(dir, 'schema.cedarschema') } : {}),
       POWERTOOLS_LOG_LEVEL: 'SILENT',

@@ -16,6 +16,7 @@
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { GetRolePolicyCommand } from '@aws-sdk/client-iam';
+import { localChainSigner } from '../functions/adapters/localChainSigner.js';
 import type { BrokerDeps } from '../functions/app/deps.js';
 import { requestGrant } from '../functions/app/requestGrant.js';
 import { approveGrant } from '../functions/app/reviewGrant.js';
@@ -107,11 +108,20 @@ const main = async () => {
       throw error;
     }
   };
+  // One signing key for the run, as a deployed broker has one KMS key.
+  const signer = localChainSigner();
   /** A fresh table and kill policy, and `n` grants with a live session each (plus the live ones). */
   const grantsOnFreshTable = async (n: number, live: number) => {
     const tableName = `bench-kill-${randomUUID()}`;
     await ensureTable(dynamo, tableName);
-    const broker = composeBroker({ config, dynamo, tableName, logger, access: { ...access.adapters, rolePolicies } });
+    const broker = composeBroker({
+      config,
+      dynamo,
+      tableName,
+      logger,
+      access: { ...access.adapters, rolePolicies },
+      audit: { signer },
+    });
     await real.delete(roleArn, KILL_POLICY_NAME);
     const open = async (count: number) => {
       const ids: string[] = [];

@@ -18,15 +18,14 @@ import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { PutItemCommand, TransactWriteItemsCommand } from '@aws-sdk/client-dynamodb';
 import { jsonLogger } from '../functions/adapters/jsonLogger.js';
-import { unavailableAws } from '../functions/adapters/unavailableAws.js';
 import { recordActivity } from '../functions/app/recordActivity.js';
 import { loadConfig } from '../functions/config/loadConfig.js';
-import { composeBroker } from '../functions/handlers/composeBroker.js';
 import { startDynamoLocal } from '../sandbox/dynamoLocal.js';
 import { ensureTable } from '../sandbox/ensureTable.js';
 import { localDynamo } from '../sandbox/localAws.js';
 import { assumedRoleCall } from '../test/helpers/cloudTrailRecords.js';
 import { approvedGrants } from './approvedGrants.js';
+import { offlineBroker } from './benchKit.js';
 import { summary } from './stats.js';
 
 const GRANTS = Number(process.env.BENCH_GRANTS ?? 50);
@@ -51,7 +50,7 @@ const main = async () => {
   try {
     const tableName = `bench-${randomUUID()}`;
     await ensureTable(dynamo, tableName);
-    const broker = composeBroker({ config, dynamo, tableName, logger, access: unavailableAws('bench', logger) });
+    const broker = offlineBroker({ config, dynamo, tableName, logger });
     const REFUSING = 10;
     const ids = await approvedGrants(broker, GRANTS + REFUSING, 'benchmark the recorder');
     /** One CloudTrail event through the recorder: its time and the DynamoDB requests it made. */

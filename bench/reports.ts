@@ -11,14 +11,13 @@ import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { GetItemCommand, QueryCommand } from '@aws-sdk/client-dynamodb';
 import { jsonLogger } from '../functions/adapters/jsonLogger.js';
-import { unavailableAws } from '../functions/adapters/unavailableAws.js';
 import { runReport } from '../functions/app/reports.js';
 import { loadConfig } from '../functions/config/loadConfig.js';
-import { composeBroker } from '../functions/handlers/composeBroker.js';
 import { startDynamoLocal } from '../sandbox/dynamoLocal.js';
 import { ensureTable } from '../sandbox/ensureTable.js';
 import { localDynamo } from '../sandbox/localAws.js';
 import { approvedGrants } from './approvedGrants.js';
+import { offlineBroker } from './benchKit.js';
 
 const GRANTS = Number(process.env.BENCH_GRANTS ?? 200);
 
@@ -37,7 +36,7 @@ const main = async () => {
   try {
     const tableName = `bench-${randomUUID()}`;
     await ensureTable(dynamo, tableName);
-    const broker = composeBroker({ config, dynamo, tableName, logger, access: unavailableAws('bench', logger) });
+    const broker = offlineBroker({ config, dynamo, tableName, logger });
     const ids = await approvedGrants(broker, GRANTS, 'benchmark the reports');
 
     // Report vs the reads it needs, one after another (the report reads eight grants at a time).

@@ -20,7 +20,6 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { jsonLogger } from '../functions/adapters/jsonLogger.js';
 import { ulidIds } from '../functions/adapters/ulidIds.js';
-import { unavailableAws } from '../functions/adapters/unavailableAws.js';
 import { dueGrants } from '../functions/app/dueGrants.js';
 import { auditGrant } from '../functions/app/grantAudit.js';
 import { listInbox, listMyGrants } from '../functions/app/readGrants.js';
@@ -28,10 +27,10 @@ import { runReport } from '../functions/app/reports.js';
 import { requestGrant } from '../functions/app/requestGrant.js';
 import { loadConfig } from '../functions/config/loadConfig.js';
 import type { Transition } from '../functions/domain/grant.js';
-import { composeBroker } from '../functions/handlers/composeBroker.js';
 import { startDynamoLocal } from '../sandbox/dynamoLocal.js';
 import { ensureTable } from '../sandbox/ensureTable.js';
 import { localDynamo } from '../sandbox/localAws.js';
+import { offlineBroker } from './benchKit.js';
 import { type GrantTemplate, grantItems, grantLife, type Item, type Lifecycle, templateOf } from './scaleData.js';
 
 const { values: flags } = parseArgs({
@@ -113,7 +112,7 @@ const main = async () => {
   try {
     const tableName = `scale-${randomUUID()}`;
     await ensureTable(dynamo, tableName);
-    const broker = composeBroker({ config, dynamo, tableName, logger, access: unavailableAws('bench', logger) });
+    const broker = offlineBroker({ config, dynamo, tableName, logger });
     const now = Date.now();
 
     // Templates: one real request per role, as requestGrant makes it (policy, narrowing, session policy).

@@ -10,6 +10,7 @@ import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { GetItemCommand, QueryCommand, TransactWriteItemsCommand } from '@aws-sdk/client-dynamodb';
 import { AssumeRoleCommand } from '@aws-sdk/client-sts';
+import { localChainSigner } from '../functions/adapters/localChainSigner.js';
 import { requestGrant } from '../functions/app/requestGrant.js';
 import { approveGrant } from '../functions/app/reviewGrant.js';
 import { composeBroker } from '../functions/handlers/composeBroker.js';
@@ -28,7 +29,14 @@ const main = async () => {
   try {
     const tableName = `bench-${randomUUID()}`;
     await ensureTable(dynamo, tableName);
-    const broker = composeBroker({ config, dynamo, tableName, logger, access: access.adapters });
+    const broker = composeBroker({
+      config,
+      dynamo,
+      tableName,
+      logger,
+      access: access.adapters,
+      audit: { signer: localChainSigner() },
+    });
     const alice = { userId: 'alice', groups: ['developers'] };
     const grant = await requestGrant(broker, alice, {
       role: 'prod-read',

@@ -18,7 +18,7 @@ const EXIT = {
   brokerFailed: 5,
   /** `--wait --timeout` ran out while the grant was still pending. */
   stillPending: 6,
-  /** `jit audit`: the grant's hash chain does not verify (evidence of tampering). */
+  /** `jit audit`: the signed chain, the kill record or the archive comparison does not hold (tampering). */
   chainBroken: 8,
   /** Anything else: a local failure (file permissions, …) or a bug; the message says which. */
   unexpected: 70,

@@ -1,6 +1,7 @@
 import type { ActivityUse, CloudTrailRecord, GrantActivity, RefusedCall } from './domain/activity.js';
-import type { AuditEvent } from './domain/auditChain.js';
+import type { AuditEvent, HeadSignature } from './domain/auditChain.js';
 import type { CallClass } from './domain/callOutcome.js';
+import type { SignatureCheck } from './domain/chainVerdict.js';
 import type { Grant, KillRecord, Transition } from './domain/grant.js';
 import type { GrantState } from './domain/grantState.js';
 import type {
@@ -71,7 +72,15 @@ type KillStore = Pick<
 type KillScope = 'role' | 'organization';
 
 /** A kill record as stored, with when each scope's policy first included it. */
-type StoredKill = KillRecord & { readonly appliedAt?: string; readonly orgAppliedAt?: string };
+type StoredKill = KillRecord & {
+  readonly appliedAt?: string;
+  readonly orgAppliedAt?: string;
+  /**
+   * Set when the record differs from its grant's signed chain (docs/audit.md): the other fields
+   * then hold what the chain signed, and this says what the table held instead.
+   */
+  readonly tampered?: string;
+};
 
 /** One kill put in force in one scope: `to` is the grant with its `grant.sessions-killed` event. */
 interface KillApplied {
@@ -106,6 +115,26 @@ interface KillLeases {
    * still held, render again) or it was taken over ('lost'). `force` releases it whatever was announced.
    */
   release(target: string, lease: KillLease, force?: boolean): Promise<'released' | 'notified' | 'lost'>;
+}
+
+/**
+ * The broker's signing key for audit chain heads (docs/audit.md): KMS in AWS, a local key in the
+ * sandbox. `sign` fails (ServiceUnavailableError) rather than answer without a signature, so no
+ * event is stored unsigned. `verify` answers 'untrusted-key' for a signature by any key but the
+ * broker's own: a table writer cannot bring their own key.
+ */
+interface ChainSigner {
+  sign(statement: string): Promise<Pick<HeadSignature, 'keyId' | 'algorithm' | 'value'>>;
+  verify(statement: string, signature: Pick<HeadSignature, 'keyId' | 'algorithm' | 'value'>): Promise<SignatureCheck>;
+}
+
+/**
+ * What the audit archive (S3 with Object Lock; a directory in the sandbox) holds of one grant:
+ * each event as first archived, and whatever looks wrong in the archive itself (an event written
+ * twice, a delete marker, an object that is not an event).
+ */
+interface AuditArchiveReader {
+  eventsOf(grantId: string): Promise<{ readonly events: readonly AuditEvent[]; readonly problems: readonly string[] }>;
 }
 
 /** What the broker asks STS for: one role session narrowed to one grant's task. */
@@ -186,7 +215,14 @@ interface ActionCatalog {
 /** Loud, operator-facing events (EventBridge/SNS in AWS; the console in the sandbox). */
 interface Alerts {
   raise(
-    kind: 'kill-overflow' | 'kill-failed' | 'schedule-failed' | 'break-glass' | 'used-after-end' | 'anomaly',
+    kind:
+      | 'kill-overflow'
+      | 'kill-failed'
+      | 'schedule-failed'
+      | 'break-glass'
+      | 'used-after-end'
+      | 'anomaly'
+      | 'audit-tampered',
     details: Record<string, unknown>
   ): Promise<void>;
 }
@@ -273,6 +309,8 @@ export type {
   ActivityLookup,
   ActivityStore,
   Alerts,
+  AuditArchiveReader,
+  ChainSigner,
   Clock,
   CredentialIssuer,
   DenialLog,

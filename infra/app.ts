@@ -6,7 +6,7 @@ import { buildBrokerApp } from './brokerApp.js';
  * `npx cdk synth` / `deploy`. Works offline and without credentials: the account and region come
  * from the CLI's environment when it has one (CDK_DEFAULT_ACCOUNT/REGION), otherwise the stacks are
  * environment-agnostic. Context: `configDir` (default `config`), `alarmEmail`, `auditRetentionMode`
- * (`governance`, default, or `compliance`) and `auditRetentionDays` (default 365) for the audit archive,
+ * (`compliance`, default, or `governance`) and `auditRetentionDays` (default 365) for the audit archive,
  * `organizationId` (`o-…`: the organization whose accounts forward grant activity to the broker),
  * and for the organization-wide kill `orgKillPolicyArn` with `orgKillerRoleArn` (docs/ending-access.md).
  *

@@ -6,9 +6,11 @@ import type { Construct } from 'constructs';
 /** How long and how strictly archived audit events are locked. */
 interface AuditRetention {
   /**
-   * `governance` (default): nobody deletes or overwrites a locked version, except principals given
-   * s3:BypassGovernanceRetention. `compliance`: nobody at all, not even the account root, until
-   * the retention ends — choose it when a regulator asks, it cannot be undone.
+   * `compliance` (default): nobody deletes or overwrites a locked version, not even the account
+   * root, until its retention ends — the archive is what `jit audit --archive` trusts when the table
+   * was rewritten, so an administrator must not be able to rewrite it too. `governance`: principals
+   * given s3:BypassGovernanceRetention can; choose it only for a trial deployment whose objects you
+   * may need to delete (`-c auditRetentionMode=governance`).
    */
   readonly mode?: 'governance' | 'compliance';
   /** Default 365. */
@@ -25,7 +27,7 @@ const auditArchiveBucket = (scope: Construct, id: string, retention: AuditRetent
   const bucket = new Bucket(scope, id, {
     objectLockEnabled: true,
     objectLockDefaultRetention:
-      retention.mode === 'compliance' ? ObjectLockRetention.compliance(days) : ObjectLockRetention.governance(days),
+      retention.mode === 'governance' ? ObjectLockRetention.governance(days) : ObjectLockRetention.compliance(days),
     versioned: true,
     encryption: BucketEncryption.S3_MANAGED,
     blockPublicAccess: BlockPublicAccess.BLOCK_ALL,

@@ -17,6 +17,7 @@ const ALERT_KINDS = [
   'break-glass',
   'used-after-end',
   'anomaly',
+  'audit-tampered',
 ] as const;
 const ALERT_NAMESPACE = 'JitBroker/Alerts';
 
@@ -27,6 +28,8 @@ const ALERT_DESCRIPTIONS: Record<(typeof ALERT_KINDS)[number], string> = {
   'break-glass': 'Break-glass access was used',
   'used-after-end': "A grant's credentials were used after the grant ended: the kill did not hold, or keys leaked",
   anomaly: 'An anomaly rule (config/anomaly.json) revoked or flagged a grant: the evidence is in its audit',
+  'audit-tampered':
+    'A grant record or kill record does not match its signed audit chain: someone wrote the table outside the broker (jit audit <grant> --archive)',
 };
 
 /** The CloudFormation parameter that subscribes an address to the alarm topic (empty: none). */

@@ -28,6 +28,9 @@ interface BrokerAppOptions {
   readonly orgKill?: OrgKillWiring;
 }
 
+/** The functions' stack: its role names start with it, which the audit chain key's policy relies on. */
+const BROKER_STACK = 'JitBroker';
+
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
 
 /**
@@ -57,14 +60,16 @@ const buildBrokerApp = async (options: BrokerAppOptions) => {
   const app = options.app ?? new App();
   const env = options.env;
   const stateful = new StatefulStack(app, 'JitBrokerStateful', {
-    description: 'jit-broker: grant table and audit archive (state that outlives redeploys)',
+    description: 'jit-broker: grant table, audit archive and audit chain key (state that outlives redeploys)',
+    signingStackName: BROKER_STACK,
     ...(options.auditRetention ? { auditRetention: options.auditRetention } : {}),
     ...(env ? { env } : {}),
   });
-  const stateless = new StatelessStack(app, 'JitBroker', {
+  const stateless = new StatelessStack(app, BROKER_STACK, {
     description: 'jit-broker: API, functions, expiry scheduling, domain events, alarms',
     table: stateful.table,
     auditArchive: stateful.auditArchive,
+    chainKey: stateful.chainKey,
     config,
     configDir: options.configDir,
     ...(options.alarmEmail ? { alarmEmail: options.alarmEmail } : {}),

@@ -32,9 +32,18 @@ const acknowledgeFindings = (stateful: StatefulStack, stateless: StatelessStack)
     stateless.functions.get('publishAuditEvents')?.role?.node.tryFindChild('DefaultPolicy'),
     // The bucket ARN reaches this stack as a cross-stack export: cdk-nag names the finding by that token.
     'AwsSolutions-IAM5[Resource::JitBrokerStateful:ExportsOutputFnGetAttAuditArchive60EBC247Arn996CA6EF/audit/*]',
-    'One object per audit event, keyed audit/<date>/<grant id>/<seq> at run time: the prefix is as narrow as ' +
+    'One object per audit event, keyed audit/<grant id>/<seq> at run time: the prefix is as narrow as ' +
       'the key can be known at deploy time. Only s3:PutObject, and Object Lock keeps what is written.'
   );
+  for (const [name, fn] of stateless.functions) {
+    if (!(FUNCTION_ACCESS[name] ?? []).includes('readArchive')) continue;
+    acknowledge(
+      fn.role?.node.tryFindChild('DefaultPolicy'),
+      'AwsSolutions-IAM5[Resource::JitBrokerStateful:ExportsOutputFnGetAttAuditArchive60EBC247Arn996CA6EF/audit/*]',
+      'The audit reads one grant at a time (audit/<grant id>/), chosen at run time: the prefix is as narrow as ' +
+        'the key can be known at deploy time. Only s3:GetObjectVersion: reading the archived versions, never writing.'
+    );
+  }
   const routeNames = new Set(ROUTES.map((r) => r.name));
   for (const [name, fn] of stateless.functions) {
     acknowledge(fn, 'AwsSolutions-L1', RUNTIME_PINNED);

@@ -7,6 +7,7 @@ import type { Table } from 'aws-cdk-lib/aws-dynamodb';
 import { EventBus, Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { Effect, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import type { IKey } from 'aws-cdk-lib/aws-kms';
 import { FilterCriteria, FilterRule, type IFunction, StartingPosition } from 'aws-cdk-lib/aws-lambda';
 import { SqsDestination } from 'aws-cdk-lib/aws-lambda-destinations';
 import { DynamoEventSource, SqsDlq } from 'aws-cdk-lib/aws-lambda-event-sources';
@@ -18,7 +19,6 @@ import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { DEFAULT_SESSION_KILLER_ROLE_NAME } from '../functions/adapters/aws/crossAccountRolePolicies.js';
 import { EVENT_SK_PREFIX } from '../functions/adapters/aws/grantItems.js';
-import { INDEXES } from '../functions/adapters/aws/tableSchema.js';
 import type { BrokerConfig } from '../functions/config/brokerConfig.js';
 import { bundleOf } from '../functions/handlers/lambda/bundles.js';
 import { ROUTES } from '../functions/handlers/routes.js';
@@ -31,7 +31,7 @@ import {
   RESERVED_CONCURRENCY_CONTEXT,
   routeSettings,
 } from './capacity.js';
-import { type Capability, FUNCTION_ACCESS } from './functionAccess.js';
+import { type Capability, dataStatements, FUNCTION_ACCESS } from './functionAccess.js';
 import { type OrgKillWiring, wireOrgKill } from './orgKill.js';
 import { killStatements, sessionKillerArns } from './sessionKiller.js';
 import { MANAGED_TAG, SESSION_TAG_KEYS, SOURCE_IDENTITY_PATTERN } from './targetRole.js';
@@ -61,6 +61,8 @@ interface StatelessStackProps extends StackProps {
   readonly sessionKillerRoleName?: string;
   /** The Object Lock bucket the stream publisher archives every audit event to (StatefulStack). */
   readonly auditArchive?: IBucket;
+  /** The key that signs audit chain heads (StatefulStack; infra/chainSigningKey.ts). */
+  readonly chainKey?: IKey;
   /** The organization-wide kill, when on: its SCP and the org killer that writes it (infra/orgKill.ts). */
   readonly orgKill?: OrgKillWiring;
 }
@@ -138,7 +140,11 @@ class StatelessStack extends Stack {
     });
 
     const functions = new Map<string, NodejsFunction>();
-    const baseEnv = { TABLE_NAME: table.tableName, SCHEDULE_GROUP: groupName };
+    const baseEnv = {
+      TABLE_NAME: table.tableName,
+      SCHEDULE_GROUP: groupName,
+      ...(props.chainKey ? { CHAIN_SIGNING_KEY_ARN: props.chainKey.keyArn } : {}),
+    };
 
     const expire = brokerFunction(this, 'expire', {
       ...bundled('expire'),
@@ -174,6 +180,7 @@ class StatelessStack extends Stack {
     for (const route of ROUTES) {
       const readOnly = route.method === 'GET';
       const schedules = (FUNCTION_ACCESS[route.name] ?? []).includes('scheduleExpiry');
+      const readsArchive = (FUNCTION_ACCESS[route.name] ?? []).includes('readArchive') && props.auditArchive;
       functions.set(
         route.name,
         brokerFunction(this, route.name, {
@@ -190,6 +197,7 @@ class StatelessStack extends Stack {
                   EXPIRY_DLQ_ARN: expiryDlq.queueArn,
                 }
               : {}),
+            ...(readsArchive ? { AUDIT_ARCHIVE_BUCKET: props.auditArchive.bucketName } : {}),
           },
           // Narrowing a scope may expand `*` across the whole IAM action catalog (~0.5 s, more with more CPU).
           memorySize: narrows(route.name) ? 1024 : 512,
@@ -253,6 +261,8 @@ class StatelessStack extends Stack {
       for (const capability of capabilities) {
         for (const statement of this.#statements(capability, {
           table,
+          ...(props.chainKey ? { chainKey: props.chainKey } : {}),
+          ...(props.auditArchive ? { auditArchive: props.auditArchive } : {}),
           expirySchedulesArn,
           schedulerRoleArn: schedulerRole.roleArn,
           targetRoleArns,
@@ -416,33 +426,21 @@ class StatelessStack extends Stack {
     capability: Capability,
     refs: {
       table: Table;
+      chainKey?: IKey;
+      auditArchive?: IBucket;
       expirySchedulesArn: string;
       schedulerRoleArn: string;
       targetRoleArns: readonly string[];
       killerRoleArns: readonly string[];
     }
   ): PolicyStatement[] {
-    const { table } = refs;
-    const indexArns = Object.keys(INDEXES).map((index) => `${table.tableArn}/index/${index}`);
+    // The table, the chain key and the archive: infra/functionAccess.ts (per-partition table writes).
+    const data = dataStatements(capability, refs);
+    if (data !== undefined) return data;
     const managed = (prefix: 'aws' | 'iam') => ({
       StringEquals: { [`${prefix}:ResourceTag/${MANAGED_TAG.key}`]: MANAGED_TAG.value },
     });
     switch (capability) {
-      case 'read':
-        return [
-          // GetItem reads only the table; Query the table and its indexes.
-          new PolicyStatement({ actions: ['dynamodb:GetItem'], resources: [table.tableArn] }),
-          new PolicyStatement({ actions: ['dynamodb:Query'], resources: [table.tableArn, ...indexArns] }),
-        ];
-      case 'write':
-        return [new PolicyStatement({ actions: ['dynamodb:PutItem'], resources: [table.tableArn] })];
-      case 'recordKills':
-        return [
-          new PolicyStatement({
-            actions: ['dynamodb:BatchGetItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
-            resources: [table.tableArn],
-          }),
-        ];
       case 'scheduleExpiry':
         return [
           new PolicyStatement({
@@ -498,13 +496,11 @@ class StatelessStack extends Stack {
             ? []
             : [new PolicyStatement({ actions: ['sts:AssumeRole'], resources: [...refs.killerRoleArns] })]),
         ];
-      case 'recordActivity':
-        return [
-          new PolicyStatement({ actions: ['dynamodb:PutItem', 'dynamodb:UpdateItem'], resources: [table.tableArn] }),
-        ];
       case 'lookupActivity':
         // LookupEvents has no resource-level permissions: "*" is the only resource IAM accepts.
         return [new PolicyStatement({ actions: ['cloudtrail:LookupEvents'], resources: ['*'] })];
+      default:
+        throw new Error(`no IAM statements for capability ${capability}`);
     }
   }
 }

@@ -16,6 +16,7 @@ import { LOCAL_ACCOUNT, LOCAL_REGION, localDynamo } from './localAws.js';
 import { localIamClient } from './localAwsClients.js';
 import { startRecordingProxy } from './recordingProxy.js';
 import { type SandboxAccess, startSandboxAccess } from './sandboxAccess.js';
+import { sandboxAuditAnchors } from './sandboxAuditAnchors.js';
 import { sandboxConsole } from './sandboxConsole.js';
 import { sandboxIam } from './sandboxIam.js';
 import { createSandboxServer, type RequestLine } from './sandboxServer.js';
@@ -98,6 +99,8 @@ const startSandbox = async (options: SandboxOptions): Promise<Sandbox> => {
     const dynamo = localDynamo(dynamoEndpoint);
     cleanup.push(async () => dynamo.destroy());
     const table = await ensureTable(dynamo, options.tableName);
+    const audit = sandboxAuditAnchors(options.dataDir);
+    cleanup.push(async () => audit.dispose());
     const access = await startSandboxAccess({ useRealAws: options.useRealAws ?? false, config, logger });
     cleanup.push(() => access.stop());
 
@@ -116,6 +119,7 @@ const startSandbox = async (options: SandboxOptions): Promise<Sandbox> => {
       tableName: options.tableName,
       logger,
       access: { ...access.adapters, credentials: vends.issuer, ...(org ? { orgKill: org.policy } : {}) },
+      audit,
       ...(options.clock ? { clock: options.clock } : {}),
     });
     let awsEndpoint = access.awsEndpoint;

@@ -1,12 +1,13 @@
-import type { ChainVerdict } from '../../functions/domain/auditChain.js';
+import type { GrantAudit } from '../../functions/app/grantAudit.js';
 import type { CallOutcome } from '../../functions/domain/callOutcome.js';
+import type { ChainVerdict } from '../../functions/domain/chainVerdict.js';
 import type { Grant, GrantRequest } from '../../functions/domain/grant.js';
 import type { KillEffect } from '../../functions/domain/killEffect.js';
 import type { Report } from '../../functions/domain/reports.js';
 import type { ApiCall } from './brokerClient.js';
 
 /** A grant as the API shows it (the store's chain head stays inside the broker). */
-type GrantView = Omit<Grant, 'chainHead'>;
+type GrantView = Omit<Grant, 'chainHead' | 'chainSignature'>;
 
 /** The answer to done and revoke: the grant, and what became of its live sessions' kill (docs/ending-access.md). */
 type EndedGrantView = GrantView & {
@@ -23,8 +24,13 @@ interface GrantPage {
 
 interface AuditView {
   readonly grantId: string;
-  readonly state: Grant['state'];
+  /** `MISSING`: the table has no such grant; the archive has events of it (`--archive`, security only). */
+  readonly state: Grant['state'] | 'MISSING';
   readonly chain: ChainVerdict;
+  /** The kill record against the signed end event, once the grant ended with a kill. */
+  readonly killRecord?: GrantAudit['killRecord'];
+  /** With `compare=archive`: the table against the Object Lock archive. */
+  readonly archive?: GrantAudit['archive'];
   readonly events: readonly {
     readonly seq: number;
     readonly type: string;
@@ -100,8 +106,13 @@ const brokerApi = (call: ApiCall) => ({
       },
     }),
   show: (id: string) => call<GrantView>('GET', grantPath(id)),
-  audit: (id: string, options: { cloudTrail?: boolean } = {}) =>
-    call<AuditView>('GET', grantPath(id, '/audit'), { query: options.cloudTrail ? { lookup: 'cloudtrail' } : {} }),
+  audit: (id: string, options: { cloudTrail?: boolean; archive?: boolean } = {}) =>
+    call<AuditView>('GET', grantPath(id, '/audit'), {
+      query: {
+        ...(options.cloudTrail ? { lookup: 'cloudtrail' } : {}),
+        ...(options.archive ? { compare: 'archive' } : {}),
+      },
+    }),
   report: (kind: string, query: { from?: string; to?: string; reuseThreshold?: number }) =>
     call<Report | ReportSummary>('GET', `/reports/${encodeURIComponent(kind)}`, {
       query: {

@@ -1,4 +1,5 @@
 import { displaySafe } from '../../functions/domain/untrustedText.js';
+import { auditVerdict } from '../auditVerdict.js';
 import type { CommandSpec } from '../commandLine.js';
 import { type CliContext, connect } from '../context.js';
 import { EXIT, UsageError } from '../errors.js';
@@ -88,14 +89,16 @@ const show: Command = {
 
 const audit: Command = {
   name: 'audit',
-  summary: "Show a grant's audit trail, whether its hash chain is intact, and what its sessions did",
-  usage: '<grant> [--cloudtrail] [--json]',
-  options: { cloudtrail: { type: 'boolean' } },
+  summary: "Show a grant's audit trail, whether its signed chain and kill record are intact, and what its sessions did",
+  usage: '<grant> [--archive] [--cloudtrail] [--json]',
+  options: { cloudtrail: { type: 'boolean' }, archive: { type: 'boolean' } },
   optionHelp: [
+    ['--archive', 'also compare the table with the audit archive (Object Lock); security may audit a deleted grant'],
     ['--cloudtrail', "also look the grant's access keys up in CloudTrail Event history (slow: 2 requests/s)"],
   ],
   examples: [
     'jit audit g-01J…',
+    'jit audit g-01J… --archive',
     'jit audit g-01J… --cloudtrail',
     'jit audit g-01J… --json | jq ".events[].type"',
     'jit audit g-01J… --json | jq ".activity.afterEnd"',
@@ -103,16 +106,18 @@ const audit: Command = {
   positionals: ['grant'],
   json: true,
   async run(context, { values, positionals }) {
-    const trail = await connect(context, values).api.audit(positionals[0]!, { cloudTrail: values.cloudtrail === true });
+    const trail = await connect(context, values).api.audit(positionals[0]!, {
+      cloudTrail: values.cloudtrail === true,
+      archive: values.archive === true,
+    });
+    const verdict = auditVerdict(trail);
     if (values.json) {
       printJson(context.io, trail);
-      return 0;
+      return verdict.intact ? EXIT.ok : EXIT.chainBroken;
     }
     const now = context.now();
-    const verdict = trail.chain.valid
-      ? `chain intact (${trail.chain.length} events)`
-      : `CHAIN BROKEN at event ${trail.chain.brokenAt}: ${trail.chain.reason}`;
-    context.io.out(displaySafe(`${trail.grantId}  ${trail.state}  ${verdict}`));
+    context.io.out(displaySafe(`${trail.grantId}  ${trail.state}  ${verdict.headline}`));
+    for (const line of verdict.details) context.io.out(displaySafe(line));
     for (const event of trail.events) {
       const states = event.fromState ? `${event.fromState} → ${event.toState}` : event.toState;
       // A deny's comment, a revoke's reason: what the requester most needs to read.
@@ -125,8 +130,8 @@ const audit: Command = {
     }
     if (trail.activity) context.io.out(activityLines('activity (recorded)', trail.activity));
     if (trail.cloudTrail) context.io.out(activityLines('activity (CloudTrail Event history)', trail.cloudTrail));
-    // A broken chain is evidence of tampering: scripts should not read it as success.
-    return trail.chain.valid ? EXIT.ok : EXIT.chainBroken;
+    // A broken chain, a kill record or an archive that disagrees is evidence of tampering: not success.
+    return verdict.intact ? EXIT.ok : EXIT.chainBroken;
   },
 };
 

@@ -4,6 +4,8 @@ import type {
   ActivityLookup,
   ActivityStore,
   Alerts,
+  AuditArchiveReader,
+  ChainSigner,
   Clock,
   CredentialIssuer,
   DenialLog,
@@ -53,6 +55,10 @@ interface BrokerDeps {
   readonly activityLookup: ActivityLookup;
   /** Requests the policies refused, for the exceptions report. */
   readonly denials: DenialLog;
+  /** Signs every chain head as it is appended, and checks signatures (docs/audit.md). */
+  readonly chainSigner: ChainSigner;
+  /** The audit archive, read to compare with the table (`jit audit --archive`). */
+  readonly archive: AuditArchiveReader;
 }
 
 export type { BrokerDeps };

@@ -1,4 +1,5 @@
 import { type Caller, isAmong } from '../domain/caller.js';
+import { type ChainVerdict, verifyChain } from '../domain/chainVerdict.js';
 import { ForbiddenError, ValidationError } from '../domain/errors.js';
 import {
   buildReport,
@@ -50,15 +51,28 @@ const periodOf = (request: ReportRequest, now: Date): { from: string; to: string
   return { from, to };
 };
 
+/** A chain's verdict as a report keeps it: valid, or where and why it broke (not the whole verdict). */
+type ChainIntegrity =
+  | { readonly valid: true }
+  | { readonly valid: false; readonly brokenAt: number; readonly reason: string };
+type VerifiedHistory = GrantHistory & { readonly chain: ChainIntegrity };
+
+const chainIntegrity = (verdict: ChainVerdict): ChainIntegrity =>
+  verdict.valid ? { valid: true } : { valid: false, brokenAt: verdict.brokenAt, reason: verdict.reason };
+
 /**
  * The histories of the grants created in [from, to] (inclusive, so a default `to` of now takes in
  * what happened just now), streamed: per catalog role, the byRole index newest first, one page
  * of 100 grants at a time, stopping at the first page that reaches before `from`; each page's
  * histories are read a few grants at a time and trimmed to what the reports read
- * (reportHistory) before the next page is read. Oldest first, as the reports list them.
+ * (reportHistory) before the next page is read; each grant's chain is checked against its
+ * signatures as it is read. Oldest first, as the reports list them.
  */
-const historiesCreatedIn = async (deps: BrokerDeps, period: { from: string; to: string }): Promise<GrantHistory[]> => {
-  const histories: GrantHistory[] = [];
+const historiesCreatedIn = async (
+  deps: BrokerDeps,
+  period: { from: string; to: string }
+): Promise<VerifiedHistory[]> => {
+  const histories: VerifiedHistory[] = [];
   for (const roleId of deps.config.catalog.roles.keys()) {
     let cursor: string | undefined;
     do {
@@ -79,7 +93,10 @@ const historiesCreatedIn = async (deps: BrokerDeps, period: { from: string; to: 
                 deps.store.auditTrail(grant.id),
                 deps.activity.get(grant.id),
               ]);
-              return reportHistory(grant, events, activity);
+              const chain = await verifyChain(grant, events, (statement, signature) =>
+                deps.chainSigner.verify(statement, signature)
+              );
+              return { ...reportHistory(grant, events, activity), chain: chainIntegrity(chain) };
             })
           ))
         );
@@ -90,6 +107,34 @@ const historiesCreatedIn = async (deps: BrokerDeps, period: { from: string; to: 
   }
   return histories.sort((a, b) => a.grant.createdAt.localeCompare(b.grant.createdAt));
 };
+
+/** Which of the report's grants have a chain that does not verify against the broker's signatures. */
+const integrityOf = (histories: readonly VerifiedHistory[]) => ({
+  verified: histories.filter((h) => h.chain.valid).length,
+  broken: histories.flatMap(({ grant, chain }) =>
+    chain.valid ? [] : [{ grantId: grant.id, brokenAt: chain.brokenAt, reason: chain.reason }]
+  ),
+});
+
+/**
+ * A report says which of its grants it cannot vouch for: rows built from a forged chain would be
+ * whatever the forger wrote (docs/audit.md, "Signed chain").
+ */
+const withIntegrity = (
+  report: Report,
+  integrity: ReturnType<typeof integrityOf>
+): Report & {
+  integrity: ReturnType<typeof integrityOf>;
+} => ({
+  ...report,
+  hints: [
+    ...report.hints,
+    ...integrity.broken.map(
+      (b) => `AUDIT CHAIN BROKEN for ${b.grantId}: ${b.reason}; its rows may be forged (jit audit ${b.grantId})`
+    ),
+  ],
+  integrity,
+});
 
 /** Security's effectiveness reports over a period (docs/reports.md). Nobody else may read them. */
 const runReport = async (
@@ -103,15 +148,20 @@ const runReport = async (
   }
   const name = parseKind(kind);
   const period = periodOf(request, deps.clock.now());
-  const [grants, denials] = await Promise.all([historiesCreatedIn(deps, period), deps.denials.list(period)]);
+  const [histories, denials] = await Promise.all([historiesCreatedIn(deps, period), deps.denials.list(period)]);
   const input = {
     ...period,
-    grants,
+    grants: histories,
     denials,
     reuseThreshold: request.reuseThreshold ?? DEFAULT_REUSE_THRESHOLD,
   };
-  if (name !== 'summary') return buildReport(name, input);
-  return { kind: 'summary', ...period, reports: REPORT_KINDS.map((k) => buildReport(k, input)) };
+  const integrity = integrityOf(histories);
+  if (integrity.broken.length > 0) {
+    deps.logger.warn('report over grants whose audit chains do not verify', { grantIds: integrity.broken });
+  }
+  const build = (kind: ReportKind) => withIntegrity(buildReport(kind, input), integrity);
+  if (name !== 'summary') return build(name);
+  return { kind: 'summary', ...period, reports: REPORT_KINDS.map(build) };
 };
 
 export type { ReportName, ReportRequest };

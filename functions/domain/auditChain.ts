@@ -15,56 +15,55 @@ interface AuditEventDraft {
   readonly details: Readonly<Record<string, unknown>>;
 }
 
-/** An event in the chain: `hash` covers every other field, including the previous hash. */
+/**
+ * The broker's signature over one position of a grant's chain: the grant id, the event's number
+ * and hash, and the digest of the grant record as it stood after the event (docs/audit.md).
+ * Whoever can write the table but not use the signing key cannot make one.
+ */
+interface HeadSignature {
+  /** The signing key: a KMS key ARN, or `local:<fingerprint>` in the sandbox. */
+  readonly keyId: string;
+  readonly algorithm: 'ECDSA_SHA_256';
+  /** SHA-256 (hex) of the grant record after this event, its own signature left out. */
+  readonly grantDigest: string;
+  /**
+   * Set when the event was appended to a grant record that did not match its signed chain: only
+   * ending a grant goes ahead then (docs/audit.md), and the chain keeps saying so.
+   */
+  readonly appendedTo?: 'unverified-record';
+  /** Base64 of the DER-encoded ECDSA signature of the head statement. */
+  readonly value: string;
+}
+
+/** An event in the chain: `hash` covers every other field but `signature`, which signs the hash. */
 interface AuditEvent extends AuditEventDraft {
   readonly grantId: string;
   readonly seq: number;
   readonly prevHash: string;
   readonly hash: string;
+  readonly signature?: HeadSignature;
 }
 
-type ChainVerdict =
-  | { readonly valid: true; readonly length: number; readonly head: string }
-  | { readonly valid: false; readonly length: number; readonly brokenAt: number; readonly reason: string };
+/** The text the signing key signs for one chain position: canonical JSON, so it is rebuilt exactly. */
+const headStatement = (head: {
+  grantId: string;
+  seq: number;
+  hash: string;
+  grantDigest: string;
+  appendedTo?: HeadSignature['appendedTo'];
+}): string => canonicalJson({ statement: 'jit-broker/audit-chain-head/v1', ...head });
 
-const hashEvent = (event: Omit<AuditEvent, 'hash'>): string =>
-  createHash('sha256').update(canonicalJson(event)).digest('hex');
+const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
+
+/** What an event's hash covers: everything but the hash and the signature over it. */
+const hashOf = ({ hash: _hash, signature: _signature, ...content }: Omit<AuditEvent, 'hash'> & { hash?: string }) =>
+  sha256(canonicalJson(content));
 
 /** Places a draft at position `seq` after the event whose hash is `prevHash`. */
 const sealEvent = (draft: AuditEventDraft, grantId: string, seq: number, prevHash: string): AuditEvent => {
   const unsealed = { ...draft, grantId, seq, prevHash };
-  return { ...unsealed, hash: hashEvent(unsealed) };
+  return { ...unsealed, hash: hashOf(unsealed) };
 };
 
-/**
- * Re-derives the chain. `expectedHead` is the hash the grant record says is the latest one, so
- * dropping events off the end is caught as well as editing or removing one in the middle.
- */
-const verifyChain = (events: readonly AuditEvent[], expectedHead: string): ChainVerdict => {
-  let prevHash = GENESIS_HASH;
-  for (const [index, event] of events.entries()) {
-    const broken = (reason: string): ChainVerdict => ({
-      valid: false,
-      length: events.length,
-      brokenAt: event.seq,
-      reason,
-    });
-    if (event.seq !== index + 1) return broken(`expected event ${index + 1}, found ${event.seq}`);
-    if (event.prevHash !== prevHash) return broken('does not point at the event before it');
-    const { hash, ...rest } = event;
-    if (hashEvent(rest) !== hash) return broken('its content does not match its hash');
-    prevHash = hash;
-  }
-  if (prevHash !== expectedHead) {
-    return {
-      valid: false,
-      length: events.length,
-      brokenAt: events.length + 1,
-      reason: 'events are missing after the last one stored',
-    };
-  }
-  return { valid: true, length: events.length, head: prevHash };
-};
-
-export type { AuditEvent, AuditEventDraft, ChainVerdict };
-export { GENESIS_HASH, sealEvent, verifyChain };
+export type { AuditEvent, AuditEventDraft, HeadSignature };
+export { GENESIS_HASH, hashOf, headStatement, sealEvent, sha256 };

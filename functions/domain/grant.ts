@@ -1,4 +1,4 @@
-import { type AuditEvent, type AuditEventDraft, GENESIS_HASH, sealEvent } from './auditChain.js';
+import { type AuditEvent, type AuditEventDraft, GENESIS_HASH, type HeadSignature, sealEvent } from './auditChain.js';
 import type { CatalogRole } from './catalog.js';
 import { formatDuration } from './duration.js';
 import { ValidationError } from './errors.js';
@@ -136,6 +136,11 @@ interface Grant {
   readonly workload?: GrantWorkload;
   /** Hash of the latest audit event; the chain is verified against it. */
   readonly chainHead: string;
+  /**
+   * The latest event's signature (docs/audit.md): the broker checks it before it extends the chain,
+   * so a record changed outside the broker is not signed over. Added by the store's signing layer.
+   */
+  readonly chainSignature?: HeadSignature;
 }
 
 /**
@@ -252,7 +257,7 @@ const openGrant = (input: {
 const applyTransition = (
   grant: Grant,
   action: GrantAction | undefined,
-  changes: Partial<Omit<Grant, 'id' | 'state' | 'version' | 'chainHead'>>,
+  changes: Partial<Omit<Grant, 'id' | 'state' | 'version' | 'chainHead' | 'chainSignature'>>,
   draft: Omit<AuditEventDraft, 'fromState' | 'toState'>
 ): Transition => {
   const toState = action === undefined ? grant.state : nextState(grant.id, grant.state, action);

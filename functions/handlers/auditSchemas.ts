@@ -1,9 +1,13 @@
 import * as z from 'zod/mini';
 import '../config/zodMessages.js';
 
-/** `GET /grants/{id}/audit?lookup=cloudtrail`: add CloudTrail Event history to the recorded activity. */
+/**
+ * `GET /grants/{id}/audit?lookup=cloudtrail`: add CloudTrail Event history to the recorded activity;
+ * `compare=archive`: compare the table's chain with the audit archive's.
+ */
 const auditQuery = z.strictObject({
   lookup: z.optional(z.enum(['cloudtrail'], "the only lookup is 'cloudtrail'")),
+  compare: z.optional(z.enum(['archive'], "the only comparison is 'archive'")),
 });
 
 const isoInstant = (what: string) =>

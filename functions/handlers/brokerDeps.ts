@@ -5,8 +5,11 @@ import { ulidIds } from '../adapters/ulidIds.js';
 import type { BrokerDeps } from '../app/deps.js';
 import { KnownGrants } from '../app/grantFacts.js';
 import { RecentGrants } from '../app/recentGrants.js';
+import { SignedGrantStore } from '../app/signedGrantStore.js';
 import type { BrokerConfig, GroupSource } from '../config/brokerConfig.js';
-import type { Alerts, Clock, GroupDirectory, Logger } from '../ports.js';
+import type { AuditEvent } from '../domain/auditChain.js';
+import { ServiceUnavailableError } from '../domain/errors.js';
+import type { Alerts, AuditArchiveReader, Clock, GroupDirectory, Logger } from '../ports.js';
 
 /** The ports that reach outside the process: what differs between Lambda, the sandbox and the tests. */
 type BrokerPorts = Pick<
@@ -25,7 +28,19 @@ type BrokerPorts = Pick<
   | 'workloadTokens'
   | 'directory'
   | 'activityLookup'
+  | 'chainSigner'
+  | 'archive'
 >;
+
+/** Where no archive is configured (every function but getGrantAudit in AWS), `?compare=archive` says so. */
+const noArchive: AuditArchiveReader = {
+  eventsOf: async () => {
+    throw new ServiceUnavailableError(
+      'ARCHIVE_UNAVAILABLE',
+      'this broker has no audit archive to compare with (deploy the stateful stack with its archive bucket)'
+    );
+  },
+};
 
 type IdentityStoreSource = Extract<GroupSource, { source: 'identity-store' }>;
 
@@ -38,7 +53,9 @@ const groupDirectory = (
 
 /**
  * The use cases' dependencies, from the ports a process composed (handlers/composeBroker.ts for the
- * sandbox and the tests, handlers/lambda/runtime.ts in Lambda) and what every process makes alike.
+ * sandbox and the tests, handlers/lambda/runtime.ts in Lambda) and what every process makes alike:
+ * in every process the store signs each append with `chainSigner` (app/signedGrantStore.ts).
+ * `afterAppend` sees each event once stored (the sandbox archives it there: it has no table stream).
  */
 const brokerDeps = (input: {
   config: BrokerConfig;
@@ -46,19 +63,28 @@ const brokerDeps = (input: {
   ports: BrokerPorts;
   clock?: Clock;
   alerts?: Alerts;
+  afterAppend?: (event: AuditEvent) => Promise<void>;
 }): BrokerDeps => {
   const clock = input.clock ?? systemClock;
+  const alerts = input.alerts ?? loggingAlerts(input.logger);
+  const { store, ...ports } = input.ports;
   return {
     config: input.config,
     clock,
     ids: ulidIds(() => clock.now().getTime()),
     logger: input.logger,
-    alerts: input.alerts ?? loggingAlerts(input.logger),
+    alerts,
     recentGrants: new RecentGrants(),
     knownGrants: new KnownGrants(),
-    ...input.ports,
+    ...ports,
+    store: new SignedGrantStore(store, {
+      signer: ports.chainSigner,
+      alerts,
+      logger: input.logger,
+      ...(input.afterAppend === undefined ? {} : { afterAppend: input.afterAppend }),
+    }),
   };
 };
 
 export type { BrokerPorts, IdentityStoreSource };
-export { brokerDeps, groupDirectory };
+export { brokerDeps, groupDirectory, noArchive };

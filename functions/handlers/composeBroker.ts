@@ -6,17 +6,21 @@ import { DynamoGrantStore } from '../adapters/aws/dynamoGrantStore.js';
 import { DynamoKillLeases } from '../adapters/aws/dynamoKillLeases.js';
 import { DynamoReplayGuard } from '../adapters/aws/dynamoReplayGuard.js';
 import { IdentityStoreGroupDirectory } from '../adapters/aws/identityStoreGroupDirectory.js';
+import { type AuditArchive, toArchivedEvent } from '../adapters/aws/s3AuditArchive.js';
 import { cedarPolicyEngine } from '../adapters/cedarPolicyEngine.js';
 import { iamDataActionCatalog } from '../adapters/iamDataActionCatalog.js';
 import { joseTokenVerifier } from '../adapters/oidc/joseTokenVerifier.js';
 import { systemClock } from '../adapters/systemClock.js';
 import type { BrokerDeps } from '../app/deps.js';
 import type { BrokerConfig } from '../config/brokerConfig.js';
+import type { AuditEvent } from '../domain/auditChain.js';
 import { ServiceUnavailableError } from '../domain/errors.js';
 import type {
   ActionCatalog,
   ActivityLookup,
   Alerts,
+  AuditArchiveReader,
+  ChainSigner,
   Clock,
   CredentialIssuer,
   ExpiryScheduler,
@@ -26,7 +30,7 @@ import type {
   PolicyEngine,
   RolePolicies,
 } from '../ports.js';
-import { brokerDeps, groupDirectory } from './brokerDeps.js';
+import { brokerDeps, groupDirectory, noArchive } from './brokerDeps.js';
 
 /** The AWS-facing adapters; real clients in Lambda, the emulator's in the sandbox. */
 interface AccessAdapters {
@@ -47,6 +51,17 @@ const noCloudTrail: ActivityLookup = {
 };
 
 /**
+ * The audit chain's outside anchors: the signing key (KMS in AWS, a local key in the sandbox) and
+ * the archive. `archiveAppends` is for where no table stream archives events (the sandbox): each
+ * event is archived once stored.
+ */
+interface AuditAnchors {
+  readonly signer: ChainSigner;
+  readonly archive?: AuditArchiveReader;
+  readonly archiveAppends?: AuditArchive;
+}
+
+/**
  * Wires the use cases to their adapters, all built at once: the sandbox, the tests and the benches
  * compose here. Lambda composes the same adapters lazily, per bundle (handlers/lambda/runtime.ts).
  */
@@ -64,13 +79,24 @@ const composeBroker = (input: {
   activityLookup?: ActivityLookup;
   /** Group membership; by default what the configuration names (groupDirectory). */
   directory?: GroupDirectory;
+  audit: AuditAnchors;
 }): BrokerDeps => {
   const clock = input.clock ?? systemClock;
+  const { signer, archiveAppends } = input.audit;
+  const afterAppend =
+    archiveAppends === undefined
+      ? undefined
+      : async (event: AuditEvent) => {
+          const failed = await archiveAppends.archive([toArchivedEvent(event)]);
+          if (failed.length > 0)
+            input.logger.error('audit event not archived', { grantId: event.grantId, seq: event.seq });
+        };
   return brokerDeps({
     config: input.config,
     logger: input.logger,
     clock,
     ...(input.alerts === undefined ? {} : { alerts: input.alerts }),
+    ...(afterAppend === undefined ? {} : { afterAppend }),
     ports: {
       store: new DynamoGrantStore(input.dynamo, input.tableName),
       killLeases: new DynamoKillLeases(input.dynamo, input.tableName),
@@ -87,10 +113,12 @@ const composeBroker = (input: {
       activity: new DynamoActivityStore(input.dynamo, input.tableName),
       activityLookup: input.activityLookup ?? noCloudTrail,
       denials: new DynamoDenialLog(input.dynamo, input.tableName),
+      chainSigner: signer,
+      archive: input.audit.archive ?? noArchive,
       ...input.access,
     },
   });
 };
 
-export type { AccessAdapters };
+export type { AccessAdapters, AuditAnchors };
 export { composeBroker };

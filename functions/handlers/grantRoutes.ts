@@ -129,7 +129,12 @@ const getGrantAudit: Route = {
     run: async (deps, { caller, params, query }) =>
       json(
         200,
-        auditView(await auditGrant(deps, caller, grantIdOf(params), { cloudTrail: query.lookup === 'cloudtrail' }))
+        auditView(
+          await auditGrant(deps, caller, grantIdOf(params), {
+            cloudTrail: query.lookup === 'cloudtrail',
+            archive: query.compare === 'archive',
+          })
+        )
       ),
   }),
 };

@@ -4,8 +4,8 @@ import type { AuditEvent } from '../domain/auditChain.js';
 import type { Grant } from '../domain/grant.js';
 import type { IssuedCredentials } from '../ports.js';
 
-/** The API's picture of a grant: everything but the internal chain head. */
-const grantView = ({ chainHead: _chainHead, ...grant }: Grant) => grant;
+/** The API's picture of a grant: everything but the internal chain head and its signature. */
+const grantView = ({ chainHead: _chainHead, chainSignature: _chainSignature, ...grant }: Grant) => grant;
 
 /**
  * The answer to done and revoke: the ended grant and what became of its live sessions' kill
@@ -16,10 +16,12 @@ const endedView = ({ grant, sessionKill }: EndedGrant) => ({ ...grantView(grant)
 const eventView = ({ grantId: _grantId, ...event }: AuditEvent) => event;
 
 /** Fields are only added here: scripts written against earlier versions keep working. */
-const auditView = ({ grant, events, chain, activity, cloudTrail }: GrantAudit) => ({
-  grantId: grant.id,
-  state: grant.state,
+const auditView = ({ grantId, state, events, chain, killRecord, archive, activity, cloudTrail }: GrantAudit) => ({
+  grantId,
+  state,
   chain,
+  ...(killRecord === undefined ? {} : { killRecord }),
+  ...(archive === undefined ? {} : { archive }),
   events: events.map(eventView),
   activity: { ...withoutGrantId(activity), source: 'recorder' },
   ...(cloudTrail === undefined ? {} : { cloudTrail: { ...withoutGrantId(cloudTrail), source: 'cloudtrail-lookup' } }),

@@ -12,7 +12,7 @@ describe('jit audit for people', () => {
     const trail = {
       grantId: 'g-1',
       state: 'DENIED',
-      chain: { valid: true, length: 2 },
+      chain: { valid: true, length: 2, head: 'ab'.repeat(32), signedBy: ['local:0123abcd'] },
       events: [
         {
           seq: 1,

@@ -39,9 +39,15 @@ describe('the AWS call recorder', () => {
         await documents.send(write).catch(() => undefined);
       });
       expect(observedCalls()).toEqual([
-        { function: 'probe', action: 'dynamodb:GetItem', resource: TABLE },
-        { function: 'probe', action: 'dynamodb:PutItem', resource: TABLE },
-        { function: 'probe', action: 'dynamodb:UpdateItem', resource: TABLE },
+        // Each item's partition key, as IAM sees it in dynamodb:LeadingKeys.
+        { function: 'probe', action: 'dynamodb:GetItem', resource: TABLE, context: { 'dynamodb:LeadingKeys': ['x'] } },
+        { function: 'probe', action: 'dynamodb:PutItem', resource: TABLE, context: { 'dynamodb:LeadingKeys': ['a'] } },
+        {
+          function: 'probe',
+          action: 'dynamodb:UpdateItem',
+          resource: TABLE,
+          context: { 'dynamodb:LeadingKeys': ['b'] },
+        },
       ]);
     } finally {
       forgetObservedCalls('probe');

@@ -130,6 +130,9 @@ class DeployedStacks {
     const property = NAME_PROPERTY[resource.Type];
     const given = property === undefined ? undefined : resource.Properties?.[property];
     if (given !== undefined) return this.resolveString(stack, given);
+    // Role names keep their case (`JitBroker-…`, which the audit chain key's policy matches); bucket
+    // names and the rest are lower case here.
+    if (resource.Type === 'AWS::IAM::Role') return `${stack}-${logicalId}`;
     return `${stack}-${logicalId}`.toLowerCase();
   }
 

@@ -14,12 +14,17 @@ const deployedBroker = async () => {
   const synth = await synthBroker();
   const templates = Object.fromEntries(synth.assembly.stacks.map((s) => [s.stackName, s.template as Template]));
   const stacks = new DeployedStacks(templates, ENVIRONMENT);
-  const resourcePolicies = Object.keys(templates).flatMap((stack) =>
-    stacks.resourcesOf(stack, 'AWS::S3::BucketPolicy').map(([, policy]) => ({
+  const resourcePolicies = Object.keys(templates).flatMap((stack) => [
+    ...stacks.resourcesOf(stack, 'AWS::S3::BucketPolicy').map(([, policy]) => ({
       prefix: `arn:${ENVIRONMENT.partition}:s3:::${stacks.resolveString(stack, policy.Properties?.Bucket)}/`,
       policy: stacks.resolve(stack, policy.Properties?.PolicyDocument) as PolicyDocument,
-    }))
-  );
+    })),
+    // The audit chain key's own policy: Sign only as the broker stack's roles.
+    ...stacks.resourcesOf(stack, 'AWS::KMS::Key').map(([logicalId, key]) => ({
+      prefix: stacks.resolveString(stack, { 'Fn::GetAtt': [logicalId, 'Arn'] }),
+      policy: stacks.resolve(stack, key.Properties?.KeyPolicy) as PolicyDocument,
+    })),
+  ]);
   const deployment: Deployment = {
     env: ENVIRONMENT,
     functions: deployedFunctions(stacks, synth.outdir),

@@ -156,7 +156,7 @@ describe('the stream publisher’s bundle', () => {
       aws.close();
     }
     const put = seen.find((r) => r.method === 'PUT');
-    expect(put?.url?.split('?')[0]).toBe(`/jit-archive/audit/2026/11/23/${grantId}/00000001.ndjson`);
+    expect(put?.url?.split('?')[0]).toBe(`/jit-archive/audit/${grantId}/00000001.ndjson`);
     expect(put?.headers['if-none-match']).toBe('*');
     expect(put?.headers['x-amz-checksum-sha256']).toBe(
       createHash('sha256')

@@ -28,8 +28,9 @@ interface ConcreteRequest {
 
 const EXAMPLES: Record<string, string> = {
   GrantId: `g-${'01jd'.padEnd(26, '0')}`,
-  Date: '2026/11/23',
   Seq: '00000001',
+  TokenId: 'https://token.actions.githubusercontent.com#0123abcd',
+  DenialId: '00000000-0000-4000-8000-000000000000',
 };
 
 /** Placeholders filled from the function's own environment: a call the environment cannot name is a finding. */
@@ -39,6 +40,7 @@ const FROM_ENVIRONMENT: Record<string, string> = {
   SchedulerRole: 'SCHEDULER_ROLE_ARN',
   EventBus: 'EVENT_BUS_NAME',
   AuditArchive: 'AUDIT_ARCHIVE_BUCKET',
+  ChainKey: 'CHAIN_SIGNING_KEY_ARN',
 };
 
 /** The requests one recorded call stands for in this deployment, or why it names nothing there. */
@@ -75,13 +77,27 @@ const concrete = (
       problem: `${fn.name}: its code calls ${call.action} on ${call.resource}, but its environment has no ${variables}`,
     };
   }
-  if (!resource.includes('{TargetRole}')) return { requests: [{ action: call.action, resource, context }] };
+  const onRole = resource.includes('{TargetRole}');
+  // A kill record's partition (`ROLEKILL#{TargetRole}`) names the role in the request context only.
+  if (!onRole && !JSON.stringify(context).includes('{TargetRole}')) {
+    return { requests: [{ action: call.action, resource, context }] };
+  }
   const tag = `${call.action.startsWith('iam:') ? 'iam' : 'aws'}:ResourceTag/${MANAGED_TAG.key}`;
+  const withRole = (arn: string) =>
+    Object.fromEntries(
+      Object.entries(context).map(([k, v]) => [
+        k,
+        typeof v === 'string' ? v.replace('{TargetRole}', arn) : v.map((x) => x.replace('{TargetRole}', arn)),
+      ])
+    );
   return {
     requests: deployment.targetRoleArns.map((arn) => ({
       action: call.action,
       resource: resource.replace('{TargetRole}', arn),
-      context: { ...context, [tag]: MANAGED_TAG.value, ...boundaryOf(call.action, arn) },
+      context: {
+        ...withRole(arn),
+        ...(onRole ? { [tag]: MANAGED_TAG.value, ...boundaryOf(call.action, arn) } : {}),
+      },
     })),
   };
 };
@@ -97,6 +113,10 @@ const boundaryOf = (action: string, roleArn: string): Record<string, string> =>
     ? { 'iam:PermissionsBoundary': `${roleArn.slice(0, roleArn.indexOf(':role/'))}:policy/ceiling` }
     : {};
 
+/** `arn:aws:sts::<account>:assumed-role/<role>/<session>` → `arn:aws:iam::<account>:role/<role>`. */
+const roleArnOf = (sessionArn: string): string =>
+  sessionArn.replace(/^arn:([^:]+):sts::(\d+):assumed-role\/([^/]+)\/.*$/, 'arn:$1:iam::$2:role/$3');
+
 /** IAM's decision for the function's role session: Allowed, ImplicitlyDenied, ExplicitlyDenied (or why none). */
 const decide = async (
   deployment: Deployment,
@@ -110,7 +130,8 @@ const decide = async (
         principal: fn.principal,
         action: request.action,
         resource: { resource: request.resource, accountId: deployment.env.account },
-        contextVariables: request.context,
+        // IAM sets aws:PrincipalArn to the role's ARN for a role session (the chain key's policy reads it).
+        contextVariables: { 'aws:PrincipalArn': roleArnOf(fn.principal), ...request.context },
       },
       identityPolicies: fn.policies.map((p) => ({ name: p.name, policy: p.document })),
       serviceControlPolicies: [],

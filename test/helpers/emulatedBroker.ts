@@ -1,7 +1,9 @@
 import { GetRolePolicyCommand } from '@aws-sdk/client-iam';
+import { CreateKeyCommand, KMSClient } from '@aws-sdk/client-kms';
 import { DeleteScheduleCommand, GetScheduleCommand } from '@aws-sdk/client-scheduler';
 import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import type { Context } from 'aws-lambda';
+import { KmsChainSigner } from '../../functions/adapters/aws/kmsChainSigner.js';
 import { jsonLogger } from '../../functions/adapters/jsonLogger.js';
 import { sweep } from '../../functions/app/sweep.js';
 import type { BrokerConfig } from '../../functions/config/brokerConfig.js';
@@ -9,7 +11,7 @@ import { KILL_POLICY_NAME } from '../../functions/domain/sessionKill.js';
 import type { AccessAdapters } from '../../functions/handlers/composeBroker.js';
 import { expiryHandler } from '../../functions/handlers/scheduledHandlers.js';
 import type { IssuedCredentials } from '../../functions/ports.js';
-import { LOCAL_REGION } from '../../sandbox/localAws.js';
+import { LOCAL_CREDENTIALS, LOCAL_REGION } from '../../sandbox/localAws.js';
 import { localIamClient } from '../../sandbox/localAwsClients.js';
 import { sandboxOrgKill } from '../../sandbox/orgKill.js';
 import { startSandboxAccess } from '../../sandbox/sandboxAccess.js';
@@ -19,8 +21,20 @@ import { asFunction } from './awsCallRecorder.js';
 import { brokerOnFreshTable, exampleConfig, manualClock } from './fixtures.js';
 
 /**
+ * The audit chain's key in the emulator's KMS, as infra/chainSigningKey.ts makes it in AWS: so the
+ * calls the functions make to sign and check heads are recorded like every other AWS call.
+ */
+const emulatedChainKey = async (endpoint: string) => {
+  const kms = new KMSClient({ endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
+  const { KeyMetadata } = await kms.send(new CreateKeyCommand({ KeySpec: 'ECC_NIST_P256', KeyUsage: 'SIGN_VERIFY' }));
+  if (KeyMetadata?.Arn === undefined) throw new Error('the emulator created no KMS key');
+  return { kms, signer: new KmsChainSigner(kms, { keyArn: KeyMetadata.Arn }), keyArn: KeyMetadata.Arn };
+};
+
+/**
  * The broker on DynamoDB Local and the AWS emulator (moto_server), with a clock the test moves
- * and the sandbox's schedule dispatcher: everything but the sandbox's process and timers.
+ * and the sandbox's schedule dispatcher: everything but the sandbox's process and timers. Chain
+ * heads are signed with a KMS key in the emulator.
  */
 const emulatedBroker = async (
   options: {
@@ -42,7 +56,8 @@ const emulatedBroker = async (
   const org = options.orgKill ? await sandboxOrgKill(access.awsEndpoint) : undefined;
   const withOrg = org === undefined ? access.adapters : { ...access.adapters, orgKill: org.policy };
   const adapters = options.wrap ? options.wrap(withOrg) : withOrg;
-  const broker = await brokerOnFreshTable({ clock, config, access: adapters });
+  const chainKey = await emulatedChainKey(access.awsEndpoint);
+  const broker = await brokerOnFreshTable({ clock, config, access: adapters, signer: chainKey.signer });
   const api = await startApi(broker.deps);
   const expiryFunction = expiryHandler(broker.deps);
   const expire = (event: unknown, context: Context) => asFunction('expire', () => expiryFunction(event, context));
@@ -102,12 +117,14 @@ const emulatedBroker = async (
         iam.destroy();
       }
     },
+    chainKeyArn: chainKey.keyArn,
     /** The organization's kill SCP as the emulator holds it (with `orgKill`). */
     orgKillDocument: async () => org?.document(),
     dispose: async () => {
       org?.stop();
       await api.close();
       await broker.dispose();
+      chainKey.kms.destroy();
       await access.stop();
     },
   };

@@ -9,9 +9,10 @@ import type { Caller } from '../../functions/domain/caller.js';
 import { type AccessAdapters, composeBroker } from '../../functions/handlers/composeBroker.js';
 import { sandboxAuthenticator } from '../../functions/handlers/http/authenticators.js';
 import type { HttpDeps } from '../../functions/handlers/http/httpRoute.js';
-import type { Clock, Logger } from '../../functions/ports.js';
+import type { ChainSigner, Clock, Logger } from '../../functions/ports.js';
 import { ensureTable } from '../../sandbox/ensureTable.js';
 import { localDynamo } from '../../sandbox/localAws.js';
+import { sandboxAuditAnchors } from '../../sandbox/sandboxAuditAnchors.js';
 
 /** The example configuration shipped in config/: the tests use what a new user sees. */
 const exampleConfig = (): Promise<BrokerConfig> => loadConfig('config');
@@ -35,19 +36,26 @@ const capturingLogger = () => {
   return { logger, lines };
 };
 
-/** A fresh table in the run's DynamoDB Local, and a broker composed on it. */
-const brokerOnFreshTable = async (options: { clock?: Clock; config?: BrokerConfig; access?: AccessAdapters } = {}) => {
+/**
+ * A fresh table in the run's DynamoDB Local, and a broker composed on it: chain heads signed with
+ * a local key (or `signer`), events archived into a temporary directory as the sandbox does.
+ */
+const brokerOnFreshTable = async (
+  options: { clock?: Clock; config?: BrokerConfig; access?: AccessAdapters; signer?: ChainSigner } = {}
+) => {
   const dynamo = localDynamo(inject('dynamoEndpoint'));
   const tableName = `test-${randomUUID()}`;
   await ensureTable(dynamo, tableName);
   const config = options.config ?? (await exampleConfig());
   const { logger, lines } = capturingLogger();
+  const anchors = sandboxAuditAnchors(undefined);
   const broker = composeBroker({
     config,
     dynamo,
     tableName,
     logger,
     access: options.access ?? unavailableAws('no AWS access in this test', logger),
+    audit: { ...anchors, ...(options.signer ? { signer: options.signer } : {}) },
     ...(options.clock ? { clock: options.clock } : {}),
   });
   const deps: HttpDeps = { ...broker, authenticate: sandboxAuthenticator() };
@@ -58,9 +66,12 @@ const brokerOnFreshTable = async (options: { clock?: Clock; config?: BrokerConfi
     logLines: lines,
     /** How many items the table holds: proves a refused request wrote nothing. */
     itemCount: async () => (await dynamo.send(new ScanCommand({ TableName: tableName, Select: 'COUNT' }))).Count ?? 0,
+    /** Where this broker's audit archive is (the sandbox's directory layout). */
+    archiveDir: anchors.archiveDir,
     dispose: async () => {
       await dynamo.send(new DeleteTableCommand({ TableName: tableName }));
       dynamo.destroy();
+      anchors.dispose();
     },
   };
 };

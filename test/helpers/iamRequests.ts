@@ -14,8 +14,10 @@ import { ORG_KILLER_SESSION_NAME } from '../../functions/adapters/aws/organizati
  * | `{SchedulerRole}` | its `SCHEDULER_ROLE_ARN` |
  * | `{EventBus}` | its `EVENT_BUS_NAME` |
  * | `{AuditArchive}` | its `AUDIT_ARCHIVE_BUCKET` |
+ * | `{ChainKey}` | its `CHAIN_SIGNING_KEY_ARN` |
  * | `{TargetRole}` | every catalog role ARN |
- * | `{GrantId}`, `{Date}`, `{Seq}` | an example grant id, day and sequence number |
+ * | `{GrantId}`, `{Seq}` | an example grant id and sequence number |
+ * | `{TokenId}`, `{DenialId}` | the variable part of a used CI token's and a denial record's partition key |
  */
 interface IamRequest {
   readonly action: string;
@@ -28,11 +30,40 @@ const GRANT_ID = /g-[0-9a-z]{26}/g;
 /** Grant ids vary from run to run; the rest of a name is what the code chose. */
 const generic = (name: string): string => name.replace(GRANT_ID, '{GrantId}');
 
-/** `audit/2026/11/23/g-…/00000001.ndjson` → `audit/{Date}/{GrantId}/{Seq}.ndjson`. */
-const archiveKey = (key: string): string =>
-  generic(key)
-    .replace(/\d{4}\/\d{2}\/\d{2}/, '{Date}')
-    .replace(/\/\d{8}\./, '/{Seq}.');
+/** `audit/g-…/00000001.ndjson` → `audit/{GrantId}/{Seq}.ndjson`. */
+const archiveKey = (key: string): string => generic(key).replace(/\/\d{8}\./, '/{Seq}.');
+
+/**
+ * The partition key an item operation names, as IAM sees it in `dynamodb:LeadingKeys`, with what
+ * varies from run to run made a placeholder: `GRANT#{GrantId}`, `ROLEKILL#{TargetRole}`,
+ * `JTI#{TokenId}`, `DENIAL#{DenialId}`.
+ */
+const leadingKey = (pk: string): string => {
+  const [type] = pk.split('#', 1);
+  if (type === 'ROLEKILL') return 'ROLEKILL#{TargetRole}';
+  if (type === 'JTI') return 'JTI#{TokenId}';
+  if (type === 'DENIAL') return 'DENIAL#{DenialId}';
+  return generic(pk);
+};
+
+/** The table partition an item operation or a table Query touches (an index Query names none: it reads the index). */
+const partitionOf = (operation: string, input: Input): string | undefined => {
+  if (input.IndexName !== undefined) return undefined;
+  if (operation === 'PutItem' || operation === 'Put') return input.Item?.PK?.S ?? input.Item?.PK;
+  if (operation === 'Query') {
+    const [, name, value] = /^\s*(#?\w+)\s*=\s*(:\w+)/.exec(String(input.KeyConditionExpression ?? '')) ?? [];
+    const attribute = name?.startsWith('#') ? input.ExpressionAttributeNames?.[name] : name;
+    const pk = attribute === 'PK' && value !== undefined ? input.ExpressionAttributeValues?.[value] : undefined;
+    return pk?.S ?? pk;
+  }
+  return input.Key?.PK?.S ?? input.Key?.PK;
+};
+
+/** `dynamodb:LeadingKeys` for the call, as IAM's fine-grained access control evaluates it. */
+const leadingKeys = (operation: string, input: Input) => {
+  const pk = partitionOf(operation, input);
+  return typeof pk === 'string' ? { context: { 'dynamodb:LeadingKeys': [leadingKey(pk)] } } : {};
+};
 
 const REGIONAL = (service: string) => `arn:{Partition}:${service}:{Region}:{Account}`;
 const TABLE = `${REGIONAL('dynamodb')}:table/{GrantTable}`;
@@ -47,16 +78,17 @@ const dynamodb = (operation: string, input: Input): IamRequest[] => {
   };
   switch (operation) {
     case 'TransactWriteItems':
-      // IAM authorizes each item's own action (PutItem, UpdateItem, DeleteItem, ConditionCheckItem).
+      // IAM authorizes each item's own action (PutItem, UpdateItem, DeleteItem, ConditionCheckItem), on its own key.
       return (input.TransactItems as Input[]).map((item) => {
         const [kind, body] = Object.entries(item)[0] as [string, Input];
         const action = kind === 'ConditionCheck' ? 'ConditionCheckItem' : `${kind}Item`;
-        return { action: `dynamodb:${action}`, resource: on(body.TableName) };
+        return { action: `dynamodb:${action}`, resource: on(body.TableName), ...leadingKeys(kind, body) };
       });
     case 'TransactGetItems':
       return (input.TransactItems as Input[]).map((item) => ({
         action: 'dynamodb:GetItem',
         resource: on(item.Get.TableName),
+        ...leadingKeys('GetItem', item.Get),
       }));
     case 'BatchGetItem':
     case 'BatchWriteItem':
@@ -65,8 +97,22 @@ const dynamodb = (operation: string, input: Input): IamRequest[] => {
         resource: on(table),
       }));
     default:
-      return [{ action: `dynamodb:${operation}`, resource: on(input.TableName, input.IndexName) }];
+      return [
+        {
+          action: `dynamodb:${operation}`,
+          resource: on(input.TableName, input.IndexName),
+          ...leadingKeys(operation, input),
+        },
+      ];
   }
+};
+
+/** The audit chain's key: whichever key the test signed with stands for the deployed one. */
+const kms = (operation: string, input: Input): IamRequest[] => {
+  if (!['Sign', 'GetPublicKey', 'Verify'].includes(operation)) throw new Error(`no IAM mapping for KMS ${operation}`);
+  if (!/^arn:aws:kms:/.test(String(input.KeyId)))
+    throw new Error(`KMS ${operation} names its key by ${input.KeyId}, not by ARN`);
+  return [{ action: `kms:${operation}`, resource: '{ChainKey}' }];
 };
 
 const sts = (operation: string, input: Input): IamRequest[] => {
@@ -129,7 +175,15 @@ const s3 = (operation: string, input: Input): IamRequest[] => {
       ];
     case 'GetObject':
     case 'HeadObject':
-      return [{ action: 's3:GetObject', resource: object }];
+      return [{ action: input.VersionId === undefined ? 's3:GetObject' : 's3:GetObjectVersion', resource: object }];
+    case 'ListObjectVersions':
+      return [
+        {
+          action: 's3:ListBucketVersions',
+          resource: 'arn:{Partition}:s3:::{AuditArchive}',
+          context: { 's3:prefix': archiveKey(String(input.Prefix)) },
+        },
+      ];
     default:
       throw new Error(`no IAM mapping for S3 ${operation}`);
   }
@@ -141,6 +195,7 @@ const BY_CLIENT: Record<string, (operation: string, input: Input) => IamRequest[
   IAMClient: iam,
   SchedulerClient: scheduler,
   S3Client: s3,
+  KMSClient: kms,
   CloudTrailClient: (operation) => [{ action: `cloudtrail:${operation}`, resource: '*' }],
   // Made with the org killer's credentials, never the function's: JitOrgKiller's own policy allows them.
   OrganizationsClient: () => [],

@@ -121,18 +121,15 @@ describe('the audit stream publisher', () => {
       return { objects, archive: s3AuditArchive(client, 'audit-bucket') };
     };
 
-    it('writes each event as one NDJSON object keyed by date, grant and seq, then publishes it', async () => {
+    it('writes each event as one NDJSON object keyed by grant and seq, then publishes it', async () => {
       const { calls, publisher } = fakeEventBridge(() => false);
       const { objects, archive } = fakeS3();
       const { logger, metrics } = quiet();
       const handler = auditStreamHandler(publisher, logger, metrics, archive);
       const batch = { Records: [eventRecord(1, 'grant.requested'), eventRecord(2, 'grant.approved')] };
       expect(await handler(batch)).toEqual({ batchItemFailures: [] });
-      expect([...objects.keys()]).toEqual([
-        'audit/2026/11/23/g-1/00000001.ndjson',
-        'audit/2026/11/23/g-1/00000002.ndjson',
-      ]);
-      const line = objects.get('audit/2026/11/23/g-1/00000002.ndjson') as string;
+      expect([...objects.keys()]).toEqual(['audit/g-1/00000001.ndjson', 'audit/g-1/00000002.ndjson']);
+      const line = objects.get('audit/g-1/00000002.ndjson') as string;
       expect(line.endsWith('\n')).toBe(true);
       expect(JSON.parse(line)).toMatchObject({ grantId: 'g-1', seq: 2, type: 'grant.approved' });
       expect(calls).toHaveLength(1);
@@ -161,8 +158,8 @@ describe('the audit stream publisher', () => {
       expect(calls.flatMap((c) => c.entries.map((e) => e.DetailType))).toEqual(['grant.requested']);
     });
 
-    it('keys an event without a readable date under undated/', () => {
-      expect(archiveKey({ grantId: 'g-1', seq: 3, at: 'garbage' })).toBe('audit/undated/g-1/00000003.ndjson');
+    it('keys an event by its grant and its zero-padded seq, whatever its date', () => {
+      expect(archiveKey({ grantId: 'g-1', seq: 3 })).toBe('audit/g-1/00000003.ndjson');
     });
   });
 });

@@ -1,5 +1,5 @@
 import { App } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
+import { Match, Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { createTableInput, TTL_ATTRIBUTE } from '../../functions/adapters/aws/tableSchema.js';
 import { StatefulStack } from '../../infra/statefulStack.js';
@@ -57,15 +57,55 @@ describe('StatefulStack', () => {
     ]);
   });
 
-  it('locks in compliance mode when asked', () => {
-    const strict = Template.fromStack(
-      new StatefulStack(new App(), 'Strict', { auditRetention: { mode: 'compliance', days: 2555 } })
-    );
-    strict.hasResourceProperties('AWS::S3::Bucket', {
+  it('locks the archive in compliance mode by default, for as long as asked', () => {
+    template.hasResourceProperties('AWS::S3::Bucket', {
+      ObjectLockConfiguration: {
+        ObjectLockEnabled: 'Enabled',
+        Rule: { DefaultRetention: { Mode: 'COMPLIANCE', Days: 365 } },
+      },
+    });
+    const longer = Template.fromStack(new StatefulStack(new App(), 'Longer', { auditRetention: { days: 2555 } }));
+    longer.hasResourceProperties('AWS::S3::Bucket', {
       ObjectLockConfiguration: {
         ObjectLockEnabled: 'Enabled',
         Rule: { DefaultRetention: { Mode: 'COMPLIANCE', Days: 2555 } },
       },
     });
+  });
+
+  it('uses governance mode only when asked (-c auditRetentionMode=governance)', () => {
+    const trial = Template.fromStack(new StatefulStack(new App(), 'Trial', { auditRetention: { mode: 'governance' } }));
+    trial.hasResourceProperties('AWS::S3::Bucket', {
+      ObjectLockConfiguration: {
+        ObjectLockEnabled: 'Enabled',
+        Rule: { DefaultRetention: { Mode: 'GOVERNANCE', Days: 365 } },
+      },
+    });
+  });
+
+  it('keeps an ECC P-256 signing key for the audit chain, retained, that only the broker roles may sign with', () => {
+    template.hasResource('AWS::KMS::Key', {
+      DeletionPolicy: 'Retain',
+      Properties: Match.objectLike({ KeySpec: 'ECC_NIST_P256', KeyUsage: 'SIGN_VERIFY', PendingWindowInDays: 30 }),
+    });
+    const [key] = Object.values(template.findResources('AWS::KMS::Key')) as {
+      Properties: { KeyPolicy: { Statement: { Sid: string; Action: string | string[]; Condition?: unknown }[] } };
+    }[];
+    const statements = key?.Properties.KeyPolicy.Statement ?? [];
+    const actions = (s: (typeof statements)[number]) => [s.Action].flat();
+    // Nobody gets kms:* or Sign by a wildcard; Sign is in one statement, bound to the broker stack's roles.
+    expect(
+      statements
+        .flatMap(actions)
+        .filter((a) => a === 'kms:*' || (a.endsWith('*') && 'kms:Sign'.startsWith(a.slice(0, -1))))
+    ).toEqual([]);
+    const signing = statements.filter((s) => actions(s).includes('kms:Sign'));
+    expect(signing.map((s) => s.Sid)).toEqual(['SignOnlyAsTheBrokerFunctions']);
+    expect(JSON.stringify(signing[0]?.Condition)).toContain(':role/JitBroker-*');
+    expect(statements.find((s) => s.Sid === 'VerifyWithThePublicKey')?.Action).toEqual([
+      'kms:GetPublicKey',
+      'kms:Verify',
+      'kms:DescribeKey',
+    ]);
   });
 });

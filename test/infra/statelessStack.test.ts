@@ -424,7 +424,8 @@ describe('the bundles', () => {
     symlinkSync(resolve('node_modules/@aws-sdk'), join(dir, 'node_modules', '@aws-sdk'));
     const probe = `
       process.env.JIT_CONFIG_DIR = ${JSON.stringify(join(dir, 'config'))};
-      Object.assign(process.env, { TABLE_NAME: 't', SCHEDULE_GROUP: 'g', AWS_REGION: 'us-east-1' });
+      Object.assign(process.env, { TABLE_NAME: 't', SCHEDULE_GROUP: 'g', AWS_REGION: 'us-east-1',
+        CHAIN_SIGNING_KEY_ARN: 'arn:aws:kms:us-east-1:123456789012:key/probe' });
       const { createGrant } = await import(${JSON.stringify(join(dir, 'index.mjs'))});
       const response = await createGrant({
         version: '2.0', routeKey: 'POST /grants', rawPath: '/grants', rawQueryString: '',
@@ -490,14 +491,14 @@ describe('audit infrastructure', () => {
     });
   });
 
-  it('keeps the audit archive under Object Lock (governance, one year), versioned, encrypted, private, SSL-only, retained', () => {
+  it('keeps the audit archive under Object Lock (compliance, one year), versioned, encrypted, private, SSL-only, retained', () => {
     statefulTemplate.hasResource('AWS::S3::Bucket', {
       DeletionPolicy: 'Retain',
       Properties: Match.objectLike({
         ObjectLockEnabled: true,
         ObjectLockConfiguration: {
           ObjectLockEnabled: 'Enabled',
-          Rule: { DefaultRetention: { Mode: 'GOVERNANCE', Days: 365 } },
+          Rule: { DefaultRetention: { Mode: 'COMPLIANCE', Days: 365 } },
         },
         VersioningConfiguration: { Status: 'Enabled' },
         BucketEncryption: Match.anyValue(),

@@ -98,7 +98,7 @@ describe('the audit stream publisher against S3 and EventBridge (AWS emulator)',
     const keys = (versions.Versions ?? []).map((v) => v.Key ?? '');
     expect(keys).toHaveLength(2);
     for (const key of keys) {
-      expect(key).toMatch(/^audit\/\d{4}\/\d{2}\/\d{2}\/g-[0-9a-z]{26}\/0000000[12]\.ndjson$/);
+      expect(key).toMatch(/^audit\/g-[0-9a-z]{26}\/0000000[12]\.ndjson$/);
       const head = await s3.send(new HeadObjectCommand({ Bucket: BUCKET, Key: key, ChecksumMode: 'ENABLED' }));
       expect(head.ChecksumSHA256, key).toBeDefined();
       expect(head.ObjectLockMode, key).toBe('GOVERNANCE');

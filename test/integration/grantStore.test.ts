@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DynamoGrantStore } from '../../functions/adapters/aws/dynamoGrantStore.js';
 import { DynamoKillLeases } from '../../functions/adapters/aws/dynamoKillLeases.js';
 import { approve, cancel } from '../../functions/domain/decisions.js';
 import { finish, killFact } from '../../functions/domain/ending.js';
@@ -10,8 +11,11 @@ import { brokerOnFreshTable, caller } from '../helpers/fixtures.js';
 
 describe('DynamoGrantStore on DynamoDB Local', () => {
   let broker: Awaited<ReturnType<typeof brokerOnFreshTable>>;
+  // The store itself, below the signing layer (signedGrantStore.test.ts covers that one).
+  let store: DynamoGrantStore;
   beforeAll(async () => {
     broker = await brokerOnFreshTable();
+    store = new DynamoGrantStore(broker.dynamo, broker.tableName);
   });
   afterAll(() => broker.dispose());
 
@@ -34,41 +38,37 @@ describe('DynamoGrantStore on DynamoDB Local', () => {
 
   it('stores a grant and its first event together', async () => {
     const opened = open();
-    await broker.deps.store.create(opened);
-    expect(await broker.deps.store.get(opened.grant.id)).toEqual(opened.grant);
-    expect(await broker.deps.store.auditTrail(opened.grant.id)).toEqual([opened.event]);
+    await store.create(opened);
+    expect(await store.get(opened.grant.id)).toEqual(opened.grant);
+    expect(await store.auditTrail(opened.grant.id)).toEqual([opened.event]);
   });
 
   it('refuses to create the same grant twice', async () => {
     const opened = open();
-    await broker.deps.store.create(opened);
-    await expect(broker.deps.store.create(opened)).rejects.toBeInstanceOf(ConcurrentUpdateError);
+    await store.create(opened);
+    await expect(store.create(opened)).rejects.toBeInstanceOf(ConcurrentUpdateError);
   });
 
   it('applies a transition only from the state and version it was read at', async () => {
     const opened = open();
-    await broker.deps.store.create(opened);
+    await store.create(opened);
     const bob = caller('bob', ['sre']);
     const first = approve(opened.grant, bob, new Date());
     const rival = cancel(opened.grant, caller('alice'), new Date());
-    await broker.deps.store.transition(opened.grant, first);
-    await expect(broker.deps.store.transition(opened.grant, rival)).rejects.toBeInstanceOf(ConcurrentUpdateError);
-    expect((await broker.deps.store.get(opened.grant.id))?.state).toBe('APPROVED');
-    expect((await broker.deps.store.auditTrail(opened.grant.id)).map((e) => e.type)).toEqual([
-      'grant.requested',
-      'grant.approved',
-    ]);
+    await store.transition(opened.grant, first);
+    await expect(store.transition(opened.grant, rival)).rejects.toBeInstanceOf(ConcurrentUpdateError);
+    expect((await store.get(opened.grant.id))?.state).toBe('APPROVED');
+    expect((await store.auditTrail(opened.grant.id)).map((e) => e.type)).toEqual(['grant.requested', 'grant.approved']);
   });
 
   it('indexes open grants by state and drops them from it once they end', async () => {
     const opened = open('erin', 'staging-deploy');
-    await broker.deps.store.create(opened);
-    const pendingIds = async () =>
-      (await broker.deps.store.listByState('PENDING', { limit: 100 })).items.map((g) => g.id);
+    await store.create(opened);
+    const pendingIds = async () => (await store.listByState('PENDING', { limit: 100 })).items.map((g) => g.id);
     expect(await pendingIds()).toContain(opened.grant.id);
-    await broker.deps.store.transition(opened.grant, cancel(opened.grant, caller('erin'), new Date()));
+    await store.transition(opened.grant, cancel(opened.grant, caller('erin'), new Date()));
     expect(await pendingIds()).not.toContain(opened.grant.id);
-    const byRole = await broker.deps.store.listByRole('staging-deploy', { limit: 100 });
+    const byRole = await store.listByRole('staging-deploy', { limit: 100 });
     expect(byRole.items.map((g) => g.id)).toContain(opened.grant.id);
   });
 
@@ -76,9 +76,9 @@ describe('DynamoGrantStore on DynamoDB Local', () => {
   const endedWithKill = async (): Promise<Grant> => {
     const now = new Date();
     const opened = open();
-    await broker.deps.store.create(opened);
+    await store.create(opened);
     const approved = approve(opened.grant, caller('bob', ['sre']), now);
-    await broker.deps.store.transition(opened.grant, approved);
+    await store.transition(opened.grant, approved);
     const issued = {
       accessKeyId: 'ASIATEST',
       expiration: new Date(now.getTime() + 900_000),
@@ -87,9 +87,9 @@ describe('DynamoGrantStore on DynamoDB Local', () => {
       durationSeconds: 900,
     };
     const vended = recordVend(approved.grant, caller('alice'), issued, now);
-    await broker.deps.store.transition(approved.grant, vended);
+    await store.transition(approved.grant, vended);
     const ended = finish(vended.grant, caller('alice'), now);
-    await broker.deps.store.transition(vended.grant, ended);
+    await store.transition(vended.grant, ended);
     return ended.grant;
   };
   const appliedFact = (grant: Grant, scope: KillScope = 'role'): KillApplied => {
@@ -109,31 +109,31 @@ describe('DynamoGrantStore on DynamoDB Local', () => {
       { step: 'initialize', name: 'countTransactions' }
     );
     try {
-      expect(await broker.deps.store.recordKillsApplied(grants.map((g) => appliedFact(g)))).toEqual([]);
+      expect(await store.recordKillsApplied(grants.map((g) => appliedFact(g)))).toEqual([]);
     } finally {
       broker.dynamo.middlewareStack.remove('countTransactions');
     }
     expect(transactions).toBe(2); // 33 marks (99 items) and 2
-    const mine = (await broker.deps.store.listKills(roleArn)).filter((k) => grants.some((g) => g.id === k.grantId));
+    const mine = (await store.listKills(roleArn)).filter((k) => grants.some((g) => g.id === k.grantId));
     expect(mine).toHaveLength(35);
     expect(mine.every((k) => k.appliedAt !== undefined && k.orgAppliedAt === undefined)).toBe(true);
-    const trail = await broker.deps.store.auditTrail(grants[34]?.id as string);
+    const trail = await store.auditTrail(grants[34]?.id as string);
     expect(trail.map((e) => e.type).at(-1)).toBe('grant.sessions-killed');
 
     // Again for the same scope: skipped (already marked), nothing written, nothing answered.
-    const reread = await broker.deps.store.getMany(grants.map((g) => g.id));
+    const reread = await store.getMany(grants.map((g) => g.id));
     expect(reread).toHaveLength(35);
-    expect(await broker.deps.store.recordKillsApplied(reread.map((g) => appliedFact(g)))).toEqual([]);
-    expect(await broker.deps.store.auditTrail(grants[34]?.id as string)).toHaveLength(trail.length);
+    expect(await store.recordKillsApplied(reread.map((g) => appliedFact(g)))).toEqual([]);
+    expect(await store.auditTrail(grants[34]?.id as string)).toHaveLength(trail.length);
   });
 
   it('answers the marks whose grant moved, and writes the others of the same batch', async () => {
     const [moved, fine] = [await endedWithKill(), await endedWithKill()];
     const stale = appliedFact(moved);
-    await broker.deps.store.recordKillsApplied([appliedFact(moved, 'organization')]); // moves the grant
-    const answered = await broker.deps.store.recordKillsApplied([stale, appliedFact(fine)]);
+    await store.recordKillsApplied([appliedFact(moved, 'organization')]); // moves the grant
+    const answered = await store.recordKillsApplied([stale, appliedFact(fine)]);
     expect(answered.map((a) => a.kill.grantId)).toEqual([moved.id]);
-    const kills = await broker.deps.store.listKills(fine.roleArn);
+    const kills = await store.listKills(fine.roleArn);
     expect(kills.find((k) => k.grantId === fine.id)?.appliedAt).toBeDefined();
     expect(kills.find((k) => k.grantId === moved.id)).toMatchObject({ orgAppliedAt: expect.any(String) });
     expect(kills.find((k) => k.grantId === moved.id)?.appliedAt).toBeUndefined();

@@ -10,7 +10,6 @@ import {
   refusedCallsFinding,
   rulesFor,
 } from '../../functions/domain/anomaly.js';
-import { verifyChain } from '../../functions/domain/auditChain.js';
 import { classifyCall } from '../../functions/domain/callOutcome.js';
 import type { CatalogRole } from '../../functions/domain/catalog.js';
 import { approve } from '../../functions/domain/decisions.js';
@@ -18,6 +17,7 @@ import { revokeForAnomaly } from '../../functions/domain/ending.js';
 import { openGrant } from '../../functions/domain/grant.js';
 import { assumedRoleCall } from '../helpers/cloudTrailRecords.js';
 import { exampleConfig } from '../helpers/fixtures.js';
+import { verifySigned } from '../helpers/signedChains.js';
 
 const GRANT = 'g-01jd0000000000000000000000';
 const T0 = Date.parse('2026-11-23T09:00:00.000Z');
@@ -172,7 +172,7 @@ describe('what a finding does to the chain', () => {
   const finding = refusedCallsFinding(PROBING, refusedWhileLive(refused(10, 60)));
   if (finding === undefined) throw new Error('the rule should fire');
 
-  it('revokes as the rule, with the evidence in the revocation event', () => {
+  it('revokes as the rule, with the evidence in the revocation event', async () => {
     const revoked = revokeForAnomaly(approved.grant, finding, new Date(T0 + 120_000));
     expect(revoked.grant).toMatchObject({ state: 'REVOKED', endedBy: 'policy:anomaly-prod-probing' });
     expect(revoked.event).toMatchObject({
@@ -180,7 +180,7 @@ describe('what a finding does to the chain', () => {
       actor: 'policy:anomaly-prod-probing',
       details: { reason: finding.reason, anomaly: finding.evidence },
     });
-    expect(verifyChain([opened.event, approved.event, revoked.event], revoked.grant.chainHead).valid).toBe(true);
+    expect((await verifySigned([opened, approved, revoked])).valid).toBe(true);
     expect(alreadyFound([revoked.event], PROBING)).toBe(true);
   });
 

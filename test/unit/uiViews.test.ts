@@ -147,9 +147,15 @@ describe('the grant timeline', () => {
   });
 
   it('says when the chain is broken and where the kill stands', () => {
-    expect(chainVerdictText({ valid: false, length: 4, brokenAt: 2, reason: 'hash mismatch' })).toBe(
-      'Chain BROKEN at event 2 of 4: hash mismatch'
-    );
+    expect(
+      chainVerdictText({
+        valid: false,
+        length: 4,
+        brokenAt: 2,
+        fault: 'changed-after-signing',
+        reason: 'hash mismatch',
+      })
+    ).toBe('Chain BROKEN at event 2 of 4: hash mismatch');
     expect(killStateText(audit())).toBe(
       'Kill written 2026-12-01T10:20:01.000Z, first refusal 2026-12-01T10:20:05.000Z (verdict: did-not-hold).'
     );

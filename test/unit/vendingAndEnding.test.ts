@@ -1,54 +1,19 @@
 import { describe, expect, it } from 'vitest';
-import { verifyChain } from '../../functions/domain/auditChain.js';
 import type { Caller } from '../../functions/domain/caller.js';
-import type { CatalogRole } from '../../functions/domain/catalog.js';
 import { approve } from '../../functions/domain/decisions.js';
 import { expire, finish, KILL_MARGIN_SECONDS, revoke } from '../../functions/domain/ending.js';
-import { type ApprovalRule, type Grant, openGrant } from '../../functions/domain/grant.js';
+import type { Grant } from '../../functions/domain/grant.js';
 import { planVend, recordVend, sessionNameFor } from '../../functions/domain/vending.js';
+import { at, openedGrant, ROLE, verifySigned } from '../helpers/signedChains.js';
 
-const T0 = new Date('2026-11-23T09:00:00.000Z');
-const at = (seconds: number): Date => new Date(T0.getTime() + seconds * 1000);
-
-const ROLE: CatalogRole = {
-  id: 'prod-read',
-  description: 'read',
-  roleArn: 'arn:aws:iam::123456789012:role/jit/prod-read',
-  accountId: '123456789012',
-  maxDurationSeconds: 4 * 3600,
-  scopeCeiling: { actions: ['s3:Get*'], resources: ['*'] },
-};
-const RULE: ApprovalRule = {
-  approvers: ['group:sre'],
-  required: 1,
-  pendingWindowSeconds: 3600,
-  maxDurationSeconds: 43_200,
-  source: ['test'],
-};
 const alice: Caller = { userId: 'alice', groups: [] };
 const bob: Caller = { userId: 'bob', groups: ['sre'] };
 const dave: Caller = { userId: 'dave', groups: ['security'] };
 const SECURITY = ['group:security'];
 
 /** A grant approved at T0+60 s for `durationSeconds`. */
-const approved = (durationSeconds: number, requester = 'alice'): Grant => {
-  const opened = openGrant({
-    id: 'g-01jtest0000000000000000000',
-    requester,
-    request: {
-      role: ROLE.id,
-      scope: { actions: ['s3:GetObject'], resources: ['*'] },
-      durationSeconds,
-      reason: 'investigate the export',
-    },
-    role: ROLE,
-    rule: RULE,
-    catalogVersion: 'v1',
-    narrowed: { sessionPolicy: '{}', privilegeWidth: 1 },
-    now: T0,
-  });
-  return approve(opened.grant, bob, at(60)).grant;
-};
+const approved = (durationSeconds: number, requester = 'alice'): Grant =>
+  approve(openedGrant(durationSeconds, requester).grant, bob, at(60)).grant;
 
 const vendAt = (grant: Grant, seconds: number, durationSeconds: number): Grant =>
   recordVend(
@@ -181,22 +146,8 @@ describe('ending access', () => {
     expect(() => finish(ended, alice, at(301))).toThrow(expect.objectContaining({ code: 'ILLEGAL_TRANSITION' }));
   });
 
-  it('keeps the audit chain whole through vends and the end', () => {
-    const opened = openGrant({
-      id: 'g-01jtest0000000000000000000',
-      requester: 'alice',
-      request: {
-        role: ROLE.id,
-        scope: { actions: ['s3:GetObject'], resources: ['*'] },
-        durationSeconds: 3600,
-        reason: 'r'.repeat(10),
-      },
-      role: ROLE,
-      rule: RULE,
-      catalogVersion: 'v1',
-      narrowed: { sessionPolicy: '{}', privilegeWidth: 1 },
-      now: T0,
-    });
+  it('keeps the audit chain whole through vends and the end', async () => {
+    const opened = openedGrant();
     const steps = [opened];
     steps.push(approve(steps.at(-1)!.grant, bob, at(60)));
     steps.push(
@@ -208,12 +159,6 @@ describe('ending access', () => {
       )
     );
     steps.push(finish(steps.at(-1)!.grant, alice, at(300)));
-    const last = steps.at(-1)!.grant;
-    expect(
-      verifyChain(
-        steps.map((s) => s.event),
-        last.chainHead
-      )
-    ).toMatchObject({ valid: true, length: 4 });
+    expect(await verifySigned(steps)).toMatchObject({ valid: true, length: 4 });
   });
 });

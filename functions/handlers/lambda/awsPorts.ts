@@ -1,6 +1,13 @@
 import type { BrokerConfig } from '../../config/brokerConfig.js';
-import type { Clock, ExpiryScheduler, OrgKillPolicy, RolePolicies } from '../../ports.js';
-import { type BrokerPorts, groupDirectory } from '../brokerDeps.js';
+import type {
+  AuditArchiveReader,
+  ChainSigner,
+  Clock,
+  ExpiryScheduler,
+  OrgKillPolicy,
+  RolePolicies,
+} from '../../ports.js';
+import { type BrokerPorts, groupDirectory, noArchive } from '../brokerDeps.js';
 import { lazyPort, once } from './lazy.js';
 
 /**
@@ -19,8 +26,17 @@ import { lazyPort, once } from './lazy.js';
  * - `ORG_KILL_POLICY_ID`, `ORG_KILLER_ROLE_ARN` (optional `ORG_KILL_REGION`, default us-east-1, where
  *   the Organizations endpoint is): only on the ending functions, and only when the organization-wide
  *   kill is on (infra/orgKill.ts); without them that kill mode is off.
+ * - `CHAIN_SIGNING_KEY_ARN`: every function whose bundle signs (all but health; only the functions
+ *   that append events may sign with it, the others only read its public key);
+ *   `CHAIN_TRUSTED_KEY_ARNS`, optional: retired keys old chains carry.
+ * - `AUDIT_ARCHIVE_BUCKET`: only where the archive is read (getGrantAudit's `?compare=archive`).
  */
-type AwsPorts = Omit<BrokerPorts, 'policy' | 'actions' | 'workloadTokens'>;
+type AwsPorts = Omit<BrokerPorts, 'policy' | 'actions' | 'workloadTokens' | 'chainSigner'>;
+
+/** What builds the audit chain's KMS signer (modules.ts): only the bundles that sign bring it. */
+type KmsChainSigning = () => Promise<{
+  kmsChainSigner: (options: { keyArn: string; trustedKeyArns: readonly string[] }) => ChainSigner;
+}>;
 
 const required = (name: string): string => {
   const value = process.env[name];
@@ -117,6 +133,29 @@ const orgKillPolicy = (): { orgKill?: OrgKillPolicy } => {
   return { orgKill };
 };
 
+/**
+ * The audit chain's KMS key: the adapter and the KMS client are loaded on the first signature to
+ * make or check (a function that appends signs each event; every one that reads a chain verifies).
+ */
+const kmsChainSigner = (load: KmsChainSigning): ChainSigner => {
+  const keyArn = required('CHAIN_SIGNING_KEY_ARN');
+  const trustedKeyArns = (process.env.CHAIN_TRUSTED_KEY_ARNS ?? '').split(',').filter((arn) => arn !== '');
+  return lazyPort(async () => (await load()).kmsChainSigner({ keyArn, trustedKeyArns }));
+};
+
+/** The Object Lock archive, where this function may read it (only getGrantAudit is given the bucket). */
+const archiveReader = (): AuditArchiveReader => {
+  const bucket = process.env.AUDIT_ARCHIVE_BUCKET;
+  if (!bucket) return noArchive;
+  return lazyPort(async () => {
+    const [{ S3Client }, { s3AuditArchiveReader }] = await Promise.all([
+      import('@aws-sdk/client-s3'),
+      import('../../adapters/aws/s3AuditArchive.js'),
+    ]);
+    return s3AuditArchiveReader(new S3Client({}), bucket);
+  });
+};
+
 const awsPorts = (config: BrokerConfig, clock: Clock): AwsPorts => {
   const tableName = required('TABLE_NAME');
   return {
@@ -161,6 +200,7 @@ const awsPorts = (config: BrokerConfig, clock: Clock): AwsPorts => {
       ]);
       return new CloudTrailActivityLookup(new CloudTrailClient({}));
     }),
+    archive: archiveReader(),
     directory: groupDirectory(config, (source) =>
       lazyPort(async () => {
         const [{ IdentitystoreClient }, { IdentityStoreGroupDirectory }] = await Promise.all([
@@ -173,5 +213,5 @@ const awsPorts = (config: BrokerConfig, clock: Clock): AwsPorts => {
   };
 };
 
-export type { AwsPorts };
-export { awsPorts };
+export type { AwsPorts, KmsChainSigning };
+export { awsPorts, kmsChainSigner };

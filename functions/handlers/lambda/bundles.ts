@@ -1,9 +1,11 @@
 /**
  * What a bundle carries besides its code: `policies` — Cedar's WASM (4.3 MB), the policy schema and
  * config/policies, for the functions that decide; `actionCatalog` — iam-data's action and condition
- * key catalog, for the functions that narrow a scope. Every bundle carries the configuration files.
+ * key catalog, for the functions that narrow a scope; `chainSigner` — the audit chain's KMS signer
+ * (a chunk loaded on the first signature made or checked), for every bundle with a function that
+ * appends events or reads chains. Every bundle carries the configuration files.
  */
-type BundleExtra = 'policies' | 'actionCatalog';
+type BundleExtra = 'policies' | 'actionCatalog' | 'chainSigner';
 
 interface LambdaBundle {
   readonly name: string;
@@ -24,31 +26,31 @@ const LAMBDA_BUNDLES: readonly LambdaBundle[] = [
     name: 'reads',
     entry: 'functions/handlers/lambda/reads.ts',
     functions: ['listGrants', 'getGrant', 'getGrantAudit', 'getReport', 'denyGrant', 'cancelGrant', 'reviewGrant'],
-    ships: [],
+    ships: ['chainSigner'],
   },
   {
     name: 'approvals',
     entry: 'functions/handlers/lambda/approvals.ts',
     functions: ['approveGrant'],
-    ships: ['policies'],
+    ships: ['policies', 'chainSigner'],
   },
   {
     name: 'requests',
     entry: 'functions/handlers/lambda/requests.ts',
     functions: ['createGrant', 'extendGrant', 'ciCredentials'],
-    ships: ['policies', 'actionCatalog'],
+    ships: ['policies', 'actionCatalog', 'chainSigner'],
   },
   {
     name: 'access',
     entry: 'functions/handlers/lambda/access.ts',
     functions: ['vendCredentials', 'ciRevend'],
-    ships: [],
+    ships: ['chainSigner'],
   },
   {
     name: 'ending',
     entry: 'functions/handlers/lambda/ending.ts',
     functions: ['finishGrant', 'revokeGrant', 'ciDone', 'expire', 'sweep', 'recordActivity'],
-    ships: [],
+    ships: ['chainSigner'],
   },
 ];
 

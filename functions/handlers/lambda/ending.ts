@@ -2,14 +2,14 @@ import * as access from '../accessRoutes.js';
 import { activityHandler } from '../activityHandler.js';
 import * as ci from '../ciRoutes.js';
 import { expiryHandler, sweepHandler } from '../scheduledHandlers.js';
-import { workloadTokens } from './modules.js';
+import { chainSigning, workloadTokens } from './modules.js';
 import { lambdaBundle } from './runtime.js';
 
 /**
  * The ending path (done, revoke, a CI job's done, expiry, the sweeper) and the activity recorder,
  * whose anomaly rules may revoke: one idempotent end, the kill, the schedule's cancellation.
  */
-const bundle = lambdaBundle('ending', { workloadTokens });
+const bundle = lambdaBundle('ending', { workloadTokens, chainSigning });
 
 export const finishGrant = bundle.http(access.finishGrant);
 export const revokeGrant = bundle.http(access.revokeGrant);

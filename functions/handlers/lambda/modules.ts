@@ -18,4 +18,19 @@ const actionCatalog = () => import('../../adapters/iamDataActionCatalog.js');
 /** CI jobs' OIDC tokens (jose). */
 const workloadTokens = () => import('../../adapters/oidc/joseTokenVerifier.js');
 
-export { actionCatalog, policies, workloadTokens };
+/**
+ * The audit chain's KMS signer and its client: every bundle whose functions append events or read
+ * chains brings it (all but health), loaded on the first signature made or checked.
+ */
+const chainSigning = async () => {
+  const [{ KMSClient }, { KmsChainSigner }] = await Promise.all([
+    import('@aws-sdk/client-kms'),
+    import('../../adapters/aws/kmsChainSigner.js'),
+  ]);
+  return {
+    kmsChainSigner: (options: { keyArn: string; trustedKeyArns: readonly string[] }) =>
+      new KmsChainSigner(new KMSClient({}), options),
+  };
+};
+
+export { actionCatalog, chainSigning, policies, workloadTokens };

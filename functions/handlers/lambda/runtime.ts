@@ -17,7 +17,7 @@ import { iamAuthenticator } from '../http/authenticators.js';
 import type { HttpDeps, HttpHandler } from '../http/httpRoute.js';
 import type { HttpEvent } from '../http/httpTypes.js';
 import type { Route } from '../routes.js';
-import { awsPorts } from './awsPorts.js';
+import { awsPorts, type KmsChainSigning, kmsChainSigner } from './awsPorts.js';
 import { type BundleExtra, LAMBDA_BUNDLES, type LambdaBundle } from './bundles.js';
 import { lazyPort } from './lazy.js';
 import { sourceMappedStack } from './sourceMaps.js';
@@ -39,11 +39,14 @@ interface BundleModules {
   readonly workloadTokens?: () => Promise<{
     joseTokenVerifier: (issuers: readonly CiIssuer[], clock: Clock) => WorkloadTokenVerifier;
   }>;
+  /** The audit chain's KMS signer: every bundle that appends events or reads chains (all but health). */
+  readonly chainSigning?: KmsChainSigning;
 }
 
 const EXTRA_MODULES: Readonly<Record<BundleExtra, keyof BundleModules>> = {
   policies: 'policies',
   actionCatalog: 'actionCatalog',
+  chainSigner: 'chainSigning',
 };
 
 /**
@@ -97,7 +100,7 @@ const compose = async (bundle: LambdaBundle, modules: BundleModules): Promise<Ht
   });
   const config = checkConfig(documents, problems, decides?.compilePolicies);
   const log = lambdaLogger();
-  const { actionCatalog, workloadTokens } = modules;
+  const { actionCatalog, workloadTokens, chainSigning } = modules;
   const deps: BrokerDeps = brokerDeps({
     config,
     logger: log,
@@ -114,6 +117,7 @@ const compose = async (bundle: LambdaBundle, modules: BundleModules): Promise<Ht
         workloadTokens === undefined
           ? missing(bundle, 'OIDC token verifier')
           : lazyPort(async () => (await workloadTokens()).joseTokenVerifier(config.ci.issuers, systemClock)),
+      chainSigner: chainSigning === undefined ? missing(bundle, 'audit chain signer') : kmsChainSigner(chainSigning),
     },
   });
   return { ...deps, authenticate: iamAuthenticator(config.identitySources) };

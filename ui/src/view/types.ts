@@ -1,5 +1,6 @@
 import type { GrantActivity } from '../../../functions/domain/activity.js';
-import type { AuditEvent, ChainVerdict } from '../../../functions/domain/auditChain.js';
+import type { AuditEvent } from '../../../functions/domain/auditChain.js';
+import type { ChainVerdict } from '../../../functions/domain/chainVerdict.js';
 import type { Grant } from '../../../functions/domain/grant.js';
 import type { KillEffect } from '../../../functions/domain/killEffect.js';
 import type { Cell, Report } from '../../../functions/domain/reports.js';
@@ -8,7 +9,7 @@ import type { Cell, Report } from '../../../functions/domain/reports.js';
  * The API's shapes as the console reads them: the domain's own types with what the views
  * (functions/handlers/grantView.ts) leave out. Type-only imports: none of that code is bundled.
  */
-type GrantView = Omit<Grant, 'chainHead'>;
+type GrantView = Omit<Grant, 'chainHead' | 'chainSignature'>;
 type AuditEventView = Omit<AuditEvent, 'grantId'>;
 type ActivityView = Omit<GrantActivity, 'grantId'> & { readonly source: string; readonly kill?: KillEffect };
 
