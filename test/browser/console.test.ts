@@ -4,6 +4,7 @@ import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { EXAMPLE_OBJECT } from '../../sandbox/exampleData.js';
+import { ROLE_POLICIES_TTL_MS } from '../../sandbox/sandboxIam.js';
 import { callApi, interrupt, startSandboxProcess } from '../helpers/sandboxProcess.js';
 
 /**
@@ -126,6 +127,8 @@ describe('web console in Chromium', () => {
     const timeline = page.getByRole('list', { name: 'timeline' });
     await expect.poll(() => timeline.textContent(), { timeout: 15_000 }).toContain('Kill written');
     const s3 = (globalThis as { s3?: S3Client }).s3 as S3Client;
+    // The sandbox re-reads the role's policies this often (its stand-in for IAM propagation).
+    await new Promise((r) => setTimeout(r, ROLE_POLICIES_TTL_MS + 200));
     await expect(
       s3.send(new GetObjectCommand({ Bucket: EXAMPLE_OBJECT.bucket, Key: EXAMPLE_OBJECT.key }))
     ).rejects.toThrow();
