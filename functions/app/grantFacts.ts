@@ -1,6 +1,7 @@
 import type { ActivityUse } from '../domain/activity.js';
 import type { Grant } from '../domain/grant.js';
 import { isTerminal } from '../domain/grantState.js';
+import { keepRecent } from './recentlyUsed.js';
 
 const CAPACITY = 1000;
 
@@ -57,10 +58,7 @@ class KnownGrants {
   }
 
   #keep(id: string, facts: GrantFacts): void {
-    // Re-inserted: a Map iterates in insertion order, so the first key is the least recently used.
-    this.#facts.delete(id);
-    this.#facts.set(id, facts);
-    if (this.#facts.size > CAPACITY) this.#facts.delete(this.#facts.keys().next().value as string);
+    keepRecent(this.#facts, id, facts, CAPACITY);
   }
 }
 

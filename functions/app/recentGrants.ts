@@ -1,4 +1,5 @@
 import type { Grant } from '../domain/grant.js';
+import { keepRecent } from './recentlyUsed.js';
 
 const CAPACITY = 1000;
 
@@ -15,9 +16,7 @@ class RecentGrants {
   }
 
   remember(grant: Grant): void {
-    this.#grants.delete(grant.id);
-    this.#grants.set(grant.id, grant);
-    if (this.#grants.size > CAPACITY) this.#grants.delete(this.#grants.keys().next().value as string);
+    keepRecent(this.#grants, grant.id, grant, CAPACITY);
   }
 }
 
