@@ -6,6 +6,7 @@ import { unavailableAws } from '../../functions/adapters/unavailableAws.js';
 import type { BrokerConfig } from '../../functions/config/brokerConfig.js';
 import { loadConfig } from '../../functions/config/loadConfig.js';
 import type { Caller } from '../../functions/domain/caller.js';
+import type { CatalogRole } from '../../functions/domain/catalog.js';
 import { type AccessAdapters, composeBroker } from '../../functions/handlers/composeBroker.js';
 import { sandboxAuthenticator } from '../../functions/handlers/http/authenticators.js';
 import type { HttpDeps } from '../../functions/handlers/http/httpRoute.js';
@@ -78,4 +79,14 @@ const brokerOnFreshTable = async (
 
 const caller = (userId: string, groups: string[] = []): Caller => ({ userId, groups });
 
-export { brokerOnFreshTable, caller, capturingLogger, exampleConfig, manualClock };
+/** A prod-read role in account 123456789012, for tests built from domain objects rather than config/. */
+const PROD_READ_ROLE: CatalogRole = {
+  id: 'prod-read',
+  description: 'read',
+  roleArn: 'arn:aws:iam::123456789012:role/jit/prod-read',
+  accountId: '123456789012',
+  maxDurationSeconds: 4 * 3600,
+  scopeCeiling: { actions: ['s3:Get*'], resources: ['*'] },
+};
+
+export { brokerOnFreshTable, caller, capturingLogger, exampleConfig, manualClock, PROD_READ_ROLE };

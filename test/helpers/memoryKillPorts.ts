@@ -18,21 +18,14 @@ import type {
   RolePolicies,
   StoredKill,
 } from '../../functions/ports.js';
-import { manualClock } from './fixtures.js';
+import { manualClock, PROD_READ_ROLE } from './fixtures.js';
 
 /**
  * The ports the kill renderer uses, in memory, for tests that must control every step: what each
  * write did, in order, and the same conditions the DynamoDB and IAM adapters enforce.
  */
 
-const ROLE: CatalogRole = {
-  id: 'prod-read',
-  description: 'read',
-  roleArn: 'arn:aws:iam::123456789012:role/jit/prod-read',
-  accountId: '123456789012',
-  maxDurationSeconds: 4 * 3600,
-  scopeCeiling: { actions: ['s3:Get*'], resources: ['*'] },
-};
+const ROLE = PROD_READ_ROLE;
 
 const killKey = (kill: KillRecord) => `${kill.roleArn}|${kill.grantId}`;
 const MARK = { role: 'appliedAt', organization: 'orgAppliedAt' } as const;

@@ -1,24 +1,17 @@
 import { localChainSigner } from '../../functions/adapters/localChainSigner.js';
 import { signTransition } from '../../functions/app/signedGrantStore.js';
-import type { CatalogRole } from '../../functions/domain/catalog.js';
 import { type ChainVerdict, verifyChain } from '../../functions/domain/chainVerdict.js';
 import { approve } from '../../functions/domain/decisions.js';
 import { revoke } from '../../functions/domain/ending.js';
 import { type ApprovalRule, openGrant, type Transition } from '../../functions/domain/grant.js';
 import { recordVend } from '../../functions/domain/vending.js';
 import type { ChainSigner } from '../../functions/ports.js';
+import { PROD_READ_ROLE } from './fixtures.js';
 
 const T0 = new Date('2026-11-23T09:00:00.000Z');
 const at = (seconds: number): Date => new Date(T0.getTime() + seconds * 1000);
 
-const ROLE: CatalogRole = {
-  id: 'prod-read',
-  description: 'read',
-  roleArn: 'arn:aws:iam::123456789012:role/jit/prod-read',
-  accountId: '123456789012',
-  maxDurationSeconds: 4 * 3600,
-  scopeCeiling: { actions: ['s3:Get*'], resources: ['*'] },
-};
+const ROLE = PROD_READ_ROLE;
 const RULE: ApprovalRule = {
   approvers: ['group:sre'],
   required: 1,
