@@ -26,7 +26,13 @@ const sandboxSession = (config: BrokerConfig, apiUrl: string): SessionInfo => ({
 /** The console at /ui, bundled in memory at start (about a second of esbuild; nothing written to disk). */
 const sandboxConsole = async (config: BrokerConfig, apiUrl: () => string): Promise<StaticRoute> => {
   const files = await bundleUi();
-  return (method, pathname) => serveUi(files, sandboxSession(config, apiUrl()), method, pathname);
+  // Built once the server's address is known (it is fixed from then on), not for every request.
+  let session: SessionInfo | undefined;
+  return (method, pathname) => {
+    const url = apiUrl();
+    if (session?.apiUrl !== url) session = sandboxSession(config, url);
+    return serveUi(files, session, method, pathname);
+  };
 };
 
 export type { StaticRoute };
