@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import { loopbackHosts } from '../cli/loopbackHosts.js';
 import { sameToken } from '../cli/sameToken.js';
 import { SANDBOX_TOKEN_ENV, SANDBOX_TOKEN_HEADER } from '../cli/sandboxToken.js';
 import { quoteInput } from '../functions/domain/untrustedText.js';
@@ -22,17 +23,6 @@ const isRefusal = (value: unknown): value is Refusal =>
 
 const isLoopbackPeer = (address: string | undefined): boolean =>
   address !== undefined && (address.startsWith('127.') || address === '::1' || address.startsWith('::ffff:127.'));
-
-/**
- * The names a client on this machine uses for the sandbox. A browser sends the name it resolved:
- * a web page whose own name was rebound to 127.0.0.1 (DNS rebinding) still says `evil.example`,
- * so checking Host is what keeps web pages out even though their requests do reach the socket.
- */
-const loopbackHosts = (port: number): ReadonlySet<string> => {
-  const names = ['127.0.0.1', 'localhost', '[::1]'];
-  // A client leaves out the default port (RFC 9110 §7.2), so on port 80 the bare names are the same host.
-  return new Set([...names.map((name) => `${name}:${port}`), ...(port === 80 ? names : [])]);
-};
 
 const hostList = (port: number) => `127.0.0.1:${port}, localhost:${port} or [::1]:${port}`;
 

@@ -1,3 +1,4 @@
+import { loopbackHosts } from '../loopbackHosts.js';
 import { LOOPBACK_TOKEN_HEADER } from '../loopbackToken.js';
 import { sameToken } from '../sameToken.js';
 
@@ -11,13 +12,6 @@ interface Refusal {
 }
 
 /**
- * The Host names the browser may use for `jit ui`'s loopback port. Anything else is a DNS
- * rebinding attempt (a page on evil.example resolving its name to 127.0.0.1) or a typo: refused.
- */
-const allowedHosts = (port: number): ReadonlySet<string> =>
-  new Set([`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`]);
-
-/**
  * Whether a request to `jit ui` may go on. The Host check applies to everything; the token to all
  * but the console's own static files (public code, no data). The token travels in a custom header,
  * so another site cannot send it cross-origin without a CORS preflight, which this server never allows.
@@ -26,7 +20,7 @@ const checkUiRequest = (
   request: { readonly host: string | undefined; readonly token: string | undefined; readonly isStaticFile: boolean },
   expected: { readonly port: number; readonly token: string }
 ): Refusal | undefined => {
-  if (request.host === undefined || !allowedHosts(expected.port).has(request.host.toLowerCase()))
+  if (request.host === undefined || !loopbackHosts(expected.port).has(request.host.toLowerCase()))
     return {
       status: 421,
       code: 'WRONG_HOST',
