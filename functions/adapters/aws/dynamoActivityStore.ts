@@ -4,7 +4,7 @@ import {
   TransactionCanceledException,
 } from '@aws-sdk/client-dynamodb';
 import {
-  DynamoDBDocumentClient,
+  type DynamoDBDocumentClient,
   GetCommand,
   QueryCommand,
   TransactWriteCommand,
@@ -22,6 +22,7 @@ import {
 import { CALL_OUTCOMES, type CallClass, type CallOutcome } from '../../domain/callOutcome.js';
 import type { ActivityStore } from '../../ports.js';
 import { grantPk } from './grantItems.js';
+import { tableDocument } from './tableDocument.js';
 
 /**
  * Activity items live in the grant's partition (see tableSchema.ts):
@@ -54,7 +55,7 @@ class DynamoActivityStore implements ActivityStore {
   readonly #table: string;
 
   constructor(client: DynamoDBClient, tableName: string) {
-    this.#doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+    this.#doc = tableDocument(client);
     this.#table = tableName;
   }
 

@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { DenialRecord } from '../../domain/reports.js';
 import type { DenialLog } from '../../ports.js';
+import { tableDocument } from './tableDocument.js';
 import { INDEXES } from './tableSchema.js';
 
 /**
@@ -16,8 +17,7 @@ class DynamoDenialLog implements DenialLog {
   readonly #table: string;
 
   constructor(client: DynamoDBClient, tableName: string) {
-    // Document clients share the low-level client's config: every adapter must ask for the same options.
-    this.#doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+    this.#doc = tableDocument(client);
     this.#table = tableName;
   }
 

@@ -2,7 +2,7 @@ import { type DynamoDBClient, ResourceNotFoundException, TransactionCanceledExce
 import {
   BatchGetCommand,
   DeleteCommand,
-  DynamoDBDocumentClient,
+  type DynamoDBDocumentClient,
   GetCommand,
   QueryCommand,
   type QueryCommandInput,
@@ -31,6 +31,7 @@ import {
   statePk,
 } from './grantItems.js';
 import { decodeCursor, encodeCursor } from './pageCursor.js';
+import { tableDocument } from './tableDocument.js';
 import { INDEXES, type IndexName } from './tableSchema.js';
 
 /** Event items are written once: a second writer of the same sequence number loses. */
@@ -69,9 +70,7 @@ class DynamoGrantStore implements GrantStore {
   readonly #table: string;
 
   constructor(client: DynamoDBClient, tableName: string) {
-    this.#doc = DynamoDBDocumentClient.from(client, {
-      marshallOptions: { removeUndefinedValues: true },
-    });
+    this.#doc = tableDocument(client);
     this.#table = tableName;
   }
 

@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DeleteCommand, DynamoDBDocumentClient, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, type DynamoDBDocumentClient, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { KillLease, KillLeases } from '../../ports.js';
 import { killLeaseKey } from './grantItems.js';
+import { tableDocument } from './tableDocument.js';
 import { TTL_ATTRIBUTE } from './tableSchema.js';
 
 /** A lapsed lease item is left to DynamoDB TTL a day later: the next claim overwrites it anyway. */
@@ -32,7 +33,7 @@ class DynamoKillLeases implements KillLeases {
 
   constructor(client: DynamoDBClient, tableName: string) {
     // Same translation options as the store's (see DynamoReplayGuard).
-    this.#doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+    this.#doc = tableDocument(client);
     this.#table = tableName;
   }
 

@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
 import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { NotAuthenticatedError } from '../../domain/errors.js';
 import type { Clock, TokenReplayGuard } from '../../ports.js';
+import { tableDocument } from './tableDocument.js';
 import { TTL_ATTRIBUTE } from './tableSchema.js';
 
 /**
@@ -18,7 +19,7 @@ class DynamoReplayGuard implements TokenReplayGuard {
   constructor(client: DynamoDBClient, tableName: string, clock: Clock) {
     // Document clients made from one DynamoDBClient share its config, translation options included:
     // keep the store's, or whichever is made last would change how the other marshals.
-    this.#doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+    this.#doc = tableDocument(client);
     this.#table = tableName;
     this.#clock = clock;
   }
