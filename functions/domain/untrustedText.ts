@@ -26,7 +26,12 @@ const INVISIBLE = /[\p{Default_Ignorable_Code_Point}\p{Cf}\p{Cc}]/gu;
 /** With the `u` flag a lone surrogate is one code point of category Cs; a paired one is not. */
 const LONE_SURROGATE = /\p{Cs}/u;
 
-const graphemes = new Intl.Segmenter('en', { granularity: 'grapheme' });
+/**
+ * Built at first use: constructing a segmenter loads ICU's break rules, 15–30 ms of CPU that every
+ * `jit` run (each credential_process answer) and every Lambda cold start would pay at import, while
+ * only the checks of free text (reasons, minimum lengths) segment anything.
+ */
+let graphemes: Intl.Segmenter | undefined;
 
 const hex = (unit: number): string => unit.toString(16).padStart(4, '0');
 
@@ -57,6 +62,7 @@ const foldLineBreaks = (text: string): string => text.replace(LINE_BREAKS, ' ');
 const visibleLength = (text: string): number => {
   let count = 0;
   let spacesSinceVisible = 0;
+  graphemes ??= new Intl.Segmenter('en', { granularity: 'grapheme' });
   for (const { segment } of graphemes.segment(text)) {
     const shown = segment.replace(INVISIBLE, '');
     if (shown === '') continue;
