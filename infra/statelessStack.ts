@@ -140,11 +140,7 @@ class StatelessStack extends Stack {
     });
 
     const functions = new Map<string, NodejsFunction>();
-    const baseEnv = {
-      TABLE_NAME: table.tableName,
-      SCHEDULE_GROUP: groupName,
-      ...(props.chainKey ? { CHAIN_SIGNING_KEY_ARN: props.chainKey.keyArn } : {}),
-    };
+    const baseEnv = { TABLE_NAME: table.tableName, SCHEDULE_GROUP: groupName };
 
     const expire = brokerFunction(this, 'expire', {
       ...bundled('expire'),
@@ -270,6 +266,10 @@ class StatelessStack extends Stack {
         })) {
           fn.addToRolePolicy(statement);
         }
+      }
+      // The key's ARN only where the function may use the key (a function that may not is refused anyway).
+      if (props.chainKey && (capabilities.includes('signChain') || capabilities.includes('verifyChain'))) {
+        fn.addEnvironment('CHAIN_SIGNING_KEY_ARN', props.chainKey.keyArn);
       }
       if (capabilities.includes('killSessions')) {
         fn.addEnvironment('BROKER_ACCOUNT_ID', this.account);

@@ -234,6 +234,20 @@ describe('the broker app', () => {
     });
   });
 
+  it('tells only the functions that sign or check chain signatures which key signs them', () => {
+    const knowing: string[] = [];
+    for (const [name, fn] of stateless.functions) {
+      const env = (resourceOf(fn).Properties.Environment as { Variables: Record<string, unknown> }).Variables;
+      const capabilities = FUNCTION_ACCESS[name] ?? [];
+      const usesKey = capabilities.includes('signChain') || capabilities.includes('verifyChain');
+      expect('CHAIN_SIGNING_KEY_ARN' in env, name).toBe(usesKey);
+      if (usesKey) knowing.push(name);
+    }
+    expect(knowing).toContain('vendCredentials');
+    expect(knowing).not.toContain('health');
+    expect(knowing).not.toContain('listGrants');
+  });
+
   it('tells only the approving functions where the expiry function, scheduler role and queue are', () => {
     for (const [name, fn] of stateless.functions) {
       const env = (resourceOf(fn).Properties.Environment as { Variables: Record<string, unknown> }).Variables;

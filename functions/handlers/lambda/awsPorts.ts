@@ -26,8 +26,8 @@ import { lazyPort, once } from './lazy.js';
  * - `ORG_KILL_POLICY_ID`, `ORG_KILLER_ROLE_ARN` (optional `ORG_KILL_REGION`, default us-east-1, where
  *   the Organizations endpoint is): only on the ending functions, and only when the organization-wide
  *   kill is on (infra/orgKill.ts); without them that kill mode is off.
- * - `CHAIN_SIGNING_KEY_ARN`: every function whose bundle signs (all but health; only the functions
- *   that append events may sign with it, the others only read its public key);
+ * - `CHAIN_SIGNING_KEY_ARN`: only the functions that sign or check chain signatures (infra's
+ *   `signChain`/`verifyChain`: those that append events may sign, the others only read its public key);
  *   `CHAIN_TRUSTED_KEY_ARNS`, optional: retired keys old chains carry.
  * - `AUDIT_ARCHIVE_BUCKET`: only where the archive is read (getGrantAudit's `?compare=archive`).
  */
