@@ -5,9 +5,16 @@ import type { AwsCredentials } from './api/signRequest.js';
 import type { OptionValues } from './commandLine.js';
 import { type CliConfig, resolveConfig } from './config.js';
 import type { FederationEndpoint } from './console/federation.js';
-import { cacheDirectory, cacheKey, fileCredentialCache } from './credentials/credentialCache.js';
+import {
+  cacheDirectory,
+  cacheKey,
+  fileCredentialCache,
+  fileRoleChoices,
+  roleChoiceKey,
+} from './credentials/credentialCache.js';
 import { credentialSource, type GrantCredentials } from './credentials/credentialSource.js';
 import { recheckBoundMs } from './credentials/grantLiveness.js';
+import { rememberedGrantForRole } from './credentials/roleGrant.js';
 import { UsageError } from './errors.js';
 import type { Io } from './output.js';
 
@@ -47,6 +54,11 @@ interface Connection {
   credentials(grantId: string): GrantCredentials;
   /** Drops cached credentials of a grant this caller just ended. */
   forget(grantId: string): void;
+  /**
+   * The caller's live grant for a role, as a role's profile uses it (remembered for the re-check
+   * bound); `ended`: the grant just found ended, so choose again now.
+   */
+  grantForRole(roleId: string, ended?: string): Promise<string>;
 }
 
 const connect = (context: CliContext, values: OptionValues): Connection => {
@@ -78,9 +90,12 @@ const connect = (context: CliContext, values: OptionValues): Connection => {
   const call = createBrokerClient(config, { fetch: context.fetch, credentials: signWith });
   const api = brokerApi(call);
   const recheckAfterMs = recheckBoundMs(context.env);
-  const cache = fileCredentialCache(cacheDirectory(context.env));
   const principal = config.mode === 'sandbox' ? `user:${config.user}` : `profile:${awsProfile ?? 'default'}`;
+  const directory = cacheDirectory(context.env);
+  const cache = fileCredentialCache(directory);
   const keyOf = (grantId: string) => cacheKey(config.apiUrl, grantId, principal);
+  const roleChoices = fileRoleChoices(directory);
+  const choiceKeyOf = (roleId: string) => roleChoiceKey(config.apiUrl, roleId, principal);
   return {
     config,
     api,
@@ -90,6 +105,12 @@ const connect = (context: CliContext, values: OptionValues): Connection => {
     credentials: (grantId) =>
       credentialSource(grantId, { api, cache, cacheKey: keyOf(grantId), now: context.now, recheckAfterMs }),
     forget: (grantId) => cache.remove(keyOf(grantId)),
+    grantForRole: (roleId, ended) =>
+      rememberedGrantForRole(
+        { api, choices: roleChoices, choiceKey: choiceKeyOf(roleId), now: context.now, recheckAfterMs },
+        roleId,
+        ended
+      ),
   };
 };
 

@@ -1,8 +1,7 @@
 import type { VendedCredentials } from '../api/brokerApi.js';
 import type { CommandSpec, OptionValues } from '../commandLine.js';
-import { type CliContext, connect } from '../context.js';
-import { liveGrantIdForRole } from '../credentials/roleGrant.js';
-import { UsageError } from '../errors.js';
+import { type CliContext, type Connection, connect } from '../context.js';
+import { CliError, EXIT, UsageError } from '../errors.js';
 import { shellQuote } from '../profile/awsConfigBlock.js';
 
 const FORMATS = ['env', 'json', 'process'] as const;
@@ -34,6 +33,24 @@ const signingFlags = (values: OptionValues): OptionValues => ({
   ...values,
   'api-region': values['api-region'] ?? values.region,
 });
+
+const isEnd = (error: unknown): boolean => error instanceof CliError && error.exitCode === EXIT.grantClosed;
+
+/**
+ * Credentials of the caller's live grant for `role`. When the grant remembered for the role has
+ * ended, the role's profile moves on to another live grant if there is one.
+ */
+const roleCredentials = async (connection: Connection, role: string) => {
+  const grantId = await connection.grantForRole(role);
+  try {
+    return { grantId, credentials: await connection.credentials(grantId).current() };
+  } catch (error) {
+    if (!isEnd(error)) throw error;
+    // No other live grant: exit 3 naming this end (who ended it and why) and how to get another.
+    const next = await connection.grantForRole(role, grantId);
+    return { grantId: next, credentials: await connection.credentials(next).current() };
+  }
+};
 
 const creds: CommandSpec<CliContext> = {
   name: 'creds',
@@ -72,8 +89,12 @@ const creds: CommandSpec<CliContext> = {
       throw new UsageError('jit creds takes a grant id or --role ROLE (one of them; see jit creds --help)');
     }
     const connection = connect(context, signingFlags(values));
-    const grantId = positionals[0] ?? (await liveGrantIdForRole(connection.api, role!, context.now()));
-    const credentials = await connection.credentials(grantId).current();
+    if (role === undefined) {
+      const grantId = positionals[0] as string;
+      context.io.out(render(format, grantId, await connection.credentials(grantId).current()));
+      return 0;
+    }
+    const { grantId, credentials } = await roleCredentials(connection, role);
     context.io.out(render(format, grantId, credentials));
     return 0;
   },

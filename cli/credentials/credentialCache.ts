@@ -13,11 +13,23 @@ interface CachedSession {
   readonly liveAt: string;
 }
 
-/** Vended sessions kept between runs of `credential_process`, which the AWS CLI does not cache. */
-interface CredentialCache {
-  read(key: string): CachedSession | undefined;
-  write(key: string, session: CachedSession): void;
+/** Entries kept between runs of `credential_process`, which the AWS CLI does not cache. */
+interface FileCache<T> {
+  read(key: string): T | undefined;
+  write(key: string, entry: T): void;
   remove(key: string): void;
+}
+
+/** Vended sessions, one per broker, grant and caller. */
+type CredentialCache = FileCache<CachedSession>;
+
+/**
+ * Which grant a role's profile (`jit creds --role`) uses, and when the broker's list said so (this
+ * machine's clock, taken before the list was asked). Only an id: the session stays in its own entry.
+ */
+interface RoleChoice {
+  readonly grantId: string;
+  readonly chosenAt: string;
 }
 
 const cacheDirectory = (env: NodeJS.ProcessEnv): string =>
@@ -29,6 +41,10 @@ const cacheDirectory = (env: NodeJS.ProcessEnv): string =>
  */
 const cacheKey = (apiUrl: URL, grantId: string, principal: string): string =>
   sha256Hex(JSON.stringify([apiUrl.origin + apiUrl.pathname, grantId, principal]));
+
+/** The role choice's entry: four fields hashed, so it can never share a name with a session's. */
+const roleChoiceKey = (apiUrl: URL, roleId: string, principal: string): string =>
+  sha256Hex(JSON.stringify([apiUrl.origin + apiUrl.pathname, 'role', roleId, principal]));
 
 const looksLikeCredentials = (value: unknown): value is VendedCredentials => {
   const v = value as Partial<VendedCredentials> | null;
@@ -43,7 +59,6 @@ const looksLikeCredentials = (value: unknown): value is VendedCredentials => {
   );
 };
 
-/** Anything else (an older release's entry without `liveAt`, a damaged file) is not served. */
 const looksLikeSession = (value: unknown): value is CachedSession => {
   const v = value as Partial<CachedSession> | null;
   return (
@@ -55,25 +70,39 @@ const looksLikeSession = (value: unknown): value is CachedSession => {
   );
 };
 
-/** Files readable only by the user (0600) in a directory only the user can enter (0700). */
-const fileCredentialCache = (directory: string): CredentialCache => {
+const looksLikeRoleChoice = (value: unknown): value is RoleChoice => {
+  const v = value as Partial<RoleChoice> | null;
+  return (
+    typeof v === 'object' &&
+    v !== null &&
+    typeof v.grantId === 'string' &&
+    typeof v.chosenAt === 'string' &&
+    !Number.isNaN(Date.parse(v.chosenAt))
+  );
+};
+
+/**
+ * Files readable only by the user (0600) in a directory only the user can enter (0700); an entry
+ * that does not pass `accepts` (an older release's, a damaged file) is not served.
+ */
+const fileCache = <T>(directory: string, accepts: (value: unknown) => value is T): FileCache<T> => {
   const pathOf = (key: string) => join(directory, `${key}.json`);
   return {
     read(key) {
       try {
         const value: unknown = JSON.parse(readFileSync(pathOf(key), 'utf8'));
-        return looksLikeSession(value) ? value : undefined;
+        return accepts(value) ? value : undefined;
       } catch {
-        // Missing or half-written: behave as if nothing was cached and vend again.
+        // Missing or half-written: behave as if nothing was cached and ask the broker again.
         return undefined;
       }
     },
-    write(key, session) {
+    write(key, entry) {
       mkdirSync(directory, { recursive: true, mode: 0o700 });
       chmodSync(directory, 0o700);
       // Write beside and rename, so a concurrent reader sees the old entry or the new one, never half.
       const temporary = `${pathOf(key)}.${process.pid}.tmp`;
-      writeFileSync(temporary, JSON.stringify(session), { mode: 0o600 });
+      writeFileSync(temporary, JSON.stringify(entry), { mode: 0o600 });
       chmodSync(temporary, 0o600);
       renameSync(temporary, pathOf(key));
     },
@@ -83,5 +112,9 @@ const fileCredentialCache = (directory: string): CredentialCache => {
   };
 };
 
-export type { CachedSession, CredentialCache };
-export { cacheDirectory, cacheKey, fileCredentialCache };
+const fileCredentialCache = (directory: string): CredentialCache => fileCache(directory, looksLikeSession);
+
+const fileRoleChoices = (directory: string): FileCache<RoleChoice> => fileCache(directory, looksLikeRoleChoice);
+
+export type { CachedSession, CredentialCache, FileCache, RoleChoice };
+export { cacheDirectory, cacheKey, fileCredentialCache, fileRoleChoices, roleChoiceKey };

@@ -1,7 +1,7 @@
 import type { BrokerApi, VendedCredentials } from '../api/brokerApi.js';
 import { ApiError, CliError, EXIT, GrantClosedError } from '../errors.js';
 import type { CachedSession, CredentialCache } from './credentialCache.js';
-import { endOf, LIVE_STATES } from './grantLiveness.js';
+import { endOf, LIVE_STATES, stampHolds } from './grantLiveness.js';
 
 /**
  * Re-vend when less than this is left. The AWS CLI refreshes credential_process credentials 15
@@ -60,11 +60,8 @@ const credentialSource = (grantId: string, deps: CredentialSourceDeps): GrantCre
     return error;
   };
 
-  const seenLiveRecently = (session: CachedSession, now: Date): boolean => {
-    const age = now.getTime() - Date.parse(session.liveAt);
-    // A negative age means the clock went back: do not trust the stamp.
-    return age >= 0 && age < deps.recheckAfterMs;
-  };
+  const seenLiveRecently = (session: CachedSession, now: Date): boolean =>
+    stampHolds(session.liveAt, now, deps.recheckAfterMs);
 
   const confirmLive = async (): Promise<void> => {
     if (ended !== undefined) throw ended;

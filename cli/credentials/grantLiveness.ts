@@ -22,6 +22,12 @@ const recheckBoundMs = (env: NodeJS.ProcessEnv): number => {
   return Math.round(seconds * 1000);
 };
 
+/** Whether a stamp taken at `stampedAt` still counts at `now` (a stamp from the future — the clock went back — does not). */
+const stampHolds = (stampedAt: string, now: Date, boundMs: number): boolean => {
+  const age = now.getTime() - Date.parse(stampedAt);
+  return age >= 0 && age < boundMs;
+};
+
 const LIVE_STATES: ReadonlySet<GrantView['state']> = new Set(['APPROVED', 'ACTIVE']);
 
 /** Text the broker stored from people (a revoke reason): one line, no terminal control sequences. */
@@ -43,4 +49,4 @@ const endOf = (grant: GrantView, now: Date): string | undefined => {
   return `grant ${grant.id} was ${grant.state.toLowerCase()}${by}${why}`;
 };
 
-export { endOf, LIVE_STATES, RECHECK_VARIABLE, recheckBoundMs };
+export { endOf, LIVE_STATES, RECHECK_VARIABLE, recheckBoundMs, stampHolds };

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -7,7 +7,16 @@ import { liveGrantIdForRole } from '../../cli/credentials/roleGrant.js';
 import { EXIT } from '../../cli/errors.js';
 import { runCli } from '../../cli/main.js';
 import { jitProfiles, removeProfileBlock, renderBlock } from '../../cli/profile/awsConfigBlock.js';
-import { brokerError, fakeContext, fakeFetch, grantView, jsonResponse, type SentRequest } from './cliFakes.js';
+import {
+  brokerError,
+  credentialsExpiringIn,
+  fakeContext,
+  fakeFetch,
+  grantView,
+  jsonResponse,
+  revokedByDave,
+  type SentRequest,
+} from './cliFakes.js';
 
 const NOW = new Date('2026-11-23T12:00:00Z');
 const inHours = (hours: number) => new Date(NOW.getTime() + hours * 3_600_000).toISOString();
@@ -168,5 +177,112 @@ describe('jit profiles prune', () => {
     expect(jitProfiles(text)).toEqual([{ name: 'jit-x', credentialProcess: args }]);
     expect(removeProfileBlock(text, 'jit-x')).toBe('a = 1\n');
     expect(removeProfileBlock(text, 'jit-y')).toBe(text);
+  });
+});
+
+describe('jit creds --role, run by the AWS CLI for every command', () => {
+  /** alice's grants over fakeFetch, changeable between runs; counts the lists and vends it answered. */
+  const brokerWith = (initial: GrantView[], clock: { now: Date }) => {
+    const state = { grants: initial, lists: 0, vends: 0 };
+    const { fetch } = fakeFetch((request: SentRequest) => {
+      const path = request.url.pathname;
+      if (request.method === 'GET' && path === '/grants') {
+        state.lists += 1;
+        return jsonResponse(200, { grants: state.grants });
+      }
+      const grant = state.grants.find((g) => path.startsWith(`/grants/${g.id}`));
+      if (grant === undefined) return brokerError(404, 'GRANT_NOT_FOUND', 'no such grant');
+      if (request.method === 'GET') return jsonResponse(200, grant);
+      if (grant.state !== 'ACTIVE') return brokerError(409, 'GRANT_ENDED', `grant ${grant.id} is ${grant.state}`);
+      state.vends += 1;
+      return jsonResponse(200, credentialsExpiringIn(3_600_000, clock.now, `ASIA${grant.id.toUpperCase()}`));
+    });
+    return { state, fetch };
+  };
+
+  const setup = (grants: GrantView[]) => {
+    const home = mkdtempSync(join(tmpdir(), 'jit-role-creds-'));
+    dirs.push(home);
+    const clock = { now: NOW };
+    const broker = brokerWith(grants, clock);
+    const jit = async (...argv: string[]) => {
+      const recorded = fakeContext({
+        fetch: broker.fetch,
+        now: () => clock.now,
+        env: { HOME: home, JIT_API_URL: 'http://127.0.0.1:8787', JIT_USER: 'alice' },
+      });
+      const code = await runCli(argv, recorded.context);
+      return { code, stdout: recorded.stdout(), stderr: recorded.stderr() };
+    };
+    const later = (seconds: number) => {
+      clock.now = new Date(clock.now.getTime() + seconds * 1000);
+    };
+    return { jit, broker, later, home };
+  };
+  const creds = ['creds', '--role', 'prod-read', '--format', 'process'];
+  const keyOf = (stdout: string) => JSON.parse(stdout).AccessKeyId as string;
+
+  it('asks the broker nothing for a second command within the re-check bound', async () => {
+    const m = setup([grantView({ id: 'g-a', expiresAt: inHours(2) })]);
+    expect(keyOf((await m.jit(...creds)).stdout)).toBe('ASIAG-A');
+    expect(m.broker.state).toMatchObject({ lists: 1, vends: 1 });
+    m.later(20);
+    const again = await m.jit(...creds);
+    expect(again.code).toBe(0);
+    expect(keyOf(again.stdout)).toBe('ASIAG-A');
+    expect(m.broker.state).toMatchObject({ lists: 1, vends: 1 });
+  });
+
+  it('lists again once the bound has passed, and picks up a grant that lasts longer', async () => {
+    const m = setup([grantView({ id: 'g-a', expiresAt: inHours(1) })]);
+    await m.jit(...creds);
+    m.broker.state.grants = [grantView({ id: 'g-b', expiresAt: inHours(3) }), ...m.broker.state.grants];
+    m.later(31);
+    expect(keyOf((await m.jit(...creds)).stdout)).toBe('ASIAG-B');
+    expect(m.broker.state.lists).toBe(2);
+  });
+
+  it('moves on to another live grant when the remembered one has ended', async () => {
+    const m = setup([grantView({ id: 'g-a', expiresAt: inHours(3) }), grantView({ id: 'g-b', expiresAt: inHours(2) })]);
+    expect(keyOf((await m.jit(...creds)).stdout)).toBe('ASIAG-A');
+    m.broker.state.grants = [
+      revokedByDave(grantView({ id: 'g-a', expiresAt: inHours(3) })),
+      ...m.broker.state.grants.slice(1),
+    ];
+    m.later(31);
+    const next = await m.jit('creds', '--role', 'prod-read', '--format', 'process', '--json');
+    expect(next.code).toBe(0);
+    expect(JSON.parse(next.stdout)).toMatchObject({ AccessKeyId: 'ASIAG-B', GrantId: 'g-b' });
+  });
+
+  it('chooses again at once when the remembered grant ends within the bound (its session dropped, as done does)', async () => {
+    const m = setup([grantView({ id: 'g-a', expiresAt: inHours(3) }), grantView({ id: 'g-b', expiresAt: inHours(2) })]);
+    await m.jit(...creds);
+    const cached = join(m.home, '.cache', 'jit');
+    for (const file of readdirSync(cached)) {
+      if ('credentials' in JSON.parse(readFileSync(join(cached, file), 'utf8'))) rmSync(join(cached, file));
+    }
+    m.broker.state.grants = [
+      revokedByDave(grantView({ id: 'g-a', expiresAt: inHours(3) })),
+      ...m.broker.state.grants.slice(1),
+    ];
+    m.later(5);
+    const next = await m.jit(...creds);
+    expect(next.code, next.stderr).toBe(0);
+    expect(keyOf(next.stdout)).toBe('ASIAG-B');
+    expect(m.broker.state.lists).toBe(2);
+  });
+
+  it('says who ended the remembered grant and why when no other grant is live', async () => {
+    const m = setup([grantView({ id: 'g-a', expiresAt: inHours(3) })]);
+    await m.jit(...creds);
+    m.broker.state.grants = [revokedByDave(grantView({ id: 'g-a', expiresAt: inHours(3) }))];
+    m.later(31);
+    const ended = await m.jit(...creds);
+    expect(ended.code).toBe(EXIT.grantClosed);
+    expect(ended.stdout).toBe('');
+    expect(ended.stderr).toContain(
+      'grant g-a was revoked by dave: incident 42; you have no other live grant for prod-read; request one'
+    );
   });
 });

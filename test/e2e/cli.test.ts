@@ -188,7 +188,9 @@ describe('the jit CLI against the sandbox process', () => {
     expect((await jit('erin', 'done', first)).code).toBe(0);
     const none = await asPrinted();
     expect(none.code).not.toBe(0);
-    expect(none.stderr).toContain('you have no live grant for prod-read; request one: jit request prod-read');
+    expect(none.stderr).toContain(
+      `grant ${first} was ended by erin: done; you have no other live grant for prod-read; request one: jit request prod-read`
+    );
 
     const second = await approveNext();
     const again = await asPrinted();
