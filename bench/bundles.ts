@@ -4,7 +4,7 @@
  * import-only init, and the time from a cold start to the first answer of its heaviest function.
  * Each timing runs in a fresh Node process, as Lambda's init does, several times; the median is
  * reported. Exits 1 when any figure is above its target. Reads the bundles from cdk.out,
- * synthesizing first when there is none.
+ * synthesizing first when there is none or it is older than the sources.
  *
  *   npm run bench:bundles          (BENCH_RUNS=7 for more runs; CDK_OUT=dir for another cdk.out)
  *
@@ -24,6 +24,8 @@ import { provideRuntimeSdk } from '../test/deploy/bundles.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const OUT = resolve(process.env.CDK_OUT ?? 'cdk.out');
+/** What the bundles are built from. */
+const BUNDLE_SOURCES = ['functions', 'config', 'policies', 'infra'];
 const STACK = 'JitBroker';
 
 const TARGET = { entryBytes: 300 * 1024, importMs: 150, firstAnswerMs: 400 };
@@ -122,10 +124,27 @@ const coldStart = (
   return JSON.parse(line.slice('TIMING '.length));
 };
 
+/** The newest modification time of the files under `dirs` (what the bundles are built from). */
+const newestSource = (dirs: readonly string[]): number =>
+  Math.max(
+    0,
+    ...dirs.flatMap((dir) =>
+      existsSync(dir)
+        ? readdirSync(dir, { recursive: true, withFileTypes: true })
+            .filter((entry) => entry.isFile())
+            .map((entry) => statSync(join(entry.parentPath, entry.name)).mtimeMs)
+        : []
+    )
+  );
+
 const main = (): void => {
   const templatePath = join(OUT, `${STACK}.template.json`);
-  if (!existsSync(templatePath)) {
-    console.log('no synthesized app in cdk.out: running `npx cdk synth --quiet` first');
+  // A cdk.out older than the sources would time yesterday's bundles: synthesize again then.
+  const stale = existsSync(templatePath) && statSync(templatePath).mtimeMs < newestSource(BUNDLE_SOURCES);
+  if (!existsSync(templatePath) || (stale && process.env.CDK_OUT === undefined)) {
+    console.log(
+      `${stale ? 'cdk.out is older than the sources' : 'no synthesized app in cdk.out'}: running \`npx cdk synth --quiet\` first`
+    );
     execFileSync('npx', ['cdk', 'synth', '--quiet'], { stdio: 'inherit' });
   }
   const template = JSON.parse(readFileSync(templatePath, 'utf8')) as { Resources: Record<string, FunctionResource> };
