@@ -10,6 +10,7 @@ import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { LAMBDA_BUNDLES } from '../../functions/handlers/lambda/bundles.js';
 import { ROUTES } from '../../functions/handlers/routes.js';
+import { FUNCTION_ACCESS } from '../../infra/functionAccess.js';
 import { readAwsCallsFile } from '../helpers/awsCallRecorder.js';
 import { loadBundles, missingHandlers, provideRuntimeSdk } from './bundles.js';
 import { DeployedStacks, type Template } from './cloudFormation.js';
@@ -187,6 +188,30 @@ describe('the audit archive, as deployed', () => {
     expect(await decide(deployment, admin, { action: 's3:DeleteObject', resource: object, context: {} })).toBe(
       'ExplicitlyDenied'
     );
+  });
+});
+
+describe('the audit chain key, as deployed', () => {
+  it('lets only the functions that append events sign: not the read-only ones, not the publisher, not an administrator', async () => {
+    const keyArn = fn('vendCredentials').environment.CHAIN_SIGNING_KEY_ARN;
+    expect(keyArn).toMatch(/^arn:aws:kms:us-east-1:123456789012:key\//);
+    const sign = { action: 'kms:Sign', resource: keyArn as string, context: {} };
+    const signers: string[] = [];
+    for (const f of deployment.functions) {
+      const decision = await decide(deployment, f, sign);
+      const appends = (FUNCTION_ACCESS[f.name] ?? []).includes('signChain');
+      expect(decision, f.name).toBe(appends ? 'Allowed' : 'ImplicitlyDenied');
+      if (appends) signers.push(f.name);
+    }
+    expect(signers).toContain('approveGrant');
+    expect(signers).not.toContain('getGrantAudit');
+    const admin = {
+      principal: 'arn:aws:sts::123456789012:assumed-role/Administrator/someone',
+      policies: [{ name: 'all', document: { Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] } }],
+    } as const;
+    expect(await decide(deployment, admin, sign)).not.toBe('Allowed');
+    // What the audit relies on to check signatures stays open to the account's principals.
+    expect(await decide(deployment, admin, { ...sign, action: 'kms:GetPublicKey' })).toBe('Allowed');
   });
 });
 
