@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TALLY_CAPACITY } from '../../functions/adapters/aws/dynamoActivityStore.js';
 import { recordActivity } from '../../functions/app/recordActivity.js';
 import { grantRequest, startApi } from '../helpers/apiServer.js';
 import { asFunction } from '../helpers/awsCallRecorder.js';
@@ -45,13 +46,15 @@ describe('the recorder’s DynamoDB requests', () => {
     return { outcome, requests: [...requests] };
   };
 
-  it('reads a grant once, then files each of its calls with one transaction', async () => {
+  const activityOf = async (grantId: string) => (await api.as('alice').get(`/grants/${grantId}/audit`)).body.activity;
+
+  it('reads a grant once, then files each of its calls with one UpdateItem', async () => {
     const id = await approvedGrant();
     // CloudTrail delivers a call some time after it was made.
     clock.advance(600);
     expect(await recorded(id, 'one-1', '2026-11-23T09:01:00Z')).toEqual({
       outcome: 'recorded',
-      requests: ['GetItemCommand', 'TransactWriteItemsCommand'],
+      requests: ['GetItemCommand', 'UpdateItemCommand'],
     });
     for (const [eventId, at] of [
       ['one-2', '2026-11-23T09:02:00Z'],
@@ -59,20 +62,62 @@ describe('the recorder’s DynamoDB requests', () => {
     ] as const) {
       expect(await recorded(id, eventId, at, 'ListBucket')).toEqual({
         outcome: 'recorded',
-        requests: ['TransactWriteItemsCommand'],
+        requests: ['UpdateItemCommand'],
       });
     }
-    // A redelivery writes nothing new: its transaction fails on the marker; the times stay.
-    expect((await recorded(id, 'one-2', '2026-11-23T09:02:00Z')).outcome).toBe('duplicate');
-    // Out of order: counted, then the first use moves back with a conditional update.
-    expect((await recorded(id, 'one-0', '2026-11-23T09:00:30Z')).outcome).toBe('recorded');
-    const { body } = await api.as('alice').get(`/grants/${id}/audit`);
-    expect(body.activity).toMatchObject({
-      actions: { 's3:GetObject': 2, 's3:ListBucket': 2 },
-      calls: 4,
-      firstUsedAt: '2026-11-23T09:00:30.000Z',
+    // A redelivery writes nothing new: its update fails on the tally's event ids, and says so.
+    expect(await recorded(id, 'one-2', '2026-11-23T09:02:00Z')).toEqual({
+      outcome: 'duplicate',
+      requests: ['UpdateItemCommand'],
+    });
+    // Out of order in its hour: the tally turns it away, the transaction counts it and moves the first use back.
+    const early = await recorded(id, 'one-0', '2026-11-23T09:00:30Z');
+    expect(early.outcome).toBe('recorded');
+    expect(early.requests.slice(0, 2)).toEqual(['UpdateItemCommand', 'TransactWriteItemsCommand']);
+    expect((await recorded(id, 'one-0', '2026-11-23T09:00:30Z')).outcome).toBe('duplicate');
+    // An earlier hour has a tally of its own.
+    expect(await recorded(id, 'one-00', '2026-11-23T08:59:59Z')).toEqual({
+      outcome: 'recorded',
+      requests: ['UpdateItemCommand'],
+    });
+    expect(await activityOf(id)).toMatchObject({
+      actions: { 's3:GetObject': 3, 's3:ListBucket': 2 },
+      calls: 5,
+      firstUsedAt: '2026-11-23T08:59:59.000Z',
       lastUsedAt: '2026-11-23T09:03:00.000Z',
     });
+  });
+
+  it(`tallies ${TALLY_CAPACITY} calls of an hour, then counts the rest by transaction, each event once`, async () => {
+    const id = await approvedGrant();
+    clock.advance(3600);
+    const at = (i: number) => new Date(Date.parse('2026-11-23T09:10:00Z') + i * 1000).toISOString();
+    for (let i = 0; i < TALLY_CAPACITY; i++) {
+      const { outcome, requests: asked } = await recorded(id, `full-${i}`, at(i));
+      expect(outcome).toBe('recorded');
+      expect(asked.at(-1)).toBe('UpdateItemCommand');
+    }
+    const past = await recorded(id, 'full-past', at(TALLY_CAPACITY));
+    expect(past).toEqual({ outcome: 'recorded', requests: ['UpdateItemCommand', 'TransactWriteItemsCommand'] });
+    // Redeliveries of either kind count nothing, the one the transaction counted included.
+    expect((await recorded(id, 'full-past', at(TALLY_CAPACITY))).outcome).toBe('duplicate');
+    expect((await recorded(id, 'full-0', at(0))).outcome).toBe('duplicate');
+    expect(await activityOf(id)).toMatchObject({
+      calls: TALLY_CAPACITY + 1,
+      actions: { 's3:GetObject': TALLY_CAPACITY + 1 },
+      firstUsedAt: at(0),
+      lastUsedAt: at(TALLY_CAPACITY),
+    });
+  });
+
+  it('counts an event delivered several times at once exactly once', async () => {
+    const id = await approvedGrant();
+    clock.advance(600);
+    await recorded(id, 'race-0', '2026-11-23T09:30:00Z');
+    const event = assumedRoleCall({ eventId: 'race-1', at: '2026-11-23T09:31:00Z', sourceIdentity: id });
+    const outcomes = await Promise.all([1, 2, 3].map(() => recordActivity(broker.deps, event)));
+    expect(outcomes.sort()).toEqual(['duplicate', 'duplicate', 'recorded']);
+    expect(await activityOf(id)).toMatchObject({ calls: 2, lastUsedAt: '2026-11-23T09:31:00.000Z' });
   });
 
   it('reads the grant again for a call made after its last read: it may have ended since', async () => {
@@ -85,7 +130,6 @@ describe('the recorder’s DynamoDB requests', () => {
     const { outcome, requests: asked } = await recorded(id, 'two-2', late);
     expect(outcome).toBe('recorded');
     expect(asked[0]).toBe('GetItemCommand');
-    const { body } = await api.as('alice').get(`/grants/${id}/audit`);
-    expect(body.activity).toMatchObject({ afterEndCount: 1, afterEndOutcomes: { succeeded: 1 } });
+    expect(await activityOf(id)).toMatchObject({ afterEndCount: 1, afterEndOutcomes: { succeeded: 1 } });
   });
 });
