@@ -57,11 +57,16 @@ const main = async () => {
     const broker = offlineBroker({ config, dynamo, tableName, logger });
     const REFUSING = 10;
     const ids = await approvedGrants(broker, GRANTS + REFUSING + 1, 'benchmark the recorder');
+    const lastCallAt = new Map<string, string>();
+    /** The start of the hour of `at`: the first moment its tally covers. */
+    const hourOf = (at: string) => `${at.slice(0, 'yyyy-mm-ddThh'.length)}:00:00.000Z`;
     /** One CloudTrail event through the recorder: its time and the DynamoDB requests it made. */
     const record = async (grantId: string, extra: { errorCode?: string; eventName?: string; at?: string } = {}) => {
+      const at = extra.at ?? new Date(Date.now() - DELIVERY_LAG_MS).toISOString();
+      if (at > (lastCallAt.get(grantId) ?? '')) lastCallAt.set(grantId, at);
       const event = assumedRoleCall({
         eventId: randomUUID(),
-        at: extra.at ?? new Date(Date.now() - DELIVERY_LAG_MS).toISOString(),
+        at,
         sourceIdentity: grantId,
         ...(extra.errorCode ? { errorCode: extra.errorCode, eventSource: 'iam.amazonaws.com' } : {}),
         ...(extra.eventName ? { eventName: extra.eventName } : {}),
@@ -144,16 +149,17 @@ const main = async () => {
       transactionFloor.push(await bareTransaction(grantId));
     }
 
-    // A call delivered after a later one of its grant: counted, then its time moves the first use.
+    // A call delivered after a later one of its grant's hour (made when that hour began): the tally
+    // turns it away, the transaction counts it and moves the first use.
     const outOfOrder = [];
     for (let i = 0; i < Math.min(CALLS, 200); i++) {
-      const at = new Date(Date.now() - 10 * DELIVERY_LAG_MS).toISOString();
-      outOfOrder.push(await record(ids[i % ids.length] as string, { at }));
+      const grantId = ids[i % ids.length] as string;
+      outOfOrder.push(await record(grantId, { at: hourOf(lastCallAt.get(grantId) as string) }));
     }
 
     // A busy grant: its hour's tally fills up, the calls past it go through the transaction.
     const pastCapacity = [];
-    const busyFrom = Date.now() - DELIVERY_LAG_MS - 2 * TALLY_CAPACITY * 10;
+    const busyFrom = Date.parse(hourOf(new Date(Date.now() - DELIVERY_LAG_MS).toISOString()));
     for (let i = 0; i < 2 * TALLY_CAPACITY; i++) {
       const call = await record(busy, { at: new Date(busyFrom + i * 10).toISOString() });
       if (i >= TALLY_CAPACITY) pastCapacity.push(call);

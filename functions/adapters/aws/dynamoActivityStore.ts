@@ -50,6 +50,8 @@ const tallySk = (use: ActivityUse) => `${ACTIVITY_SK}#${use.at.slice(0, 'yyyy-mm
  * a read of the grant's counts costs: at most one full tally per hour of the grant's life.
  */
 const TALLY_CAPACITY = 100;
+/** Full tallies this process remembers (their ids: ≈ 4 KB each), forgotten all at once past this many. */
+const FULL_TALLIES_KEPT = 200;
 const ACTION_ATTRIBUTE_PREFIX = 'action:';
 const LATE_OUTCOME_PREFIX = 'late:';
 const useSk = (eventId: string) => `USE#${eventId}`;
@@ -91,6 +93,13 @@ const addedUp = (items: readonly StoredItem[]): StoredItem => {
 class DynamoActivityStore implements ActivityStore {
   readonly #doc: DynamoDBDocumentClient;
   readonly #table: string;
+  /**
+   * The event ids of tallies found full, by key. A full tally never changes again (every update
+   * needs fewer ids than TALLY_CAPACITY, and ids are only ever added), so what it holds answers
+   * for any later call of its hour without asking: a busy hour's calls past the tally cost the
+   * transaction alone, not a failed update too (a failed conditional write is charged like one).
+   */
+  readonly #fullTallies = new Map<string, ReadonlySet<string>>();
 
   constructor(client: DynamoDBClient, tableName: string) {
     this.#doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
@@ -118,11 +127,14 @@ class DynamoActivityStore implements ActivityStore {
    * redelivery of a call the transaction recorded is turned away again and finds its marker there.
    */
   async #tally(use: ActivityUse): Promise<'recorded' | 'duplicate' | 'turned away'> {
+    const key = { PK: grantPk(use.grantId), SK: tallySk(use) };
+    const full = this.#fullTallies.get(`${key.PK} ${key.SK}`);
+    if (full !== undefined) return full.has(use.eventId) ? 'duplicate' : 'turned away';
     try {
       await this.#doc.send(
         new UpdateCommand({
           TableName: this.#table,
-          Key: { PK: grantPk(use.grantId), SK: tallySk(use) },
+          Key: key,
           UpdateExpression:
             'SET firstUsedAt = if_not_exists(firstUsedAt, :at), lastUsedAt = :at ADD eventIds :ids, calls :one, #action :one',
           ConditionExpression:
@@ -143,7 +155,12 @@ class DynamoActivityStore implements ActivityStore {
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
       // The item comes back as DynamoDB attribute values: the document client does not translate errors.
-      return error.Item?.eventIds?.SS?.includes(use.eventId) ? 'duplicate' : 'turned away';
+      const ids = error.Item?.eventIds?.SS ?? [];
+      if (ids.length >= TALLY_CAPACITY) {
+        if (this.#fullTallies.size >= FULL_TALLIES_KEPT) this.#fullTallies.clear();
+        this.#fullTallies.set(`${key.PK} ${key.SK}`, new Set(ids));
+      }
+      return ids.includes(use.eventId) ? 'duplicate' : 'turned away';
     }
   }
 
