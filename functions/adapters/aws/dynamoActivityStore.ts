@@ -46,8 +46,8 @@ const ACTIVITY_SK = 'ACTIVITY';
 const tallySk = (use: ActivityUse) => `${ACTIVITY_SK}#${use.at.slice(0, 'yyyy-mm-ddThh'.length)}`;
 /**
  * Event ids one tally keeps. They bound its size (≈ 37 bytes an id: 100 ≈ 4 KB with the counters,
- * so a tallied call costs at most the 4 write units the transaction did, docs/scale.md) and so what
- * a read of the grant's counts costs: at most one full tally per hour of the grant's life.
+ * so a tallied call costs about the 4 write units the transaction did at most, docs/audit.md) and so
+ * what a read of the grant's counts costs: at most one full tally per hour of the grant's life.
  */
 const TALLY_CAPACITY = 100;
 /** Full tallies this process remembers (their ids: ≈ 4 KB each), forgotten all at once past this many. */
