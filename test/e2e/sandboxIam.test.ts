@@ -130,15 +130,13 @@ describe('the sandbox enforces IAM on vended keys, through the real AWS CLI', ()
           ExpressionAttributeValues: { ':pk': { S: grantPk(id) }, ':use': { S: 'USE#' } },
         })
       );
-      const uses = (Items ?? [])
+      // Each refused call is recorded one by one (a call that only counts is tallied: the audit below counts it).
+      const refused = (Items ?? [])
         .map((item) => unmarshall(item) as { action: string; at: string; errorCode?: string })
+        .filter((u) => u.errorCode !== undefined)
         .sort((a, b) => a.at.localeCompare(b.at))
-        .map((u) => [u.action, u.errorCode ?? 'ok']);
-      expect(uses).toEqual([
-        ['s3:GetObject', 'ok'],
-        // `aws s3 cp` heads the object first.
-        ['s3:GetObject', 'ok'],
-        ['s3:GetObject', 'ok'],
+        .map((u) => [u.action, u.errorCode]);
+      expect(refused).toEqual([
         ['s3:ListAllMyBuckets', 'AccessDenied'],
         ['s3:ListBucket', 'AccessDenied'],
         ['iam:ListRoles', 'AccessDenied'],
@@ -146,7 +144,6 @@ describe('the sandbox enforces IAM on vended keys, through the real AWS CLI', ()
         ['s3:ListAllMyBuckets', 'AccessDenied'],
         ['iam:ListRoles', 'AccessDenied'],
         ['dynamodb:GetItem', 'AccessDeniedException'],
-        ['sts:GetCallerIdentity', 'ok'],
       ]);
     } finally {
       dynamo.destroy();

@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DynamoActivityStore, TALLY_CAPACITY } from '../../functions/adapters/aws/dynamoActivityStore.js';
 import { recordActivity } from '../../functions/app/recordActivity.js';
+import { type ActivityUse, activityOf } from '../../functions/domain/activity.js';
 import { grantRequest, startApi } from '../helpers/apiServer.js';
 import { asFunction } from '../helpers/awsCallRecorder.js';
 import { assumedRoleCall } from '../helpers/cloudTrailRecords.js';
@@ -45,13 +47,16 @@ describe('the recorder’s DynamoDB requests', () => {
     return { outcome, requests: [...requests] };
   };
 
-  it('reads a grant once, then files each of its calls with one transaction', async () => {
+  const recordedActivity = async (grantId: string) =>
+    (await api.as('alice').get(`/grants/${grantId}/audit`)).body.activity;
+
+  it('reads a grant once, then files each of its calls with one UpdateItem', async () => {
     const id = await approvedGrant();
     // CloudTrail delivers a call some time after it was made.
     clock.advance(600);
     expect(await recorded(id, 'one-1', '2026-11-23T09:01:00Z')).toEqual({
       outcome: 'recorded',
-      requests: ['GetItemCommand', 'TransactWriteItemsCommand'],
+      requests: ['GetItemCommand', 'UpdateItemCommand'],
     });
     for (const [eventId, at] of [
       ['one-2', '2026-11-23T09:02:00Z'],
@@ -59,20 +64,79 @@ describe('the recorder’s DynamoDB requests', () => {
     ] as const) {
       expect(await recorded(id, eventId, at, 'ListBucket')).toEqual({
         outcome: 'recorded',
-        requests: ['TransactWriteItemsCommand'],
+        requests: ['UpdateItemCommand'],
       });
     }
-    // A redelivery writes nothing new: its transaction fails on the marker; the times stay.
-    expect((await recorded(id, 'one-2', '2026-11-23T09:02:00Z')).outcome).toBe('duplicate');
-    // Out of order: counted, then the first use moves back with a conditional update.
-    expect((await recorded(id, 'one-0', '2026-11-23T09:00:30Z')).outcome).toBe('recorded');
-    const { body } = await api.as('alice').get(`/grants/${id}/audit`);
-    expect(body.activity).toMatchObject({
-      actions: { 's3:GetObject': 2, 's3:ListBucket': 2 },
-      calls: 4,
-      firstUsedAt: '2026-11-23T09:00:30.000Z',
-      lastUsedAt: '2026-11-23T09:03:00.000Z',
+    // A redelivery writes nothing new: its update fails on the tally's event ids, and says so.
+    expect(await recorded(id, 'one-2', '2026-11-23T09:02:00Z')).toEqual({
+      outcome: 'duplicate',
+      requests: ['UpdateItemCommand'],
     });
+    // Out of order in its hour: the tally turns it away, the transaction counts it and moves the first use back.
+    const early = await recorded(id, 'one-0', '2026-11-23T09:00:30Z');
+    expect(early.outcome).toBe('recorded');
+    expect(early.requests.slice(0, 2)).toEqual(['UpdateItemCommand', 'TransactWriteItemsCommand']);
+    expect((await recorded(id, 'one-0', '2026-11-23T09:00:30Z')).outcome).toBe('duplicate');
+    // The tally turned a call away but is not full: it still tallies the calls that follow.
+    expect(await recorded(id, 'one-4', '2026-11-23T09:04:00Z')).toEqual({
+      outcome: 'recorded',
+      requests: ['UpdateItemCommand'],
+    });
+    // An earlier hour has a tally of its own.
+    expect(await recorded(id, 'one-00', '2026-11-23T08:59:59Z')).toEqual({
+      outcome: 'recorded',
+      requests: ['UpdateItemCommand'],
+    });
+    expect(await recordedActivity(id)).toMatchObject({
+      actions: { 's3:GetObject': 4, 's3:ListBucket': 2 },
+      calls: 6,
+      firstUsedAt: '2026-11-23T08:59:59.000Z',
+      lastUsedAt: '2026-11-23T09:04:00.000Z',
+    });
+  });
+
+  it(`tallies ${TALLY_CAPACITY} calls of an hour, then counts the rest by transaction, each event once`, async () => {
+    const id = await approvedGrant();
+    clock.advance(3600);
+    const at = (i: number) => new Date(Date.parse('2026-11-23T09:10:00Z') + i * 1000).toISOString();
+    for (let i = 0; i < TALLY_CAPACITY; i++) {
+      const { outcome, requests: asked } = await recorded(id, `full-${i}`, at(i));
+      expect(outcome).toBe('recorded');
+      expect(asked.at(-1)).toBe('UpdateItemCommand');
+    }
+    const past = await recorded(id, 'full-past', at(TALLY_CAPACITY));
+    expect(past).toEqual({ outcome: 'recorded', requests: ['UpdateItemCommand', 'TransactWriteItemsCommand'] });
+    // A full tally never changes: the process keeps its ids and asks it no more.
+    expect(await recorded(id, 'full-next', at(TALLY_CAPACITY + 1))).toEqual({
+      outcome: 'recorded',
+      requests: ['TransactWriteItemsCommand'],
+    });
+    // Redeliveries of either kind count nothing, the ones the transaction counted included.
+    expect((await recorded(id, 'full-past', at(TALLY_CAPACITY))).outcome).toBe('duplicate');
+    expect(await recorded(id, 'full-0', at(0))).toEqual({ outcome: 'duplicate', requests: [] });
+    // So does a process that has not seen the tally full: it asks the tally, then the transaction.
+    const otherProcess = new DynamoActivityStore(broker.dynamo, broker.tableName);
+    const use = (eventId: string, i: number) =>
+      activityOf(assumedRoleCall({ eventId, at: at(i), sourceIdentity: id })) as ActivityUse;
+    const live = { phase: 'live', outcome: 'succeeded' } as const;
+    expect(await otherProcess.record(use('full-0', 0), live)).toBe('duplicate');
+    expect(await otherProcess.record(use('full-next', TALLY_CAPACITY + 1), live)).toBe('duplicate');
+    expect(await recordedActivity(id)).toMatchObject({
+      calls: TALLY_CAPACITY + 2,
+      actions: { 's3:GetObject': TALLY_CAPACITY + 2 },
+      firstUsedAt: at(0),
+      lastUsedAt: at(TALLY_CAPACITY + 1),
+    });
+  });
+
+  it('counts an event delivered several times at once exactly once', async () => {
+    const id = await approvedGrant();
+    clock.advance(600);
+    await recorded(id, 'race-0', '2026-11-23T09:30:00Z');
+    const event = assumedRoleCall({ eventId: 'race-1', at: '2026-11-23T09:31:00Z', sourceIdentity: id });
+    const outcomes = await Promise.all([1, 2, 3].map(() => recordActivity(broker.deps, event)));
+    expect(outcomes.sort()).toEqual(['duplicate', 'duplicate', 'recorded']);
+    expect(await recordedActivity(id)).toMatchObject({ calls: 2, lastUsedAt: '2026-11-23T09:31:00.000Z' });
   });
 
   it('reads the grant again for a call made after its last read: it may have ended since', async () => {
@@ -85,7 +149,6 @@ describe('the recorder’s DynamoDB requests', () => {
     const { outcome, requests: asked } = await recorded(id, 'two-2', late);
     expect(outcome).toBe('recorded');
     expect(asked[0]).toBe('GetItemCommand');
-    const { body } = await api.as('alice').get(`/grants/${id}/audit`);
-    expect(body.activity).toMatchObject({ afterEndCount: 1, afterEndOutcomes: { succeeded: 1 } });
+    expect(await recordedActivity(id)).toMatchObject({ afterEndCount: 1, afterEndOutcomes: { succeeded: 1 } });
   });
 });

@@ -5,8 +5,9 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import {
   type DynamoDBDocumentClient,
-  GetCommand,
+  type NativeAttributeValue,
   QueryCommand,
+  type QueryCommandInput,
   TransactWriteCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
@@ -31,11 +32,27 @@ import { tableDocument } from './tableDocument.js';
  *                             `action:<service:Action>` counter per action used and one `late:<outcome>`
  *                             per outcome of late calls (top-level, so UpdateItem ADD works), and the
  *                             times `firstUsedAt`, `lastUsedAt`, `firstRefusedSinceEndAt`, `lastSucceededAfterEndAt`
- *   USE#<eventID>             one per CloudTrail event: makes recording idempotent and keeps the call
+ *   ACTIVITY#<hour>           a tally: the calls that only count (see #tally) made in that hour of
+ *                             CloudTrail's event time, at most TALLY_CAPACITY of them: `calls`, the
+ *                             `action:` counters, `firstUsedAt`, `lastUsedAt`, and `eventIds`, the
+ *                             set of their event ids that makes the tally idempotent
+ *   USE#<eventID>             one per CloudTrail event recorded by transaction: makes it idempotent and keeps the call
  *   LATE#<at>#<eventID>       one per call after the grant's end (beyond the grace): the audit lists them, earliest first
  *   REFUSAL#<at>#<eventID>    one per refused call while the grant was live: anomaly rules count them by time
+ *
+ * A grant's counts are the summary plus its tallies: one Query reads them all (`begins_with ACTIVITY`).
  */
 const ACTIVITY_SK = 'ACTIVITY';
+/** `2026-11-23T09:05:00.000Z` → `ACTIVITY#2026-11-23T09`: the hour of the call, as CloudTrail timed it. */
+const tallySk = (use: ActivityUse) => `${ACTIVITY_SK}#${use.at.slice(0, 'yyyy-mm-ddThh'.length)}`;
+/**
+ * Event ids one tally keeps. They bound its size (≈ 37 bytes an id: 100 ≈ 4 KB with the counters,
+ * so a tallied call costs about the 4 write units the transaction did at most, docs/audit.md) and so
+ * what a read of the grant's counts costs: at most one full tally per hour of the grant's life.
+ */
+const TALLY_CAPACITY = 100;
+/** Full tallies this process remembers (their ids: ≈ 4 KB each), forgotten all at once past this many. */
+const FULL_TALLIES_KEPT = 200;
 const ACTION_ATTRIBUTE_PREFIX = 'action:';
 const LATE_OUTCOME_PREFIX = 'late:';
 const useSk = (eventId: string) => `USE#${eventId}`;
@@ -50,13 +67,102 @@ const isConditionFailure = (error: unknown): boolean =>
   (error instanceof TransactionCanceledException &&
     (error.CancellationReasons ?? []).some((r) => r.Code === 'ConditionalCheckFailed'));
 
+/** An item as the document client reads it. */
+type StoredItem = Record<string, NativeAttributeValue>;
+
+/**
+ * The summary and the tallies read as one summary: the counters add up, the first use is the
+ * earliest of theirs, the last use the latest; the times after the end are only in the summary.
+ */
+const addedUp = (items: readonly StoredItem[]): StoredItem => {
+  const summary = items.find((item) => item.SK === ACTIVITY_SK) ?? {};
+  const total: StoredItem = { ...summary };
+  for (const tally of items) {
+    if (tally === summary) continue;
+    for (const [name, value] of Object.entries(tally)) {
+      if (typeof value === 'number') total[name] = Number(total[name] ?? 0) + value;
+    }
+  }
+  const times = (name: string) =>
+    items
+      .map((item) => item[name])
+      .filter((at): at is string => typeof at === 'string')
+      .sort();
+  return { ...total, firstUsedAt: times('firstUsedAt')[0], lastUsedAt: times('lastUsedAt').at(-1) };
+};
+
 class DynamoActivityStore implements ActivityStore {
   readonly #doc: DynamoDBDocumentClient;
   readonly #table: string;
+  /**
+   * The event ids of tallies found full, by key. A full tally never changes again (every update
+   * needs fewer ids than TALLY_CAPACITY, and ids are only ever added), so what it holds answers
+   * for any later call of its hour without asking: a busy hour's calls past the tally cost the
+   * transaction alone, not a failed update too (a failed conditional write is charged like one).
+   */
+  readonly #fullTallies = new Map<string, ReadonlySet<string>>();
 
   constructor(client: DynamoDBClient, tableName: string) {
     this.#doc = tableDocument(client);
     this.#table = tableName;
+  }
+
+  /**
+   * A call that only counts (neither refused nor after the end: nothing to list, nothing for the
+   * anomaly rules) is tallied with one UpdateItem. Others, and the calls a tally turns away, go
+   * through the transaction.
+   */
+  async record(use: ActivityUse, filed: CallClass): Promise<'recorded' | 'duplicate'> {
+    if (filed.phase !== 'after-end' && filed.outcome !== 'refused') {
+      const tallied = await this.#tally(use);
+      if (tallied !== 'turned away') return tallied;
+    }
+    return this.#transact(use, filed);
+  }
+
+  /**
+   * One UpdateItem on the tally of the call's hour: counted and its id added to `eventIds` unless
+   * the id is there already (a redelivery: `duplicate`), the tally is full, or it holds a later call
+   * (then the first/last-use times could not move with a plain SET). What turns a call away stays
+   * true for that call for good — `eventIds` only grows, `lastUsedAt` only moves later — so a
+   * redelivery of a call the transaction recorded is turned away again and finds its marker there.
+   */
+  async #tally(use: ActivityUse): Promise<'recorded' | 'duplicate' | 'turned away'> {
+    const key = { PK: grantPk(use.grantId), SK: tallySk(use) };
+    const full = this.#fullTallies.get(`${key.PK} ${key.SK}`);
+    if (full !== undefined) return full.has(use.eventId) ? 'duplicate' : 'turned away';
+    try {
+      await this.#doc.send(
+        new UpdateCommand({
+          TableName: this.#table,
+          Key: key,
+          UpdateExpression:
+            'SET firstUsedAt = if_not_exists(firstUsedAt, :at), lastUsedAt = :at ADD eventIds :ids, calls :one, #action :one',
+          ConditionExpression:
+            'attribute_not_exists(eventIds) OR (NOT contains(eventIds, :id) AND size(eventIds) < :capacity AND lastUsedAt <= :at)',
+          ExpressionAttributeNames: { '#action': `${ACTION_ATTRIBUTE_PREFIX}${use.action}` },
+          ExpressionAttributeValues: {
+            ':at': use.at,
+            ':ids': new Set([use.eventId]),
+            ':id': use.eventId,
+            ':capacity': TALLY_CAPACITY,
+            ':one': 1,
+          },
+          // Which condition failed, without a read: the tally as the condition saw it.
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        })
+      );
+      return 'recorded';
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      // The item comes back as DynamoDB attribute values: the document client does not translate errors.
+      const ids = error.Item?.eventIds?.SS ?? [];
+      if (ids.length >= TALLY_CAPACITY) {
+        if (this.#fullTallies.size >= FULL_TALLIES_KEPT) this.#fullTallies.clear();
+        this.#fullTallies.set(`${key.PK} ${key.SK}`, new Set(ids));
+      }
+      return ids.includes(use.eventId) ? 'duplicate' : 'turned away';
+    }
   }
 
   /**
@@ -67,7 +173,7 @@ class DynamoActivityStore implements ActivityStore {
    * conditional updates, as do the times after the end — on duplicates too, so a delivery that
    * failed half-way is completed by its retry (min and max are idempotent).
    */
-  async record(use: ActivityUse, filed: CallClass): Promise<'recorded' | 'duplicate'> {
+  async #transact(use: ActivityUse, filed: CallClass): Promise<'recorded' | 'duplicate'> {
     const pk = grantPk(use.grantId);
     const first = await this.#count(use, filed, 'in order');
     const outcome = first === 'out of order' ? await this.#count(use, filed, 'any order') : first;
@@ -179,10 +285,12 @@ class DynamoActivityStore implements ActivityStore {
 
   async get(grantId: string): Promise<GrantActivity> {
     const pk = grantPk(grantId);
-    const [{ Item }, late] = await Promise.all([
-      this.#doc.send(
-        new GetCommand({ TableName: this.#table, Key: { PK: pk, SK: ACTIVITY_SK }, ConsistentRead: true })
-      ),
+    const [counts, late] = await Promise.all([
+      this.#queryAll({
+        KeyConditionExpression: 'PK = :pk AND begins_with(SK, :activity)',
+        ExpressionAttributeValues: { ':pk': pk, ':activity': ACTIVITY_SK },
+        ConsistentRead: true,
+      }),
       this.#doc.send(
         new QueryCommand({
           TableName: this.#table,
@@ -193,7 +301,8 @@ class DynamoActivityStore implements ActivityStore {
         })
       ),
     ]);
-    if (Item === undefined) return NO_ACTIVITY(grantId);
+    if (counts.length === 0) return NO_ACTIVITY(grantId);
+    const Item = addedUp(counts);
     const counted = (prefix: string) =>
       Object.fromEntries(
         Object.entries(Item)
@@ -229,30 +338,34 @@ class DynamoActivityStore implements ActivityStore {
   }
 
   async refusedWhileLive(grantId: string, period: { from: string; to: string }): Promise<readonly RefusedCall[]> {
-    const calls: RefusedCall[] = [];
+    const items = await this.#queryAll({
+      KeyConditionExpression: 'PK = :pk AND SK BETWEEN :from AND :to',
+      ExpressionAttributeValues: {
+        ':pk': grantPk(grantId),
+        ':from': `${REFUSAL_SK_PREFIX}${period.from}#`,
+        ':to': `${REFUSAL_SK_PREFIX}${period.to}#${AFTER_ANY_EVENT_ID}`,
+      },
+      ProjectionExpression: 'eventId, #action, #at',
+      ExpressionAttributeNames: { '#action': 'action', '#at': 'at' },
+      // The recorder counts right after it wrote: it must see its own item.
+      ConsistentRead: true,
+    });
+    return items.map((item) => ({ eventId: item.eventId, action: item.action, at: item.at }));
+  }
+
+  /** Every item a query matches, page after page. */
+  async #queryAll(query: Omit<QueryCommandInput, 'TableName' | 'ExclusiveStartKey'>): Promise<StoredItem[]> {
+    const items: StoredItem[] = [];
     let startKey: Record<string, unknown> | undefined;
     do {
       const out = await this.#doc.send(
-        new QueryCommand({
-          TableName: this.#table,
-          KeyConditionExpression: 'PK = :pk AND SK BETWEEN :from AND :to',
-          ExpressionAttributeValues: {
-            ':pk': grantPk(grantId),
-            ':from': `${REFUSAL_SK_PREFIX}${period.from}#`,
-            ':to': `${REFUSAL_SK_PREFIX}${period.to}#${AFTER_ANY_EVENT_ID}`,
-          },
-          ProjectionExpression: 'eventId, #action, #at',
-          ExpressionAttributeNames: { '#action': 'action', '#at': 'at' },
-          // The recorder counts right after it wrote: it must see its own item.
-          ConsistentRead: true,
-          ExclusiveStartKey: startKey,
-        })
+        new QueryCommand({ ...query, TableName: this.#table, ExclusiveStartKey: startKey })
       );
-      for (const item of out.Items ?? []) calls.push({ eventId: item.eventId, action: item.action, at: item.at });
+      items.push(...(out.Items ?? []));
       startKey = out.LastEvaluatedKey;
     } while (startKey !== undefined);
-    return calls;
+    return items;
   }
 }
 
-export { DynamoActivityStore };
+export { DynamoActivityStore, TALLY_CAPACITY };

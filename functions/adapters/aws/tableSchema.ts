@@ -6,7 +6,7 @@ import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
  *   item          PK                  SK               GSI keys
  *   grant         GRANT#<id>          GRANT            byRequester, byRole, byState (open grants only)
  *   audit event   GRANT#<id>          EVENT#<seq:8>    —
- *   activity      GRANT#<id>          ACTIVITY, USE#…, LATE#…, REFUSAL#…
+ *   activity      GRANT#<id>          ACTIVITY, ACTIVITY#<hour> (tallies), USE#…, LATE#…, REFUSAL#…
  *   kill record   ROLEKILL#<role arn> GRANT#<id>       byState (partition KILL, by `until`)
  *   kill lease    KILLLEASE#<target>  LEASE            —   (removed by TTL a day after it lapsed)
  *   used CI token JTI#<issuer>#<h>    JTI              —   (removed by TTL after the token expires)
