@@ -3,7 +3,7 @@ import type { CatalogRole } from '../domain/catalog.js';
 import { ForbiddenError, ValidationError } from '../domain/errors.js';
 import { type Grant, type GrantRequest, openGrant, type TaskScope } from '../domain/grant.js';
 import type { RequestDecision, RequestFacts } from '../domain/policy.js';
-import { approveByPolicy } from './approveByPolicy.js';
+import { openApprovedByPolicy } from './approveByPolicy.js';
 import type { BrokerDeps } from './deps.js';
 import { type NarrowedScope, narrowScope } from './narrowScope.js';
 
@@ -94,7 +94,8 @@ const requestFacts = async (
  * the role's ceiling and the IAM action catalog, the session policy is generated, and the policies
  * decide eligibility, the approval rule, auto-approval and break-glass. A denied request stores
  * only a denial record (for the exceptions report) and answers 403 with the policies' reasons. An
- * auto-approved or break-glass request is APPROVED at once by `policy:<id>`; a break-glass grant also raises an alert and owes a review.
+ * auto-approved or break-glass request is stored APPROVED at once by `policy:<id>` (one write with
+ * its request); a break-glass grant also raises an alert and owes a review.
  */
 const requestGrant = async (deps: BrokerDeps, caller: Caller, request: GrantRequest): Promise<Grant> => {
   const { catalog } = deps.config;
@@ -149,16 +150,23 @@ const requestGrant = async (deps: BrokerDeps, caller: Caller, request: GrantRequ
     now,
     explanation: explanationOf(decision, facts),
   });
-  await deps.store.create(opened);
-  deps.logger.info('grant requested', {
-    grantId: opened.grant.id,
-    requester: caller.userId,
-    role: role.id,
-    permittedBy: decision.permittedBy,
-  });
-  if (decision.decidedBy === undefined || !(decision.autoApprove || breakGlass)) return opened.grant;
+  const logRequested = () =>
+    deps.logger.info('grant requested', {
+      grantId: opened.grant.id,
+      requester: caller.userId,
+      role: role.id,
+      permittedBy: decision.permittedBy,
+    });
+  if (decision.decidedBy === undefined || !(decision.autoApprove || breakGlass)) {
+    await deps.store.create(opened);
+    logRequested();
+    return opened.grant;
+  }
 
-  const approved = await approveByPolicy(deps, opened.grant, decision.decidedBy);
+  const approved = await openApprovedByPolicy(deps, opened, decision.decidedBy);
+  logRequested();
+  // Its vend usually follows at once: where it comes to this process (the sandbox), it needs no read.
+  deps.recentGrants.remember(approved);
   if (breakGlass) {
     await deps.alerts.raise('break-glass', {
       grantId: approved.id,
