@@ -67,12 +67,22 @@ interface PolicyQuestion {
   readonly extending?: string;
 }
 
-/** The facts the `request` decision is made on: the task's own, and what the broker counts. */
+/**
+ * The facts the `request` decision is made on: the task's own, and what the broker counts.
+ * `elevations` is the count when the caller started it already (see requestGrant).
+ */
 const requestFacts = async (
   deps: BrokerDeps,
   caller: Caller,
   question: PolicyQuestion,
-  narrowed: NarrowedScope
+  narrowed: NarrowedScope,
+  elevations: Promise<number> = elevationsInWindow(
+    deps,
+    caller.userId,
+    question.role.id,
+    question.now,
+    question.extending
+  )
 ): Promise<RequestFacts> => ({
   requester: caller.userId,
   requesterGroups: caller.groups,
@@ -86,7 +96,7 @@ const requestFacts = async (
   breakGlass: question.breakGlass,
   outlivingActions: narrowed.outlivingActions,
   scopeWidth: narrowed.privilegeWidth,
-  elevationsInWindow: await elevationsInWindow(deps, caller.userId, question.role.id, question.now, question.extending),
+  elevationsInWindow: await elevations,
 });
 
 /**
@@ -106,10 +116,14 @@ const requestGrant = async (deps: BrokerDeps, caller: Caller, request: GrantRequ
       `role '${request.role}' is not in the catalog; known roles: ${[...catalog.roles.keys()].join(', ')}`
     );
   }
-  const narrowed = await narrowScope(deps.actions, role, request.scope);
   const now = deps.clock.now();
+  // The requester's recent grants are counted (a read) while the scope is checked (the action
+  // catalog): neither needs the other. A refused scope answers without waiting for the count.
+  const elevations = elevationsInWindow(deps, caller.userId, role.id, now);
+  elevations.catch(() => undefined);
+  const narrowed = await narrowScope(deps.actions, role, request.scope);
   const breakGlass = request.breakGlass === true;
-  const input = await requestFacts(deps, caller, { ...request, role, breakGlass, now }, narrowed);
+  const input = await requestFacts(deps, caller, { ...request, role, breakGlass, now }, narrowed, elevations);
   const facts = { scopeWidth: input.scopeWidth, elevationsInWindow: input.elevationsInWindow };
   const decision = await deps.policy.decideRequest(input);
   if (!decision.eligible) {

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { requestGrant } from '../../functions/app/requestGrant.js';
 import { grantRequest, startApi } from '../helpers/apiServer.js';
-import { brokerOnFreshTable, exampleConfig, manualClock } from '../helpers/fixtures.js';
+import { brokerOnFreshTable, caller, exampleConfig, manualClock } from '../helpers/fixtures.js';
 
 describe('Policies through the API (Cedar, DynamoDB Local)', () => {
   let broker: Awaited<ReturnType<typeof brokerOnFreshTable>>;
@@ -78,6 +79,42 @@ describe('Policies through the API (Cedar, DynamoDB Local)', () => {
       ['grant.auto-approved', 'policy:prod-read-auto-approve-narrow-reads'],
     ]);
     expect(audit.body.chain.valid).toBe(true);
+  });
+
+  it('counts the requester’s recent grants while it checks the scope, and counts them right', async () => {
+    const steps: string[] = [];
+    const { store, actions } = broker.deps;
+    const deps = {
+      ...broker.deps,
+      store: new Proxy(store, {
+        get: (target, name) => {
+          const member = Reflect.get(target, name, target);
+          if (typeof member !== 'function') return member;
+          if (name !== 'listByRequester') return member.bind(target);
+          return (...args: unknown[]) => {
+            steps.push('count');
+            return member.apply(target, args);
+          };
+        },
+      }),
+      actions: {
+        ...actions,
+        expand: async (pattern: string) => {
+          steps.push('check scope');
+          return actions.expand(pattern);
+        },
+      },
+    };
+    const counted = async (ticket: string) => {
+      const grant = await requestGrant(deps, caller('erin', ['developers']), { ...grantRequest(), ticket });
+      expect(grant.state).toBe('APPROVED');
+      const [requested] = await broker.deps.store.auditTrail(grant.id);
+      return (requested?.details.policy as { elevationsInWindow: number }).elevationsInWindow;
+    };
+    const first = await counted('INC-7');
+    expect(steps.slice(0, 2)).toEqual(['count', 'check scope']);
+    // The grant just approved counts for the next request.
+    expect(await counted('INC-8')).toBe(first + 1);
   });
 
   it('still waits for an SRE without a ticket', async () => {
