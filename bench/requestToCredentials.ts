@@ -1,9 +1,11 @@
 /**
  * Request → credentials in the sandbox, as a user drives it: `npm start`'s broker in its own process,
  * over real HTTP with the per-start token, a request the policies approve at once, then its
- * credentials. The floor is what that cannot avoid — two DynamoDB transactions of the same items
- * (the grant opened, the vend recorded) and one AssumeRole — timed with raw clients on the same
- * DynamoDB Local and moto_server in the same run. Rounds alternate the two so noise hits both alike.
+ * credentials. The floor is two DynamoDB transactions of the same items (the grant opened, the
+ * vend recorded) and one AssumeRole, timed with raw clients on the same DynamoDB Local and
+ * moto_server in the same run. The policies also need the requester's recent grants counted
+ * (context.elevationsInWindow, one Query of their newest grants) before they can decide, so the
+ * count floor adds that Query in front. Rounds rotate the series so noise hits them alike.
  *
  * The example policies auto-approve only in business hours (prod-read), so the sandbox runs on a copy
  * of config/ with one more policy that approves a one-action staging read at any hour.
@@ -141,24 +143,35 @@ const main = async () => {
       );
       await transaction(activated, 'attribute_exists(PK)');
     };
+    // The count the policies need before they decide: the requester's newest grants, one page.
+    const countFloor = async () => {
+      await dynamo.send(
+        new QueryCommand({
+          TableName: ready.table,
+          IndexName: 'byRequester',
+          KeyConditionExpression: '#pk = :pk',
+          ExpressionAttributeNames: { '#pk': 'GSI1PK' },
+          ExpressionAttributeValues: { ':pk': { S: `USER#bench-user-${floors % REQUESTERS}` } },
+          ScanIndexForward: false,
+          Limit: 100,
+        })
+      );
+      await floor();
+    };
     let requests = 0;
     const request = async () => {
       await requestToCredentials(ready, `bench-user-${requests++ % REQUESTERS}`);
     };
 
-    const timings = { floor: [] as number[], request: [] as number[] };
+    const timings = { floor: [] as number[], countFloor: [] as number[], request: [] as number[] };
+    const series: [keyof typeof timings, () => Promise<void>][] = [
+      ['floor', floor],
+      ['countFloor', countFloor],
+      ['request', request],
+    ];
     for (let round = 0; round < WARMUP + ROUNDS; round++) {
-      const order: [keyof typeof timings, () => Promise<void>][] =
-        round % 2 === 0
-          ? [
-              ['floor', floor],
-              ['request', request],
-            ]
-          : [
-              ['request', request],
-              ['floor', floor],
-            ];
-      for (const [name, run] of order) {
+      const turn = round % series.length;
+      for (const [name, run] of [...series.slice(turn), ...series.slice(0, turn)]) {
         const started = performance.now();
         await run();
         if (round >= WARMUP) timings[name].push(performance.now() - started);
@@ -171,6 +184,10 @@ const main = async () => {
     const line = ratioLine(timings.floor);
     console.log(line('floor: two transactions + one AssumeRole', timings.floor));
     console.log(line('POST /grants (auto-approved) → POST …/credentials', timings.request, TARGET));
+    console.log('against the count floor (the policies decide on the requester’s count of recent grants):');
+    const counted = ratioLine(timings.countFloor);
+    console.log(counted('count floor: Query + the floor', timings.countFloor));
+    console.log(counted('POST /grants (auto-approved) → POST …/credentials', timings.request));
   } finally {
     dynamo.destroy();
     await interrupt(sandbox.child);
