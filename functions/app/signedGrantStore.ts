@@ -83,8 +83,10 @@ class SignedGrantStore implements GrantStore {
     await this.#inner.create(signed, signedThen);
     this.#signedHere.set(opened.grant, signed.grant);
     if (then !== undefined && signedThen !== undefined) this.#signedHere.set(then.grant, signedThen.grant);
-    await this.#afterAppend(signed.event);
-    if (signedThen !== undefined) await this.#afterAppend(signedThen.event);
+    // Stored together, so handed on together (the sandbox archives each to a file of its own).
+    await Promise.all(
+      [signed.event, ...(signedThen === undefined ? [] : [signedThen.event])].map((event) => this.#afterAppend(event))
+    );
   }
 
   async transition(from: Grant, to: Transition): Promise<void> {

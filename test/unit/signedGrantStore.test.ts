@@ -58,10 +58,13 @@ const setUp = () => {
   const raised: { kind: string; details: Record<string, unknown> }[] = [];
   const alerts: Alerts = { raise: async (kind, details) => void raised.push({ kind, details }) };
   const logger = { info: () => {}, warn: () => {}, error: () => {} };
-  const store = new SignedGrantStore(table.store, { signer, alerts, logger });
+  /** What the store handed on once stored (the sandbox archives it), by grant and sequence number. */
+  const handedOn: string[] = [];
+  const afterAppend = async (event: AuditEvent) => void handedOn.push(`${event.grantId}#${event.seq}`);
+  const store = new SignedGrantStore(table.store, { signer, alerts, logger, afterAppend });
   const verdict = async (id: string) =>
     verifyChain(table.grants.get(id) as Grant, table.events.get(id) ?? [], (s, sig) => signer.verify(s, sig));
-  return { ...table, signer, store, raised, verdict };
+  return { ...table, signer, store, raised, verdict, handedOn };
 };
 
 const opened = openedGrant;
@@ -129,6 +132,7 @@ describe('SignedGrantStore', () => {
     await t.store.create(first, approved);
     expect(t.grants.get(first.grant.id)?.state).toBe('APPROVED');
     expect(await t.verdict(first.grant.id)).toMatchObject({ valid: true, length: 2 });
+    expect(t.handedOn.sort()).toEqual([`${first.grant.id}#1`, `${first.grant.id}#2`]);
     // The vend right after extends from the object this process signed, without a read.
     await t.store.transition(approved.grant, recordVend(approved.grant, alice, VEND, at(30)));
     expect(await t.verdict(first.grant.id)).toMatchObject({ valid: true, length: 3 });
@@ -140,6 +144,7 @@ describe('SignedGrantStore', () => {
     const elsewhere = autoApprove(openedGrant(900).grant, 'auto', at(1));
     expect(await rejectionOf(t.store.create(first, elsewhere))).toBeInstanceOf(Error);
     expect(t.grants.size).toBe(0);
+    expect(t.handedOn).toEqual([]);
   });
 
   it('still lets security end a tampered grant, and the chain keeps the evidence', async () => {
