@@ -8,10 +8,10 @@ import type { WorkloadFacts } from '../domain/policy.js';
 import { MAX_SESSION_SECONDS } from '../domain/vending.js';
 import { jobDifferences, sameRun, type Workload, workloadOf, workloadRequester } from '../domain/workload.js';
 import type { IssuedCredentials } from '../ports.js';
-import { openApprovedByPolicy } from './approveByPolicy.js';
 import type { BrokerDeps } from './deps.js';
 import { type EndedGrant, finishGrant } from './endGrant.js';
 import { narrowScope } from './narrowScope.js';
+import { openApprovedByPolicy } from './openApprovedByPolicy.js';
 import { vendCredentials } from './vendCredentials.js';
 
 /** What a CI job asks for. Who it is comes from its token, never from here. */

@@ -3,9 +3,9 @@ import type { CatalogRole } from '../domain/catalog.js';
 import { ForbiddenError, ValidationError } from '../domain/errors.js';
 import { type Grant, type GrantRequest, openGrant, type TaskScope } from '../domain/grant.js';
 import type { RequestDecision, RequestFacts } from '../domain/policy.js';
-import { openApprovedByPolicy } from './approveByPolicy.js';
 import type { BrokerDeps } from './deps.js';
 import { type NarrowedScope, narrowScope } from './narrowScope.js';
+import { openApprovedByPolicy } from './openApprovedByPolicy.js';
 
 const DAY_MS = 24 * 3600 * 1000;
 /** Enough for any sensible limit; a requester with more grants in the window counts as this many. */

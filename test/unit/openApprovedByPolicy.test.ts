@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { openApprovedByPolicy } from '../../functions/app/approveByPolicy.js';
 import type { BrokerDeps } from '../../functions/app/deps.js';
+import { openApprovedByPolicy } from '../../functions/app/openApprovedByPolicy.js';
 import type { Transition } from '../../functions/domain/grant.js';
 import { rejectionOf } from '../helpers/awsFaults.js';
 import { capturingLogger, manualClock } from '../helpers/fixtures.js';
