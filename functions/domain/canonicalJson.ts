@@ -7,7 +7,7 @@
 const canonicalJson = (value: unknown): string => write(value) as string;
 
 /** `4294967294` is the largest array index; `4294967295` is an ordinary key. */
-const MAX_INDEX = 2 ** 32 - 2;
+const MAX_INDEX = 4_294_967_294;
 const isArrayIndex = (key: string): boolean => {
   const n = Number(key);
   return Number.isInteger(n) && n >= 0 && n <= MAX_INDEX && String(n) === key;
