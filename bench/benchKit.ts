@@ -59,4 +59,21 @@ const startEmulators = async () => {
 const offlineBroker = (input: { config: BrokerConfig; dynamo: DynamoDBClient; tableName: string; logger: Logger }) =>
   composeBroker({ ...input, access: unavailableAws('bench', input.logger), audit: { signer: localChainSigner() } });
 
-export { grantPostEvent, offlineBroker, quantile, startEmulators, summary };
+/**
+ * A printer of series against one floor (samples in ms): each line gives the series' median and p95,
+ * and their ratios to the floor's; with a target, whether the median ratio meets it.
+ */
+const ratioLine = (floorSamples: readonly number[]) => {
+  const floor = summary(floorSamples);
+  return (label: string, samples: readonly number[], target?: number): string => {
+    const t = summary(samples);
+    const ratio = t.median / floor.median;
+    const verdict = target === undefined ? '' : ratio <= target ? `  meets ≤ ${target}x` : `  MISSES ≤ ${target}x`;
+    return (
+      `  ${label.padEnd(50)} p50 ${t.median.toFixed(2).padStart(6)} ms  p95 ${t.p95.toFixed(2).padStart(6)} ms` +
+      `  ratio ${ratio.toFixed(2)}x (p95 ${(t.p95 / floor.p95).toFixed(2)}x)${verdict}`
+    );
+  };
+};
+
+export { grantPostEvent, offlineBroker, quantile, ratioLine, startEmulators, summary };

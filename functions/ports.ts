@@ -32,7 +32,12 @@ interface PageRequest {
  * and version it was read at (otherwise ConcurrentUpdateError).
  */
 interface GrantStore {
-  create(opened: Transition): Promise<void>;
+  /**
+   * Stores a new grant with its first event. `then`, when given, is a transition decided on the
+   * opened grant in the same request (a policy's approval): it lands in the same write, so the
+   * table never holds the grant without it, and it costs no second write.
+   */
+  create(opened: Transition, then?: Transition): Promise<void>;
   /** `from` is the grant as read; `to` is the result of applying a domain transition to it. */
   transition(from: Grant, to: Transition): Promise<void>;
   get(id: string): Promise<Grant | undefined>;

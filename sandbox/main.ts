@@ -87,6 +87,7 @@ const main = async (): Promise<void> => {
         dataDir: dataDir ?? null,
         access: sandbox.access.mode,
         awsEndpoint: sandbox.access.awsEndpoint ?? null,
+        emulatorEndpoint: sandbox.access.emulatorEndpoint ?? null,
         token: sandbox.token,
         tokenFile: sandbox.tokenFile,
         console: consoleUrl(sandbox),

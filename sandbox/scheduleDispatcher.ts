@@ -30,8 +30,16 @@ const scheduleDispatcher = (input: {
   now?: () => Date;
 }) => {
   const now = input.now ?? (() => new Date());
+  /**
+   * When each schedule not yet due is due, by name, as last read: a schedule whose modification
+   * date has not changed since is not read again. Without this every tick would read every live
+   * grant's schedule — hundreds of calls every two seconds that compete with the broker's own
+   * calls to the emulator. A schedule that looks due is always read again before it fires.
+   */
+  let notYetDue = new Map<string, { readonly modified: number; readonly at: Date }>();
   const tick = async (): Promise<string[]> => {
     const fired: string[] = [];
+    const seen = new Map<string, { readonly modified: number; readonly at: Date }>();
     let token: string | undefined;
     do {
       const page = await input.scheduler.send(
@@ -39,6 +47,12 @@ const scheduleDispatcher = (input: {
       );
       for (const summary of page.Schedules ?? []) {
         const name = summary.Name as string;
+        const modified = summary.LastModificationDate?.getTime();
+        const known = notYetDue.get(name);
+        if (known !== undefined && modified !== undefined && known.modified === modified && known.at > now()) {
+          seen.set(name, known);
+          continue;
+        }
         const schedule = await input.scheduler
           .send(new GetScheduleCommand({ Name: name, GroupName: input.groupName }))
           .catch((error: Error) => {
@@ -48,6 +62,7 @@ const scheduleDispatcher = (input: {
           });
         if (schedule === undefined) continue;
         const at = dueAt(schedule.ScheduleExpression);
+        if (at !== undefined && at > now() && modified !== undefined) seen.set(name, { modified, at });
         if (at === undefined || at > now()) continue;
         try {
           await input.invoke(JSON.parse(schedule.Target?.Input ?? '{}'));
@@ -67,6 +82,8 @@ const scheduleDispatcher = (input: {
       }
       token = page.NextToken;
     } while (token !== undefined);
+    // Only what is still listed: a deleted schedule is forgotten.
+    notYetDue = seen;
     return fired;
   };
   return { tick };

@@ -51,7 +51,11 @@ interface Sandbox {
   readonly dynamoEndpoint: string;
   readonly tableName: string;
   readonly table: 'created' | 'existing';
-  readonly access: Pick<SandboxAccess, 'mode' | 'awsEndpoint'>;
+  /**
+   * `awsEndpoint` is where users' calls go (in emulator mode, the recording proxy); `emulatorEndpoint`
+   * is the emulator behind it, where the broker's own calls go — for benchmarks that time those calls raw.
+   */
+  readonly access: Pick<SandboxAccess, 'mode' | 'awsEndpoint'> & { readonly emulatorEndpoint?: string };
   /** This start's API token (`x-jit-sandbox-token`), and the file it was written to for the jit CLI. */
   readonly token: string;
   readonly tokenFile: string;
@@ -201,7 +205,11 @@ const startSandbox = async (options: SandboxOptions): Promise<Sandbox> => {
       tableName: options.tableName,
       table,
       // In emulator mode this is the recording proxy: calls made through it appear in `jit audit` and the reports.
-      access: { mode: access.mode, ...(awsEndpoint ? { awsEndpoint } : {}) },
+      access: {
+        mode: access.mode,
+        ...(awsEndpoint ? { awsEndpoint } : {}),
+        ...(access.mode === 'emulator' && access.awsEndpoint ? { emulatorEndpoint: access.awsEndpoint } : {}),
+      },
       token,
       tokenFile: published.path,
       deps,

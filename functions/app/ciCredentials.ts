@@ -8,10 +8,10 @@ import type { WorkloadFacts } from '../domain/policy.js';
 import { MAX_SESSION_SECONDS } from '../domain/vending.js';
 import { jobDifferences, sameRun, type Workload, workloadOf, workloadRequester } from '../domain/workload.js';
 import type { IssuedCredentials } from '../ports.js';
-import { approveByPolicy } from './approveByPolicy.js';
 import type { BrokerDeps } from './deps.js';
 import { type EndedGrant, finishGrant } from './endGrant.js';
 import { narrowScope } from './narrowScope.js';
+import { openApprovedByPolicy } from './openApprovedByPolicy.js';
 import { vendCredentials } from './vendCredentials.js';
 
 /** What a CI job asks for. Who it is comes from its token, never from here. */
@@ -194,8 +194,7 @@ const requestCiCredentials = (
       explanation: { permittedBy: decision.permittedBy, scopeWidth: narrowed.privilegeWidth },
       workload: recordOf(workload, request, verified.jti),
     });
-    await deps.store.create(opened);
-    const approved = await approveByPolicy(deps, opened.grant, decidedBy);
+    const approved = await openApprovedByPolicy(deps, opened, decidedBy);
     deps.recentGrants.remember(approved);
     deps.logger.info('ci grant approved by policy', {
       grantId: approved.id,

@@ -3,9 +3,9 @@ import type { CatalogRole } from '../domain/catalog.js';
 import { ForbiddenError, ValidationError } from '../domain/errors.js';
 import { type Grant, type GrantRequest, openGrant, type TaskScope } from '../domain/grant.js';
 import type { RequestDecision, RequestFacts } from '../domain/policy.js';
-import { approveByPolicy } from './approveByPolicy.js';
 import type { BrokerDeps } from './deps.js';
 import { type NarrowedScope, narrowScope } from './narrowScope.js';
+import { openApprovedByPolicy } from './openApprovedByPolicy.js';
 
 const DAY_MS = 24 * 3600 * 1000;
 /** Enough for any sensible limit; a requester with more grants in the window counts as this many. */
@@ -67,12 +67,22 @@ interface PolicyQuestion {
   readonly extending?: string;
 }
 
-/** The facts the `request` decision is made on: the task's own, and what the broker counts. */
+/**
+ * The facts the `request` decision is made on: the task's own, and what the broker counts.
+ * `elevations` is the count when the caller started it already (see requestGrant).
+ */
 const requestFacts = async (
   deps: BrokerDeps,
   caller: Caller,
   question: PolicyQuestion,
-  narrowed: NarrowedScope
+  narrowed: NarrowedScope,
+  elevations: Promise<number> = elevationsInWindow(
+    deps,
+    caller.userId,
+    question.role.id,
+    question.now,
+    question.extending
+  )
 ): Promise<RequestFacts> => ({
   requester: caller.userId,
   requesterGroups: caller.groups,
@@ -86,7 +96,7 @@ const requestFacts = async (
   breakGlass: question.breakGlass,
   outlivingActions: narrowed.outlivingActions,
   scopeWidth: narrowed.privilegeWidth,
-  elevationsInWindow: await elevationsInWindow(deps, caller.userId, question.role.id, question.now, question.extending),
+  elevationsInWindow: await elevations,
 });
 
 /**
@@ -94,7 +104,8 @@ const requestFacts = async (
  * the role's ceiling and the IAM action catalog, the session policy is generated, and the policies
  * decide eligibility, the approval rule, auto-approval and break-glass. A denied request stores
  * only a denial record (for the exceptions report) and answers 403 with the policies' reasons. An
- * auto-approved or break-glass request is APPROVED at once by `policy:<id>`; a break-glass grant also raises an alert and owes a review.
+ * auto-approved or break-glass request is stored APPROVED at once by `policy:<id>` (one write with
+ * its request); a break-glass grant also raises an alert and owes a review.
  */
 const requestGrant = async (deps: BrokerDeps, caller: Caller, request: GrantRequest): Promise<Grant> => {
   const { catalog } = deps.config;
@@ -105,10 +116,14 @@ const requestGrant = async (deps: BrokerDeps, caller: Caller, request: GrantRequ
       `role '${request.role}' is not in the catalog; known roles: ${[...catalog.roles.keys()].join(', ')}`
     );
   }
-  const narrowed = await narrowScope(deps.actions, role, request.scope);
   const now = deps.clock.now();
+  // The requester's recent grants are counted (a read) while the scope is checked (the action
+  // catalog): neither needs the other. A refused scope answers without waiting for the count.
+  const elevations = elevationsInWindow(deps, caller.userId, role.id, now);
+  elevations.catch(() => undefined);
+  const narrowed = await narrowScope(deps.actions, role, request.scope);
   const breakGlass = request.breakGlass === true;
-  const input = await requestFacts(deps, caller, { ...request, role, breakGlass, now }, narrowed);
+  const input = await requestFacts(deps, caller, { ...request, role, breakGlass, now }, narrowed, elevations);
   const facts = { scopeWidth: input.scopeWidth, elevationsInWindow: input.elevationsInWindow };
   const decision = await deps.policy.decideRequest(input);
   if (!decision.eligible) {
@@ -149,16 +164,23 @@ const requestGrant = async (deps: BrokerDeps, caller: Caller, request: GrantRequ
     now,
     explanation: explanationOf(decision, facts),
   });
-  await deps.store.create(opened);
-  deps.logger.info('grant requested', {
-    grantId: opened.grant.id,
-    requester: caller.userId,
-    role: role.id,
-    permittedBy: decision.permittedBy,
-  });
-  if (decision.decidedBy === undefined || !(decision.autoApprove || breakGlass)) return opened.grant;
+  const logRequested = () =>
+    deps.logger.info('grant requested', {
+      grantId: opened.grant.id,
+      requester: caller.userId,
+      role: role.id,
+      permittedBy: decision.permittedBy,
+    });
+  if (decision.decidedBy === undefined || !(decision.autoApprove || breakGlass)) {
+    await deps.store.create(opened);
+    logRequested();
+    return opened.grant;
+  }
 
-  const approved = await approveByPolicy(deps, opened.grant, decision.decidedBy);
+  const approved = await openApprovedByPolicy(deps, opened, decision.decidedBy);
+  logRequested();
+  // Its vend usually follows at once: where it comes to this process (the sandbox), it needs no read.
+  deps.recentGrants.remember(approved);
   if (breakGlass) {
     await deps.alerts.raise('break-glass', {
       grantId: approved.id,

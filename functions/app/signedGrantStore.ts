@@ -73,11 +73,20 @@ class SignedGrantStore implements GrantStore {
     this.#afterAppend = deps.afterAppend ?? (async () => {});
   }
 
-  async create(opened: Transition): Promise<void> {
+  /** `then` extends the opened grant's chain: it must follow from `opened` itself, and is signed in turn. */
+  async create(opened: Transition, then?: Transition): Promise<void> {
+    if (then !== undefined && (then.event.prevHash !== opened.event.hash || then.grant.id !== opened.grant.id)) {
+      throw new Error(`the transition stored with grant ${opened.grant.id} must follow its first event`);
+    }
     const signed = await signTransition(this.#signer, opened);
-    await this.#inner.create(signed);
+    const signedThen = then === undefined ? undefined : await signTransition(this.#signer, then);
+    await this.#inner.create(signed, signedThen);
     this.#signedHere.set(opened.grant, signed.grant);
-    await this.#afterAppend(signed.event);
+    if (then !== undefined && signedThen !== undefined) this.#signedHere.set(then.grant, signedThen.grant);
+    // Stored together, so handed on together (the sandbox archives each to a file of its own).
+    await Promise.all(
+      [signed.event, ...(signedThen === undefined ? [] : [signedThen.event])].map((event) => this.#afterAppend(event))
+    );
   }
 
   async transition(from: Grant, to: Transition): Promise<void> {

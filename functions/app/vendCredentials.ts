@@ -1,6 +1,6 @@
 import type { Caller } from '../domain/caller.js';
 import type { Grant } from '../domain/grant.js';
-import { planVend, recordVend } from '../domain/vending.js';
+import { assertVendable, planVend, recordVend } from '../domain/vending.js';
 import type { IssuedCredentials } from '../ports.js';
 import type { BrokerDeps } from './deps.js';
 import { canView, loadVisibleGrant } from './grantAccess.js';
@@ -40,13 +40,14 @@ const vendCredentials = async (
     sessionName: plan.sessionName,
     durationSeconds: plan.durationSeconds,
   };
-  // A re-read after a conflict re-checks the grant: a vend never lands on an ended grant.
+  // A re-read after a conflict re-checks the grant: a vend never lands on an ended grant. (The
+  // check only: the session policy was rendered once, above, for the session that was issued.)
   const recorded = await mutateGrant(
     deps,
     grantId,
     caller,
     (g, now) => {
-      planVend(g, caller, now);
+      assertVendable(g, caller, now);
       return recordVend(g, caller, issued, now);
     },
     grant

@@ -82,7 +82,16 @@ const prepare = (glob: string, options: GlobOptions): string =>
  * @example matchesGlob('s3:Get*', 's3:GetObject', { caseInsensitive: true }) // true
  */
 const matchesGlob = (pattern: string, text: string, options: GlobOptions): boolean =>
-  wildcardMatch(prepare(pattern, options), options.caseInsensitive ? text.toLowerCase() : text, false);
+  globMatcher(pattern, options)(text);
+
+/**
+ * `matchesGlob` with `pattern` fixed and prepared once: for matching one pattern against many
+ * texts (the session guards try each allowed pattern on every guarded action).
+ */
+const globMatcher = (pattern: string, options: GlobOptions): ((text: string) => boolean) => {
+  const prepared = prepare(pattern, options);
+  return (text) => wildcardMatch(prepared, options.caseInsensitive ? text.toLowerCase() : text, false);
+};
 
 /**
  * Whether every string the IAM glob `requested` can match is also matched by the IAM glob
@@ -96,4 +105,4 @@ const globCovers = (ceiling: string, requested: string, options: GlobOptions): b
   wildcardMatch(prepare(ceiling, options), prepare(requested, options), true);
 
 export type { GlobOptions };
-export { globCovers, matchesGlob };
+export { globCovers, globMatcher, matchesGlob };

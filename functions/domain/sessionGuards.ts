@@ -1,4 +1,4 @@
-import { matchesGlob } from './globCovers.js';
+import { globMatcher } from './globCovers.js';
 
 /**
  * Guards: the deny statements every vended session policy carries so that access cannot outlive
@@ -139,7 +139,9 @@ interface SessionGuards {
  */
 const sessionGuards = (allowed: readonly string[], requested: readonly string[]): SessionGuards => {
   const exempt = new Set(outlivingActions(requested));
-  const reachable = (action: string) => allowed.some((pattern) => matchesGlob(pattern, action, ACTION_CASE));
+  // Each pattern is prepared once here, not once per guarded action (this runs on every vend).
+  const matchers = allowed.map((pattern) => ({ pattern, matches: globMatcher(pattern, ACTION_CASE) }));
+  const reachable = (action: string) => matchers.some(({ matches }) => matches(action));
   const denied: string[] = [];
   const withdrawn: string[] = [];
   const statements = GUARD_STATEMENTS.flatMap(({ sid, guards, condition }) => {
@@ -155,9 +157,9 @@ const sessionGuards = (allowed: readonly string[], requested: readonly string[])
       { Sid: sid, Effect: 'Deny', Action: actions, Resource: '*', ...(condition ? { Condition: condition } : {}) },
     ];
   });
-  const reachedThrough = allowed.filter((pattern) =>
-    denied.some((action) => matchesGlob(pattern, action, ACTION_CASE))
-  );
+  const reachedThrough = matchers
+    .filter(({ matches }) => denied.some((action) => matches(action)))
+    .map(({ pattern }) => pattern);
   return { statements, denied, withdrawn, reachedThrough };
 };
 

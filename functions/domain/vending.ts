@@ -47,10 +47,10 @@ const sessionTagsFor = (grant: Grant): Record<string, string> => ({
 });
 
 /**
- * Checks that `caller` may have credentials for `grant` now, and plans the STS session: the
- * remaining grant time clamped to STS's 900 s floor and role chaining's 1 h ceiling.
+ * Checks that `caller` may have credentials for `grant` now (its requester, while it is approved or
+ * active and not expired); answers the whole seconds it has left.
  */
-const planVend = (grant: Grant, caller: Caller, now: Date): VendPlan => {
+const assertVendable = (grant: Grant, caller: Caller, now: Date): number => {
   if (caller.userId !== grant.requester) {
     throw new ForbiddenError('NOT_REQUESTER', `only ${grant.requester}, who requested grant ${grant.id}, can use it`);
   }
@@ -66,6 +66,15 @@ const planVend = (grant: Grant, caller: Caller, now: Date): VendPlan => {
   if (!(remaining > 0)) {
     throw new ConflictError('GRANT_EXPIRED', `grant ${grant.id} expired at ${grant.expiresAt}`);
   }
+  return remaining;
+};
+
+/**
+ * Checks the vend (assertVendable) and plans the STS session: the remaining grant time clamped to
+ * STS's 900 s floor and role chaining's 1 h ceiling, and the session policy with its guards.
+ */
+const planVend = (grant: Grant, caller: Caller, now: Date): VendPlan => {
+  const remaining = assertVendable(grant, caller, now);
   return {
     sessionName: sessionNameFor(grant),
     sourceIdentity: grant.id,
@@ -117,4 +126,4 @@ const recordVend = (
 };
 
 export type { VendPlan };
-export { MAX_SESSION_SECONDS, MIN_SESSION_SECONDS, planVend, recordVend, sessionNameFor };
+export { assertVendable, MAX_SESSION_SECONDS, MIN_SESSION_SECONDS, planVend, recordVend, sessionNameFor };

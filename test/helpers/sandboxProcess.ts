@@ -11,6 +11,8 @@ interface Ready {
   readonly table: string;
   readonly access: 'emulator' | 'aws' | 'none';
   readonly awsEndpoint: string | null;
+  /** The AWS emulator itself, behind the recording proxy at awsEndpoint: the broker's own calls go there. */
+  readonly emulatorEndpoint: string | null;
   /** This start's API token, and where the sandbox wrote it for the jit CLI. */
   readonly token: string;
   readonly tokenFile: string;

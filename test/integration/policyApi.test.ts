@@ -1,6 +1,23 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { requestGrant } from '../../functions/app/requestGrant.js';
+import { vendCredentials } from '../../functions/app/vendCredentials.js';
+import type { GrantStore, SessionRequest } from '../../functions/ports.js';
 import { grantRequest, startApi } from '../helpers/apiServer.js';
-import { brokerOnFreshTable, exampleConfig, manualClock } from '../helpers/fixtures.js';
+import { brokerOnFreshTable, caller, exampleConfig, manualClock } from '../helpers/fixtures.js';
+
+/** The store, with `method` reported to `seen` each time it is called; everything else as it is. */
+const recording = (store: GrantStore, method: keyof GrantStore, seen: () => void): GrantStore =>
+  new Proxy(store, {
+    get: (target, name) => {
+      const member = Reflect.get(target, name, target);
+      if (typeof member !== 'function') return member;
+      if (name !== method) return member.bind(target);
+      return (...args: unknown[]) => {
+        seen();
+        return member.apply(target, args);
+      };
+    },
+  });
 
 describe('Policies through the API (Cedar, DynamoDB Local)', () => {
   let broker: Awaited<ReturnType<typeof brokerOnFreshTable>>;
@@ -78,6 +95,62 @@ describe('Policies through the API (Cedar, DynamoDB Local)', () => {
       ['grant.auto-approved', 'policy:prod-read-auto-approve-narrow-reads'],
     ]);
     expect(audit.body.chain.valid).toBe(true);
+  });
+
+  it('counts the requester’s recent grants while it checks the scope, and counts them right', async () => {
+    const steps: string[] = [];
+    const { actions } = broker.deps;
+    const deps = {
+      ...broker.deps,
+      store: recording(broker.deps.store, 'listByRequester', () => steps.push('count')),
+      actions: {
+        ...actions,
+        expand: async (pattern: string) => {
+          steps.push('check scope');
+          return actions.expand(pattern);
+        },
+      },
+    };
+    const counted = async (ticket: string) => {
+      const grant = await requestGrant(deps, caller('erin', ['developers']), { ...grantRequest(), ticket });
+      expect(grant.state).toBe('APPROVED');
+      const [requested] = await broker.deps.store.auditTrail(grant.id);
+      return (requested?.details.policy as { elevationsInWindow: number } | undefined)?.elevationsInWindow;
+    };
+    const first = await counted('INC-7');
+    expect(steps.slice(0, 2)).toEqual(['count', 'check scope']);
+    // The grant just approved counts for the next request.
+    expect(await counted('INC-8')).toBe((first ?? Number.NaN) + 1);
+  });
+
+  it('vends an auto-approved grant right after its request without reading it again', async () => {
+    let reads = 0;
+    const deps = {
+      ...broker.deps,
+      store: recording(broker.deps.store, 'get', () => reads++),
+      credentials: {
+        issue: async (request: SessionRequest) => ({
+          accessKeyId: 'ASIAAUTOAPPROVED0001',
+          secretAccessKey: 'secret',
+          sessionToken: 'token',
+          expiration: new Date('2026-11-23T09:30:00.000Z'),
+          assumedRoleArn: `arn:aws:sts::123456789012:assumed-role/prod-read/${request.sessionName}`,
+        }),
+      },
+    };
+    const erin = caller('erin', ['developers']);
+    const grant = await requestGrant(deps, erin, { ...grantRequest(), ticket: 'INC-9' });
+    const { grant: vended } = await vendCredentials(deps, erin, grant.id);
+    expect(reads).toBe(0);
+    expect(vended.state).toBe('ACTIVE');
+    // Extended from the record this process signed: the chain holds, record included.
+    const audit = await api.as('erin').get(`/grants/${grant.id}/audit`);
+    expect(audit.body.chain.valid).toBe(true);
+    expect(audit.body.events.map((e: { type: string }) => e.type)).toEqual([
+      'grant.requested',
+      'grant.auto-approved',
+      'grant.activated',
+    ]);
   });
 
   it('still waits for an SRE without a ticket', async () => {

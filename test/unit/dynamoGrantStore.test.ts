@@ -10,7 +10,7 @@ import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { DynamoGrantStore } from '../../functions/adapters/aws/dynamoGrantStore.js';
 import type { Caller } from '../../functions/domain/caller.js';
 import type { CatalogRole } from '../../functions/domain/catalog.js';
-import { approve } from '../../functions/domain/decisions.js';
+import { approve, autoApprove } from '../../functions/domain/decisions.js';
 import { ConcurrentUpdateError, ServiceUnavailableError } from '../../functions/domain/errors.js';
 import { type ApprovalRule, openGrant, type Transition } from '../../functions/domain/grant.js';
 
@@ -182,6 +182,18 @@ describe('DynamoGrantStore', () => {
         GSI2PK: 'STATE#PENDING',
         GSI3PK: 'ROLE#prod-read',
       });
+    });
+
+    it('writes a policy approval decided with the request in the same transaction: the approved grant and both events', async () => {
+      documentClient.on(TransactWriteCommand).resolves({});
+      const approvedAtOnce = autoApprove(opened.grant, 'auto', new Date('2026-11-23T09:00:01.000Z'));
+      await store.create(opened, approvedAtOnce);
+      expect(documentClient.commandCalls(TransactWriteCommand)).toHaveLength(1);
+      const items = documentClient.commandCalls(TransactWriteCommand)[0]!.args[0].input.TransactItems!;
+      expect(items.map((i) => i.Put?.Item?.SK)).toEqual(['GRANT', 'EVENT#00000001', 'EVENT#00000002']);
+      expect(items.map((i) => i.Put?.ConditionExpression)).toEqual(Array(3).fill('attribute_not_exists(PK)'));
+      expect(items[0]!.Put!.Item).toMatchObject({ state: 'APPROVED', GSI2PK: 'STATE#APPROVED', version: 2 });
+      expect(items.slice(1).map((i) => i.Put?.Item?.type)).toEqual(['grant.requested', 'grant.auto-approved']);
     });
 
     it('rejects an id that is already taken with CONCURRENT_UPDATE', async () => {

@@ -1,5 +1,6 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { globCovers, matchesGlob } from '../../functions/domain/globCovers.js';
+import { globCovers, globMatcher, matchesGlob } from '../../functions/domain/globCovers.js';
 
 const CASE_SENSITIVE = { caseInsensitive: false };
 const CASE_INSENSITIVE = { caseInsensitive: true };
@@ -90,5 +91,32 @@ describe('matchesGlob', () => {
 
   it('completes on a 2,000-character pattern of stars that cannot match', () => {
     expect(matchesGlob(`${'*a'.repeat(1000)}b`, 'a'.repeat(2000), CASE_SENSITIVE)).toBe(false);
+  });
+});
+
+describe('globMatcher', () => {
+  const globText = fc.string({ unit: fc.constantFrom('a', 'B', 'b', '*', '?', ':'), maxLength: 8 });
+
+  /** An independent oracle for short ASCII inputs: the glob as an anchored regular expression. */
+  const oracle = (pattern: string, text: string, caseInsensitive: boolean): boolean => {
+    const source = [...pattern].map((c) =>
+      c === '*' ? '.*' : c === '?' ? '.' : c.replace(/[$()*+.?[\\\]^{|}]/g, '\\$&')
+    );
+    return new RegExp(`^${source.join('')}$`, caseInsensitive ? 'is' : 's').test(text);
+  };
+
+  it('matches as the glob means, for every text, the pattern prepared once', () => {
+    fc.assert(
+      fc.property(globText, fc.array(globText, { maxLength: 5 }), fc.boolean(), (pattern, texts, caseInsensitive) => {
+        const matches = globMatcher(pattern, { caseInsensitive });
+        for (const text of texts) expect(matches(text)).toBe(oracle(pattern, text, caseInsensitive));
+      }),
+      { numRuns: 500 }
+    );
+  });
+
+  it('keeps the case rule it was made with', () => {
+    expect(globMatcher('S3:GET*', CASE_INSENSITIVE)('s3:GetObject')).toBe(true);
+    expect(globMatcher('S3:GET*', CASE_SENSITIVE)('s3:GetObject')).toBe(false);
   });
 });

@@ -3,7 +3,7 @@ import { localChainSigner } from '../../functions/adapters/localChainSigner.js';
 import { SignedGrantStore } from '../../functions/app/signedGrantStore.js';
 import type { AuditEvent } from '../../functions/domain/auditChain.js';
 import { verifyChain } from '../../functions/domain/chainVerdict.js';
-import { approve } from '../../functions/domain/decisions.js';
+import { approve, autoApprove } from '../../functions/domain/decisions.js';
 import { killFact, revoke } from '../../functions/domain/ending.js';
 import { ConflictError } from '../../functions/domain/errors.js';
 import type { Grant, KillRecord, Transition } from '../../functions/domain/grant.js';
@@ -26,7 +26,10 @@ const memoryStore = () => {
     if (kill) kills.set(kill.grantId, kill);
   };
   const store: GrantStore = {
-    create: async (t) => append(t),
+    create: async (opened, then) => {
+      append(opened);
+      if (then) append(then);
+    },
     transition: async (_from, t) => append(t),
     recordKillsApplied: async (applied) => {
       for (const a of applied) append(a.to);
@@ -55,10 +58,13 @@ const setUp = () => {
   const raised: { kind: string; details: Record<string, unknown> }[] = [];
   const alerts: Alerts = { raise: async (kind, details) => void raised.push({ kind, details }) };
   const logger = { info: () => {}, warn: () => {}, error: () => {} };
-  const store = new SignedGrantStore(table.store, { signer, alerts, logger });
+  /** What the store handed on once stored (the sandbox archives it), by grant and sequence number. */
+  const handedOn: string[] = [];
+  const afterAppend = async (event: AuditEvent) => void handedOn.push(`${event.grantId}#${event.seq}`);
+  const store = new SignedGrantStore(table.store, { signer, alerts, logger, afterAppend });
   const verdict = async (id: string) =>
     verifyChain(table.grants.get(id) as Grant, table.events.get(id) ?? [], (s, sig) => signer.verify(s, sig));
-  return { ...table, signer, store, raised, verdict };
+  return { ...table, signer, store, raised, verdict, handedOn };
 };
 
 const opened = openedGrant;
@@ -117,6 +123,28 @@ describe('SignedGrantStore', () => {
     const copy = { ...approved.grant, sessionPolicy: '{"Statement":[]}' };
     const error = await rejectionOf(t.store.transition(copy, recordVend(copy, alice, VEND, at(95))));
     expect(error).toMatchObject({ code: 'GRANT_RECORD_TAMPERED' });
+  });
+
+  it('stores a policy approval with its request in one write, each event signed, and extends from it', async () => {
+    const t = setUp();
+    const first = opened();
+    const approved = autoApprove(first.grant, 'auto', at(1));
+    await t.store.create(first, approved);
+    expect(t.grants.get(first.grant.id)?.state).toBe('APPROVED');
+    expect(await t.verdict(first.grant.id)).toMatchObject({ valid: true, length: 2 });
+    expect(t.handedOn.sort()).toEqual([`${first.grant.id}#1`, `${first.grant.id}#2`]);
+    // The vend right after extends from the object this process signed, without a read.
+    await t.store.transition(approved.grant, recordVend(approved.grant, alice, VEND, at(30)));
+    expect(await t.verdict(first.grant.id)).toMatchObject({ valid: true, length: 3 });
+  });
+
+  it('refuses to store with a grant a transition that does not follow its first event', async () => {
+    const t = setUp();
+    const first = opened();
+    const elsewhere = autoApprove(openedGrant(900).grant, 'auto', at(1));
+    expect(await rejectionOf(t.store.create(first, elsewhere))).toBeInstanceOf(Error);
+    expect(t.grants.size).toBe(0);
+    expect(t.handedOn).toEqual([]);
   });
 
   it('still lets security end a tampered grant, and the chain keeps the evidence', async () => {

@@ -3,7 +3,7 @@ import type { Caller } from '../../functions/domain/caller.js';
 import { approve } from '../../functions/domain/decisions.js';
 import { expire, finish, KILL_MARGIN_SECONDS, revoke } from '../../functions/domain/ending.js';
 import type { Grant } from '../../functions/domain/grant.js';
-import { planVend, recordVend, sessionNameFor } from '../../functions/domain/vending.js';
+import { assertVendable, planVend, recordVend, sessionNameFor } from '../../functions/domain/vending.js';
 import { at, openedGrant, ROLE, verifySigned } from '../helpers/signedChains.js';
 
 const alice: Caller = { userId: 'alice', groups: [] };
@@ -71,8 +71,20 @@ describe('planVend', () => {
       at(300),
       'GRANT_ENDED',
     ],
-  ])('refuses %s', (_what, grant, caller, when, code) => {
+  ])('refuses %s, and so does the check a vend is recorded under', (_what, grant, caller, when, code) => {
     expect(() => planVend(grant, caller, when)).toThrow(expect.objectContaining({ code }));
+    expect(() => assertVendable(grant, caller, when)).toThrow(expect.objectContaining({ code }));
+  });
+
+  it('checks a still-pending grant as not yet approved', () => {
+    expect(() => assertVendable(openedGrant(3600).grant, alice, at(120))).toThrow(
+      expect.objectContaining({ code: 'GRANT_NOT_APPROVED' })
+    );
+  });
+
+  it('answers the whole seconds the grant has left, which the plan clamps', () => {
+    expect(assertVendable(approved(3600), alice, at(60 + 3300))).toBe(300);
+    expect(planVend(approved(3600), alice, at(60 + 3300)).durationSeconds).toBe(900);
   });
 });
 

@@ -74,10 +74,15 @@ class DynamoGrantStore implements GrantStore {
     this.#table = tableName;
   }
 
-  async create({ grant, event }: Transition): Promise<void> {
+  /** The grant as it stands after the last transition, and each event, none of them there before. */
+  async create(opened: Transition, then?: Transition): Promise<void> {
+    const { grant } = then ?? opened;
+    const events = then === undefined ? [opened.event] : [opened.event, then.event];
     await this.#write(grant.id, [
       { Put: { TableName: this.#table, Item: grantToItem(grant), ConditionExpression: appendOnly } },
-      { Put: { TableName: this.#table, Item: eventToItem(event), ConditionExpression: appendOnly } },
+      ...events.map((event) => ({
+        Put: { TableName: this.#table, Item: eventToItem(event), ConditionExpression: appendOnly },
+      })),
     ]);
   }
 

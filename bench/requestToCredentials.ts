@@ -1,0 +1,201 @@
+/**
+ * Request → credentials in the sandbox, as a user drives it: `npm start`'s broker in its own process,
+ * over real HTTP with the per-start token, a request the policies approve at once, then its
+ * credentials. The floor is two DynamoDB transactions of the same items (the grant opened, the
+ * vend recorded) and one AssumeRole, timed with raw clients on the same DynamoDB Local and
+ * moto_server in the same run. The policies also need the requester's recent grants counted
+ * (context.elevationsInWindow, one Query of their newest grants) before they can decide, so the
+ * count floor adds that Query in front. Rounds rotate the series so noise hits them alike.
+ *
+ * The example policies auto-approve only in business hours (prod-read), so the sandbox runs on a copy
+ * of config/ with one more policy that approves a one-action staging read at any hour.
+ *
+ *   npm run bench:request     (needs Java 17 and moto_server; BENCH_ROUNDS to change the size)
+ */
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import {
+  type AttributeValue,
+  DynamoDBClient,
+  GetItemCommand,
+  QueryCommand,
+  TransactWriteItemsCommand,
+} from '@aws-sdk/client-dynamodb';
+import { AssumeRoleCommand } from '@aws-sdk/client-sts';
+import { SANDBOX_TOKEN_HEADER } from '../cli/sandboxToken.js';
+import { LOCAL_REGION } from '../sandbox/localAws.js';
+import { localStsClient } from '../sandbox/localAwsClients.js';
+import { interrupt, type Ready, startSandboxProcess } from '../test/helpers/sandboxProcess.js';
+import { ratioLine } from './benchKit.js';
+
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 200);
+const WARMUP = 20;
+const TARGET = 1.5;
+/** Requesters take turns, so each has a short history (the policy facts count a requester's recent grants). */
+const REQUESTERS = 10;
+
+const AUTO_APPROVE_POLICY = `// Benchmark only: a one-action staging read is approved at once, at any hour.
+@id("bench-staging-read-auto-approve")
+@description("bench/requestToCredentials.ts: s3:GetObject on staging-deploy needs no human")
+permit (
+  principal,
+  action == Jit::Action::"autoApprove",
+  resource == Jit::Role::"staging-deploy"
+)
+when { ["s3:GetObject"].containsAll(context.actions) };
+`;
+
+const REQUEST = {
+  role: 'staging-deploy',
+  scope: { actions: ['s3:GetObject'], resources: ['arn:aws:s3:::example-bucket/*'] },
+  durationSeconds: 3600,
+  reason: 'benchmark request to credentials',
+};
+
+/** One API call as the CLI makes it: the user's header, the start's token, a JSON body. */
+const call = async (ready: Ready, user: string, path: string, body?: unknown) => {
+  const response = await fetch(`${ready.api}${path}`, {
+    method: 'POST',
+    headers: { [SANDBOX_TOKEN_HEADER]: ready.token, 'x-jit-user': user, 'content-type': 'application/json' },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  });
+  const answer = (await response.json()) as Record<string, unknown>;
+  if (response.status !== 200 && response.status !== 201) {
+    throw new Error(`${path} answered ${response.status}: ${JSON.stringify(answer)}`);
+  }
+  return answer;
+};
+
+/** What a user waits for: the request (approved at once), then its credentials. */
+const requestToCredentials = async (ready: Ready, user: string): Promise<string> => {
+  const grant = (await call(ready, user, '/grants', REQUEST)) as { id: string; state: string };
+  if (grant.state !== 'APPROVED') throw new Error(`the request was not approved at once (${grant.state})`);
+  const credentials = await call(ready, user, `/grants/${grant.id}/credentials`);
+  if (typeof credentials.AccessKeyId !== 'string') throw new Error('no credentials in the answer');
+  return grant.id;
+};
+
+const main = async () => {
+  const configDir = mkdtempSync(join(tmpdir(), 'jit-bench-config-'));
+  cpSync('config', configDir, { recursive: true });
+  writeFileSync(join(configDir, 'policies', 'zz-bench-auto-approve.cedar'), AUTO_APPROVE_POLICY);
+  const sandbox = await startSandboxProcess(['--in-memory', '--quiet', '--config-dir', configDir]);
+  const { ready } = sandbox;
+  const dynamo = new DynamoDBClient({
+    endpoint: ready.dynamodb,
+    region: LOCAL_REGION,
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
+  try {
+    if (ready.emulatorEndpoint === null)
+      throw new Error('this benchmark needs moto_server: pip install "moto[server]"');
+    const sts = localStsClient(ready.emulatorEndpoint);
+    // The floor writes the items a request and its vend write: taken from one done before timing.
+    const sampleId = await requestToCredentials(ready, 'alice');
+    const key = { PK: { S: `GRANT#${sampleId}` }, SK: { S: 'GRANT' } };
+    const { Item: grantItem } = await dynamo.send(new GetItemCommand({ TableName: ready.table, Key: key }));
+    const { Items: events = [] } = await dynamo.send(
+      new QueryCommand({
+        TableName: ready.table,
+        KeyConditionExpression: 'PK = :pk AND begins_with(SK, :e)',
+        ExpressionAttributeValues: { ':pk': key.PK, ':e': { S: 'EVENT#' } },
+      })
+    );
+    const [requested, , activated] = events;
+    if (grantItem === undefined || requested === undefined || activated === undefined) {
+      throw new Error(`grant ${sampleId} is not stored as expected (${events.length} events)`);
+    }
+    const text = (item: Record<string, AttributeValue>, name: string) => item[name]?.S ?? '';
+    let floors = 0;
+    const floor = async () => {
+      const pk = { S: `FLOOR#${floors++}` };
+      const transaction = (event: Record<string, AttributeValue>, condition: string) =>
+        dynamo.send(
+          new TransactWriteItemsCommand({
+            TransactItems: [
+              { Put: { TableName: ready.table, Item: { ...grantItem, PK: pk }, ConditionExpression: condition } },
+              {
+                Put: {
+                  TableName: ready.table,
+                  Item: { ...event, PK: pk },
+                  ConditionExpression: 'attribute_not_exists(PK)',
+                },
+              },
+            ],
+          })
+        );
+      await transaction(requested, 'attribute_not_exists(PK)');
+      await sts.send(
+        new AssumeRoleCommand({
+          RoleArn: text(grantItem, 'roleArn'),
+          RoleSessionName: `alice.${sampleId}`,
+          SourceIdentity: sampleId,
+          Policy: text(grantItem, 'sessionPolicy'),
+          DurationSeconds: 3600,
+          Tags: [
+            { Key: 'jit-grant-id', Value: sampleId },
+            { Key: 'jit-requester', Value: 'alice' },
+            { Key: 'jit-role', Value: text(grantItem, 'roleId') },
+          ],
+        })
+      );
+      await transaction(activated, 'attribute_exists(PK)');
+    };
+    // The count the policies need before they decide: the requester's newest grants, one page.
+    const countFloor = async () => {
+      await dynamo.send(
+        new QueryCommand({
+          TableName: ready.table,
+          IndexName: 'byRequester',
+          KeyConditionExpression: '#pk = :pk',
+          ExpressionAttributeNames: { '#pk': 'GSI1PK' },
+          ExpressionAttributeValues: { ':pk': { S: `USER#bench-user-${floors % REQUESTERS}` } },
+          ScanIndexForward: false,
+          Limit: 100,
+        })
+      );
+      await floor();
+    };
+    let requests = 0;
+    const request = async () => {
+      await requestToCredentials(ready, `bench-user-${requests++ % REQUESTERS}`);
+    };
+
+    const timings = { floor: [] as number[], countFloor: [] as number[], request: [] as number[] };
+    const series: [keyof typeof timings, () => Promise<void>][] = [
+      ['floor', floor],
+      ['countFloor', countFloor],
+      ['request', request],
+    ];
+    for (let round = 0; round < WARMUP + ROUNDS; round++) {
+      const turn = round % series.length;
+      for (const [name, run] of [...series.slice(turn), ...series.slice(0, turn)]) {
+        const started = performance.now();
+        await run();
+        if (round >= WARMUP) timings[name].push(performance.now() - started);
+      }
+    }
+    sts.destroy();
+    console.log(
+      `request → credentials, sandbox over HTTP, ${ROUNDS} rounds after ${WARMUP} warm-up, one run (target ≤ ${TARGET}x):`
+    );
+    const line = ratioLine(timings.floor);
+    console.log(line('floor: two transactions + one AssumeRole', timings.floor));
+    console.log(line('POST /grants (auto-approved) → POST …/credentials', timings.request, TARGET));
+    console.log('against the count floor (the policies decide on the requester’s count of recent grants):');
+    const counted = ratioLine(timings.countFloor);
+    console.log(counted('count floor: Query + the floor', timings.countFloor));
+    console.log(counted('POST /grants (auto-approved) → POST …/credentials', timings.request));
+  } finally {
+    dynamo.destroy();
+    await interrupt(sandbox.child);
+    rmSync(configDir, { recursive: true, force: true });
+  }
+};
+
+main().catch((error: Error) => {
+  console.error(error.message);
+  process.exit(1);
+});
