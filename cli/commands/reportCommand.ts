@@ -4,7 +4,7 @@ import type { CommandSpec } from '../commandLine.js';
 import { type CliContext, connect } from '../context.js';
 import { EXIT, UsageError } from '../errors.js';
 import { printJson } from '../output.js';
-import { type ReportFormat, reportCsv, reportTable } from '../reportFormat.js';
+import { type ReportFormat, reportCsv, reportTable, rowsOmittedNote } from '../reportFormat.js';
 
 const KINDS = ['summary', 'width', 'time-to-kill', 'after-end', 'reuse', 'exceptions', 'trends'];
 const SINCE = /^(\d{1,3})([dhw])$/;
@@ -83,8 +83,11 @@ const report: CommandSpec<CliContext> = {
     const reports: readonly Report[] =
       answer.kind === 'summary' ? (answer as ReportSummary).reports : [answer as Report];
     if (format === 'json') printJson(context.io, answer);
-    else if (format === 'csv') context.io.out(reportCsv(reports));
-    else context.io.out(reports.map(reportTable).join('\n\n'));
+    else if (format === 'csv') {
+      context.io.out(reportCsv(reports));
+      // The CSV carries rows only: a cut-off list must not pass for the whole period.
+      for (const note of reports.map(rowsOmittedNote)) if (note !== undefined) context.io.err(`note: ${note}`);
+    } else context.io.out(reports.map(reportTable).join('\n\n'));
     return EXIT.ok;
   },
 };
