@@ -28,7 +28,7 @@ const MAX_GRANTS_PER_REPORT = 10_000;
  * Rows each report lists (and per-grant hints of each sort): the rest are counted in its summary
  * and `rowsOmitted`. Keeps the report's memory and its answer bounded (docs/reports.md, "Memory").
  */
-const ROW_LIMIT = 1000;
+const REPORT_ROW_LIMIT = 1000;
 /** Grants whose history is read at once: keeps a report from bursting the table's capacity. */
 const REPORT_READ_CONCURRENCY = 16;
 /**
@@ -149,11 +149,11 @@ const streamHistories = async (
 
 /**
  * Which of the report's grants have a chain that does not verify against the broker's signatures:
- * the first ROW_LIMIT of them by name (in report order), all of them counted.
+ * the first REPORT_ROW_LIMIT of them by name (in report order), all of them counted.
  */
 const integrityTally = () => {
   let verified = 0;
-  const broken = new FirstRows<BrokenChain>(ROW_LIMIT);
+  const broken = new FirstRows<BrokenChain>(REPORT_ROW_LIMIT);
   return {
     add(history: GrantHistory, chain: ChainVerdict): void {
       if (chain.valid) verified++;
@@ -210,7 +210,7 @@ const runReport = async (
   const reports = startReports(kinds, {
     ...period,
     reuseThreshold: request.reuseThreshold ?? DEFAULT_REUSE_THRESHOLD,
-    rowLimit: ROW_LIMIT,
+    rowLimit: REPORT_ROW_LIMIT,
   });
   const integrity = integrityTally();
   const [, denials] = await Promise.all([
@@ -237,4 +237,4 @@ const runReport = async (
 };
 
 export type { CheckedReport, ReportName, ReportRequest };
-export { REPORT_ANSWER_MARGIN_MS, REPORT_READ_CONCURRENCY, runReport };
+export { REPORT_ANSWER_MARGIN_MS, REPORT_READ_CONCURRENCY, REPORT_ROW_LIMIT, runReport };
