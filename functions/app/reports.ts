@@ -19,7 +19,7 @@ const DAY_MS = 24 * 3600 * 1000;
 const DEFAULT_PERIOD_DAYS = 30;
 const MAX_PERIOD_DAYS = 366;
 /**
- * A report reads three items per grant (~2.1 RRU: docs/scale.md); past this many grants, ask for a
+ * A report reads three items per grant (~2.9 RRU for a signed grant: docs/scale.md); past this many grants, ask for a
  * shorter period instead. Memory is not the bound (grants are folded into running totals as they
  * are read): time is.
  */

@@ -25,9 +25,9 @@ interface DenialRecord {
 }
 
 /**
- * What the reports read of a grant, its events and its activity. A history holds only this, so a
- * long period's histories fit in memory (reportHistory trims one; the builders below compile
- * against these types, so they cannot read anything it drops).
+ * What the reports read of a grant, its events and its activity. A history holds only this
+ * (reportHistory trims one; the folds below compile against these types, so they cannot read
+ * anything it drops), and is folded into the reports and dropped as soon as it is read.
  */
 type ReportedGrant = Pick<
   Grant,
