@@ -9,7 +9,7 @@
  *   (https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-quotas.html, "Maximum
  *   integration timeout"); 2 s less leaves API Gateway its own time. The report stops reading
  *   before the timeout and answers REPORT_TOO_SLOW (400: shorten the period) rather than being cut
- *   off, which API Gateway would answer with a bare 503.
+ *   off, which the caller would see as a bare Internal Server Error.
  * A report is rare (security, a few times a day), so the larger function costs cents a month.
  */
 const REPORT_FUNCTION = { memoryMb: 1769, timeoutSeconds: 28 } as const;
