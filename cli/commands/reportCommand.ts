@@ -41,6 +41,7 @@ const report: CommandSpec<CliContext> = {
   usage: '[kind] [--since 14d | --from DATE] [--to DATE] [--format table|json|csv] [--reuse-threshold N]',
   description:
     `Kinds: ${KINDS.join(', ')} (default summary: every kind). The period defaults to the last 30 days; ` +
+    'a report lists its first 1,000 rows and counts the rest in its summary (shorten the period to list them); ' +
     'see docs/reports.md for what each number means.',
   options: {
     since: { type: 'string' },
