@@ -6,7 +6,7 @@ import type { BrokerConfig } from '../functions/config/brokerConfig.js';
 import { loadConfig } from '../functions/config/loadConfig.js';
 import { composeBroker } from '../functions/handlers/composeBroker.js';
 import type { HttpEvent } from '../functions/handlers/http/httpTypes.js';
-import type { Logger } from '../functions/ports.js';
+import type { ChainSigner, Logger } from '../functions/ports.js';
 import { startDynamoLocal } from '../sandbox/dynamoLocal.js';
 import { localDynamo } from '../sandbox/localAws.js';
 import { startSandboxAccess } from '../sandbox/sandboxAccess.js';
@@ -54,10 +54,19 @@ const startEmulators = async () => {
 
 /**
  * A broker on one DynamoDB Local table with no AWS behind it (requests, reads and reports; any AWS
- * call fails), its chains signed with a local key as the sandbox's are.
+ * call fails), its chains signed with a local key as the sandbox's are (`signer`, to sign items a
+ * benchmark writes itself with the same key).
  */
-const offlineBroker = (input: { config: BrokerConfig; dynamo: DynamoDBClient; tableName: string; logger: Logger }) =>
-  composeBroker({ ...input, access: unavailableAws('bench', input.logger), audit: { signer: localChainSigner() } });
+const offlineBroker = (input: {
+  config: BrokerConfig;
+  dynamo: DynamoDBClient;
+  tableName: string;
+  logger: Logger;
+  signer?: ChainSigner;
+}) => {
+  const { signer = localChainSigner(), ...rest } = input;
+  return composeBroker({ ...rest, access: unavailableAws('bench', input.logger), audit: { signer } });
+};
 
 /**
  * A printer of series against one floor (samples in ms): each line gives the series' median and p95,

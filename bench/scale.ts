@@ -4,7 +4,9 @@
  * a grant's audit, the sweeper's due read — and the ratio largest/smallest, which should be ~1:
  * every one of them reads a bounded page or one grant's partition, never the history. Beside each,
  * the read request units the call consumed (DynamoDB Local reports them as DynamoDB would bill).
- * Then the summary report over 1k and 10k grants: time, reads per grant and peak heap.
+ * Then the summary report over 1k and 10k grants: time, reads and CPU per grant, how many chains
+ * verified, peak heap, and the time its Lambda would take, estimated from the CPU measured here.
+ * Every grant is signed as the broker signs it (scaleData.ts), so the report checks real chains.
  *
  *   npm run bench:scale                      (sizes 1000,10000,100000; needs Java 17)
  *   npm run bench:scale -- --sizes 1000,10000
@@ -19,14 +21,22 @@ import { parseArgs } from 'node:util';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BatchWriteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { jsonLogger } from '../functions/adapters/jsonLogger.js';
+import { localChainSigner } from '../functions/adapters/localChainSigner.js';
 import { ulidIds } from '../functions/adapters/ulidIds.js';
 import { dueGrants } from '../functions/app/dueGrants.js';
 import { auditGrant } from '../functions/app/grantAudit.js';
 import { listInbox, listMyGrants } from '../functions/app/readGrants.js';
-import { runReport } from '../functions/app/reports.js';
+import {
+  type CheckedReport,
+  REPORT_ANSWER_MARGIN_MS,
+  REPORT_READ_CONCURRENCY,
+  REPORT_ROW_LIMIT,
+  runReport,
+} from '../functions/app/reports.js';
 import { requestGrant } from '../functions/app/requestGrant.js';
 import { loadConfig } from '../functions/config/loadConfig.js';
 import type { Transition } from '../functions/domain/grant.js';
+import { REPORT_FUNCTION } from '../infra/reportFunction.js';
 import { startDynamoLocal } from '../sandbox/dynamoLocal.js';
 import { ensureTable } from '../sandbox/ensureTable.js';
 import { localDynamo } from '../sandbox/localAws.js';
@@ -50,8 +60,30 @@ const BATCH = 25;
 const WRITERS = Number(process.env.BENCH_WRITERS ?? 8);
 /** Flat: p50 at the largest size over p50 at the smallest, with room for a shared machine's noise. */
 const FLAT_TARGET = 1.5;
-/** The report route's Lambda memory (infra/statelessStack.ts): a 10,000-grant report must fit well inside. */
-const REPORT_LAMBDA_MB = 512;
+/** Lambda gives a function one vCPU at 1,769 MB, less in proportion below (docs/scale.md cites AWS). */
+const ONE_VCPU_MB = 1769;
+/**
+ * An in-region DynamoDB round trip as the slowest of a batch's 48 parallel reads sees it: an
+ * assumption (single-digit milliseconds at the median, more at the tail), not a measurement.
+ */
+const ASSUMED_ROUND_TRIP_MS = 10;
+/** What the report may spend reading in its Lambda: the timeout less the time kept to answer. */
+const REPORT_TIME_BUDGET_SECONDS = REPORT_FUNCTION.timeoutSeconds - REPORT_ANSWER_MARGIN_MS / 1000;
+/**
+ * The report in its Lambda: this process's CPU time scaled to the function's share of a vCPU; the
+ * waits for each batch's reads overlap the previous batch's verification (functions/app/reports.ts
+ * reads one batch ahead), so the larger of the two counts, plus one wait per byRole page.
+ */
+const lambdaEstimate = (grants: number, run: { cpuMsPerGrant: number; batches: number; pages: number }) => {
+  const cpuSeconds =
+    (grants * run.cpuMsPerGrant * (ONE_VCPU_MB / Math.min(REPORT_FUNCTION.memoryMb, ONE_VCPU_MB))) / 1000;
+  const waitSeconds = (run.batches * ASSUMED_ROUND_TRIP_MS) / 1000;
+  return {
+    cpuSeconds,
+    waitSeconds,
+    seconds: Math.max(cpuSeconds, waitSeconds) + (run.pages * ASSUMED_ROUND_TRIP_MS) / 1000,
+  };
+};
 
 const quantile = (values: readonly number[], q: number): number => {
   const sorted = [...values].sort((a, b) => a - b);
@@ -112,7 +144,9 @@ const main = async () => {
   try {
     const tableName = `scale-${randomUUID()}`;
     await ensureTable(dynamo, tableName);
-    const broker = offlineBroker({ config, dynamo, tableName, logger });
+    // One key signs what the broker writes and what this benchmark seeds, so every chain verifies.
+    const signer = localChainSigner();
+    const broker = offlineBroker({ config, dynamo, tableName, logger, signer });
     const now = Date.now();
 
     // Templates: one real request per role, as requestGrant makes it (policy, narrowing, session policy).
@@ -181,25 +215,29 @@ const main = async () => {
     }
 
     let serial = 0;
-    const itemsFor = (lifecycle: Lifecycle, createdAt: number, keepKill = false): Item[] => {
+    const itemsFor = (lifecycle: Lifecycle, createdAt: number, keepKill = false): Promise<Item[]> => {
       const n = serial++;
-      return grantItems(templates[n % templates.length] as GrantTemplate, {
-        id: ulidIds(() => createdAt).grantId(),
-        requester: `user-${n % USERS}`,
-        createdAt: new Date(createdAt),
-        lifecycle,
-        serial: n,
-        keepKill,
-      });
+      return grantItems(
+        templates[n % templates.length] as GrantTemplate,
+        {
+          id: ulidIds(() => createdAt).grantId(),
+          requester: `user-${n % USERS}`,
+          createdAt: new Date(createdAt),
+          lifecycle,
+          serial: n,
+          keepKill,
+        },
+        signer
+      );
     };
 
     // The open set, the same at every size: what the inbox and the sweeper read.
     const open: Item[] = [];
-    for (let i = 0; i < 40; i++) open.push(...itemsFor('pending', now - (5 + i) * MINUTE));
-    for (let i = 0; i < 10; i++) open.push(...itemsFor('pending-overdue', now - (180 + i) * MINUTE));
-    for (let i = 0; i < 40; i++) open.push(...itemsFor('active', now - (10 + i) * MINUTE));
-    for (let i = 0; i < 10; i++) open.push(...itemsFor('active-overdue', now - (240 + i) * MINUTE));
-    for (let i = 0; i < 20; i++) open.push(...itemsFor('done', now - (30 + i) * MINUTE, true));
+    for (let i = 0; i < 40; i++) open.push(...(await itemsFor('pending', now - (5 + i) * MINUTE)));
+    for (let i = 0; i < 10; i++) open.push(...(await itemsFor('pending-overdue', now - (180 + i) * MINUTE)));
+    for (let i = 0; i < 40; i++) open.push(...(await itemsFor('active', now - (10 + i) * MINUTE)));
+    for (let i = 0; i < 10; i++) open.push(...(await itemsFor('active-overdue', now - (240 + i) * MINUTE)));
+    for (let i = 0; i < 20; i++) open.push(...(await itemsFor('done', now - (30 + i) * MINUTE, true)));
     await writeItems(doc, tableName, open);
 
     // History: ended grants spread over the 300 days before the open ones (7 in 10 done, 2 expired, 1 denied).
@@ -216,14 +254,19 @@ const main = async () => {
       console.error(line);
     };
     const ratios = new Map<string, { p50: number; units: number }[]>();
-    const reportHeapMb = new Map<number, number>();
+    const reportRuns = new Map<
+      number,
+      { heapMb: number; cpuMsPerGrant: number; batches: number; pages: number; seconds: number }
+    >();
     let loadSeconds = 0;
     let itemsWritten = open.length;
 
     /**
-     * The summary report over the history (every grant but the open ones, so 10,000 fit its limit): time and reads per grant, then, in a second run,
-     * the heap it holds: live heap sampled after a full GC every 25 ms (what the report keeps, not
-     * its garbage; the GCs slow that run, so it is not the one timed).
+     * The summary report over the history (every grant but the open ones, so 10,000 fit its limit):
+     * time, reads, this process's CPU per grant (DynamoDB Local runs in its own process, so it is not
+     * counted) and how many chains verified; then, in a second run, the heap it holds: live heap
+     * sampled after a full GC every 25 ms (what the report keeps, not its garbage; the GCs slow that
+     * run, so it is not the one timed).
      */
     const reportFigures = async (size: number, grants: number): Promise<string> => {
       const gc = globalThis.gc;
@@ -234,7 +277,9 @@ const main = async () => {
           to: new Date(now - DAY_MS).toISOString(),
         });
       const start = performance.now();
+      const cpuBefore = process.cpuUsage();
       const measured = await meter.measure(report);
+      const cpu = process.cpuUsage(cpuBefore);
       const seconds = (performance.now() - start) / 1000;
       gc();
       const baseline = process.memoryUsage().heapUsed;
@@ -245,10 +290,21 @@ const main = async () => {
       }, 25);
       await report();
       clearInterval(sampler);
-      reportHeapMb.set(grants, (peak - baseline) / 2 ** 20);
-      const rowCount =
-        measured.value.kind === 'summary' ? measured.value.reports.reduce((n, r) => n + r.rows.length, 0) : 0;
-      return `${String(size).padStart(7)}  summary report over ${grants} grants (${rowCount} rows): ${seconds.toFixed(1)} s, ${(measured.units / grants).toFixed(2)} RRU and ${(measured.calls / grants).toFixed(2)} calls per grant, peak live heap +${((peak - baseline) / 2 ** 20).toFixed(1)} MB (${((peak - baseline) / grants / 1024).toFixed(1)} KB per grant)`;
+      const heapMb = (peak - baseline) / 2 ** 20;
+      const summary = measured.value as { reports: CheckedReport[] };
+      const [first] = summary.reports;
+      const rowCount = summary.reports.reduce((n, r) => n + r.rows.length, 0);
+      const omitted = summary.reports.reduce((n, r) => n + (r.rowsOmitted ?? 0), 0);
+      const cpuMsPerGrant = (cpu.user + cpu.system) / 1000 / grants;
+      // Round trips waited for: one per batch of histories read at once, one per byRole page (and the denials).
+      const batches = Math.ceil(grants / REPORT_READ_CONCURRENCY);
+      const pages = measured.calls - 3 * grants;
+      reportRuns.set(grants, { heapMb, cpuMsPerGrant, batches, pages, seconds });
+      return [
+        `${String(size).padStart(7)}  summary report over ${grants} grants: ${seconds.toFixed(1)} s on DynamoDB Local, ${(measured.units / grants).toFixed(2)} RRU and ${(measured.calls / grants).toFixed(2)} calls per grant, ${cpuMsPerGrant.toFixed(2)} ms CPU per grant in this process`,
+        `${' '.repeat(9)}chains verified ${first?.integrity.verified ?? 0} of ${grants} (broken ${first?.integrity.brokenCount ?? 0}); ${rowCount} rows listed, ${omitted} counted only; answer ${(JSON.stringify(measured.value).length / 2 ** 20).toFixed(2)} MB of JSON`,
+        `${' '.repeat(9)}peak live heap +${heapMb.toFixed(1)} MB (${((peak - baseline) / grants / 1024).toFixed(2)} KB per grant)`,
+      ].join('\n');
     };
 
     console.log(`DynamoDB Local, ${SAMPLES} samples per read, open grants: ${OPEN_GRANTS} at every size\n`);
@@ -263,7 +319,7 @@ const main = async () => {
       };
       for (; stored < size; stored++) {
         const createdAt = now - DAY_MS - Math.floor(((stored * 7919) % SPREAD) * ((HISTORY_DAYS * DAY_MS) / SPREAD));
-        const grantItemsOf = itemsFor(lifecycleOf(stored), createdAt);
+        const grantItemsOf = await itemsFor(lifecycleOf(stored), createdAt);
         items.push(...grantItemsOf);
         historyIds.push(String(grantItemsOf[0]?.id));
         itemsWritten += grantItemsOf.length;
@@ -318,12 +374,18 @@ const main = async () => {
         `  ${name.padEnd(22)} ${ratio.toFixed(2)}× ${verdict(ratio <= FLAT_TARGET)}; RRU ${small?.units.toFixed(1)} → ${large?.units.toFixed(1)}`
       );
     }
-    const heaps = [...reportHeapMb].sort(([a], [b]) => a - b);
-    const [fewer, more] = [heaps[0], heaps.at(-1)];
+    const runs = [...reportRuns].sort(([a], [b]) => a - b);
+    const [fewer, more] = [runs[0], runs.at(-1)];
     if (fewer !== undefined && more !== undefined && more !== fewer) {
-      const [[fewerGrants, fewerMb], [moreGrants, moreMb]] = [fewer, more];
+      const [[fewerGrants, few], [moreGrants, many]] = [fewer, more];
       console.log(
-        `\nsummary report peak live heap: ${moreMb.toFixed(1)} MB at ${moreGrants} grants = ${(moreMb / fewerMb).toFixed(1)}× the ${fewerGrants}-grant report for ${(moreGrants / fewerGrants).toFixed(1)}× the grants; ${((moreMb / REPORT_LAMBDA_MB) * 100).toFixed(0)}% of the report Lambda's ${REPORT_LAMBDA_MB} MB, target ≤ 25%: ${verdict(moreMb <= REPORT_LAMBDA_MB / 4)}`
+        `\nsummary report peak live heap: ${many.heapMb.toFixed(1)} MB at ${moreGrants} grants = ${(many.heapMb / few.heapMb).toFixed(2)}× the ${fewerGrants}-grant report's ${few.heapMb.toFixed(1)} MB for ${(moreGrants / fewerGrants).toFixed(0)}× the grants (the lists of rows fill up to ${REPORT_ROW_LIMIT} each, then stop growing: docs/reports.md); ${((many.heapMb / REPORT_FUNCTION.memoryMb) * 100).toFixed(1)}% of the report Lambda's ${REPORT_FUNCTION.memoryMb} MB, target ≤ 25%: ${verdict(many.heapMb <= REPORT_FUNCTION.memoryMb / 4)}`
+      );
+    }
+    for (const [grants, run] of runs) {
+      const estimate = lambdaEstimate(grants, run);
+      console.log(
+        `summary report over ${grants} grants in the report Lambda (${REPORT_FUNCTION.memoryMb} MB = ${(REPORT_FUNCTION.memoryMb / ONE_VCPU_MB).toFixed(2)} vCPU), estimated: ${estimate.cpuSeconds.toFixed(1)} s CPU (${run.cpuMsPerGrant.toFixed(2)} ms a grant measured here), overlapping ${run.batches} batch reads, plus ${run.pages} page reads, at ${ASSUMED_ROUND_TRIP_MS} ms a round trip assumed = ${estimate.seconds.toFixed(1)} s; budget ${REPORT_TIME_BUDGET_SECONDS} s of its ${REPORT_FUNCTION.timeoutSeconds} s timeout: ${verdict(estimate.seconds <= REPORT_TIME_BUDGET_SECONDS)}`
       );
     }
     console.log(`\nloading took ${loadSeconds.toFixed(0)} s in all`);

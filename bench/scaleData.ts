@@ -1,16 +1,19 @@
 /**
  * Grants for bench/scale.ts, as the broker would have written them: each one opened, approved,
  * vended and ended by the domain's own transitions (functions/domain), from a template request the
- * real requestGrant made, and turned into table items by the store's own mapping (grantItems.ts).
- * Only ids, people, times and the access key differ from grant to grant.
+ * real requestGrant made, each transition signed as the broker's signed store signs it
+ * (signTransition, with the broker's key), and turned into table items by the store's own mapping
+ * (grantItems.ts). Only ids, people, times and the access key differ from grant to grant.
  */
 import { eventToItem, grantToItem, killToItem } from '../functions/adapters/aws/grantItems.js';
+import { signTransition } from '../functions/app/signedGrantStore.js';
 import type { AuditEvent } from '../functions/domain/auditChain.js';
 import type { CatalogRole } from '../functions/domain/catalog.js';
 import { approve, deny } from '../functions/domain/decisions.js';
 import { expire, finish, killFact } from '../functions/domain/ending.js';
 import { type Grant, openGrant, type Transition } from '../functions/domain/grant.js';
 import { recordVend } from '../functions/domain/vending.js';
+import type { ChainSigner } from '../functions/ports.js';
 
 /** What a template request gives every synthetic grant: everything but who, when and which id. */
 interface GrantTemplate {
@@ -112,11 +115,17 @@ const grantLife = (
 };
 
 /**
- * One grant's items: the grant as it ends up, every audit event on its way, and the kill record
- * when `keepKill` says its kill is still in force (older kills are pruned, as the broker does).
+ * One grant's items: the grant as it ends up, every audit event on its way (each signed by
+ * `signer`, as the broker's store signs an append), and the kill record when `keepKill` says its
+ * kill is still in force (older kills are pruned, as the broker does).
  */
-const grantItems = (template: GrantTemplate, options: Parameters<typeof grantLife>[1]): Item[] => {
-  const chain = grantLife(template, options);
+const grantItems = async (
+  template: GrantTemplate,
+  options: Parameters<typeof grantLife>[1],
+  signer: ChainSigner
+): Promise<Item[]> => {
+  const chain: Transition[] = [];
+  for (const transition of grantLife(template, options)) chain.push(await signTransition(signer, transition));
   const last = (chain.at(-1) as Transition).grant;
   const kills = options.keepKill ? chain.flatMap((t) => (t.kill ? [killToItem(t.kill)] : [])) : [];
   return [grantToItem(last), ...chain.map((t) => eventToItem(t.event)), ...kills];

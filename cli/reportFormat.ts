@@ -23,6 +23,12 @@ const reportCsv = (reports: readonly Report[]): string =>
     )
     .join('\n\n');
 
+/** A report lists its first rows only (docs/reports.md, "Memory"): say so wherever rows are printed. */
+const rowsOmittedNote = (report: Report): string | undefined =>
+  report.rowsOmitted === undefined
+    ? undefined
+    : `… ${report.rowsOmitted} more ${report.kind} rows not listed (the summary counts them): shorten the period to list them`;
+
 /** Columns padded to their widest cell; then the summary and the hints. */
 const reportTable = (report: Report): string => {
   const lines = [`${report.kind}  ${report.from} → ${report.to}`];
@@ -42,6 +48,8 @@ const reportTable = (report: Report): string => {
           .trimEnd()}`
       );
   }
+  const omitted = rowsOmittedNote(report);
+  if (omitted !== undefined) lines.push(`  ${omitted}`);
   const summary = Object.entries(report.summary).map(([k, v]) => `${k}=${cellText(v)}`);
   if (summary.length > 0) lines.push(`  summary: ${summary.join('  ')}`);
   for (const hint of report.hints) lines.push(`  hint: ${hint}`);
@@ -49,4 +57,4 @@ const reportTable = (report: Report): string => {
 };
 
 export type { ReportFormat };
-export { reportCsv, reportTable };
+export { reportCsv, reportTable, rowsOmittedNote };

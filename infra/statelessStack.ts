@@ -33,6 +33,7 @@ import {
 } from './capacity.js';
 import { type Capability, dataStatements, FUNCTION_ACCESS } from './functionAccess.js';
 import { type OrgKillWiring, wireOrgKill } from './orgKill.js';
+import { REPORT_FUNCTION } from './reportFunction.js';
 import { killStatements, sessionKillerArns } from './sessionKiller.js';
 import { MANAGED_TAG, SESSION_TAG_KEYS, SOURCE_IDENTITY_PATTERN } from './targetRole.js';
 
@@ -82,6 +83,20 @@ const bundled = (name: string) => {
 
 /** Functions that narrow a scope (a request, an extension, a CI job's deploy): their bundle ships iam-data. */
 const narrows = (name: string): boolean => bundleOf(name).ships.includes('actionCatalog');
+
+/**
+ * Memory (CPU comes with it) and timeout of a route's function: narrowing a scope may expand `*`
+ * across the whole IAM action catalog (~0.5 s, more with more CPU); a report reads and verifies up
+ * to 10,000 grants (infra/reportFunction.ts); everything else answers in well under a second.
+ */
+const routeSizing = (name: string): { memorySize: number; timeout: Duration } => {
+  if (name === 'getReport') {
+    return { memorySize: REPORT_FUNCTION.memoryMb, timeout: Duration.seconds(REPORT_FUNCTION.timeoutSeconds) };
+  }
+  return narrows(name)
+    ? { memorySize: 1024, timeout: Duration.seconds(20) }
+    : { memorySize: 512, timeout: Duration.seconds(10) };
+};
 
 /**
  * Everything that can be replaced on redeploy: the HTTP API (IAM auth on every human route), one
@@ -195,9 +210,7 @@ class StatelessStack extends Stack {
               : {}),
             ...(readsArchive ? { AUDIT_ARCHIVE_BUCKET: props.auditArchive.bucketName } : {}),
           },
-          // Narrowing a scope may expand `*` across the whole IAM action catalog (~0.5 s, more with more CPU).
-          memorySize: narrows(route.name) ? 1024 : 512,
-          timeout: Duration.seconds(narrows(route.name) ? 20 : 10),
+          ...routeSizing(route.name),
           auditRelevant: !readOnly,
           ...reserved(route.name),
         })

@@ -4,7 +4,7 @@ import type { CommandSpec } from '../commandLine.js';
 import { type CliContext, connect } from '../context.js';
 import { EXIT, UsageError } from '../errors.js';
 import { printJson } from '../output.js';
-import { type ReportFormat, reportCsv, reportTable } from '../reportFormat.js';
+import { type ReportFormat, reportCsv, reportTable, rowsOmittedNote } from '../reportFormat.js';
 
 const KINDS = ['summary', 'width', 'time-to-kill', 'after-end', 'reuse', 'exceptions', 'trends'];
 const SINCE = /^(\d{1,3})([dhw])$/;
@@ -41,6 +41,7 @@ const report: CommandSpec<CliContext> = {
   usage: '[kind] [--since 14d | --from DATE] [--to DATE] [--format table|json|csv] [--reuse-threshold N]',
   description:
     `Kinds: ${KINDS.join(', ')} (default summary: every kind). The period defaults to the last 30 days; ` +
+    'a report lists its first 1,000 rows and counts the rest in its summary (shorten the period to list them); ' +
     'see docs/reports.md for what each number means.',
   options: {
     since: { type: 'string' },
@@ -83,8 +84,11 @@ const report: CommandSpec<CliContext> = {
     const reports: readonly Report[] =
       answer.kind === 'summary' ? (answer as ReportSummary).reports : [answer as Report];
     if (format === 'json') printJson(context.io, answer);
-    else if (format === 'csv') context.io.out(reportCsv(reports));
-    else context.io.out(reports.map(reportTable).join('\n\n'));
+    else if (format === 'csv') {
+      context.io.out(reportCsv(reports));
+      // The CSV carries rows only: a cut-off list must not pass for the whole period.
+      for (const note of reports.map(rowsOmittedNote)) if (note !== undefined) context.io.err(`note: ${note}`);
+    } else context.io.out(reports.map(reportTable).join('\n\n'));
     return EXIT.ok;
   },
 };

@@ -1,15 +1,17 @@
 import { type Caller, isAmong } from '../domain/caller.js';
 import { type ChainVerdict, verifyChain } from '../domain/chainVerdict.js';
 import { ForbiddenError, ValidationError } from '../domain/errors.js';
+import type { Grant } from '../domain/grant.js';
 import {
-  buildReport,
   DEFAULT_REUSE_THRESHOLD,
   type GrantHistory,
   REPORT_KINDS,
   type Report,
   type ReportKind,
   reportHistory,
+  startReports,
 } from '../domain/reports.js';
+import { FirstRows } from '../domain/reportTallies.js';
 import { quoteInput } from '../domain/untrustedText.js';
 import type { BrokerDeps } from './deps.js';
 
@@ -17,17 +19,34 @@ const DAY_MS = 24 * 3600 * 1000;
 const DEFAULT_PERIOD_DAYS = 30;
 const MAX_PERIOD_DAYS = 366;
 /**
- * A report reads three items per grant (~2.1 RRU: docs/scale.md); past this many grants, ask for a
- * shorter period instead. Memory is not the bound (a history is trimmed as it is read): time is.
+ * A report reads three items per grant (~2.9 RRU for a signed grant: docs/scale.md); past this many grants, ask for a
+ * shorter period instead. Memory is not the bound (grants are folded into running totals as they
+ * are read): time is.
  */
 const MAX_GRANTS_PER_REPORT = 10_000;
+/**
+ * Rows each report lists (and per-grant hints of each sort): the rest are counted in its summary
+ * and `rowsOmitted`. Keeps the report's memory and its answer bounded (docs/reports.md, "Memory").
+ */
+const REPORT_ROW_LIMIT = 1000;
 /** Grants whose history is read at once: keeps a report from bursting the table's capacity. */
-const READ_CONCURRENCY = 16;
+const REPORT_READ_CONCURRENCY = 16;
+/**
+ * Time kept back from the function's own timeout to build the reports and answer once reading
+ * stops (building takes milliseconds; serialising the answer of a few thousand rows, tens).
+ */
+const REPORT_ANSWER_MARGIN_MS = 2000;
 
 interface ReportRequest {
   readonly from?: string;
   readonly to?: string;
   readonly reuseThreshold?: number;
+  /**
+   * When the function running the report will be stopped (epoch ms; in Lambda, its timeout): the
+   * report stops reading REPORT_ANSWER_MARGIN_MS before and answers REPORT_TOO_SLOW, rather than
+   * being cut off without a word. Unset, a report takes as long as it takes (the sandbox, benchmarks).
+   */
+  readonly deadline?: number;
 }
 
 /** `summary` is every kind at once, over one read of the period. */
@@ -51,90 +70,129 @@ const periodOf = (request: ReportRequest, now: Date): { from: string; to: string
   return { from, to };
 };
 
-/** A chain's verdict as a report keeps it: valid, or where and why it broke (not the whole verdict). */
-type ChainIntegrity =
-  | { readonly valid: true }
-  | { readonly valid: false; readonly brokenAt: number; readonly reason: string };
-type VerifiedHistory = GrantHistory & { readonly chain: ChainIntegrity };
-
-const chainIntegrity = (verdict: ChainVerdict): ChainIntegrity =>
-  verdict.valid ? { valid: true } : { valid: false, brokenAt: verdict.brokenAt, reason: verdict.reason };
+/** A grant whose chain does not verify, as a report names it. */
+interface BrokenChain {
+  readonly grantId: string;
+  readonly brokenAt: number;
+  readonly reason: string;
+}
 
 /**
- * The histories of the grants created in [from, to] (inclusive, so a default `to` of now takes in
- * what happened just now), streamed: per catalog role, the byRole index newest first, one page
- * of 100 grants at a time, stopping at the first page that reaches before `from`; each page's
- * histories are read a few grants at a time and trimmed to what the reports read
- * (reportHistory) before the next page is read; each grant's chain is checked against its
- * signatures as it is read. Oldest first, as the reports list them.
+ * One batch of grants' events and activity, read at once. A batch read ahead and then abandoned
+ * (the report stopped) must not be an unhandled rejection: its failure is seen when it is awaited.
  */
-const historiesCreatedIn = async (
+const readBatch = (deps: BrokerDeps, grants: readonly Grant[]) => {
+  const reading = Promise.all(
+    grants.map(async (grant) => {
+      const [events, activity] = await Promise.all([deps.store.auditTrail(grant.id), deps.activity.get(grant.id)]);
+      return { grant, events, activity };
+    })
+  );
+  reading.catch(() => {});
+  return reading;
+};
+
+/**
+ * Reads the grants created in [from, to] (inclusive, so a default `to` of now takes in what
+ * happened just now) and hands each one's history to `take`, streamed: per catalog role, the
+ * byRole index newest first, one page of 100 grants at a time, stopping at the first page that
+ * reaches before `from`; each page's histories are read REPORT_READ_CONCURRENCY grants at a time
+ * (the next batch read while this one's chains are verified), trimmed to what the reports read
+ * (reportHistory) and folded in as they come, so nothing is held per grant. Each grant's chain is checked against its signatures as it is read.
+ */
+const streamHistories = async (
   deps: BrokerDeps,
-  period: { from: string; to: string }
-): Promise<VerifiedHistory[]> => {
-  const histories: VerifiedHistory[] = [];
+  period: { from: string; to: string; deadline?: number },
+  take: (history: GrantHistory, chain: ChainVerdict) => void
+): Promise<void> => {
+  let taken = 0;
+  const stopAt = period.deadline === undefined ? undefined : period.deadline - REPORT_ANSWER_MARGIN_MS;
+  const inTime = (read: number) => {
+    if (stopAt === undefined || deps.clock.now().getTime() < stopAt) return;
+    throw new ValidationError(
+      'REPORT_TOO_SLOW',
+      `the report read ${read} grants of the period before its time ran out; shorten from/to (docs/reports.md)`
+    );
+  };
   for (const roleId of deps.config.catalog.roles.keys()) {
     let cursor: string | undefined;
     do {
       const page = await deps.store.listByRole(roleId, { limit: 100, ...(cursor ? { cursor } : {}) });
       const inPeriod = page.items.filter((g) => g.createdAt >= period.from && g.createdAt <= period.to);
-      if (histories.length + inPeriod.length > MAX_GRANTS_PER_REPORT) {
+      taken += inPeriod.length;
+      if (taken > MAX_GRANTS_PER_REPORT) {
         throw new ValidationError(
           'REPORT_TOO_LARGE',
           `more than ${MAX_GRANTS_PER_REPORT} grants in the period; shorten from/to`
         );
       }
-      for (let i = 0; i < inPeriod.length; i += READ_CONCURRENCY) {
-        const batch = inPeriod.slice(i, i + READ_CONCURRENCY);
-        histories.push(
-          ...(await Promise.all(
-            batch.map(async (grant) => {
-              const [events, activity] = await Promise.all([
-                deps.store.auditTrail(grant.id),
-                deps.activity.get(grant.id),
-              ]);
-              const chain = await verifyChain(grant, events, (statement, signature) =>
-                deps.chainSigner.verify(statement, signature)
-              );
-              return { ...reportHistory(grant, events, activity), chain: chainIntegrity(chain) };
-            })
-          ))
-        );
+      // Two batches in flight at most: the next batch's reads wait on DynamoDB while this one's
+      // chains are verified (CPU), so a report takes about its CPU time, not CPU plus waits.
+      const batchAt = (i: number) => readBatch(deps, inPeriod.slice(i, i + REPORT_READ_CONCURRENCY));
+      let next = batchAt(0);
+      for (let i = 0; i < inPeriod.length; i += REPORT_READ_CONCURRENCY) {
+        const read = await next;
+        if (i + REPORT_READ_CONCURRENCY < inPeriod.length) next = batchAt(i + REPORT_READ_CONCURRENCY);
+        inTime(taken - inPeriod.length + i);
+        for (const { grant, events, activity } of read) {
+          const chain = await verifyChain(grant, events, (statement, signature) =>
+            deps.chainSigner.verify(statement, signature)
+          );
+          take(reportHistory(grant, events, activity), chain);
+        }
       }
       const oldest = page.items.at(-1);
       cursor = oldest !== undefined && oldest.createdAt >= period.from ? page.nextCursor : undefined;
     } while (cursor !== undefined);
   }
-  return histories.sort((a, b) => a.grant.createdAt.localeCompare(b.grant.createdAt));
 };
 
-/** Which of the report's grants have a chain that does not verify against the broker's signatures. */
-const integrityOf = (histories: readonly VerifiedHistory[]) => ({
-  verified: histories.filter((h) => h.chain.valid).length,
-  broken: histories.flatMap(({ grant, chain }) =>
-    chain.valid ? [] : [{ grantId: grant.id, brokenAt: chain.brokenAt, reason: chain.reason }]
-  ),
-});
+/**
+ * Which of the report's grants have a chain that does not verify against the broker's signatures:
+ * the first REPORT_ROW_LIMIT of them by name (in report order), all of them counted.
+ */
+const integrityTally = () => {
+  let verified = 0;
+  const broken = new FirstRows<BrokenChain>(REPORT_ROW_LIMIT);
+  return {
+    add(history: GrantHistory, chain: ChainVerdict): void {
+      if (chain.valid) verified++;
+      else {
+        broken.push(history.grant.createdAt, {
+          grantId: history.grant.id,
+          brokenAt: chain.brokenAt,
+          reason: chain.reason,
+        });
+      }
+    },
+    finish() {
+      return { verified, brokenCount: broken.total, broken: broken.rows() };
+    },
+  };
+};
+type Integrity = ReturnType<ReturnType<typeof integrityTally>['finish']>;
+type CheckedReport = Report & { readonly integrity: Integrity };
 
 /**
  * A report says which of its grants it cannot vouch for: rows built from a forged chain would be
  * whatever the forger wrote (docs/audit.md, "Signed chain").
  */
-const withIntegrity = (
-  report: Report,
-  integrity: ReturnType<typeof integrityOf>
-): Report & {
-  integrity: ReturnType<typeof integrityOf>;
-} => ({
-  ...report,
-  hints: [
-    ...report.hints,
-    ...integrity.broken.map(
-      (b) => `AUDIT CHAIN BROKEN for ${b.grantId}: ${b.reason}; its rows may be forged (jit audit ${b.grantId})`
-    ),
-  ],
-  integrity,
-});
+const withIntegrity = (report: Report, integrity: Integrity): CheckedReport => {
+  const unnamed = integrity.brokenCount - integrity.broken.length;
+  return {
+    ...report,
+    hints: [
+      ...report.hints,
+      ...integrity.broken.map(
+        (b) => `AUDIT CHAIN BROKEN for ${b.grantId}: ${b.reason}; its rows may be forged (jit audit ${b.grantId})`
+      ),
+      ...(unnamed > 0
+        ? [`AUDIT CHAIN BROKEN for ${unnamed} more grants: see integrity.brokenCount; shorten the period to name them`]
+        : []),
+    ],
+    integrity,
+  };
+};
 
 /** Security's effectiveness reports over a period (docs/reports.md). Nobody else may read them. */
 const runReport = async (
@@ -142,27 +200,41 @@ const runReport = async (
   caller: Caller,
   kind: string,
   request: ReportRequest
-): Promise<Report | { kind: 'summary'; from: string; to: string; reports: Report[] }> => {
+): Promise<CheckedReport | { kind: 'summary'; from: string; to: string; reports: CheckedReport[] }> => {
   if (!isAmong(caller, deps.config.security)) {
     throw new ForbiddenError('NOT_SECURITY', 'only security principals named in the catalog can read reports');
   }
   const name = parseKind(kind);
   const period = periodOf(request, deps.clock.now());
-  const [histories, denials] = await Promise.all([historiesCreatedIn(deps, period), deps.denials.list(period)]);
-  const input = {
+  const kinds = name === 'summary' ? REPORT_KINDS : [name];
+  const reports = startReports(kinds, {
     ...period,
-    grants: histories,
-    denials,
     reuseThreshold: request.reuseThreshold ?? DEFAULT_REUSE_THRESHOLD,
-  };
-  const integrity = integrityOf(histories);
-  if (integrity.broken.length > 0) {
-    deps.logger.warn('report over grants whose audit chains do not verify', { grantIds: integrity.broken });
+    rowLimit: REPORT_ROW_LIMIT,
+  });
+  const integrity = integrityTally();
+  const [, denials] = await Promise.all([
+    streamHistories(
+      deps,
+      { ...period, ...(request.deadline === undefined ? {} : { deadline: request.deadline }) },
+      (history, chain) => {
+        reports.add(history);
+        integrity.add(history, chain);
+      }
+    ),
+    deps.denials.list(period),
+  ]);
+  const checked = integrity.finish();
+  if (checked.brokenCount > 0) {
+    deps.logger.warn('report over grants whose audit chains do not verify', {
+      brokenCount: checked.brokenCount,
+      grantIds: checked.broken,
+    });
   }
-  const build = (kind: ReportKind) => withIntegrity(buildReport(kind, input), integrity);
-  if (name !== 'summary') return build(name);
-  return { kind: 'summary', ...period, reports: REPORT_KINDS.map(build) };
+  const built = reports.finish(denials).map((report) => withIntegrity(report, checked));
+  if (name !== 'summary') return built[0] as CheckedReport;
+  return { kind: 'summary', ...period, reports: built };
 };
 
-export type { ReportName, ReportRequest };
-export { runReport };
+export type { CheckedReport, ReportName, ReportRequest };
+export { REPORT_ANSWER_MARGIN_MS, REPORT_READ_CONCURRENCY, REPORT_ROW_LIMIT, runReport };

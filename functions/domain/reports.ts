@@ -1,9 +1,10 @@
 import type { GrantActivity } from './activity.js';
 import type { AuditEvent } from './auditChain.js';
-import { AFTER_END_GRACE_SECONDS, CALL_OUTCOMES, type CallOutcome } from './callOutcome.js';
+import { AFTER_END_GRACE_SECONDS, CALL_OUTCOMES, noOutcomes } from './callOutcome.js';
 import { matchesGlob } from './globCovers.js';
 import type { Grant } from './grant.js';
 import { END_EVENT_TYPES, endEventOf, killEffect, killNeeded } from './killEffect.js';
+import { FirstRows, ValueCounts } from './reportTallies.js';
 
 /**
  * Effectiveness reports: is JIT reducing exposure? Pure functions over what the store holds for a
@@ -24,9 +25,9 @@ interface DenialRecord {
 }
 
 /**
- * What the reports read of a grant, its events and its activity. A history holds only this, so a
- * long period's histories fit in memory (reportHistory trims one; the builders below compile
- * against these types, so they cannot read anything it drops).
+ * What the reports read of a grant, its events and its activity. A history holds only this
+ * (reportHistory trims one; the folds below compile against these types, so they cannot read
+ * anything it drops), and is folded into the reports and dropped as soon as it is read.
  */
 type ReportedGrant = Pick<
   Grant,
@@ -76,6 +77,8 @@ interface Report {
   readonly to: string;
   readonly columns: readonly string[];
   readonly rows: readonly Row[];
+  /** Rows past the report's row limit, counted in the summary but not listed (docs/reports.md, "Memory"). */
+  readonly rowsOmitted?: number;
   readonly summary: Readonly<Record<string, Cell>>;
   readonly hints: readonly string[];
 }
@@ -89,11 +92,11 @@ const seconds = (fromIso: string, toIso: string): number =>
 const ratio = (part: number, whole: number): number | null =>
   whole === 0 ? null : Math.round((part / whole) * 100) / 100;
 
-/** The value below which `share` of the sorted values lie (nearest rank); null for none. */
+/** The value below which `share` of the values lie (nearest rank); null for none. */
 const percentile = (values: readonly number[], share: number): number | null => {
-  if (values.length === 0) return null;
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.max(0, Math.ceil(share * sorted.length) - 1)] as number;
+  const counts = new ValueCounts();
+  for (const value of values) counts.add(value);
+  return counts.percentile(share);
 };
 
 const gotAccess = (g: GrantHistory): boolean => g.grant.approvedAt !== undefined;
@@ -153,40 +156,84 @@ const reportHistory = (grant: Grant, events: readonly AuditEvent[], activity: Gr
   },
 });
 
+type ReportBody = Omit<Report, 'kind' | 'from' | 'to'>;
+
+/** What a report is asked over, besides the grants and denials that stream through it. */
+type ReportContext = Omit<ReportInput, 'grants' | 'denials'> & {
+  /** Rows (and per-grant hints of one sort) a report keeps; the rest are counted (docs/reports.md, "Memory"). */
+  readonly rowLimit: number;
+};
+
+/**
+ * One report being built as grants stream through it: `add` folds one grant's history into running
+ * totals and the first rows; `finish` gives the report. `key` places the grant in the report's
+ * order (created first, then read first: orderKey), so rows come out in the same order whatever
+ * order the grants were read in.
+ */
+interface ReportFold {
+  add(g: GrantHistory, key: string): void;
+  finish(denials: readonly DenialRecord[]): ReportBody;
+}
+
+/** A grant's place in a report: by creation time, then by the order it was read. */
+const orderKey = (createdAt: string, read: number): string => `${createdAt}\u0000${String(read).padStart(12, '0')}`;
+/** The key of the `index`th row a grant gives (its late calls, its exceptions). */
+const within = (key: string, index: number): string => `${key}\u0000${String(index).padStart(6, '0')}`;
+
+const keptRows = (rows: FirstRows<Row>): Pick<Report, 'rows' | 'rowsOmitted'> =>
+  rows.omitted === 0 ? { rows: rows.rows() } : { rows: rows.rows(), rowsOmitted: rows.omitted };
+/** Per-grant hints of one sort: the first ones, then how many more the rows or a shorter period show. */
+const keptHints = (hints: FirstRows<string>, more: string): string[] =>
+  hints.omitted === 0 ? hints.rows() : [...hints.rows(), `… and ${hints.omitted} more ${more}`];
+
 /** Privilege width: concrete actions granted against actions used, per grant and per role. */
-const widthReport = (input: ReportInput): Omit<Report, 'kind' | 'from' | 'to'> => {
-  const rows = input.grants.filter(gotAccess).map((g) => ({
-    grantId: g.grant.id,
-    requester: g.grant.requester,
-    role: g.grant.roleId,
-    granted: g.grant.privilegeWidth,
-    used: usedActions(g),
-    usedRatio: ratio(usedActions(g), g.grant.privilegeWidth),
-    usedOutsideScope: Object.keys(g.activity.actions).length - usedActions(g),
-  }));
-  const byRole = new Map<string, { granted: number; used: number; grants: number }>();
-  for (const row of rows) {
-    const role = byRole.get(row.role) ?? { granted: 0, used: 0, grants: 0 };
-    byRole.set(row.role, { granted: role.granted + row.granted, used: role.used + row.used, grants: role.grants + 1 });
-  }
-  const granted = rows.reduce((sum, r) => sum + r.granted, 0);
-  const used = rows.reduce((sum, r) => sum + r.used, 0);
+const widthFold = (context: ReportContext): ReportFold => {
+  const rows = new FirstRows<Row>(context.rowLimit);
+  const byRole = new Map<string, { granted: number; used: number; grants: number; first: string }>();
+  const totals = { grants: 0, granted: 0, used: 0 };
   return {
-    columns: ['grantId', 'requester', 'role', 'granted', 'used', 'usedRatio', 'usedOutsideScope'],
-    rows,
-    summary: {
-      grants: rows.length,
-      granted,
-      used,
-      usedRatio: ratio(used, granted),
-      ...Object.fromEntries([...byRole].map(([role, r]) => [`role:${role}`, `${r.used}/${r.granted} in ${r.grants}`])),
+    add(g, key) {
+      if (!gotAccess(g)) return;
+      const used = usedActions(g);
+      const granted = g.grant.privilegeWidth;
+      rows.push(key, {
+        grantId: g.grant.id,
+        requester: g.grant.requester,
+        role: g.grant.roleId,
+        granted,
+        used,
+        usedRatio: ratio(used, granted),
+        usedOutsideScope: Object.keys(g.activity.actions).length - used,
+      });
+      const role = byRole.get(g.grant.roleId) ?? { granted: 0, used: 0, grants: 0, first: key };
+      byRole.set(g.grant.roleId, {
+        granted: role.granted + granted,
+        used: role.used + used,
+        grants: role.grants + 1,
+        first: key < role.first ? key : role.first,
+      });
+      totals.grants++;
+      totals.granted += granted;
+      totals.used += used;
     },
-    hints: [...byRole]
-      .filter(([, r]) => r.granted > 0 && r.used / r.granted < 0.25 && r.grants >= 3)
-      .map(
-        ([role, r]) =>
-          `${role}: ${r.used} of ${r.granted} granted actions used over ${r.grants} grants: narrow its task templates`
-      ),
+    finish() {
+      const roles = [...byRole].sort(([, a], [, b]) => (a.first < b.first ? -1 : 1));
+      return {
+        columns: ['grantId', 'requester', 'role', 'granted', 'used', 'usedRatio', 'usedOutsideScope'],
+        ...keptRows(rows),
+        summary: {
+          ...totals,
+          usedRatio: ratio(totals.used, totals.granted),
+          ...Object.fromEntries(roles.map(([role, r]) => [`role:${role}`, `${r.used}/${r.granted} in ${r.grants}`])),
+        },
+        hints: roles
+          .filter(([, r]) => r.granted > 0 && r.used / r.granted < 0.25 && r.grants >= 3)
+          .map(
+            ([role, r]) =>
+              `${role}: ${r.used} of ${r.granted} granted actions used over ${r.grants} grants: narrow its task templates`
+          ),
+      };
+    },
   };
 };
 
@@ -197,66 +244,85 @@ const widthReport = (input: ReportInput): Omit<Report, 'kind' | 'from' | 'to'> =
  * first refusal of the grant's sessions (IAM propagation, in AWS), and grants whose sessions got a
  * call through after the kill (functions/domain/killEffect.ts).
  */
-const timeToKillReport = (input: ReportInput): Omit<Report, 'kind' | 'from' | 'to'> => {
-  const rows = input.grants.flatMap((g) => {
-    const end = endEventOf(g.events);
-    const effect = killEffect(g.events, g.activity);
-    if (end === undefined || effect === undefined) return [];
-    const expiresAt = g.grant.expiresAt;
-    return [
-      {
+const timeToKillFold = (context: ReportContext): ReportFold => {
+  const rows = new FirstRows<Row>(context.rowLimit);
+  const killTimes = new ValueCounts();
+  const propagation = new ValueCounts();
+  const pending = new FirstRows<string>(context.rowLimit);
+  const notHeld = new FirstRows<string>(context.rowLimit);
+  const totals = { ended: 0, endedEarly: 0, secondsReturned: 0 };
+  return {
+    add(g, key) {
+      const end = endEventOf(g.events);
+      const effect = killEffect(g.events, g.activity);
+      if (end === undefined || effect === undefined) return;
+      const expiresAt = g.grant.expiresAt;
+      const endedBy = end.type.replace('grant.', '');
+      const kill = effect.appliedAt !== null ? 'applied' : killNeeded(end) ? 'pending' : 'not needed';
+      const secondsToKill = effect.appliedAt === null ? null : seconds(end.at, effect.appliedAt);
+      const secondsReturned = expiresAt === undefined ? 0 : Math.max(0, seconds(end.at, expiresAt));
+      rows.push(key, {
         grantId: g.grant.id,
         requester: g.grant.requester,
         role: g.grant.roleId,
-        endedBy: end.type.replace('grant.', ''),
+        endedBy,
         endedAt: end.at,
-        kill: effect.appliedAt !== null ? 'applied' : killNeeded(end) ? 'pending' : 'not needed',
-        secondsToKill: effect.appliedAt === null ? null : seconds(end.at, effect.appliedAt),
-        secondsReturned: expiresAt === undefined ? 0 : Math.max(0, seconds(end.at, expiresAt)),
+        kill,
+        secondsToKill,
+        secondsReturned,
         secondsToFirstRefusal: effect.propagationSeconds,
         killHeld: effect.verdict,
-      },
-    ];
-  });
-  const killTimes = rows.flatMap((r) => (r.secondsToKill === null ? [] : [r.secondsToKill]));
-  const propagation = rows.flatMap((r) => (r.secondsToFirstRefusal === null ? [] : [r.secondsToFirstRefusal]));
-  const pending = rows.filter((r) => r.kill === 'pending');
-  const notHeld = rows.filter((r) => r.killHeld === 'did-not-hold');
-  return {
-    columns: [
-      'grantId',
-      'requester',
-      'role',
-      'endedBy',
-      'endedAt',
-      'kill',
-      'secondsToKill',
-      'secondsReturned',
-      'secondsToFirstRefusal',
-      'killHeld',
-    ],
-    rows,
-    summary: {
-      ended: rows.length,
-      endedEarly: rows.filter((r) => r.endedBy !== 'expired' && r.secondsReturned > 0).length,
-      killsApplied: killTimes.length,
-      killsPending: pending.length,
-      medianSecondsToKill: percentile(killTimes, 0.5),
-      maxSecondsToKill: percentile(killTimes, 1),
-      secondsReturned: rows.reduce((sum, r) => sum + r.secondsReturned, 0),
-      killsSeenRefusing: propagation.length,
-      medianSecondsToFirstRefusal: percentile(propagation, 0.5),
-      p95SecondsToFirstRefusal: percentile(propagation, 0.95),
-      maxSecondsToFirstRefusal: percentile(propagation, 1),
-      grantsUsedAfterKill: notHeld.length,
+      });
+      totals.ended++;
+      if (endedBy !== 'expired' && secondsReturned > 0) totals.endedEarly++;
+      totals.secondsReturned += secondsReturned;
+      if (secondsToKill !== null) killTimes.add(secondsToKill);
+      if (effect.propagationSeconds !== null) propagation.add(effect.propagationSeconds);
+      if (kill === 'pending') {
+        pending.push(key, `${g.grant.id}: ended ${end.at} but its kill is not recorded yet: check the sweeper`);
+      }
+      if (effect.verdict === 'did-not-hold') {
+        notHeld.push(
+          key,
+          `${g.grant.id}: a call got through more than ${AFTER_END_GRACE_SECONDS} s after its kill was in force: the kill did not hold`
+        );
+      }
     },
-    hints: [
-      ...pending.map((r) => `${r.grantId}: ended ${r.endedAt} but its kill is not recorded yet: check the sweeper`),
-      ...notHeld.map(
-        (r) =>
-          `${r.grantId}: a call got through more than ${AFTER_END_GRACE_SECONDS} s after its kill was in force: the kill did not hold`
-      ),
-    ],
+    finish() {
+      return {
+        columns: [
+          'grantId',
+          'requester',
+          'role',
+          'endedBy',
+          'endedAt',
+          'kill',
+          'secondsToKill',
+          'secondsReturned',
+          'secondsToFirstRefusal',
+          'killHeld',
+        ],
+        ...keptRows(rows),
+        summary: {
+          ended: totals.ended,
+          endedEarly: totals.endedEarly,
+          killsApplied: killTimes.count,
+          killsPending: pending.total,
+          medianSecondsToKill: killTimes.percentile(0.5),
+          maxSecondsToKill: killTimes.percentile(1),
+          secondsReturned: totals.secondsReturned,
+          killsSeenRefusing: propagation.count,
+          medianSecondsToFirstRefusal: propagation.percentile(0.5),
+          p95SecondsToFirstRefusal: propagation.percentile(0.95),
+          maxSecondsToFirstRefusal: propagation.percentile(1),
+          grantsUsedAfterKill: notHeld.total,
+        },
+        hints: [
+          ...keptHints(pending, 'kills not recorded yet (rows with kill=pending)'),
+          ...keptHints(notHeld, 'kills that did not hold (rows with killHeld=did-not-hold)'),
+        ],
+      };
+    },
   };
 };
 
@@ -264,81 +330,114 @@ const timeToKillReport = (input: ReportInput): Omit<Report, 'kind' | 'from' | 't
  * Calls made after their task ended (beyond the grace), with what AWS answered: refused ones are
  * the kill at work; one that succeeded should not exist.
  */
-const afterEndReport = (input: ReportInput): Omit<Report, 'kind' | 'from' | 'to'> => {
-  const late = input.grants.filter((g) => g.activity.afterEndCount > 0);
-  const rows = late.flatMap((g) =>
-    g.activity.afterEnd.map((call) => ({
-      grantId: g.grant.id,
-      requester: g.grant.requester,
-      role: g.grant.roleId,
-      endedAt: g.grant.endedAt ?? null,
-      action: call.action,
-      at: call.at,
-      secondsAfterEnd: g.grant.endedAt === undefined ? null : seconds(g.grant.endedAt, call.at),
-      outcome: call.outcome,
-      errorCode: call.errorCode ?? null,
-    }))
-  );
-  const total = (outcome: CallOutcome) => late.reduce((sum, g) => sum + g.activity.afterEndOutcomes[outcome], 0);
-  const gotThrough = late.filter((g) => g.activity.afterEndOutcomes.succeeded > 0);
+const afterEndFold = (context: ReportContext): ReportFold => {
+  const rows = new FirstRows<Row>(context.rowLimit);
+  const outcomes = noOutcomes();
+  const gotThrough = new FirstRows<string>(context.rowLimit);
+  const totals = { grants: 0, calls: 0 };
   return {
-    columns: ['grantId', 'requester', 'role', 'endedAt', 'action', 'at', 'secondsAfterEnd', 'outcome', 'errorCode'],
-    rows,
-    summary: {
-      grants: late.length,
-      calls: late.reduce((sum, g) => sum + g.activity.afterEndCount, 0),
-      ...Object.fromEntries(CALL_OUTCOMES.map((o) => [o, total(o)])),
-      grantsWithSuccess: gotThrough.length,
+    add(g, key) {
+      if (g.activity.afterEndCount === 0) return;
+      for (const [i, call] of g.activity.afterEnd.entries()) {
+        rows.push(within(key, i), {
+          grantId: g.grant.id,
+          requester: g.grant.requester,
+          role: g.grant.roleId,
+          endedAt: g.grant.endedAt ?? null,
+          action: call.action,
+          at: call.at,
+          secondsAfterEnd: g.grant.endedAt === undefined ? null : seconds(g.grant.endedAt, call.at),
+          outcome: call.outcome,
+          errorCode: call.errorCode ?? null,
+        });
+      }
+      totals.grants++;
+      totals.calls += g.activity.afterEndCount;
+      for (const outcome of CALL_OUTCOMES) outcomes[outcome] += g.activity.afterEndOutcomes[outcome];
+      if (g.activity.afterEndOutcomes.succeeded > 0) {
+        gotThrough.push(
+          key,
+          `${g.grant.id} (${g.grant.requester} on ${g.grant.roleId}): ${g.activity.afterEndOutcomes.succeeded} call(s) succeeded after it ended: investigate`
+        );
+      }
     },
-    hints: gotThrough.map(
-      (g) =>
-        `${g.grant.id} (${g.grant.requester} on ${g.grant.roleId}): ${g.activity.afterEndOutcomes.succeeded} call(s) succeeded after it ended: investigate`
-    ),
-  };
-};
-
-const periodDays = (input: ReportInput): number =>
-  Math.max(1, Math.round((Date.parse(input.to) - Date.parse(input.from)) / DAY_MS));
-
-/** Repeated elevations of one principal to one role: a standing narrow role may serve better. */
-const reuseReport = (input: ReportInput): Omit<Report, 'kind' | 'from' | 'to'> => {
-  const pairs = new Map<string, GrantHistory[]>();
-  for (const g of input.grants.filter(gotAccess)) {
-    const key = `${g.grant.requester}\u0000${g.grant.roleId}`;
-    pairs.set(key, [...(pairs.get(key) ?? []), g]);
-  }
-  const days = periodDays(input);
-  const rows = [...pairs.values()]
-    .map((grants) => {
-      const used = new Set(grants.flatMap((g) => Object.keys(g.activity.actions)));
-      const first = grants[0] as GrantHistory;
+    finish() {
       return {
-        requester: first.grant.requester,
-        role: first.grant.roleId,
-        elevations: grants.length,
-        days,
-        actionsUsed: [...used].sort().join(' '),
-        redesign: grants.length >= input.reuseThreshold,
+        columns: ['grantId', 'requester', 'role', 'endedAt', 'action', 'at', 'secondsAfterEnd', 'outcome', 'errorCode'],
+        ...keptRows(rows),
+        summary: { ...totals, ...outcomes, grantsWithSuccess: gotThrough.total },
+        hints: keptHints(gotThrough, 'grants with a call that succeeded after their end (rows with outcome=succeeded)'),
       };
-    })
-    .sort((a, b) => b.elevations - a.elevations || a.requester.localeCompare(b.requester));
-  return {
-    columns: ['requester', 'role', 'elevations', 'days', 'actionsUsed', 'redesign'],
-    rows,
-    summary: {
-      pairs: rows.length,
-      redesignCandidates: rows.filter((r) => r.redesign).length,
-      threshold: input.reuseThreshold,
     },
-    hints: rows
-      .filter((r) => r.redesign)
-      .map(
-        (r) =>
-          `${r.requester} elevated to ${r.role} ${r.elevations} times in ${r.days} day${r.days === 1 ? '' : 's'}: consider a standing narrow role` +
-          (r.actionsUsed === '' ? '' : ` (actions used: ${r.actionsUsed})`)
-      ),
   };
 };
+
+const periodDays = (context: ReportContext): number =>
+  Math.max(1, Math.round((Date.parse(context.to) - Date.parse(context.from)) / DAY_MS));
+
+/**
+ * Repeated elevations of one principal to one role: a standing narrow role may serve better. It
+ * holds one entry per person and role (with the actions they used), not per grant.
+ */
+const reuseFold = (context: ReportContext): ReportFold => {
+  const pairs = new Map<
+    string,
+    { requester: string; role: string; elevations: number; used: Set<string>; first: string }
+  >();
+  return {
+    add(g, key) {
+      if (!gotAccess(g)) return;
+      const id = `${g.grant.requester}\u0000${g.grant.roleId}`;
+      const pair = pairs.get(id) ?? {
+        requester: g.grant.requester,
+        role: g.grant.roleId,
+        elevations: 0,
+        used: new Set<string>(),
+        first: key,
+      };
+      pair.elevations++;
+      for (const action of Object.keys(g.activity.actions)) pair.used.add(action);
+      if (key < pair.first) pair.first = key;
+      pairs.set(id, pair);
+    },
+    finish() {
+      const days = periodDays(context);
+      const rows = [...pairs.values()]
+        .sort(
+          (a, b) =>
+            b.elevations - a.elevations || a.requester.localeCompare(b.requester) || (a.first < b.first ? -1 : 1)
+        )
+        .map((pair) => ({
+          requester: pair.requester,
+          role: pair.role,
+          elevations: pair.elevations,
+          days,
+          actionsUsed: [...pair.used].sort().join(' '),
+          redesign: pair.elevations >= context.reuseThreshold,
+        }));
+      return {
+        columns: ['requester', 'role', 'elevations', 'days', 'actionsUsed', 'redesign'],
+        rows,
+        summary: {
+          pairs: rows.length,
+          redesignCandidates: rows.filter((r) => r.redesign).length,
+          threshold: context.reuseThreshold,
+        },
+        hints: rows
+          .filter((r) => r.redesign)
+          .map(
+            (r) =>
+              `${r.requester} elevated to ${r.role} ${r.elevations} times in ${r.days} day${r.days === 1 ? '' : 's'}: consider a standing narrow role` +
+              (r.actionsUsed === '' ? '' : ` (actions used: ${r.actionsUsed})`)
+          ),
+      };
+    },
+  };
+};
+
+/** Exceptions in time order; at the same time, grants' (in report order) before policy denials. */
+const exceptionKey = (at: string, key: string): string => `${at}\u0001${key}`;
+const denialKey = (at: string, index: number): string => `${at}\u0002${String(index).padStart(12, '0')}`;
 
 /**
  * Exceptions to the normal path: break-glass (and whether security reviewed it), extensions,
@@ -346,141 +445,199 @@ const reuseReport = (input: ReportInput): Omit<Report, 'kind' | 'from' | 'to'> =
  * by requestGrant; by approvers, from the audit chain), and grants that may outlive their kill
  * (their task names an action the guards would deny: docs/vending.md).
  */
-const exceptionsReport = (input: ReportInput): Omit<Report, 'kind' | 'from' | 'to'> => {
-  const rows: Row[] = [];
-  for (const g of input.grants) {
-    const base = { grantId: g.grant.id, requester: g.grant.requester, role: g.grant.roleId };
-    if (g.grant.breakGlass) {
-      const reviewed = g.grant.review?.reviewedBy;
-      rows.push({
-        ...base,
-        kind: 'break-glass',
-        at: g.grant.createdAt,
-        detail: `${g.grant.ticket ?? 'no ticket'}; ${reviewed ? `reviewed by ${reviewed}` : 'review open'}`,
-      });
-    }
-    const outliving = g.grant.mayOutliveKill ?? [];
-    if (outliving.length > 0) {
-      const approvedBy = g.grant.approvals.map((a) => a.by).join(', ');
-      const decision = gotAccess(g)
-        ? `approved${approvedBy === '' ? ' by policy' : ` by ${approvedBy}`}`
-        : g.grant.state;
-      rows.push({
-        ...base,
-        kind: 'may-outlive-kill',
-        at: g.grant.createdAt,
-        detail: `names ${outliving.join(', ')}; ${decision}`,
-      });
-    }
-    for (const e of g.events.filter((e) => e.type === 'grant.extended')) {
-      rows.push({ ...base, kind: 'extension', at: e.at, detail: `approved by ${e.actor}` });
-    }
-    for (const e of g.events.filter((e) => e.type === 'grant.revoked')) {
-      rows.push({
-        ...base,
-        kind: 'override',
-        at: e.at,
-        detail: `revoked by ${e.actor}: ${String(e.details.reason ?? '')}`,
-      });
-    }
-    for (const e of g.events.filter((e) => e.type === 'grant.denied')) {
-      rows.push({ ...base, kind: 'denial', at: e.at, detail: `denied by ${e.actor}` });
-    }
-  }
-  for (const d of input.denials) {
-    rows.push({
-      grantId: null,
-      requester: d.requester,
-      role: d.roleId,
-      kind: 'denial',
-      at: d.at,
-      detail: `policy ${d.forbiddenBy.join(', ') || '(no permit)'}${d.breakGlass ? ' (break-glass)' : ''}`,
-    });
-  }
-  rows.sort((a, b) => String(a.at).localeCompare(String(b.at)));
-  const count = (kind: string) => rows.filter((r) => r.kind === kind).length;
-  const openReviews = input.grants.filter((g) => g.grant.breakGlass && g.grant.review?.reviewedBy === undefined);
-  const outlivingUsed = input.grants.filter((g) => (g.grant.mayOutliveKill?.length ?? 0) > 0 && gotAccess(g));
+const exceptionsFold = (context: ReportContext): ReportFold => {
+  const rows = new FirstRows<Row>(context.rowLimit);
+  const counts = { 'break-glass': 0, 'may-outlive-kill': 0, extension: 0, override: 0, denial: 0 };
+  const openReviews = new FirstRows<string>(context.rowLimit);
+  const outlivingUsed = new FirstRows<string>(context.rowLimit);
+  let extensionRequests = 0;
   return {
-    columns: ['kind', 'at', 'grantId', 'requester', 'role', 'detail'],
-    rows,
-    summary: {
-      breakGlass: count('break-glass'),
-      breakGlassUnreviewed: openReviews.length,
-      extensions: count('extension'),
-      overrides: count('override'),
-      denials: count('denial'),
-      mayOutliveKill: count('may-outlive-kill'),
-      extensionRequests: input.grants.reduce((sum, g) => sum + countOf(g, 'grant.extension-requested'), 0),
+    add(g, key) {
+      const base = { grantId: g.grant.id, requester: g.grant.requester, role: g.grant.roleId };
+      let index = 0;
+      const push = (kind: keyof typeof counts, at: string, detail: string) => {
+        counts[kind]++;
+        rows.push(exceptionKey(at, within(key, index++)), { ...base, kind, at, detail });
+      };
+      if (g.grant.breakGlass) {
+        const reviewed = g.grant.review?.reviewedBy;
+        push(
+          'break-glass',
+          g.grant.createdAt,
+          `${g.grant.ticket ?? 'no ticket'}; ${reviewed ? `reviewed by ${reviewed}` : 'review open'}`
+        );
+        if (reviewed === undefined) {
+          openReviews.push(
+            key,
+            `${g.grant.id}: break-glass by ${g.grant.requester} awaits security's review (jit review)`
+          );
+        }
+      }
+      const outliving = g.grant.mayOutliveKill ?? [];
+      if (outliving.length > 0) {
+        const approvedBy = g.grant.approvals.map((a) => a.by).join(', ');
+        const decision = gotAccess(g)
+          ? `approved${approvedBy === '' ? ' by policy' : ` by ${approvedBy}`}`
+          : g.grant.state;
+        push('may-outlive-kill', g.grant.createdAt, `names ${outliving.join(', ')}; ${decision}`);
+        if (gotAccess(g)) {
+          outlivingUsed.push(
+            key,
+            `${g.grant.id}: could keep access past its end (names ${outliving.join(', ')}): ` +
+              `look for sessions or credentials it created (jit audit ${g.grant.id} --cloudtrail)`
+          );
+        }
+      }
+      for (const e of g.events.filter((e) => e.type === 'grant.extended')) {
+        push('extension', e.at, `approved by ${e.actor}`);
+      }
+      for (const e of g.events.filter((e) => e.type === 'grant.revoked')) {
+        push('override', e.at, `revoked by ${e.actor}: ${String(e.details.reason ?? '')}`);
+      }
+      for (const e of g.events.filter((e) => e.type === 'grant.denied')) push('denial', e.at, `denied by ${e.actor}`);
+      extensionRequests += countOf(g, 'grant.extension-requested');
     },
-    hints: [
-      ...openReviews.map(
-        (g) => `${g.grant.id}: break-glass by ${g.grant.requester} awaits security's review (jit review)`
-      ),
-      ...outlivingUsed.map(
-        (g) =>
-          `${g.grant.id}: could keep access past its end (names ${g.grant.mayOutliveKill?.join(', ')}): ` +
-          `look for sessions or credentials it created (jit audit ${g.grant.id} --cloudtrail)`
-      ),
-    ],
+    finish(denials) {
+      for (const [i, d] of denials.entries()) {
+        counts.denial++;
+        rows.push(denialKey(d.at, i), {
+          grantId: null,
+          requester: d.requester,
+          role: d.roleId,
+          kind: 'denial',
+          at: d.at,
+          detail: `policy ${d.forbiddenBy.join(', ') || '(no permit)'}${d.breakGlass ? ' (break-glass)' : ''}`,
+        });
+      }
+      return {
+        columns: ['kind', 'at', 'grantId', 'requester', 'role', 'detail'],
+        ...keptRows(rows),
+        summary: {
+          breakGlass: counts['break-glass'],
+          breakGlassUnreviewed: openReviews.total,
+          extensions: counts.extension,
+          overrides: counts.override,
+          denials: counts.denial,
+          mayOutliveKill: counts['may-outlive-kill'],
+          extensionRequests,
+        },
+        hints: [
+          ...keptHints(openReviews, "break-glass grants await security's review (jit review)"),
+          ...keptHints(outlivingUsed, 'grants could keep access past their end (rows with kind=may-outlive-kill)'),
+        ],
+      };
+    },
   };
 };
 
-/** Per day of the period: how much access was taken, how wide, how much of it used, and the exceptions. */
-const trendsReport = (input: ReportInput): Omit<Report, 'kind' | 'from' | 'to'> => {
-  const days = new Map<string, GrantHistory[]>();
-  for (const g of input.grants) {
-    const day = g.grant.createdAt.slice(0, 10);
-    days.set(day, [...(days.get(day) ?? []), g]);
-  }
-  const denialsByDay = new Map<string, number>();
-  for (const d of input.denials) denialsByDay.set(d.at.slice(0, 10), (denialsByDay.get(d.at.slice(0, 10)) ?? 0) + 1);
-  const allDays = [...new Set([...days.keys(), ...denialsByDay.keys()])].sort();
-  const rows = allDays.map((day) => {
-    const grants = days.get(day) ?? [];
-    const active = grants.filter(gotAccess);
-    const granted = active.reduce((sum, g) => sum + g.grant.privilegeWidth, 0);
-    const used = active.reduce((sum, g) => sum + usedActions(g), 0);
-    const hours = active.reduce((sum, g) => {
-      const end = g.grant.endedAt ?? g.grant.expiresAt;
-      return end === undefined || g.grant.approvedAt === undefined
-        ? sum
-        : sum + seconds(g.grant.approvedAt, end) / 3600;
-    }, 0);
-    return {
-      day,
-      requested: grants.length,
-      granted: active.length,
-      accessHours: Math.round(hours * 100) / 100,
-      usedRatio: ratio(used, granted),
-      breakGlass: grants.filter((g) => g.grant.breakGlass).length,
-      denials: (denialsByDay.get(day) ?? 0) + grants.filter((g) => g.grant.state === 'DENIED').length,
-      afterEndCalls: grants.reduce((sum, g) => sum + g.activity.afterEndCount, 0),
-    };
-  });
-  return {
-    columns: ['day', 'requested', 'granted', 'accessHours', 'usedRatio', 'breakGlass', 'denials', 'afterEndCalls'],
-    rows,
-    summary: { days: rows.length, requested: input.grants.length, granted: input.grants.filter(gotAccess).length },
-    hints: [],
-  };
-};
-
-const BUILDERS: Readonly<Record<ReportKind, (input: ReportInput) => Omit<Report, 'kind' | 'from' | 'to'>>> = {
-  width: widthReport,
-  'time-to-kill': timeToKillReport,
-  'after-end': afterEndReport,
-  reuse: reuseReport,
-  exceptions: exceptionsReport,
-  trends: trendsReport,
-};
-
-const buildReport = (kind: ReportKind, input: ReportInput): Report => ({
-  kind,
-  from: input.from,
-  to: input.to,
-  ...BUILDERS[kind](input),
+interface DayTally {
+  requested: number;
+  granted: number;
+  width: number;
+  used: number;
+  accessSeconds: number;
+  breakGlass: number;
+  denials: number;
+  afterEndCalls: number;
+}
+const emptyDay = (): DayTally => ({
+  requested: 0,
+  granted: 0,
+  width: 0,
+  used: 0,
+  accessSeconds: 0,
+  breakGlass: 0,
+  denials: 0,
+  afterEndCalls: 0,
 });
 
-export type { Cell, DenialRecord, GrantHistory, Report, ReportInput, ReportKind, Row };
-export { buildReport, DEFAULT_REUSE_THRESHOLD, percentile, REPORT_KINDS, reportHistory };
+/**
+ * Per day of the period: how much access was taken, how wide, how much of it used, and the
+ * exceptions. It holds one tally per day (at most 366), not per grant.
+ */
+const trendsFold = (): ReportFold => {
+  const days = new Map<string, DayTally>();
+  const dayOf = (at: string): DayTally => {
+    const day = days.get(at.slice(0, 10)) ?? emptyDay();
+    days.set(at.slice(0, 10), day);
+    return day;
+  };
+  const totals = { requested: 0, granted: 0 };
+  return {
+    add(g) {
+      const day = dayOf(g.grant.createdAt);
+      day.requested++;
+      totals.requested++;
+      if (g.grant.breakGlass) day.breakGlass++;
+      if (g.grant.state === 'DENIED') day.denials++;
+      day.afterEndCalls += g.activity.afterEndCount;
+      if (!gotAccess(g)) return;
+      totals.granted++;
+      day.granted++;
+      day.width += g.grant.privilegeWidth;
+      day.used += usedActions(g);
+      const end = g.grant.endedAt ?? g.grant.expiresAt;
+      if (end !== undefined && g.grant.approvedAt !== undefined) day.accessSeconds += seconds(g.grant.approvedAt, end);
+    },
+    finish(denials) {
+      for (const d of denials) dayOf(d.at).denials++;
+      const rows = [...days]
+        .sort(([a], [b]) => (a < b ? -1 : 1))
+        .map(([day, t]) => ({
+          day,
+          requested: t.requested,
+          granted: t.granted,
+          accessHours: Math.round((t.accessSeconds / 3600) * 100) / 100,
+          usedRatio: ratio(t.used, t.width),
+          breakGlass: t.breakGlass,
+          denials: t.denials,
+          afterEndCalls: t.afterEndCalls,
+        }));
+      return {
+        columns: ['day', 'requested', 'granted', 'accessHours', 'usedRatio', 'breakGlass', 'denials', 'afterEndCalls'],
+        rows,
+        summary: { days: rows.length, ...totals },
+        hints: [],
+      };
+    },
+  };
+};
+
+const FOLDS: Readonly<Record<ReportKind, (context: ReportContext) => ReportFold>> = {
+  width: widthFold,
+  'time-to-kill': timeToKillFold,
+  'after-end': afterEndFold,
+  reuse: reuseFold,
+  exceptions: exceptionsFold,
+  trends: trendsFold,
+};
+
+/**
+ * Reports of several kinds built together as one stream of grants goes by: `add` each history
+ * (in any order), then `finish` with the period's policy denials. Memory is the running totals,
+ * the first `rowLimit` rows of each report, and one entry per role, person-and-role or day: not
+ * the grants (docs/reports.md, "Memory").
+ */
+const startReports = (kinds: readonly ReportKind[], context: ReportContext) => {
+  const folds = kinds.map((kind) => ({ kind, fold: FOLDS[kind](context) }));
+  let read = 0;
+  return {
+    add(history: GrantHistory): void {
+      const key = orderKey(history.grant.createdAt, read++);
+      for (const { fold } of folds) fold.add(history, key);
+    },
+    finish(denials: readonly DenialRecord[]): Report[] {
+      return folds.map(({ kind, fold }) => ({ kind, from: context.from, to: context.to, ...fold.finish(denials) }));
+    },
+  };
+};
+
+/** One report over histories in memory, every row kept unless `rowLimit` says otherwise. */
+const buildReport = (kind: ReportKind, input: ReportInput, rowLimit = Number.POSITIVE_INFINITY): Report => {
+  const run = startReports([kind], { from: input.from, to: input.to, reuseThreshold: input.reuseThreshold, rowLimit });
+  for (const history of input.grants) run.add(history);
+  return run.finish(input.denials)[0] as Report;
+};
+
+export type { Cell, DenialRecord, GrantHistory, Report, ReportContext, ReportInput, ReportKind, Row };
+export { buildReport, DEFAULT_REUSE_THRESHOLD, percentile, REPORT_KINDS, reportHistory, startReports };

@@ -12,13 +12,17 @@ const getReport: Route = {
   auth: 'iam',
   build: /* @__PURE__ */ httpRoute({
     query: reportQuery,
-    run: async (deps, { caller, params, query }) =>
+    run: async (deps, { caller, params, query }, lambda) =>
       json(
         200,
         await runReport(deps, caller, params.kind ?? '', {
           ...(query.from === undefined ? {} : { from: query.from }),
           ...(query.to === undefined ? {} : { to: query.to }),
           ...(query.reuseThreshold === undefined ? {} : { reuseThreshold: query.reuseThreshold }),
+          // Lambda stops the function at its timeout: the report stops reading before, and says so.
+          ...(typeof lambda.getRemainingTimeInMillis === 'function'
+            ? { deadline: deps.clock.now().getTime() + lambda.getRemainingTimeInMillis() }
+            : {}),
         })
       ),
   }),

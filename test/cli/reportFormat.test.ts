@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { sinceToFrom } from '../../cli/commands/reportCommand.js';
 import { UsageError } from '../../cli/errors.js';
-import { reportCsv, reportTable } from '../../cli/reportFormat.js';
+import { reportCsv, reportTable, rowsOmittedNote } from '../../cli/reportFormat.js';
 import type { Report } from '../../functions/domain/reports.js';
 
 const report: Report = {
@@ -46,5 +46,21 @@ describe('jit report output', () => {
 
   it.each(['14', 'd', '14 days', '-1d'])('refuses --since %s with what to write', (since) => {
     expect(() => sinceToFrom(since, new Date())).toThrow(UsageError);
+  });
+});
+
+describe('jit report with rows past the limit', () => {
+  const cut: Report = { ...report, rows: report.rows.slice(0, 1), rowsOmitted: 1500 };
+
+  it('says in the table how many rows it does not list', () => {
+    expect(reportTable(cut).split('\n')).toContain(
+      '  … 1500 more reuse rows not listed (the summary counts them): shorten the period to list them'
+    );
+    expect(reportTable(report)).not.toContain('not listed');
+  });
+
+  it('has a note for the CSV export (printed on stderr)', () => {
+    expect(rowsOmittedNote(cut)).toContain('1500 more reuse rows');
+    expect(rowsOmittedNote(report)).toBeUndefined();
   });
 });

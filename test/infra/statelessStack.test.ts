@@ -351,6 +351,22 @@ describe('capacity under load', () => {
   });
 
   // A second synth (without bundling): slow under the whole suite's load.
+  it('gives every route function a timeout the HTTP API waits for (30 s at most), and reports a whole vCPU', () => {
+    // https://docs.aws.amazon.com/apigateway/latest/developerguide/http-api-quotas.html: 30 s, not raisable.
+    const sizing = (name: string) => {
+      const { Timeout, MemorySize } = resourceOf(stateless.functions.get(name)).Properties as {
+        Timeout: number;
+        MemorySize: number;
+      };
+      return { name, timeout: Timeout, memory: MemorySize };
+    };
+    const routes = ROUTES.map((route) => sizing(route.name));
+    expect(routes.filter((r) => r.timeout >= 30)).toEqual([]);
+    // A report verifies every grant's signed chain: CPU-bound, so it gets one vCPU (1,769 MB).
+    expect(sizing('getReport')).toEqual({ name: 'getReport', timeout: 28, memory: 1769 });
+    expect(routes.filter((r) => r.memory > 1024).map((r) => r.name)).toEqual(['getReport']);
+  });
+
   it('skips the reservations when told to (-c reservedConcurrency=off), for accounts with a small quota', {
     timeout: 120_000,
   }, async () => {

@@ -1,11 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import type { BrokerDeps } from '../../functions/app/deps.js';
-import { runReport } from '../../functions/app/reports.js';
+import { REPORT_ANSWER_MARGIN_MS, runReport } from '../../functions/app/reports.js';
 import { NO_ACTIVITY } from '../../functions/domain/activity.js';
 import type { AuditEvent } from '../../functions/domain/auditChain.js';
 import { ValidationError } from '../../functions/domain/errors.js';
 import type { Grant } from '../../functions/domain/grant.js';
 import { buildReport, REPORT_KINDS, type Report, reportHistory } from '../../functions/domain/reports.js';
+import type { HttpDeps } from '../../functions/handlers/http/httpRoute.js';
+import type { HttpEvent } from '../../functions/handlers/http/httpTypes.js';
+import { getReport } from '../../functions/handlers/reportRoutes.js';
 import type { Page, PageRequest } from '../../functions/ports.js';
 
 const ROLES = ['prod-read', 'prod-admin'];
@@ -117,6 +120,33 @@ describe('runReport: histories streamed a page at a time', () => {
     }
   });
 
+  it('lists the first 1,000 rows of each report and counts the rest; the summaries are over every grant', async () => {
+    const all = grants(2500);
+    const { deps } = depsWith(all);
+    const summary = (await runReport(deps, dave, 'summary', period)) as unknown as {
+      reports: (Report & { integrity: { verified: number; brokenCount: number; broken: unknown[] } })[];
+    };
+    const whole = all.map((grant) => ({
+      grant,
+      events: eventsOf(grant),
+      activity: { ...NO_ACTIVITY(grant.id), actions: { 's3:GetObject': 2 } },
+    }));
+    const input = { ...period, grants: whole, denials: [], reuseThreshold: 5 };
+    for (const report of summary.reports) {
+      const built = buildReport(report.kind, input);
+      expect(report.summary).toEqual(built.summary);
+      expect(report.rows.length).toBe(Math.min(1000, built.rows.length));
+      expect((report.rowsOmitted ?? 0) + report.rows.length).toBe(built.rows.length);
+      expect(report.integrity).toMatchObject({ verified: 0, brokenCount: 2500 });
+      expect(report.integrity.broken).toHaveLength(1000);
+      expect(report.hints.at(-1)).toBe(
+        'AUDIT CHAIN BROKEN for 1500 more grants: see integrity.brokenCount; shorten the period to name them'
+      );
+    }
+    const width = summary.reports.find((r) => r.kind === 'width');
+    expect(width?.rowsOmitted).toBe(1000);
+  });
+
   it('keeps of each grant only what the reports read', () => {
     const [grant] = grants(1) as [Grant];
     const trimmed = reportHistory(grant, eventsOf(grant), NO_ACTIVITY(grant.id));
@@ -131,5 +161,46 @@ describe('runReport: histories streamed a page at a time', () => {
     expect(error).toBeInstanceOf(ValidationError);
     expect((error as ValidationError).code).toBe('REPORT_TOO_LARGE');
     expect(reads.histories).toBeLessThanOrEqual(10_000);
+  });
+
+  it('stops reading before its deadline and says REPORT_TOO_SLOW, having read only part of the period', async () => {
+    const { deps, reads } = depsWith(grants(2000));
+    // Each look at the clock is one second later: the report gets a handful of batches in.
+    let ticks = 0;
+    const clock = { now: () => new Date(NOW.getTime() + 1000 * ticks++) };
+    const deadline = NOW.getTime() + REPORT_ANSWER_MARGIN_MS + 10_000;
+    const error = await runReport({ ...deps, clock }, dave, 'summary', { ...period, deadline }).catch(
+      (e: unknown) => e
+    );
+    expect(error).toBeInstanceOf(ValidationError);
+    expect((error as ValidationError).code).toBe('REPORT_TOO_SLOW');
+    expect(reads.histories).toBeGreaterThan(0);
+    expect(reads.histories).toBeLessThan(2000);
+    // Without a deadline (the sandbox, benchmarks) the same report runs to the end.
+    await expect(runReport({ ...deps, clock }, dave, 'width', period)).resolves.toMatchObject({ kind: 'width' });
+  });
+
+  it("takes its deadline from the Lambda's remaining time at the HTTP edge", async () => {
+    const { deps } = depsWith(grants(300));
+    const handler = getReport.build({
+      ...deps,
+      directory: { groupsOf: async () => [] },
+      authenticate: () => 'dave',
+    } as unknown as HttpDeps);
+    const event = {
+      version: '2.0',
+      routeKey: 'GET /reports/{kind}',
+      rawPath: '/reports/width',
+      rawQueryString: '',
+      headers: {},
+      pathParameters: { kind: 'width' },
+      isBase64Encoded: false,
+      requestContext: { http: { method: 'GET' } },
+    } as unknown as HttpEvent;
+    const late = await handler(event, { getRemainingTimeInMillis: () => REPORT_ANSWER_MARGIN_MS - 1 } as never);
+    expect(late.statusCode).toBe(400);
+    expect(JSON.parse(late.body).error.code).toBe('REPORT_TOO_SLOW');
+    const inTime = await handler(event, { getRemainingTimeInMillis: () => 60_000 } as never);
+    expect(inTime.statusCode).toBe(200);
   });
 });

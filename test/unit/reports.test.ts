@@ -423,3 +423,55 @@ describe('trends', () => {
     ]);
   });
 });
+
+describe('built as grants stream by', () => {
+  /** Grants on different days and hours, some ended with a kill, some late calls, some break-glass. */
+  const varied = Array.from({ length: 60 }, (_, i) => {
+    const createdAt = new Date(Date.parse('2026-11-10T00:00:00.000Z') + ((i * 37) % 60) * 3600_000);
+    const at = (s: number) => new Date(createdAt.getTime() + s * 1000).toISOString();
+    return history(String(i), {
+      requester: `user-${i % 4}`,
+      roleId: i % 3 === 0 ? 'prod-admin' : 'prod-read',
+      createdAt: createdAt.toISOString(),
+      approvedAt: at(60),
+      expiresAt: at(3660),
+      endedAt: at(1800),
+      privilegeWidth: 4 + (i % 5),
+      used: i % 2 === 0 ? { 's3:GetObject': 1 } : {},
+      ...(i % 7 === 0 ? { breakGlass: true, review: { required: true as const } } : {}),
+      late: i % 9 === 0 ? ['refused', 'succeeded'] : [],
+      events: [
+        ['grant.ended', at(1800), { sessionKill: 'until x' }],
+        ...(i % 5 === 0 ? [] : ([['grant.sessions-killed', at(1800 + (i % 11))]] as [string, string][])),
+      ],
+    });
+  });
+  const kinds = ['width', 'time-to-kill', 'after-end', 'reuse', 'exceptions', 'trends'] as const;
+
+  it.each(kinds)('%s: the same report whatever order the grants are read in', (kind) => {
+    const reversed = [...varied].reverse();
+    expect(buildReport(kind, input(reversed))).toEqual(buildReport(kind, input(varied)));
+  });
+
+  it.each(kinds)('%s: with a row limit, the first rows and the same summary', (kind) => {
+    const whole = buildReport(kind, input(varied));
+    const limited = buildReport(kind, input(varied), 5);
+    expect(limited.summary).toEqual(whole.summary);
+    if (whole.rows.length > 5 && kind !== 'reuse' && kind !== 'trends') {
+      expect(limited.rows).toEqual(whole.rows.slice(0, 5));
+      expect(limited.rowsOmitted).toBe(whole.rows.length - 5);
+    } else {
+      // One row per person and role, or per day: bounded by those, not by the grants.
+      expect(limited.rows).toEqual(whole.rows);
+      expect(limited).not.toHaveProperty('rowsOmitted');
+    }
+  });
+
+  it('names the first grants of a kind in its hints and counts the rest', () => {
+    const limited = buildReport('time-to-kill', input(varied), 3);
+    const pending = varied.filter((g) => !g.events.some((e) => e.type === 'grant.sessions-killed'));
+    expect(limited.summary.killsPending).toBe(pending.length);
+    expect(limited.hints).toHaveLength(4);
+    expect(limited.hints[3]).toBe(`… and ${pending.length - 3} more kills not recorded yet (rows with kill=pending)`);
+  });
+});

@@ -66,15 +66,16 @@ const httpRoute =
   <B = undefined, Q = Record<string, never>>(spec: {
     body?: BodyRule & { schema: z.ZodMiniType<B> };
     query?: z.ZodMiniType<Q>;
-    run: (deps: HttpDeps, input: RouteInput<B, Q>) => Promise<HttpResponse>;
+    /** `lambda` is the invocation's context: in the sandbox, only some of it (no remaining time). */
+    run: (deps: HttpDeps, input: RouteInput<B, Q>, lambda: Partial<Context>) => Promise<HttpResponse>;
   }) =>
   (deps: HttpDeps): HttpHandler =>
     middy<HttpEvent, HttpResponse>()
       .use(errorMapping(deps))
       .use(requestParsing<Q>(deps, spec))
-      .handler(async (event) => {
+      .handler(async (event, context) => {
         const input = event.input as unknown as RouteInput<B, Q>;
-        return spec.run(deps, input);
+        return spec.run(deps, input, context ?? {});
       });
 
 /** A route without authentication (health checks). */

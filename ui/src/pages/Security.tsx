@@ -23,7 +23,11 @@ const ReportBlock = ({ report, role, user }: { report: ReportView; role: string;
       ))}
       {chart ? <Chart title={report.kind} data={chart} /> : null}
       <p class="muted">
-        {rows.length} of {report.rows.length} rows · summary: {JSON.stringify(report.summary)}
+        {rows.length} of {report.rows.length} rows
+        {report.rowsOmitted === undefined
+          ? ''
+          : ` (and ${report.rowsOmitted} more not listed, counted in the summary: shorten the period to list them)`}{' '}
+        · summary: {JSON.stringify(report.summary)}
       </p>
       {rows.length > 0 ? (
         <div class="table-wrap">
