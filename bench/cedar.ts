@@ -122,7 +122,7 @@ const compare = async (run: (engine: PolicyEngine, i: number) => Promise<unknown
 const perSecond = (micros: number) => Math.round(1e6 / micros);
 const fmt = (n: number) => n.toLocaleString('en-US');
 
-/** Median cold start per phase; `tiering` is JIT_WASM_TIERING_BUDGET for the child (undefined: ours). */
+/** Median cold start per phase; `tiering` is JIT_WASM_TIERING_BUDGET for the child (undefined: this process's). */
 const coldStarts = async (tiering?: string): Promise<Record<string, number>> => {
   const dir = mkdtempSync(join(tmpdir(), 'jit-cedar-cold-'));
   try {
@@ -149,7 +149,10 @@ const coldStarts = async (tiering?: string): Promise<Record<string, number>> => 
           env: {
             PATH: process.env.PATH,
             JIT_POLICY_SCHEMA: resolve('functions/policy/schema.cedarschema'),
-            ...(tiering === undefined ? {} : { JIT_WASM_TIERING_BUDGET: tiering }),
+            // The budget this process runs with (JIT_WASM_TIERING_BUDGET, or the broker's), unless asked otherwise.
+            ...((tiering ?? process.env.JIT_WASM_TIERING_BUDGET) === undefined
+              ? {}
+              : { JIT_WASM_TIERING_BUDGET: tiering ?? process.env.JIT_WASM_TIERING_BUDGET }),
           },
           encoding: 'utf8',
         })

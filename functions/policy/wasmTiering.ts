@@ -9,18 +9,17 @@
  * while the first request waits: ~3× the CPU from the WASM load to the first answer, on a Lambda
  * with one vCPU or less all of it on the request's time (docs/policy-performance.md). A larger
  * budget keeps the cold start on baseline code; code that stays hot — the authorizer under load —
- * still reaches the optimising compiler soon after. The budget is the smallest that keeps the cold
- * start on baseline code (`npm run bench:cedar`: 5 million still did on Node 20, V8's 1.8 million
- * did not) with a margin: 20 million. A much larger one (1 billion was tried) delays the optimising
- * compiler so long that a warm function decides ~10% slower for its first tens of thousands of
- * decisions.
+ * still reaches the optimising compiler, later. The budget trades the two (`npm run bench:cedar`,
+ * Node 20, quiet 2-core machine, CPU from import to the first answer / warm decisions per second):
+ * V8's own 1.8 million 650 ms / 5,300; 20 million 450–500 ms / 5,400; 300 million 260 ms / 5,050–5,230;
+ * 1 billion 190 ms / 4,760–4,930. 300 million meets both targets (≤ 400 ms, ≥ 5,000/s).
  *
  * Node refuses this V8 flag in NODE_OPTIONS, so it is set here. It changes when V8 optimises,
  * never what the code computes. JIT_WASM_TIERING_BUDGET=default leaves V8's own.
  */
 import { setFlagsFromString } from 'node:v8';
 
-const DEFAULT_BUDGET = 20_000_000;
+const DEFAULT_BUDGET = 300_000_000;
 
 const configured = process.env.JIT_WASM_TIERING_BUDGET || undefined;
 if (configured !== 'default') {
