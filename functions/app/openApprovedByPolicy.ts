@@ -9,8 +9,10 @@ import { scheduleExpiry } from './reviewGrant.js';
  * schedules its expiry while that write is under way rather than after it: the requester waits
  * for one round trip instead of two. Either can fail alone, safely. A schedule that could not be
  * made leaves the approval standing and the sweeper ends the grant (scheduleExpiry). A schedule
- * made for a write that failed is cancelled; one left over anyway fires into a grant that does
- * not exist ('unknown-grant' in expireGrant) and deletes itself.
+ * made for a write that failed is kept: it fires into a grant that does not exist ('unknown-grant'
+ * in expireGrant) and deletes itself. It is not cancelled, because a failed write is not always an
+ * unwritten one — when the table's answer is lost (an outage after the commit) the grant may be
+ * stored and live, and its schedule is then what ends it on time.
  */
 const openApprovedByPolicy = async (deps: BrokerDeps, opened: Transition, policyId: string): Promise<Grant> => {
   const approved = autoApprove(opened.grant, policyId, deps.clock.now());
@@ -18,15 +20,7 @@ const openApprovedByPolicy = async (deps: BrokerDeps, opened: Transition, policy
     deps.store.create(opened, approved),
     scheduleExpiry(deps, approved.grant),
   ]);
-  if (written.status === 'rejected') {
-    await deps.expiry.cancel(approved.grant.id).catch((error: Error) =>
-      deps.logger.warn('expiry schedule of an unwritten grant left to fire into nothing', {
-        grantId: approved.grant.id,
-        error: error.message,
-      })
-    );
-    throw written.reason;
-  }
+  if (written.status === 'rejected') throw written.reason;
   return approved.grant;
 };
 
