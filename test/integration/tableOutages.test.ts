@@ -6,6 +6,7 @@ import { DynamoDenialLog } from '../../functions/adapters/aws/dynamoDenialLog.js
 import { DynamoGrantStore } from '../../functions/adapters/aws/dynamoGrantStore.js';
 import { localChainSigner } from '../../functions/adapters/localChainSigner.js';
 import { unavailableAws } from '../../functions/adapters/unavailableAws.js';
+import { approve } from '../../functions/domain/decisions.js';
 import { ServiceUnavailableError } from '../../functions/domain/errors.js';
 import { composeBroker } from '../../functions/handlers/composeBroker.js';
 import { sandboxAuthenticator } from '../../functions/handlers/http/authenticators.js';
@@ -13,12 +14,13 @@ import type { HttpEvent } from '../../functions/handlers/http/httpTypes.js';
 import { ROUTES } from '../../functions/handlers/routes.js';
 import { rejectionOf } from '../helpers/awsFaults.js';
 import { capturingLogger, exampleConfig } from '../helpers/fixtures.js';
+import { at, openedGrant } from '../helpers/signedChains.js';
 
 /**
  * DynamoDB outages on the wire: a local endpoint that answers what DynamoDB answers when it is
  * throttling or failing, and a closed port. The SDK is real (one attempt, so no retry delays).
  */
-type Answer = { status: number; type: string };
+type Answer = { status: number; type: string; extra?: Record<string, unknown> };
 let answer: Answer = { status: 500, type: 'InternalServerError' };
 let server: Server;
 let endpoint: string;
@@ -34,7 +36,13 @@ beforeAll(async () => {
     request.resume();
     request.on('end', () => {
       response.writeHead(answer.status, { 'content-type': 'application/x-amz-json-1.0' });
-      response.end(JSON.stringify({ __type: `com.amazonaws.dynamodb.v20120810#${answer.type}`, message: 'injected' }));
+      response.end(
+        JSON.stringify({
+          __type: `com.amazonaws.dynamodb.v20120810#${answer.type}`,
+          message: 'injected',
+          ...answer.extra,
+        })
+      );
     });
   });
   endpoint = await listen(server);
@@ -57,6 +65,12 @@ describe('a DynamoDB outage, as every table adapter reports it', () => {
     ['throttling', 'STORE_THROTTLED', { status: 400, type: 'ThrottlingException' }, /throttling the broker/],
     ['a server fault', 'STORE_UNAVAILABLE', { status: 500, type: 'InternalServerError' }, /HTTP 500/],
     ['an unavailable service', 'STORE_UNAVAILABLE', { status: 503, type: 'ServiceUnavailable' }, /HTTP 503/],
+    [
+      'a hot partition',
+      'STORE_THROTTLED',
+      { status: 400, type: 'ProvisionedThroughputExceededException' },
+      /throttling the broker/,
+    ],
   ])('translates %s into a ServiceUnavailableError %s', async (_, code, served, message) => {
     answer = served;
     const dynamo = client(endpoint);
@@ -72,6 +86,24 @@ describe('a DynamoDB outage, as every table adapter reports it', () => {
       new DynamoDenialLog(dynamo, 'grants').list({ from: '2026-01-01T00:00:00Z', to: '2026-02-01T00:00:00Z' })
     );
     expect(error).toMatchObject({ code: 'STORE_UNREACHABLE', message: expect.stringMatching(/cannot reach/) });
+    dynamo.destroy();
+  });
+
+  it('translates a transaction cancelled only by throttling, and leaves one cancelled by a condition to the adapter', async () => {
+    const cancelled = (...codes: string[]): Answer => ({
+      status: 400,
+      type: 'TransactionCanceledException',
+      extra: { CancellationReasons: codes.map((Code) => ({ Code })) },
+    });
+    const dynamo = client(endpoint);
+    const store = new DynamoGrantStore(dynamo, 'grants');
+    const opened = openedGrant(3600);
+    const grant = opened.grant;
+    const transition = approve(grant, { userId: 'bob', groups: ['sre'] }, at(60));
+    answer = cancelled('ThrottlingError', 'None');
+    expect(await rejectionOf(store.transition(grant, transition))).toMatchObject({ code: 'STORE_THROTTLED' });
+    answer = cancelled('ConditionalCheckFailed', 'ThrottlingError');
+    expect(await rejectionOf(store.transition(grant, transition))).not.toBeInstanceOf(ServiceUnavailableError);
     dynamo.destroy();
   });
 

@@ -23,6 +23,8 @@ const THROTTLING = new Set([
   'RequestThrottled',
   'RequestThrottledException',
   'TooManyRequestsException',
+  // DynamoDB: a partition (or the table's provisioned capacity) past its throughput, after retries.
+  'ProvisionedThroughputExceededException',
 ]);
 
 /** Node socket errors: the request never got an HTTP answer. */
@@ -67,9 +69,13 @@ const MESSAGES: Readonly<Record<Outage, (service: string, status: number | undef
 /**
  * The ServiceUnavailableError for an outage, or undefined when `error` is not one (then the
  * adapter translates or re-throws it). The SDK error is kept as `cause`; it never holds credentials.
+ * `outage`: what the caller found the error to be, when only it can tell (default: outageOf).
  */
-const outageError = (error: unknown, codes: OutageCodes): ServiceUnavailableError | undefined => {
-  const outage = outageOf(error);
+const outageError = (
+  error: unknown,
+  codes: OutageCodes,
+  outage: Outage | undefined = outageOf(error)
+): ServiceUnavailableError | undefined => {
   if (outage === undefined) return undefined;
   return new ServiceUnavailableError(codes[outage], MESSAGES[outage](codes.service, httpStatusOf(error)), {
     cause: error,
