@@ -15,6 +15,7 @@ class FirstRows<T> {
   readonly #trimAt: number;
   #held: { readonly key: string; readonly order: number; readonly row: T }[] = [];
   #pushed = 0;
+  #passedOver = 0;
 
   constructor(limit: number) {
     this.#limit = limit;
@@ -26,9 +27,14 @@ class FirstRows<T> {
     if (this.#held.length >= this.#trimAt) this.#trim();
   }
 
+  /** Counts `count` rows the caller could not push (never read): they are only ever omitted. */
+  passOver(count: number): void {
+    this.#passedOver += Math.max(0, count);
+  }
+
   /** How many rows were pushed, kept or not. */
   get total(): number {
-    return this.#pushed;
+    return this.#pushed + this.#passedOver;
   }
 
   /** The first rows, in order. */
@@ -39,7 +45,7 @@ class FirstRows<T> {
 
   /** How many rows `rows()` leaves out. */
   get omitted(): number {
-    return this.#pushed - Math.min(this.#pushed, this.#limit);
+    return this.#pushed - Math.min(this.#pushed, this.#limit) + this.#passedOver;
   }
 
   #trim(): void {

@@ -253,6 +253,23 @@ describe('use after the end', () => {
   it('is empty when nothing was used late', () => {
     expect(buildReport('after-end', input([history('1')])).rows).toEqual([]);
   });
+
+  it("says how many late calls it cannot list: the store keeps a grant's first ones, and only counts the rest", () => {
+    const leaked = history('1', { late: ['refused', 'refused'] });
+    // 2 calls kept one by one, 30 after them only counted (the store's LATE_CALLS_KEPT).
+    const counted = {
+      ...leaked,
+      activity: {
+        ...leaked.activity,
+        afterEndCount: 32,
+        afterEndOutcomes: { ...leaked.activity.afterEndOutcomes, succeeded: 30 },
+      },
+    };
+    const report = buildReport('after-end', input([counted]));
+    expect(report.rows).toHaveLength(2);
+    expect(report.rowsOmitted).toBe(30);
+    expect(report.summary).toMatchObject({ calls: 32, succeeded: 30, grantsWithSuccess: 1 });
+  });
 });
 
 describe('reuse', () => {
