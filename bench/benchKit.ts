@@ -10,24 +10,12 @@ import type { ChainSigner, Logger } from '../functions/ports.js';
 import { startDynamoLocal } from '../sandbox/dynamoLocal.js';
 import { localDynamo } from '../sandbox/localAws.js';
 import { startSandboxAccess } from '../sandbox/sandboxAccess.js';
+import { grantRouteEvent } from '../test/helpers/sandboxApiEvent.js';
 import { quantile, summary } from './stats.js';
 
-/**
- * The API Gateway event of `POST /grants/{id}/<action>` by a sandbox user, as the route handlers
- * receive it: the benchmarks time the handler itself, without an HTTP server in between.
- */
+/** `POST /grants/{id}/<action>` by a sandbox user: the benchmarks time the handler itself. */
 const grantPostEvent = (action: string, grantId: string, userId: string, body?: unknown): HttpEvent =>
-  ({
-    version: '2.0',
-    routeKey: `POST /grants/{id}/${action}`,
-    rawPath: `/grants/${grantId}/${action}`,
-    rawQueryString: '',
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    pathParameters: { id: grantId },
-    isBase64Encoded: false,
-    requestContext: { authorizer: { sandbox: { userId } }, http: { method: 'POST' } },
-  }) as unknown as HttpEvent;
+  grantRouteEvent('POST', grantId, userId, { action, body });
 
 /**
  * The sandbox's emulators for a benchmark, with the example configuration: DynamoDB Local, and

@@ -10,10 +10,10 @@ import { approve } from '../../functions/domain/decisions.js';
 import { ServiceUnavailableError } from '../../functions/domain/errors.js';
 import { composeBroker } from '../../functions/handlers/composeBroker.js';
 import { sandboxAuthenticator } from '../../functions/handlers/http/authenticators.js';
-import type { HttpEvent } from '../../functions/handlers/http/httpTypes.js';
 import { ROUTES } from '../../functions/handlers/routes.js';
 import { rejectionOf } from '../helpers/awsFaults.js';
 import { capturingLogger, exampleConfig } from '../helpers/fixtures.js';
+import { grantRouteEvent } from '../helpers/sandboxApiEvent.js';
 import { at, openedGrant } from '../helpers/signedChains.js';
 
 /**
@@ -132,16 +132,7 @@ describe('a DynamoDB outage, as every table adapter reports it', () => {
       ...broker,
       authenticate: sandboxAuthenticator(),
     });
-    const event = {
-      version: '2.0',
-      routeKey: 'GET /grants/{id}',
-      rawPath: '/grants/g-01m843kfrptg3pr4e1gg4019s1',
-      rawQueryString: '',
-      headers: {},
-      pathParameters: { id: 'g-01m843kfrptg3pr4e1gg4019s1' },
-      isBase64Encoded: false,
-      requestContext: { authorizer: { sandbox: { userId: 'alice' } }, http: { method: 'GET' } },
-    } as unknown as HttpEvent;
+    const event = grantRouteEvent('GET', 'g-01m843kfrptg3pr4e1gg4019s1', 'alice');
     const response = await getGrant(event, {} as never);
     expect(response.statusCode).toBe(503);
     expect(JSON.parse(response.body).error.code).toBe('STORE_UNREACHABLE');

@@ -3,6 +3,7 @@ import type { HttpDeps } from '../../functions/handlers/http/httpRoute.js';
 import type { HttpEvent } from '../../functions/handlers/http/httpTypes.js';
 import { ROUTES } from '../../functions/handlers/routes.js';
 import { capturingLogger, exampleConfig } from '../helpers/fixtures.js';
+import { grantRouteEvent } from '../helpers/sandboxApiEvent.js';
 
 /** A store that fails the way a bug or an outage does: a plain Error carrying internal detail. */
 const brokenStore = new Proxy(
@@ -14,16 +15,7 @@ const brokenStore = new Proxy(
   }
 );
 
-const getGrantEvent = {
-  version: '2.0',
-  routeKey: 'GET /grants/{id}',
-  rawPath: '/grants/g-01m843kfrptg3pr4e1gg4019s1',
-  rawQueryString: '',
-  headers: {},
-  pathParameters: { id: 'g-01m843kfrptg3pr4e1gg4019s1' },
-  isBase64Encoded: false,
-  requestContext: { authorizer: { sandbox: { userId: 'alice' } }, http: { method: 'GET' } },
-} as unknown as HttpEvent;
+const getGrantEvent = grantRouteEvent('GET', 'g-01m843kfrptg3pr4e1gg4019s1', 'alice');
 
 describe('unexpected errors at the HTTP edge', () => {
   it('answer a generic 500 and keep the details in the log only', async () => {
