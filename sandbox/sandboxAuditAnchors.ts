@@ -29,10 +29,13 @@ const signingKeyPem = (dir: string): string => {
 /**
  * The audit chain's anchors on one machine: a local P-256 key instead of KMS, and a directory
  * instead of the Object Lock bucket, archived as each event is stored (there is no table stream
- * here). With a data directory both live in it and survive restarts, like the grants they sign
- * and keep; without one they live in a temporary directory that `dispose` removes.
+ * here; as with the stream, the request does not wait for the copy). With a data directory both
+ * live in it and survive restarts, like the grants they sign and keep; without one they live in a
+ * temporary directory that `dispose` removes once the last copies are written.
  */
-const sandboxAuditAnchors = (dataDir: string | undefined): AuditAnchors & { dispose(): void; archiveDir: string } => {
+const sandboxAuditAnchors = (
+  dataDir: string | undefined
+): AuditAnchors & { dispose(): Promise<void>; archiveDir: string } => {
   const dir = dataDir === undefined ? mkdtempSync(join(tmpdir(), 'jit-sandbox-audit-')) : resolve(dataDir);
   const archive = directoryAuditArchive(join(dir, ARCHIVE_DIR));
   return {
@@ -40,7 +43,9 @@ const sandboxAuditAnchors = (dataDir: string | undefined): AuditAnchors & { disp
     archive,
     archiveAppends: archive,
     archiveDir: join(dir, ARCHIVE_DIR),
-    dispose: () => {
+    // The archive's last writes land before a temporary directory goes.
+    dispose: async () => {
+      await archive.settled();
       if (dataDir === undefined) rmSync(dir, { recursive: true, force: true });
     },
   };

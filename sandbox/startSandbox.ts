@@ -104,7 +104,7 @@ const startSandbox = async (options: SandboxOptions): Promise<Sandbox> => {
     cleanup.push(async () => dynamo.destroy());
     const table = await ensureTable(dynamo, options.tableName);
     const audit = sandboxAuditAnchors(options.dataDir);
-    cleanup.push(async () => audit.dispose());
+    cleanup.push(() => audit.dispose());
     const access = await startSandboxAccess({ useRealAws: options.useRealAws ?? false, config, logger });
     cleanup.push(() => access.stop());
 

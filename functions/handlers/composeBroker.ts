@@ -53,7 +53,7 @@ const noCloudTrail: ActivityLookup = {
 /**
  * The audit chain's outside anchors: the signing key (KMS in AWS, a local key in the sandbox) and
  * the archive. `archiveAppends` is for where no table stream archives events (the sandbox): each
- * event is archived once stored.
+ * event is handed to it once stored, and the caller does not wait for the copy (nor does it in AWS).
  */
 interface AuditAnchors {
   readonly signer: ChainSigner;
@@ -87,9 +87,12 @@ const composeBroker = (input: {
     archiveAppends === undefined
       ? undefined
       : async (event: AuditEvent) => {
-          const failed = await archiveAppends.archive([toArchivedEvent(event)]);
-          if (failed.length > 0)
+          // Not waited for: in AWS the table stream archives after the write, off the caller's path.
+          const notArchived = () =>
             input.logger.error('audit event not archived', { grantId: event.grantId, seq: event.seq });
+          void archiveAppends
+            .archive([toArchivedEvent(event)])
+            .then((failed) => failed.length > 0 && notArchived(), notArchived);
         };
   return brokerDeps({
     config: input.config,

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { DeleteTableCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { inject } from 'vitest';
+import type { AuditArchive } from '../../functions/adapters/aws/s3AuditArchive.js';
 import { jsonLogger } from '../../functions/adapters/jsonLogger.js';
 import { unavailableAws } from '../../functions/adapters/unavailableAws.js';
 import type { BrokerConfig } from '../../functions/config/brokerConfig.js';
@@ -42,7 +43,14 @@ const capturingLogger = () => {
  * a local key (or `signer`), events archived into a temporary directory as the sandbox does.
  */
 const brokerOnFreshTable = async (
-  options: { clock?: Clock; config?: BrokerConfig; access?: AccessAdapters; signer?: ChainSigner } = {}
+  options: {
+    clock?: Clock;
+    config?: BrokerConfig;
+    access?: AccessAdapters;
+    signer?: ChainSigner;
+    /** Instead of the directory: where stored events are handed on. */
+    archiveAppends?: AuditArchive;
+  } = {}
 ) => {
   const dynamo = localDynamo(inject('dynamoEndpoint'));
   const tableName = `test-${randomUUID()}`;
@@ -56,7 +64,11 @@ const brokerOnFreshTable = async (
     tableName,
     logger,
     access: options.access ?? unavailableAws('no AWS access in this test', logger),
-    audit: { ...anchors, ...(options.signer ? { signer: options.signer } : {}) },
+    audit: {
+      ...anchors,
+      ...(options.signer ? { signer: options.signer } : {}),
+      ...(options.archiveAppends ? { archiveAppends: options.archiveAppends } : {}),
+    },
     ...(options.clock ? { clock: options.clock } : {}),
   });
   const deps: HttpDeps = { ...broker, authenticate: sandboxAuthenticator() };
@@ -72,7 +84,7 @@ const brokerOnFreshTable = async (
     dispose: async () => {
       await dynamo.send(new DeleteTableCommand({ TableName: tableName }));
       dynamo.destroy();
-      anchors.dispose();
+      await anchors.dispose();
     },
   };
 };
