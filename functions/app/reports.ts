@@ -14,6 +14,7 @@ import {
 import { FirstRows } from '../domain/reportTallies.js';
 import { quoteInput } from '../domain/untrustedText.js';
 import type { BrokerDeps } from './deps.js';
+import { type ReportDeadline, reportDeadline } from './reportDeadline.js';
 
 const DAY_MS = 24 * 3600 * 1000;
 const DEFAULT_PERIOD_DAYS = 30;
@@ -98,29 +99,23 @@ const readBatch = (deps: BrokerDeps, grants: readonly Grant[]) => {
  * byRole index newest first, one page of 100 grants at a time, stopping at the first page that
  * reaches before `from`; each page's histories are read REPORT_READ_CONCURRENCY grants at a time
  * (the next batch read while this one's chains are verified), trimmed to what the reports read
- * (reportHistory) and folded in as they come, so nothing is held per grant. Each grant's chain is checked against its signatures as it is read.
+ * (reportHistory) and folded in as they come, so nothing is held per grant. Each grant's chain is
+ * checked against its signatures as it is read. It stops at the report's deadline (reportDeadline).
  */
 const streamHistories = async (
   deps: BrokerDeps,
-  period: { from: string; to: string; deadline?: number },
+  period: { from: string; to: string },
+  deadline: ReportDeadline,
+  progress: { read: number },
   take: (history: GrantHistory, chain: ChainVerdict) => void
 ): Promise<void> => {
-  let taken = 0;
-  const stopAt = period.deadline === undefined ? undefined : period.deadline - REPORT_ANSWER_MARGIN_MS;
-  const inTime = (read: number) => {
-    if (stopAt === undefined || deps.clock.now().getTime() < stopAt) return;
-    throw new ValidationError(
-      'REPORT_TOO_SLOW',
-      `the report read ${read} grants of the period before its time ran out; shorten from/to (docs/reports.md)`
-    );
-  };
   for (const roleId of deps.config.catalog.roles.keys()) {
     let cursor: string | undefined;
     do {
-      const page = await deps.store.listByRole(roleId, { limit: 100, ...(cursor ? { cursor } : {}) });
+      deadline.check();
+      const page = await deadline.within(deps.store.listByRole(roleId, { limit: 100, ...(cursor ? { cursor } : {}) }));
       const inPeriod = page.items.filter((g) => g.createdAt >= period.from && g.createdAt <= period.to);
-      taken += inPeriod.length;
-      if (taken > MAX_GRANTS_PER_REPORT) {
+      if (progress.read + inPeriod.length > MAX_GRANTS_PER_REPORT) {
         throw new ValidationError(
           'REPORT_TOO_LARGE',
           `more than ${MAX_GRANTS_PER_REPORT} grants in the period; shorten from/to`
@@ -131,14 +126,15 @@ const streamHistories = async (
       const batchAt = (i: number) => readBatch(deps, inPeriod.slice(i, i + REPORT_READ_CONCURRENCY));
       let next = batchAt(0);
       for (let i = 0; i < inPeriod.length; i += REPORT_READ_CONCURRENCY) {
-        const read = await next;
+        const read = await deadline.within(next);
         if (i + REPORT_READ_CONCURRENCY < inPeriod.length) next = batchAt(i + REPORT_READ_CONCURRENCY);
-        inTime(taken - inPeriod.length + i);
+        deadline.check();
         for (const { grant, events, activity } of read) {
           const chain = await verifyChain(grant, events, (statement, signature) =>
             deps.chainSigner.verify(statement, signature)
           );
           take(reportHistory(grant, events, activity), chain);
+          progress.read++;
         }
       }
       const oldest = page.items.at(-1);
@@ -213,16 +209,15 @@ const runReport = async (
     rowLimit: REPORT_ROW_LIMIT,
   });
   const integrity = integrityTally();
+  const progress = { read: 0 };
+  const stopAt = request.deadline === undefined ? undefined : request.deadline - REPORT_ANSWER_MARGIN_MS;
+  const deadline = reportDeadline(deps.clock, stopAt, () => progress.read);
   const [, denials] = await Promise.all([
-    streamHistories(
-      deps,
-      { ...period, ...(request.deadline === undefined ? {} : { deadline: request.deadline }) },
-      (history, chain) => {
-        reports.add(history);
-        integrity.add(history, chain);
-      }
-    ),
-    deps.denials.list(period),
+    streamHistories(deps, period, deadline, progress, (history, chain) => {
+      reports.add(history);
+      integrity.add(history, chain);
+    }),
+    deadline.within(deps.denials.list(period)),
   ]);
   const checked = integrity.finish();
   if (checked.brokenCount > 0) {

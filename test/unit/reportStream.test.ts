@@ -180,6 +180,31 @@ describe('runReport: histories streamed a page at a time', () => {
     await expect(runReport({ ...deps, clock }, dave, 'width', period)).resolves.toMatchObject({ kind: 'width' });
   });
 
+  it('stops at its deadline while paging through newer grants to reach a period in the past', async () => {
+    const { deps, reads } = depsWith(grants(2000));
+    let ticks = 0;
+    const clock = { now: () => new Date(NOW.getTime() + 1000 * ticks++) };
+    const deadline = NOW.getTime() + REPORT_ANSWER_MARGIN_MS + 10_000;
+    // Every grant is newer than this period: the report reads pages and no history.
+    const past = { from: '2025-01-01T00:00:00.000Z', to: '2025-01-31T00:00:00.000Z', deadline };
+    const error = await runReport({ ...deps, clock }, dave, 'summary', past).catch((e: unknown) => e);
+    expect((error as ValidationError).code).toBe('REPORT_TOO_SLOW');
+    expect(reads.histories).toBe(0);
+  });
+
+  it('stops at its deadline when a read does not come back in time (the denials, here)', async () => {
+    const { deps } = depsWith(grants(10));
+    const clock = { now: () => new Date() };
+    const hanging = { list: () => new Promise<never>(() => {}) };
+    const deadline = Date.now() + REPORT_ANSWER_MARGIN_MS + 200;
+    const error = await runReport({ ...deps, clock, denials: hanging } as unknown as BrokerDeps, dave, 'summary', {
+      ...period,
+      deadline,
+    }).catch((e: unknown) => e);
+    expect((error as ValidationError).code).toBe('REPORT_TOO_SLOW');
+    expect((error as ValidationError).message).toContain('read 10 grants');
+  });
+
   it("takes its deadline from the Lambda's remaining time at the HTTP edge", async () => {
     const { deps } = depsWith(grants(300));
     const handler = getReport.build({
