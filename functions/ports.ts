@@ -252,6 +252,11 @@ interface GroupDirectory {
 interface PolicyEngine {
   /** Eligibility, approval rule, auto-approval and break-glass for one request. */
   decideRequest(facts: RequestFacts): Promise<RequestDecision>;
+  /**
+   * Whether a request decision on `roleId` can read `context.elevationsInWindow`: when no policy
+   * that can apply to it does, the broker need not count the requester's grants (a read).
+   */
+  readsElevations(roleId: string): boolean;
   /** Whether an approver (already named by the grant) may approve this request. */
   mayApprove(facts: ApprovalFacts): Promise<ApprovalCheck>;
   /** Whether a CI workload may deploy with this role and template now (action `ciDeploy`). */

@@ -11,6 +11,7 @@ import type {
 import type { Workload } from '../domain/workload.js';
 import type { EntityJson, EntityUidJson } from '../policy/cedar.js';
 import type { BrokerPolicies, CompiledPolicy, PolicyRules } from '../policy/policySet.js';
+import { canReadContext } from '../policy/policySlices.js';
 import { JIT } from '../policy/schema.js';
 import type { PolicyEngine } from '../ports.js';
 import { cedarEvaluator, type Evaluation, type EvaluationMode } from './cedarEvaluator.js';
@@ -18,6 +19,9 @@ import { localTime } from './zonedTime.js';
 
 /** Bounds on what reaches Cedar: the API already limits requests, this holds for every caller. */
 const LIMITS = { setEntries: 100, groups: 200, stringChars: 2048, reasonChars: 1000, idChars: 256 } as const;
+
+/** What a request is decided on: asked of Cedar together, in one call. */
+const REQUEST_ACTIONS = ['request', 'breakGlass', 'autoApprove'] as const;
 
 /** Used when no determining permit says otherwise. */
 const DEFAULT_PENDING_WINDOW_SECONDS = 3600;
@@ -125,7 +129,26 @@ const cedarPolicyEngine = (policies: BrokerPolicies, options: EngineOptions = {}
     ];
   };
 
+  const readingElevations = new Map<string, boolean>();
+  const readsElevations = (roleId: string): boolean => {
+    let reads = readingElevations.get(roleId);
+    if (reads === undefined) {
+      reads = canReadContext(
+        policies.policies.map((p) => p.json),
+        'elevationsInWindow',
+        { actions: REQUEST_ACTIONS, role: roleId }
+      );
+      readingElevations.set(roleId, reads);
+    }
+    return reads;
+  };
+
   const decideRequest = async (facts: RequestFacts): Promise<RequestDecision> => {
+    // Fail closed: a limit policy asked without its count would see an error, and Cedar ignores an
+    // erroring forbid.
+    if (facts.elevationsInWindow === undefined && readsElevations(facts.role.id)) {
+      throw new Error(`a policy on role ${facts.role.id} reads context.elevationsInWindow, and it was not counted`);
+    }
     const groups = boundedSet(facts.requesterGroups, LIMITS.groups, 'the group list');
     const principal = uid(JIT.user, boundedString(facts.requester, LIMITS.idChars, 'the user id'));
     const entities = [userEntity(facts.requester, groups), ...groupEntities(groups), ...roleEntities(facts.role)];
@@ -138,7 +161,8 @@ const cedarPolicyEngine = (policies: BrokerPolicies, options: EngineOptions = {}
       actions: boundedSet(facts.actions, LIMITS.setEntries, 'the action list'),
       resources: boundedSet(facts.resources, LIMITS.setEntries, 'the resource list'),
       requesterGroups: groupUids(groups).map(contextRef),
-      elevationsInWindow: facts.elevationsInWindow,
+      // Read by no policy that can apply when not counted (checked above).
+      elevationsInWindow: facts.elevationsInWindow ?? 0,
       isBreakGlass: facts.breakGlass,
       ...outlivingContext(facts.outlivingActions),
     };
@@ -148,7 +172,7 @@ const cedarPolicyEngine = (policies: BrokerPolicies, options: EngineOptions = {}
       breakGlass: glass,
       autoApprove: auto,
     } = evaluate({
-      actions: ['request', 'breakGlass', 'autoApprove'],
+      actions: REQUEST_ACTIONS,
       principal,
       role: facts.role.id,
       context,
@@ -317,7 +341,7 @@ const cedarPolicyEngine = (policies: BrokerPolicies, options: EngineOptions = {}
     };
   };
 
-  return { decideRequest, mayApprove, decideWorkload };
+  return { decideRequest, readsElevations, mayApprove, decideWorkload };
 };
 
 export { cedarPolicyEngine, LIMITS };

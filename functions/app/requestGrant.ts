@@ -39,8 +39,26 @@ const elevationsInWindow = async (
   return count;
 };
 
+/**
+ * The count the policies can read for a request on `roleId`, or undefined when none of them can
+ * (PolicyEngine.readsElevations): then nothing is read, and the explanation leaves the count out.
+ */
+const countedElevations = (
+  deps: BrokerDeps,
+  requester: string,
+  roleId: string,
+  now: Date,
+  excluding?: string
+): Promise<number | undefined> =>
+  deps.policy.readsElevations(roleId)
+    ? elevationsInWindow(deps, requester, roleId, now, excluding)
+    : Promise.resolve(undefined);
+
 /** What the `grant.requested` event keeps of the decision: enough to explain it later. */
-const explanationOf = (decision: RequestDecision, engineInput: { scopeWidth: number; elevationsInWindow: number }) => ({
+const explanationOf = (
+  decision: RequestDecision,
+  engineInput: { scopeWidth: number; elevationsInWindow?: number }
+) => ({
   eligible: decision.eligible,
   autoApprove: decision.autoApprove,
   breakGlassAllowed: decision.breakGlassAllowed,
@@ -76,28 +94,31 @@ const requestFacts = async (
   caller: Caller,
   question: PolicyQuestion,
   narrowed: NarrowedScope,
-  elevations: Promise<number> = elevationsInWindow(
+  elevations: Promise<number | undefined> = countedElevations(
     deps,
     caller.userId,
     question.role.id,
     question.now,
     question.extending
   )
-): Promise<RequestFacts> => ({
-  requester: caller.userId,
-  requesterGroups: caller.groups,
-  role: question.role,
-  actions: question.scope.actions,
-  resources: question.scope.resources,
-  durationSeconds: question.durationSeconds,
-  reason: question.reason,
-  ...(question.ticket === undefined ? {} : { ticket: question.ticket }),
-  at: question.now,
-  breakGlass: question.breakGlass,
-  outlivingActions: narrowed.outlivingActions,
-  scopeWidth: narrowed.privilegeWidth,
-  elevationsInWindow: await elevations,
-});
+): Promise<RequestFacts> => {
+  const counted = await elevations;
+  return {
+    requester: caller.userId,
+    requesterGroups: caller.groups,
+    role: question.role,
+    actions: question.scope.actions,
+    resources: question.scope.resources,
+    durationSeconds: question.durationSeconds,
+    reason: question.reason,
+    ...(question.ticket === undefined ? {} : { ticket: question.ticket }),
+    at: question.now,
+    breakGlass: question.breakGlass,
+    outlivingActions: narrowed.outlivingActions,
+    scopeWidth: narrowed.privilegeWidth,
+    ...(counted === undefined ? {} : { elevationsInWindow: counted }),
+  };
+};
 
 /**
  * Opens a grant for `caller`. Everything that can be decided now is: the scope is checked against
@@ -119,12 +140,15 @@ const requestGrant = async (deps: BrokerDeps, caller: Caller, request: GrantRequ
   const now = deps.clock.now();
   // The requester's recent grants are counted (a read) while the scope is checked (the action
   // catalog): neither needs the other. A refused scope answers without waiting for the count.
-  const elevations = elevationsInWindow(deps, caller.userId, role.id, now);
+  const elevations = countedElevations(deps, caller.userId, role.id, now);
   elevations.catch(() => undefined);
   const narrowed = await narrowScope(deps.actions, role, request.scope);
   const breakGlass = request.breakGlass === true;
   const input = await requestFacts(deps, caller, { ...request, role, breakGlass, now }, narrowed, elevations);
-  const facts = { scopeWidth: input.scopeWidth, elevationsInWindow: input.elevationsInWindow };
+  const facts = {
+    scopeWidth: input.scopeWidth,
+    ...(input.elevationsInWindow === undefined ? {} : { elevationsInWindow: input.elevationsInWindow }),
+  };
   const decision = await deps.policy.decideRequest(input);
   if (!decision.eligible) {
     deps.logger.info('grant request denied by policy', {

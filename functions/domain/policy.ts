@@ -17,8 +17,11 @@ interface RequestFacts {
   readonly at: Date;
   /** The narrowed session policy's privilegeWidth. */
   readonly scopeWidth: number;
-  /** Grants this requester got on this role within the configured window. */
-  readonly elevationsInWindow: number;
+  /**
+   * Grants this requester got on this role within the configured window; left out (not counted)
+   * when no policy that can decide on this role reads it (PolicyEngine.readsElevations).
+   */
+  readonly elevationsInWindow?: number;
   readonly breakGlass: boolean;
   /** Guarded actions the task names exactly (the grant's `mayOutliveKill`), canonical spelling. */
   readonly outlivingActions: readonly string[];

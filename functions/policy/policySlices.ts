@@ -202,6 +202,23 @@ const readsOf = (policy: PolicyJson): PolicyReads => {
   return { context, attributes, ancestors, action };
 };
 
+/**
+ * Whether any of `policies` can read `context.<key>` when deciding one of `actions` on `role`: a
+ * policy whose scope cannot match the question never sees its context (a resource constraint
+ * other than `== Jit::Role::"…"` is taken to match every role).
+ */
+const canReadContext = (
+  policies: readonly PolicyJson[],
+  key: string,
+  question: { readonly actions: readonly string[]; readonly role: string }
+): boolean =>
+  policies.some((policy) => {
+    const scope = scopeOf(policy);
+    if (!question.actions.some((action) => appliesTo(scope, action, question.role))) return false;
+    const { context } = readsOf(policy);
+    return context === 'all' || context.has(key);
+  });
+
 /** `expr` with every `action` variable replaced by the literal `Jit::Action::"<action>"`. */
 const withAction = (expr: unknown, action: string): unknown => {
   if (expr === null || typeof expr !== 'object') return expr;
@@ -248,4 +265,14 @@ const probeOf = (policy: PolicyJson, options: { action?: string; principalMet?: 
 });
 
 export type { PolicyReads, PolicyScope, PrincipalTest };
-export { appliesTo, entityKey, exactInJson, principalMeets, principalTestOf, probeOf, readsOf, scopeOf };
+export {
+  appliesTo,
+  canReadContext,
+  entityKey,
+  exactInJson,
+  principalMeets,
+  principalTestOf,
+  probeOf,
+  readsOf,
+  scopeOf,
+};

@@ -1,6 +1,10 @@
+import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requestGrant } from '../../functions/app/requestGrant.js';
 import { vendCredentials } from '../../functions/app/vendCredentials.js';
+import { loadConfig } from '../../functions/config/loadConfig.js';
 import type { GrantStore, SessionRequest } from '../../functions/ports.js';
 import { grantRequest, startApi } from '../helpers/apiServer.js';
 import { brokerOnFreshTable, caller, exampleConfig, manualClock } from '../helpers/fixtures.js';
@@ -97,30 +101,70 @@ describe('Policies through the API (Cedar, DynamoDB Local)', () => {
     expect(audit.body.chain.valid).toBe(true);
   });
 
-  it('counts the requester’s recent grants while it checks the scope, and counts them right', async () => {
+  /** The steps a request takes, seen through the store's count read and the action catalog. */
+  const observed = (deps: typeof broker.deps) => {
     const steps: string[] = [];
-    const { actions } = broker.deps;
-    const deps = {
-      ...broker.deps,
-      store: recording(broker.deps.store, 'listByRequester', () => steps.push('count')),
-      actions: {
-        ...actions,
-        expand: async (pattern: string) => {
-          steps.push('check scope');
-          return actions.expand(pattern);
+    const { actions } = deps;
+    return {
+      steps,
+      deps: {
+        ...deps,
+        store: recording(deps.store, 'listByRequester', () => steps.push('count')),
+        actions: {
+          ...actions,
+          expand: async (pattern: string) => {
+            steps.push('check scope');
+            return actions.expand(pattern);
+          },
         },
       },
     };
-    const counted = async (ticket: string) => {
-      const grant = await requestGrant(deps, caller('erin', ['developers']), { ...grantRequest(), ticket });
-      expect(grant.state).toBe('APPROVED');
-      const [requested] = await broker.deps.store.auditTrail(grant.id);
-      return (requested?.details.policy as { elevationsInWindow: number } | undefined)?.elevationsInWindow;
-    };
-    const first = await counted('INC-7');
-    expect(steps.slice(0, 2)).toEqual(['count', 'check scope']);
-    // The grant just approved counts for the next request.
-    expect(await counted('INC-8')).toBe((first ?? Number.NaN) + 1);
+  };
+  const countIn = async (deps: typeof broker.deps, grantId: string) => {
+    const [requested] = await deps.store.auditTrail(grantId);
+    return (requested?.details.policy as { elevationsInWindow?: number } | undefined)?.elevationsInWindow;
+  };
+
+  it('counts the requester’s recent grants while it checks the scope, and counts them right', async () => {
+    // The examples read the count only for prod-admin: this installation also limits prod-read.
+    const dir = mkdtempSync(join(tmpdir(), 'jit-policy-count-'));
+    cpSync('config', dir, { recursive: true });
+    writeFileSync(
+      join(dir, 'policies', 'prod-read-limit.cedar'),
+      `@id("prod-read-elevation-limit")
+@reason("at most 50 prod-read grants per person in 30 days")
+forbid (principal, action == Jit::Action::"request", resource == Jit::Role::"prod-read")
+when { context.elevationsInWindow >= 50 };
+`
+    );
+    const limited = await brokerOnFreshTable({
+      config: await loadConfig(dir),
+      clock: manualClock(new Date('2026-11-23T09:00:00.000Z')),
+    });
+    try {
+      const { steps, deps } = observed(limited.deps);
+      const counted = async (ticket: string) => {
+        const grant = await requestGrant(deps, caller('erin', ['developers']), { ...grantRequest(), ticket });
+        expect(grant.state).toBe('APPROVED');
+        return countIn(limited.deps, grant.id);
+      };
+      const first = await counted('INC-7');
+      expect(steps.slice(0, 2)).toEqual(['count', 'check scope']);
+      // The grant just approved counts for the next request.
+      expect(await counted('INC-8')).toBe((first ?? Number.NaN) + 1);
+    } finally {
+      await limited.dispose();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('does not read the requester’s grants when no policy that can decide on the role reads the count', async () => {
+    const { steps, deps } = observed(broker.deps);
+    const grant = await requestGrant(deps, caller('erin', ['developers']), { ...grantRequest(), ticket: 'INC-6' });
+    expect(grant.state).toBe('APPROVED');
+    expect(steps).not.toContain('count');
+    // The explanation does not claim a count that was never taken.
+    expect(await countIn(broker.deps, grant.id)).toBeUndefined();
   });
 
   it('vends an auto-approved grant right after its request without reading it again', async () => {

@@ -118,6 +118,35 @@ describe('cedarPolicyEngine: combining the determining permits', () => {
   });
 });
 
+describe("cedarPolicyEngine: whether the requester's grants need counting", () => {
+  const LIMITED = `
+@id("limit") @reason("at most 3 in the window")
+forbid (principal, action == Jit::Action::"request", resource == Jit::Role::"prod-admin")
+when { context.elevationsInWindow >= 3 };
+@id("p") @approvers("group:sre")
+permit (principal, action == Jit::Action::"request", resource);
+`;
+
+  it('asks for the count on a role a policy reads it for, and not on others', () => {
+    const engine = engineFor(LIMITED);
+    expect(engine.readsElevations('prod-admin')).toBe(true);
+    expect(engine.readsElevations('staging-deploy')).toBe(false);
+  });
+
+  it('decides with the count where a policy reads it', async () => {
+    const engine = engineFor(LIMITED);
+    expect((await engine.decideRequest(facts({ elevationsInWindow: 3 }))).forbiddenBy).toEqual(['limit']);
+    expect((await engine.decideRequest(facts({ elevationsInWindow: 2 }))).eligible).toBe(true);
+  });
+
+  it('refuses to decide without the count where a policy reads it (Cedar would skip the erroring forbid)', async () => {
+    const { elevationsInWindow: _, ...uncounted } = facts();
+    await expect(engineFor(LIMITED).decideRequest(uncounted)).rejects.toThrow(/elevationsInWindow/);
+    // Where nothing reads it, the decision needs no count.
+    await expect(engineFor(TWO_PERMITS).decideRequest(uncounted)).resolves.toMatchObject({ eligible: true });
+  });
+});
+
 describe('cedarPolicyEngine: grants that may outlive the kill', () => {
   const POLICIES = `
 @id("base") @approvers("group:sre, dave") @approvals("1")

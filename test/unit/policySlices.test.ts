@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { cedar, type PolicyJson } from '../../functions/policy/cedar.js';
 import {
   appliesTo,
+  canReadContext,
   entityKey,
   principalMeets,
   principalTestOf,
@@ -21,6 +22,33 @@ const when = (condition: string, scope = 'principal, action, resource') =>
   json(`permit (${scope}) when { ${condition} };`);
 
 const group = (id: string) => entityKey({ type: 'Jit::Group', id });
+
+describe('canReadContext: whether a question can see a context attribute', () => {
+  const limit = (scope: string) => when('context.elevationsInWindow >= 3', scope);
+  const request = (role: string) => ({ actions: ['request', 'breakGlass', 'autoApprove'], role });
+
+  it('sees it through a policy on that role, and not through one on another role', () => {
+    const policies = [limit('principal, action == Jit::Action::"request", resource == Jit::Role::"prod-admin"')];
+    expect(canReadContext(policies, 'elevationsInWindow', request('prod-admin'))).toBe(true);
+    expect(canReadContext(policies, 'elevationsInWindow', request('prod-read'))).toBe(false);
+  });
+
+  it('sees it through a policy that names no one role, or any action', () => {
+    expect(canReadContext([limit('principal, action, resource')], 'elevationsInWindow', request('x'))).toBe(true);
+    const inAccount = limit('principal, action == Jit::Action::"request", resource in Jit::Account::"111122223333"');
+    expect(canReadContext([inAccount], 'elevationsInWindow', request('x'))).toBe(true);
+  });
+
+  it('does not see it through a policy of another action, or one that reads other attributes', () => {
+    const approve = limit('principal, action == Jit::Action::"approve", resource');
+    const ticket = when('context.ticket like "INC-*"');
+    expect(canReadContext([approve, ticket], 'elevationsInWindow', request('prod-admin'))).toBe(false);
+  });
+
+  it('sees every attribute through a policy that uses the context record as a whole', () => {
+    expect(canReadContext([when('context == {}')], 'elevationsInWindow', request('prod-read'))).toBe(true);
+  });
+});
 
 describe('scopeOf: which actions and role a policy can match', () => {
   it.each([
