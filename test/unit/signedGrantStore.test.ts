@@ -138,6 +138,27 @@ describe('SignedGrantStore', () => {
     expect(await t.verdict(first.grant.id)).toMatchObject({ valid: true, length: 3 });
   });
 
+  it('asks for the request’s and its approval’s signatures at once (one KMS round trip, not two)', async () => {
+    const t = setUp();
+    let inFlight = 0;
+    let most = 0;
+    const slowSigner = {
+      ...t.signer,
+      sign: async (statement: string) => {
+        most = Math.max(most, ++inFlight);
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        inFlight--;
+        return t.signer.sign(statement);
+      },
+    };
+    const logger = { info: () => {}, warn: () => {}, error: () => {} };
+    const store = new SignedGrantStore(t.store, { signer: slowSigner, alerts: { raise: async () => {} }, logger });
+    const first = opened();
+    await store.create(first, autoApprove(first.grant, 'auto', at(1)));
+    expect(most).toBe(2);
+    expect(await t.verdict(first.grant.id)).toMatchObject({ valid: true, length: 2 });
+  });
+
   it('refuses to store with a grant a transition that does not follow its first event', async () => {
     const t = setUp();
     const first = opened();
