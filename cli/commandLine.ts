@@ -198,5 +198,5 @@ const parseCommandLine = <C>(argv: readonly string[], commands: readonly Command
   return { kind: 'run', command, parsed: { values, positionals, rest } };
 };
 
-export type { CommandSpec, OptionValues, ParsedCommand };
+export type { CommandSpec, OptionSpecs, OptionValues, ParsedCommand };
 export { closest, GLOBAL_FLAGS, parseCommandLine };

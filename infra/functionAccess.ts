@@ -57,8 +57,9 @@ const FUNCTION_ACCESS: Readonly<Record<string, readonly Capability[]>> = {
   health: [],
   // requestGrant: narrows the scope (iam-data, in the bundle), counts the requester's recent grants
   // for the policies, creates the grant (or records the policies' refusal) and — when a policy
-  // auto-approves it or allows break-glass — approves it at once and schedules its expiry.
-  createGrant: [...APPEND, 'recordDenials', 'scheduleExpiry'],
+  // auto-approves it or allows break-glass — approves it at once and schedules its expiry; with
+  // `?credentials=true`, vends its first session alongside (an AssumeRole, like vendCredentials).
+  createGrant: [...APPEND, 'recordDenials', 'scheduleExpiry', 'assumeTargets'],
   listGrants: ['read'],
   getGrant: ['read'],
   // auditGrant: the chain against its signatures, the kill record, recorded activity; with

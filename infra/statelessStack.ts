@@ -411,9 +411,15 @@ class StatelessStack extends Stack {
       description:
         'Parameter BrokerApiInvokeArn of the JitCallerAccess stack: the permission set callers sign in with (docs/deploy.md)',
     });
+    // The vend route's role, and the request route's: a request approved at once vends its first
+    // credentials itself (`POST /grants?credentials=true`). One output, comma-separated, under the
+    // name deployments already pass on (docs/deploy.md, "Upgrading").
     new CfnOutput(this, 'VendRoleArn', {
-      value: (functions.get('vendCredentials') as NodejsFunction).role?.roleArn ?? '',
-      description: 'Trust this role in target roles (JitTargetRole brokerRoleArns)',
+      value: Fn.join(',', [
+        (functions.get('vendCredentials') as NodejsFunction).role?.roleArn ?? '',
+        (functions.get('createGrant') as NodejsFunction).role?.roleArn ?? '',
+      ]),
+      description: 'Trust these roles in target roles (JitTargetRole brokerRoleArns; comma-separated)',
     });
     new CfnOutput(this, 'CiVendRoleArns', {
       value: Fn.join(',', [

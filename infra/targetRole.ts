@@ -39,8 +39,9 @@ const assertBrokers = (construct: string, arns: readonly string[]): void => {
 
 interface JitTargetRoleProps {
   /**
-   * ARNs of the broker's role(s) that vend credentials (output `VendRoleArn` of the broker's stack,
-   * and `CiVendRoleArns` for roles CI jobs deploy with), or a CommaDelimitedList parameter's
+   * ARNs of the broker's role(s) that vend credentials (output `VendRoleArn` of the broker's stack —
+   * the vend route's and the request route's, comma-separated — and `CiVendRoleArns` for roles CI
+   * jobs deploy with), or a CommaDelimitedList parameter's
    * `valueAsList`. Only they may assume this role.
    */
   readonly brokerRoleArns: readonly string[];

@@ -84,6 +84,12 @@ interface VendedCredentials {
   readonly Expiration: string;
 }
 
+/** `POST /grants?credentials=true`'s answer: the grant, and its first credentials when approved at once. */
+type RequestedGrant = GrantView & {
+  readonly credentials?: VendedCredentials;
+  readonly credentialsError?: { readonly code: string; readonly message: string };
+};
+
 /** What the sandbox says about itself: the AWS emulator vended keys work against, and its Region. */
 interface SandboxAbout {
   readonly awsEndpoint?: string;
@@ -95,6 +101,9 @@ const grantPath = (id: string, action = ''): string => `/grants/${encodeURICompo
 /** One method per route of docs/openapi.json. */
 const brokerApi = (call: ApiCall) => ({
   request: (request: GrantRequest) => call<GrantView>('POST', '/grants', { body: request }),
+  /** A request that, approved at once, is answered with its first credentials (or why it has none). */
+  requestWithCredentials: (request: GrantRequest) =>
+    call<RequestedGrant>('POST', '/grants', { query: { credentials: 'true' }, body: request }),
   /** Your grants; with `inbox`, the ones you may approve; with `reviews`, break-glass grants security owes a review. */
   list: (options: { inbox?: boolean; reviews?: boolean; limit?: number; cursor?: string } = {}) =>
     call<GrantPage>('GET', '/grants', {

@@ -25,6 +25,11 @@ interface GrantCredentials {
   current(): Promise<VendedCredentials>;
   /** Asks the broker whether the grant is still live (one GET), and remembers a yes for the bound. */
   confirmLive(): Promise<void>;
+  /**
+   * A session the broker handed out with the grant itself (`POST /grants?credentials=true`), kept
+   * as a vend's would be: the grant was live at `askedAt`, when the request was sent.
+   */
+  remember(credentials: VendedCredentials, askedAt: Date): void;
 }
 
 const msLeft = (credentials: VendedCredentials, now: Date): number =>
@@ -84,11 +89,14 @@ const credentialSource = (grantId: string, deps: CredentialSourceDeps): GrantCre
     if (cached !== undefined) deps.cache.write(deps.cacheKey, { ...cached, liveAt: asked.toISOString() });
   };
 
+  const remember = (credentials: VendedCredentials, askedAt: Date): void =>
+    deps.cache.write(deps.cacheKey, { credentials, liveAt: askedAt.toISOString() });
+
   const vend = async (): Promise<VendedCredentials> => {
     const asked = deps.now();
     try {
       const credentials = await deps.api.vend(grantId);
-      deps.cache.write(deps.cacheKey, { credentials, liveAt: asked.toISOString() });
+      remember(credentials, asked);
       return credentials;
     } catch (error) {
       if (!isFinal(error)) throw error;
@@ -115,6 +123,7 @@ const credentialSource = (grantId: string, deps: CredentialSourceDeps): GrantCre
       return inFlight;
     },
     confirmLive,
+    remember,
   };
 };
 

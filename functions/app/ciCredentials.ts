@@ -127,7 +127,8 @@ const decideDeploy = async (deps: BrokerDeps, facts: WorkloadFacts, refusal = ''
  * A CI job's per-deploy credentials, in one call: token verified, claims made a workload, the
  * template rendered from claims and inputs and narrowed within the role's ceiling, the `ciDeploy`
  * policies asked — and only then the token's id consumed, the grant opened, approved by the
- * permitting policy, its expiry scheduled and credentials vended on the same path as a person's.
+ * permitting policy, its expiry scheduled and its credentials vended alongside, on the same path as
+ * a person's auto-approved request with credentials (openApprovedByPolicy).
  */
 const requestCiCredentials = (
   deps: BrokerDeps,
@@ -194,15 +195,18 @@ const requestCiCredentials = (
       explanation: { permittedBy: decision.permittedBy, scopeWidth: narrowed.privilegeWidth },
       workload: recordOf(workload, request, verified.jti),
     });
-    const approved = await openApprovedByPolicy(deps, opened, decidedBy);
-    deps.recentGrants.remember(approved);
+    const { grant, credentials, vendFailure } = await openApprovedByPolicy(deps, opened, decidedBy, caller);
+    deps.recentGrants.remember(grant);
     deps.logger.info('ci grant approved by policy', {
-      grantId: approved.id,
+      grantId: grant.id,
       repository: workload.repository,
       run: workload.runId,
       policy: decidedBy,
     });
-    return vendCredentials(deps, caller, approved.id);
+    // A job's call is for credentials: without them it fails as the vend did, and the grant (never
+    // used) ends at its expiry.
+    if (credentials === undefined) throw vendFailure;
+    return { grant, credentials };
   });
 
 /**

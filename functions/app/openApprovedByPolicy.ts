@@ -1,7 +1,46 @@
+import type { Caller } from '../domain/caller.js';
 import { autoApprove } from '../domain/decisions.js';
+import { BrokerError } from '../domain/errors.js';
 import type { Grant, Transition } from '../domain/grant.js';
+import { planVend } from '../domain/vending.js';
+import type { IssuedCredentials } from '../ports.js';
 import type { BrokerDeps } from './deps.js';
 import { scheduleExpiry } from './reviewGrant.js';
+import { issueSession, recordSession } from './vendCredentials.js';
+
+/** A grant approved at once, and — when its requester asked — its first credentials or why it has none. */
+interface ApprovedOpening {
+  readonly grant: Grant;
+  readonly credentials?: IssuedCredentials;
+  /** Set when credentials were asked for and none came: the grant stands, the vend route may try again. */
+  readonly vendFailure?: unknown;
+}
+
+/**
+ * Starts the first vend of `approved` — its AssumeRole — before the approval is stored, and gives
+ * what finishes it once the approval is: the vend recorded (no read: the grant as just written),
+ * or why there are no credentials. Nothing issued here reaches anyone unless `finish` is called.
+ */
+const startFirstVend = (deps: BrokerDeps, caller: Caller, approved: Grant, now: Date) => {
+  const plan = planVend(approved, caller, now);
+  const issuing = issueSession(deps, approved, plan);
+  issuing.catch(() => undefined);
+  const finish = async (): Promise<ApprovedOpening> => {
+    try {
+      const credentials = await issuing;
+      return { grant: await recordSession(deps, caller, approved, plan, credentials), credentials };
+    } catch (vendFailure) {
+      deps.logger.warn('grant approved without its first credentials', {
+        grantId: approved.id,
+        ...(vendFailure instanceof BrokerError
+          ? { code: vendFailure.code, reason: vendFailure.message }
+          : { error: (vendFailure as Error)?.message }),
+      });
+      return { grant: approved, vendFailure };
+    }
+  };
+  return finish;
+};
 
 /**
  * Stores a just-opened grant already approved in the name of the policy that decided it — the
@@ -13,15 +52,29 @@ import { scheduleExpiry } from './reviewGrant.js';
  * in expireGrant) and deletes itself. It is not cancelled, because a failed write is not always an
  * unwritten one — when the table's answer is lost (an outage after the commit) the grant may be
  * stored and live, and its schedule is then what ends it on time.
+ *
+ * With `vendTo` (the requester asked for credentials in the same call), the first session's
+ * AssumeRole runs alongside the write and the schedule too, and its vend is recorded once the
+ * write succeeded; only then are the credentials answered (docs/vending.md, "Vending
+ * alongside the approval"). A failed write drops them unseen and fails as before; a failed
+ * AssumeRole or vend record leaves the approved grant standing, answered without credentials.
  */
-const openApprovedByPolicy = async (deps: BrokerDeps, opened: Transition, policyId: string): Promise<Grant> => {
-  const approved = autoApprove(opened.grant, policyId, deps.clock.now());
+const openApprovedByPolicy = async (
+  deps: BrokerDeps,
+  opened: Transition,
+  policyId: string,
+  vendTo?: Caller
+): Promise<ApprovedOpening> => {
+  const now = deps.clock.now();
+  const approved = autoApprove(opened.grant, policyId, now);
+  const finishVend = vendTo === undefined ? undefined : startFirstVend(deps, vendTo, approved.grant, now);
   const [written] = await Promise.allSettled([
     deps.store.create(opened, approved),
     scheduleExpiry(deps, approved.grant),
   ]);
   if (written.status === 'rejected') throw written.reason;
-  return approved.grant;
+  return finishVend === undefined ? { grant: approved.grant } : finishVend();
 };
 
+export type { ApprovedOpening };
 export { openApprovedByPolicy };

@@ -5,7 +5,7 @@ import { type Grant, type GrantRequest, openGrant, type TaskScope } from '../dom
 import type { RequestDecision, RequestFacts } from '../domain/policy.js';
 import type { BrokerDeps } from './deps.js';
 import { type NarrowedScope, narrowScope } from './narrowScope.js';
-import { openApprovedByPolicy } from './openApprovedByPolicy.js';
+import { type ApprovedOpening, openApprovedByPolicy } from './openApprovedByPolicy.js';
 
 const DAY_MS = 24 * 3600 * 1000;
 /** Enough for any sensible limit; a requester with more grants in the window counts as this many. */
@@ -126,9 +126,15 @@ const requestFacts = async (
  * decide eligibility, the approval rule, auto-approval and break-glass. A denied request stores
  * only a denial record (for the exceptions report) and answers 403 with the policies' reasons. An
  * auto-approved or break-glass request is stored APPROVED at once by `policy:<id>` (one write with
- * its request); a break-glass grant also raises an alert and owes a review.
+ * its request); a break-glass grant also raises an alert and owes a review. `withCredentials`: an
+ * approved grant's first credentials are vended in the same call.
  */
-const requestGrant = async (deps: BrokerDeps, caller: Caller, request: GrantRequest): Promise<Grant> => {
+const openRequested = async (
+  deps: BrokerDeps,
+  caller: Caller,
+  request: GrantRequest,
+  withCredentials: boolean
+): Promise<ApprovedOpening> => {
   const { catalog } = deps.config;
   const role = catalog.roles.get(request.role);
   if (role === undefined) {
@@ -198,10 +204,11 @@ const requestGrant = async (deps: BrokerDeps, caller: Caller, request: GrantRequ
   if (decision.decidedBy === undefined || !(decision.autoApprove || breakGlass)) {
     await deps.store.create(opened);
     logRequested();
-    return opened.grant;
+    return { grant: opened.grant };
   }
 
-  const approved = await openApprovedByPolicy(deps, opened, decision.decidedBy);
+  const answer = await openApprovedByPolicy(deps, opened, decision.decidedBy, withCredentials ? caller : undefined);
+  const approved = answer.grant;
   logRequested();
   // Its vend usually follows at once: where it comes to this process (the sandbox), it needs no read.
   deps.recentGrants.remember(approved);
@@ -216,7 +223,19 @@ const requestGrant = async (deps: BrokerDeps, caller: Caller, request: GrantRequ
     });
   }
   deps.logger.info('grant approved by policy', { grantId: approved.id, policy: decision.decidedBy, breakGlass });
-  return approved;
+  return answer;
 };
 
-export { elevationsInWindow, requestFacts, requestGrant };
+/** See openRequested. */
+const requestGrant = async (deps: BrokerDeps, caller: Caller, request: GrantRequest): Promise<Grant> =>
+  (await openRequested(deps, caller, request, false)).grant;
+
+/**
+ * A request that, when the policies approve it at once, is answered with its first credentials too
+ * (their AssumeRole overlaps the approval's write: openApprovedByPolicy). A pending request is
+ * answered as by requestGrant; `vendFailure` says why an approved one came without credentials.
+ */
+const requestGrantWithCredentials = (deps: BrokerDeps, caller: Caller, request: GrantRequest) =>
+  openRequested(deps, caller, request, true);
+
+export { elevationsInWindow, requestFacts, requestGrant, requestGrantWithCredentials };

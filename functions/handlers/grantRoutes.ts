@@ -1,15 +1,22 @@
 import { auditGrant } from '../app/grantAudit.js';
+import type { ApprovedOpening } from '../app/openApprovedByPolicy.js';
 import { getGrant, listInbox, listMyGrants, listReviewsDue } from '../app/readGrants.js';
-import { requestGrant } from '../app/requestGrant.js';
+import { requestGrant, requestGrantWithCredentials } from '../app/requestGrant.js';
 import { approveGrant, cancelGrant, denyGrant, reviewGrant } from '../app/reviewGrant.js';
 import type { GrantRequest } from '../domain/grant.js';
 import { auditQuery } from './auditSchemas.js';
 import { grantIdOf } from './grantIdOf.js';
-import { auditView, grantView } from './grantView.js';
+import { auditView, credentialProcessView, grantView } from './grantView.js';
 import { httpRoute, publicRoute } from './http/httpRoute.js';
-import { json } from './http/responses.js';
+import { errorDetail, json } from './http/responses.js';
 import type { Route } from './routes.js';
-import { createGrantBody, listGrantsQuery, optionalCommentBody, requiredCommentBody } from './schemas.js';
+import {
+  createGrantBody,
+  createGrantQuery,
+  listGrantsQuery,
+  optionalCommentBody,
+  requiredCommentBody,
+} from './schemas.js';
 
 const DEFAULT_PAGE = 25;
 
@@ -26,16 +33,32 @@ const health: Route = {
   ),
 };
 
+/**
+ * The grant, with `?credentials=true`: its first credentials when it was approved at once (in the
+ * vend route's credential_process shape; every JSON answer is no-store), or `credentialsError`
+ * saying why an approved grant came without them — the vend route can be asked then.
+ */
+const requestedView = ({ grant, credentials, vendFailure }: ApprovedOpening) => ({
+  ...grantView(grant),
+  ...(credentials === undefined ? {} : { credentials: credentialProcessView(credentials) }),
+  ...(vendFailure === undefined ? {} : { credentialsError: errorDetail(vendFailure) }),
+});
+
 const createGrant: Route = {
   name: 'createGrant',
   method: 'POST',
   path: '/grants',
   auth: 'iam',
   build: /* @__PURE__ */ httpRoute({
+    query: createGrantQuery,
     body: { schema: createGrantBody, required: true },
-    run: async (deps, { caller, body }) => {
-      const grant = await requestGrant(deps, caller, body as GrantRequest);
-      return json(201, grantView(grant), { location: `/grants/${grant.id}` });
+    run: async (deps, { caller, query, body }) => {
+      const request = body as GrantRequest;
+      const answer =
+        query.credentials === undefined
+          ? { grant: await requestGrant(deps, caller, request) }
+          : await requestGrantWithCredentials(deps, caller, request);
+      return json(201, requestedView(answer), { location: `/grants/${answer.grant.id}` });
     },
   }),
 };

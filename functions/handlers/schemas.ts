@@ -121,6 +121,13 @@ const ciCredentialsBody = z.strictObject({
 
 const grantIdParam = GRANT_ID;
 
+/** `POST /grants?credentials=true`: a request approved at once is answered with its first credentials. */
+const createGrantQuery = z.strictObject({
+  credentials: z.optional(
+    z.enum(['true'], "use '?credentials=true' to be answered with credentials when the request is approved at once")
+  ),
+});
+
 const listGrantsQuery = z.strictObject({
   inbox: z.optional(z.enum(['', 'true'], "use '?inbox' to list what you may approve")),
   reviews: z.optional(z.enum(['', 'true'], "use '?reviews' to list break-glass grants awaiting review")),
@@ -135,6 +142,7 @@ const listGrantsQuery = z.strictObject({
 export {
   ciCredentialsBody,
   createGrantBody,
+  createGrantQuery,
   emptyBody,
   extendBody,
   grantIdParam,

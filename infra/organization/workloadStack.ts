@@ -47,7 +47,7 @@ class JitWorkloadRolesStack extends Stack {
         // Role ARNs, comma-separated, no spaces: what the broker stack's outputs print.
         allowedPattern: '^arn:aws[a-z-]*:iam::[0-9]{12}:role/[\\w+=,.@/-]+$',
       }).valueAsList;
-    const vend = list('BrokerVendRoleArns', "VendRoleArn output of the broker's JitBroker stack");
+    const vend = list('BrokerVendRoleArns', "VendRoleArn output of the broker's JitBroker stack (comma-separated)");
     const ending = list(
       'BrokerEndingRoleArns',
       "SessionKillerTrustedRoleArns output of the broker's JitBroker stack (comma-separated)"

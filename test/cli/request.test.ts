@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { buildRequest } from '../../cli/commands/request.js';
 import { runCli } from '../../cli/main.js';
-import { fakeContext, fakeFetch, jsonResponse } from './cliFakes.js';
+import { credentialsExpiringIn, fakeContext, fakeFetch, grantView, jsonResponse } from './cliFakes.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'jit-templates-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -131,5 +131,69 @@ describe('jit request --wait --json', () => {
     const { context, stdout } = fakeContext({ fetch: broker().fetch, interrupted: () => controller.signal });
     expect(await runCli(args, context)).toBe(130);
     expect(JSON.parse(stdout())).toMatchObject({ id: 'g-1', state: 'PENDING' });
+  });
+});
+
+describe('jit request --exec', () => {
+  const now = new Date('2026-11-23T12:00:00Z');
+  /** The command's stdout is the terminal's: it exits 7 when it got `key`, 9 otherwise. */
+  const argsExpecting = (key: string) => [
+    'request',
+    '-t',
+    'debug-export',
+    '--templates',
+    templatesFile,
+    '--exec',
+    '--static',
+    '--',
+    process.execPath,
+    '-e',
+    `process.exit(process.env.AWS_ACCESS_KEY_ID === '${key}' ? 7 : 9)`,
+  ];
+  /** A broker whose answer to the request is `answer`; vends and reads as a live grant's would be. */
+  const broker = (answer: Record<string, unknown>) =>
+    fakeFetch((request) => {
+      if (request.method === 'POST' && request.url.pathname === '/grants') return jsonResponse(201, answer);
+      if (request.url.pathname === '/grants/g-1/credentials') {
+        return jsonResponse(200, credentialsExpiringIn(3_600_000, now, 'ASIAVENDED'));
+      }
+      return jsonResponse(200, grantView());
+    });
+  /** Each test with its own credential cache: the same grant id must not find the last test's session. */
+  const contextFor = (fetch: typeof globalThis.fetch, cache: string) =>
+    fakeContext({
+      fetch,
+      env: {
+        HOME: dir,
+        XDG_CACHE_HOME: join(dir, cache),
+        AWS_CONFIG_FILE: join(dir, 'no-aws-config'),
+        JIT_API_URL: 'http://127.0.0.1:8787',
+        JIT_USER: 'alice',
+      },
+    });
+
+  it('runs the command with the credentials the request was answered with, and no second call', async () => {
+    const { fetch, sent } = broker({
+      ...grantView({ vendCount: 1 }),
+      credentials: credentialsExpiringIn(3_600_000, now, 'ASIAFIRST'),
+    });
+    const { context, stderr } = contextFor(fetch, 'cache-seeded');
+    expect(await runCli(argsExpecting('ASIAFIRST'), context), stderr()).toBe(7);
+    expect(stderr()).toContain('g-1 is ACTIVE');
+    const [requested] = sent;
+    expect(requested?.url.search).toBe('?credentials=true');
+    expect(sent.some((r) => r.url.pathname.endsWith('/credentials'))).toBe(false);
+  });
+
+  it('says why an approved grant came without credentials, and vends them as jit exec does', async () => {
+    const error = { code: 'STS_THROTTLED', message: 'STS is throttling; try again in a few seconds' };
+    const { fetch, sent } = broker({
+      ...grantView({ id: 'g-1', state: 'APPROVED', vendCount: 0 }),
+      credentialsError: error,
+    });
+    const { context, stderr } = contextFor(fetch, 'cache-vended');
+    expect(await runCli(argsExpecting('ASIAVENDED'), context), stderr()).toBe(7);
+    expect(stderr()).toContain('g-1 was approved without its credentials (STS_THROTTLED: STS is throttling');
+    expect(sent.filter((r) => r.url.pathname === '/grants/g-1/credentials')).toHaveLength(1);
   });
 });

@@ -1,3 +1,7 @@
+import { App, Stack } from 'aws-cdk-lib';
+import { Template as CdkTemplate } from 'aws-cdk-lib/assertions';
+import { ManagedPolicy } from 'aws-cdk-lib/aws-iam';
+import { JitTargetRole } from '../../infra/targetRole.js';
 import { synthBroker } from '../infra/synthBroker.js';
 import { type DeployEnvironment, DeployedStacks, type Template } from './cloudFormation.js';
 import { deployedFunctions, type PolicyDocument } from './deployedFunctions.js';
@@ -5,6 +9,27 @@ import type { Deployment } from './permissions.js';
 
 /** The catalog's account: kills of its roles go through the broker's own IAM permissions. */
 const ENVIRONMENT: DeployEnvironment = { partition: 'aws', region: 'us-east-1', account: '123456789012' };
+
+/** The outputs that name the broker roles a target role must trust (docs/deploy.md). */
+const TRUST_OUTPUTS = ['VendRoleArn', 'CiVendRoleArns'];
+
+/** A JitTargetRole's trust policy, trusting `brokerRoleArns`. */
+const trustOf = (brokerRoleArns: string[]): PolicyDocument => {
+  const stack = new Stack(new App(), 'Workload', { env: { account: ENVIRONMENT.account, region: ENVIRONMENT.region } });
+  const ceiling = ManagedPolicy.fromAwsManagedPolicyName('ReadOnlyAccess');
+  new JitTargetRole(stack, 'Target', { brokerRoleArns, managedPolicies: [ceiling], permissionsBoundary: ceiling });
+  const [role] = Object.values(CdkTemplate.fromStack(stack).findResources('AWS::IAM::Role'));
+  return role?.Properties.AssumeRolePolicyDocument as PolicyDocument;
+};
+
+/**
+ * The trust policy of a target role as a platform team deploys it: a JitTargetRole whose
+ * `brokerRoleArns` are the ARNs the broker stack's outputs print (each comma-separated).
+ */
+const targetRoleTrust = (stacks: DeployedStacks, broker: Template): PolicyDocument => {
+  const outputs = (broker as { Outputs?: Record<string, { Value: unknown }> }).Outputs ?? {};
+  return trustOf(TRUST_OUTPUTS.flatMap((name) => stacks.resolveString('JitBroker', outputs[name]?.Value).split(',')));
+};
 
 /**
  * The broker app as `cdk synth` builds it (both stacks, cdk-nag on, every bundle built), read as
@@ -30,8 +55,9 @@ const deployedBroker = async () => {
     functions: deployedFunctions(stacks, synth.outdir),
     targetRoleArns: [...new Set([...synth.config.catalog.roles.values()].map((r) => r.roleArn))].sort(),
     resourcePolicies,
+    targetRoleTrust: targetRoleTrust(stacks, templates.JitBroker as Template),
   };
   return { synth, templates, stacks, deployment };
 };
 
-export { deployedBroker, ENVIRONMENT };
+export { deployedBroker, ENVIRONMENT, trustOf };

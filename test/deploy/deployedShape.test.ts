@@ -14,7 +14,7 @@ import { FUNCTION_ACCESS } from '../../infra/functionAccess.js';
 import { readAwsCallsFile } from '../helpers/awsCallRecorder.js';
 import { loadBundles, missingHandlers, provideRuntimeSdk } from './bundles.js';
 import { DeployedStacks, type Template } from './cloudFormation.js';
-import { deployedBroker } from './deployedBroker.js';
+import { deployedBroker, trustOf } from './deployedBroker.js';
 import type { DeployedFunction, PolicyStatement } from './deployedFunctions.js';
 import { failureFindings } from './failureHandling.js';
 import { decide, deniedCalls, logFindings, unrecordedFunctions, unusedPermissions } from './permissions.js';
@@ -257,6 +257,16 @@ describe('the deployed-shape checks, on a broken deployment', () => {
         '(request context {"iam:ResourceTag/jit-broker:managed":"true",' +
         '"iam:PermissionsBoundary":"arn:aws:iam::123456789012:policy/ceiling"}): ImplicitlyDenied'
     );
+  });
+
+  it('names the function a target role does not trust when its code assumes it', async () => {
+    // What VendRoleArn named before the request route vended: the target roles' trust without it.
+    const vendOnly = ['vendCredentials', 'ciCredentials', 'ciRevend'].map((name) => fn(name).roleArn);
+    const broken = { ...deployment, targetRoleTrust: trustOf(vendOnly) };
+    const { problems } = await deniedCalls(broken, recorded);
+    const untrusted = problems.filter((p) => p.includes('sts:AssumeRole on arn:aws:iam::123456789012:role/jit/'));
+    expect(untrusted.length).toBeGreaterThan(0);
+    expect(untrusted.every((p) => p.startsWith('createGrant: its role does not allow sts:AssumeRole'))).toBe(true);
   });
 
   it('names the function and the variable when its environment lacks what a call needs', async () => {

@@ -17,6 +17,11 @@ interface Deployment {
   readonly targetRoleArns: readonly string[];
   /** Resource policies by the ARN prefix they govern (`arn:aws:s3:::bucket/`). */
   readonly resourcePolicies: readonly { readonly prefix: string; readonly policy: PolicyDocument }[];
+  /**
+   * The trust policy every target role carries (a JitTargetRole told to trust what the broker
+   * stack's outputs name): STS calls on a target role must pass it as well as the caller's role.
+   */
+  readonly targetRoleTrust: PolicyDocument;
 }
 
 /** What a call's placeholders (test/helpers/iamRequests.ts) are, in this deployment, for this function. */
@@ -123,7 +128,10 @@ const decide = async (
   fn: Pick<DeployedFunction, 'principal' | 'policies'>,
   request: ConcreteRequest
 ): Promise<string> => {
-  const resourcePolicy = deployment.resourcePolicies.find((p) => request.resource.startsWith(p.prefix))?.policy;
+  const trusted = request.action.startsWith('sts:') && deployment.targetRoleArns.includes(request.resource);
+  const resourcePolicy = trusted
+    ? deployment.targetRoleTrust
+    : deployment.resourcePolicies.find((p) => request.resource.startsWith(p.prefix))?.policy;
   const result = await runSimulation(
     {
       request: {

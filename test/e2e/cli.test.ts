@@ -376,4 +376,83 @@ describe('the jit CLI against the sandbox process', () => {
       await server.close();
     }
   });
+
+  it('request --exec: approved at once, the command runs with the credentials the request was answered with', {
+    timeout: 60_000,
+  }, async () => {
+    const run = await jit(
+      'carol',
+      'request',
+      'prod-admin',
+      '--action',
+      'ec2:RebootInstances',
+      '--resource',
+      '*',
+      '--for',
+      '30m',
+      '--ticket',
+      'INC-982',
+      '--reason',
+      'prod outage, db host hung again',
+      '--break-glass',
+      '--exec',
+      '--',
+      AWS_CLI,
+      'sts',
+      'get-caller-identity',
+      '--output',
+      'json',
+      '--endpoint-url',
+      sandbox.ready.awsEndpoint!
+    );
+    expect(run.code, run.stderr).toBe(0);
+    const id = /BREAK-GLASS (g-\S+): prod-admin is ACTIVE until /.exec(run.stderr)?.[1];
+    expect(id, run.stderr).toBeDefined();
+    // stdout is the command's alone: the session is the grant's.
+    expect(JSON.parse(run.stdout).Arn).toBe(`arn:aws:sts::123456789012:assumed-role/prod-admin/carol.${id}`);
+    // One vend, the one the request was answered with: the command got it with no second call.
+    const shown = JSON.parse((await jit('carol', 'show', id!, '--json')).stdout) as { vendCount: number };
+    expect(shown.vendCount).toBe(1);
+    expect((await jit('dave', 'review', id!, '--comment', 'INC-982 outage; reboot matches the runbook')).code).toBe(0);
+  });
+
+  it('request --exec: a pending request is waited for, then the command runs and its exit code is jit’s', {
+    timeout: 60_000,
+  }, async () => {
+    const listIds = async () =>
+      (JSON.parse((await jit('alice', 'list', '--json')).stdout) as { grants: { id: string }[] }).grants.map(
+        (g) => g.id
+      );
+    const before = new Set(await listIds());
+    const args = PROD_READ_REQUEST.filter((a) => a !== '--json');
+    const script = 'process.stdout.write(process.env.JIT_GRANT_ID); process.exit(5)';
+    const waiting = finish(
+      start(process.execPath, jitArgs('alice', [...args, '--exec', '--', process.execPath, '-e', script]))
+    );
+    let id: string | undefined;
+    while (id === undefined) id = (await listIds()).find((g) => !before.has(g));
+    expect((await jit('bob', 'approve', id, '--comment', 'matches the incident')).code).toBe(0);
+    const run = await waiting;
+    expect(run.stderr).toContain(`Requested ${id}: prod-read for 30m, PENDING`);
+    expect(run.stderr).toContain(`waiting for ${id}: PENDING, 0/1 approvals`);
+    expect(run.stdout).toBe(id);
+    expect(run.code).toBe(5);
+    // Approved by a person: no credentials came with the request, so jit vended them as jit exec does.
+    const shown = JSON.parse((await jit('alice', 'show', id, '--json')).stdout) as { vendCount: number };
+    expect(shown.vendCount).toBe(1);
+    expect((await jit('alice', 'done', id)).code).toBe(0);
+  });
+
+  it('request refuses --exec with --json, and a command or exec flags without --exec', async () => {
+    const args = PROD_READ_REQUEST.filter((a) => a !== '--json');
+    const withJson = await jit('alice', ...args, '--exec', '--json');
+    expect(withJson.code).toBe(1);
+    expect(withJson.stderr).toContain('drop --json');
+    const noExec = await jit('alice', ...args, '--', 'true');
+    expect(noExec.code).toBe(1);
+    expect(noExec.stderr).toContain('a command after -- needs --exec');
+    const staticAlone = await jit('alice', ...args, '--static');
+    expect(staticAlone.code).toBe(1);
+    expect(staticAlone.stderr).toContain('--static needs --exec');
+  });
 });

@@ -90,7 +90,7 @@ describe('the broker app', () => {
   });
 
   it('lets only the vending functions (people’s and CI jobs’) assume target roles, only catalog roles tagged as managed', () => {
-    const vending = ['vendCredentials', 'ciCredentials', 'ciRevend'];
+    const vending = ['vendCredentials', 'createGrant', 'ciCredentials', 'ciRevend'];
     for (const name of stateless.functions.keys()) {
       const assume = allowing(name, 'sts:AssumeRole');
       if (!vending.includes(name)) {

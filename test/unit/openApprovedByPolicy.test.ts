@@ -1,28 +1,62 @@
 import { describe, expect, it } from 'vitest';
 import type { BrokerDeps } from '../../functions/app/deps.js';
 import { openApprovedByPolicy } from '../../functions/app/openApprovedByPolicy.js';
-import type { Transition } from '../../functions/domain/grant.js';
+import { ServiceUnavailableError } from '../../functions/domain/errors.js';
+import type { Grant, Transition } from '../../functions/domain/grant.js';
+import type { SessionRequest } from '../../functions/ports.js';
 import { rejectionOf } from '../helpers/awsFaults.js';
 import { capturingLogger, manualClock } from '../helpers/fixtures.js';
 import { openedGrant } from '../helpers/signedChains.js';
 
-/** What openApprovedByPolicy touches, each step recorded in order; the write waits for `release`. */
-const setUp = (faults: { write?: Error; schedule?: Error } = {}) => {
+const alice = { userId: 'alice', groups: [] };
+
+/**
+ * What openApprovedByPolicy touches, each step recorded in order; the approval's write waits for
+ * `release`, and so does the AssumeRole for `issued` (both are still under way until released).
+ */
+const setUp = (faults: { write?: Error; schedule?: Error; assume?: Error; record?: Error } = {}) => {
   const steps: string[] = [];
-  let release = () => {};
-  const writing = new Promise<void>((resolve) => {
-    release = resolve;
-  });
+  const gate = () => {
+    let open = () => {};
+    const opened = new Promise<void>((resolve) => {
+      open = resolve;
+    });
+    return { opened, open: () => open() };
+  };
+  const writing = gate();
+  const assuming = gate();
+  const sessions: SessionRequest[] = [];
   const deps = {
     clock: manualClock(),
     logger: capturingLogger().logger,
     alerts: { raise: async (kind: string) => void steps.push(`alert ${kind}`) },
+    recentGrants: { remember: (grant: Grant) => void steps.push(`remember ${grant.state}`) },
     store: {
       create: async (_opened: Transition, then?: Transition) => {
         steps.push(`write ${then?.grant.state}`);
-        await writing;
+        await writing.opened;
         if (faults.write) throw faults.write;
         steps.push('written');
+      },
+      transition: async (from: Grant, to: Transition) => {
+        steps.push(`record ${from.state}→${to.grant.state}`);
+        if (faults.record) throw faults.record;
+      },
+    },
+    credentials: {
+      issue: async (request: SessionRequest) => {
+        steps.push('assume');
+        sessions.push(request);
+        await assuming.opened;
+        if (faults.assume) throw faults.assume;
+        steps.push('assumed');
+        return {
+          accessKeyId: 'ASIATEST',
+          secretAccessKey: 'secret',
+          sessionToken: 'token',
+          expiration: new Date(Date.now() + 3600_000),
+          assumedRoleArn: 'arn:aws:sts::111111111111:assumed-role/x/alice',
+        };
       },
     },
     expiry: {
@@ -33,25 +67,29 @@ const setUp = (faults: { write?: Error; schedule?: Error } = {}) => {
       cancel: async () => void steps.push('cancel'),
     },
   } as unknown as BrokerDeps;
-  return { deps, steps, release: () => release() };
+  return { deps, steps, sessions, releaseWrite: writing.open, releaseAssume: assuming.open };
 };
+
+const tick = () => new Promise((resolve) => setTimeout(resolve, 0));
 
 describe('openApprovedByPolicy', () => {
   it('writes the approved grant once and schedules its expiry while the write is under way', async () => {
     const t = setUp();
     const answer = openApprovedByPolicy(t.deps, openedGrant(), 'auto');
-    await new Promise((resolve) => setTimeout(resolve, 0));
+    await tick();
     // Both started before the write came back: the requester waits for one round trip.
     expect(t.steps).toEqual(['write APPROVED', 'schedule']);
-    t.release();
-    expect((await answer).state).toBe('APPROVED');
+    t.releaseWrite();
+    const { grant, credentials } = await answer;
+    expect(grant.state).toBe('APPROVED');
+    expect(credentials).toBeUndefined();
     expect(t.steps).toEqual(['write APPROVED', 'schedule', 'written']);
   });
 
   it('keeps the schedule of a grant whose write failed (it may have been stored), and fails as the write did', async () => {
     const t = setUp({ write: new Error('table unavailable') });
     const answer = openApprovedByPolicy(t.deps, openedGrant(), 'auto');
-    t.release();
+    t.releaseWrite();
     expect(await rejectionOf(answer)).toMatchObject({ message: 'table unavailable' });
     expect(t.steps).toEqual(['write APPROVED', 'schedule']);
   });
@@ -59,9 +97,67 @@ describe('openApprovedByPolicy', () => {
   it('keeps the approval when the schedule fails, and alerts: the sweeper ends the grant', async () => {
     const t = setUp({ schedule: new Error('scheduler down') });
     const answer = openApprovedByPolicy(t.deps, openedGrant(), 'auto');
-    t.release();
-    expect((await answer).state).toBe('APPROVED');
+    t.releaseWrite();
+    expect((await answer).grant.state).toBe('APPROVED');
     expect(t.steps).toContain('alert schedule-failed');
     expect(t.steps).not.toContain('cancel');
+  });
+});
+
+describe('openApprovedByPolicy with the first credentials', () => {
+  it('starts the AssumeRole before the write returns, and answers only once the vend is recorded', async () => {
+    const t = setUp();
+    const answer = openApprovedByPolicy(t.deps, openedGrant(), 'auto', alice);
+    await tick();
+    expect(t.steps).toEqual(['assume', 'write APPROVED', 'schedule']);
+    // The session is the grant's own, planned from the approved grant.
+    expect(t.sessions[0]).toMatchObject({ sourceIdentity: 'g-01jtest0000000000000000000', durationSeconds: 3600 });
+    t.releaseAssume();
+    await tick();
+    // Issued, but the approval is not stored yet: nothing is recorded, nothing answered.
+    expect(t.steps).toEqual(['assume', 'write APPROVED', 'schedule', 'assumed']);
+    t.releaseWrite();
+    const { grant, credentials, vendFailure } = await answer;
+    expect(t.steps.slice(-3)).toEqual(['written', 'record APPROVED→ACTIVE', 'remember ACTIVE']);
+    expect(grant).toMatchObject({ state: 'ACTIVE', vendCount: 1 });
+    expect(credentials?.accessKeyId).toBe('ASIATEST');
+    expect(vendFailure).toBeUndefined();
+  });
+
+  it('drops the issued credentials unseen when the write fails, and fails as the write did', async () => {
+    const t = setUp({ write: new Error('table unavailable') });
+    const answer = openApprovedByPolicy(t.deps, openedGrant(), 'auto', alice);
+    t.releaseAssume();
+    await tick();
+    t.releaseWrite();
+    expect(await rejectionOf(answer)).toMatchObject({ message: 'table unavailable' });
+    expect(t.steps).toContain('assumed');
+    expect(t.steps.some((step) => step.startsWith('record'))).toBe(false);
+  });
+
+  it('fails as the write did even while the AssumeRole is still under way', async () => {
+    const t = setUp({ write: new Error('table unavailable') });
+    const answer = openApprovedByPolicy(t.deps, openedGrant(), 'auto', alice);
+    t.releaseWrite();
+    expect(await rejectionOf(answer)).toMatchObject({ message: 'table unavailable' });
+    t.releaseAssume();
+    await tick();
+    expect(t.steps.some((step) => step.startsWith('record'))).toBe(false);
+  });
+
+  it.each([
+    ['the AssumeRole fails', 'assume', new ServiceUnavailableError('STS_THROTTLED', 'STS is throttling')],
+    ['their vend cannot be recorded', 'record', new ServiceUnavailableError('STORE_THROTTLED', 'table throttling')],
+  ] as const)('keeps the approved grant without credentials when %s, and says why', async (_when, step, failure) => {
+    const t = setUp({ [step]: failure });
+    const answer = openApprovedByPolicy(t.deps, openedGrant(), 'auto', alice);
+    t.releaseAssume();
+    t.releaseWrite();
+    const { grant, credentials, vendFailure } = await answer;
+    expect(grant.state).toBe('APPROVED');
+    expect(credentials).toBeUndefined();
+    expect(vendFailure).toBe(failure);
+    // Nothing recorded, or the record that failed: no vend stands for credentials nobody got.
+    expect(t.steps.filter((s) => s.startsWith('record'))).toEqual(step === 'record' ? ['record APPROVED→ACTIVE'] : []);
   });
 });

@@ -26,18 +26,20 @@ const json = (statusCode: number, payload: unknown, headers: Record<string, stri
 
 const errorBody = (code: string, message: string) => ({ error: { code, message } });
 
+const UNEXPECTED = { code: 'INTERNAL', message: 'the broker hit an unexpected error; it has been logged' };
+
+/** What a caller is told of an error: a broker error's code and message; of anything else, nothing. */
+const errorDetail = (error: unknown): { code: string; message: string } =>
+  error instanceof BrokerError ? { code: error.code, message: error.message } : UNEXPECTED;
+
 /**
  * The only place errors become HTTP. Broker errors say what to fix; anything else is a bug or an
  * outage, so the caller gets a generic 500 and the details go to the log only.
  */
 const errorResponse = (error: unknown): { response: HttpResponse; unexpected: boolean } => {
-  if (error instanceof BrokerError) {
-    return { response: json(STATUS[error.kind], errorBody(error.code, error.message)), unexpected: false };
-  }
-  return {
-    response: json(500, errorBody('INTERNAL', 'the broker hit an unexpected error; it has been logged')),
-    unexpected: true,
-  };
+  const { code, message } = errorDetail(error);
+  const status = error instanceof BrokerError ? STATUS[error.kind] : 500;
+  return { response: json(status, errorBody(code, message)), unexpected: !(error instanceof BrokerError) };
 };
 
-export { errorResponse, json, STATUS };
+export { errorDetail, errorResponse, json, STATUS };
