@@ -2,14 +2,18 @@
  * Request → credentials in the sandbox, as a user drives it: `npm start`'s broker in its own process,
  * over real HTTP with the per-start token, a request the policies approve at once and its
  * credentials — in one call (`POST /grants?credentials=true`, what `jit request --exec` uses; the
- * target applies to it) and, for comparison, in two (the request, then the vend route). The floor is two DynamoDB transactions of the same items (the grant opened, the
- * vend recorded) and one AssumeRole, timed with raw clients on the same DynamoDB Local and
- * moto_server in the same run. The policies also need the requester's recent grants counted
- * (context.elevationsInWindow, one Query of their newest grants) before they can decide, so the
- * count floor adds that Query in front. Rounds rotate the series so noise hits them alike.
+ * target applies to it) and, for comparison, in two (the request, then the vend route). The floor
+ * is two DynamoDB transactions of the same items (the grant opened, the vend recorded) and one
+ * AssumeRole, timed with raw clients on the same DynamoDB Local and moto_server in the same run.
+ *
+ * The broker counts the requester's recent grants (context.elevationsInWindow, one Query of their
+ * newest grants) only when a policy that can decide on the role reads the count. The staging
+ * request here has none; the prod-read one has (a benchmark policy reads it), and is measured
+ * against the count floor: that Query in front of the floor. Rounds rotate the series so noise
+ * hits them alike.
  *
  * The example policies auto-approve only in business hours (prod-read), so the sandbox runs on a copy
- * of config/ with one more policy that approves a one-action staging read at any hour.
+ * of config/ with two more policies that approve a one-action read at any hour.
  *
  *   npm run bench:request     (needs Java 17 and moto_server; BENCH_ROUNDS to change the size)
  */
@@ -37,7 +41,7 @@ const TARGET = 1.5;
 /** Requesters take turns, so each has a short history (the policy facts count a requester's recent grants). */
 const REQUESTERS = 10;
 
-const AUTO_APPROVE_POLICY = `// Benchmark only: a one-action staging read is approved at once, at any hour.
+const AUTO_APPROVE_POLICIES = `// Benchmark only: a one-action staging read is approved at once, at any hour.
 @id("bench-staging-read-auto-approve")
 @description("bench/requestToCredentials.ts: s3:GetObject on staging-deploy needs no human")
 permit (
@@ -46,6 +50,16 @@ permit (
   resource == Jit::Role::"staging-deploy"
 )
 when { ["s3:GetObject"].containsAll(context.actions) };
+
+// Benchmark only: the same on prod-read, for a policy that reads the requester's count.
+@id("bench-prod-read-counted-auto-approve")
+@description("bench/requestToCredentials.ts: s3:GetObject on prod-read, fewer than 1,000 recent grants")
+permit (
+  principal,
+  action == Jit::Action::"autoApprove",
+  resource == Jit::Role::"prod-read"
+)
+when { ["s3:GetObject"].containsAll(context.actions) && context.elevationsInWindow < 1000 };
 `;
 
 const REQUEST = {
@@ -54,6 +68,8 @@ const REQUEST = {
   durationSeconds: 3600,
   reason: 'benchmark request to credentials',
 };
+/** On a role whose policies read the requester's count: the broker reads it first. */
+const COUNTED_REQUEST = { ...REQUEST, role: 'prod-read' };
 
 /** One API call as the CLI makes it: the user's header, the start's token, a JSON body. */
 const call = async (ready: Ready, user: string, path: string, body?: unknown) => {
@@ -79,8 +95,8 @@ const requestToCredentials = async (ready: Ready, user: string): Promise<string>
 };
 
 /** What `jit request --exec` waits for: one call, answered with the grant and its first credentials. */
-const requestWithCredentials = async (ready: Ready, user: string): Promise<void> => {
-  const answer = (await call(ready, user, '/grants?credentials=true', REQUEST)) as {
+const requestWithCredentials = async (ready: Ready, user: string, request = REQUEST): Promise<void> => {
+  const answer = (await call(ready, user, '/grants?credentials=true', request)) as {
     state: string;
     credentials?: { AccessKeyId?: unknown };
     credentialsError?: unknown;
@@ -94,7 +110,7 @@ const requestWithCredentials = async (ready: Ready, user: string): Promise<void>
 const main = async () => {
   const configDir = mkdtempSync(join(tmpdir(), 'jit-bench-config-'));
   cpSync('config', configDir, { recursive: true });
-  writeFileSync(join(configDir, 'policies', 'zz-bench-auto-approve.cedar'), AUTO_APPROVE_POLICY);
+  writeFileSync(join(configDir, 'policies', 'zz-bench-auto-approve.cedar'), AUTO_APPROVE_POLICIES);
   const sandbox = await startSandboxProcess(['--in-memory', '--quiet', '--config-dir', configDir]);
   const { ready } = sandbox;
   const dynamo = new DynamoDBClient({
@@ -178,18 +194,21 @@ const main = async () => {
       await requestToCredentials(ready, requester());
     };
     const oneCall = () => requestWithCredentials(ready, requester());
+    const oneCallCounted = () => requestWithCredentials(ready, requester(), COUNTED_REQUEST);
 
     const timings = {
       floor: [] as number[],
       countFloor: [] as number[],
       twoCalls: [] as number[],
       oneCall: [] as number[],
+      oneCallCounted: [] as number[],
     };
     const series: [keyof typeof timings, () => Promise<void>][] = [
       ['floor', floor],
       ['countFloor', countFloor],
       ['twoCalls', twoCalls],
       ['oneCall', oneCall],
+      ['oneCallCounted', oneCallCounted],
     ];
     for (let round = 0; round < WARMUP + ROUNDS; round++) {
       const turn = round % series.length;
@@ -204,17 +223,14 @@ const main = async () => {
       `request → credentials, sandbox over HTTP, ${ROUNDS} rounds after ${WARMUP} warm-up, one run (target ≤ ${TARGET}x):`
     );
     // The target is the one-call path's (what `jit request --exec` uses); the two-call line is for comparison.
-    const ONE_CALL = 'POST /grants?credentials=true (one call)';
-    const TWO_CALLS = 'POST /grants (auto-approved) → POST …/credentials';
     const line = ratioLine(timings.floor);
     console.log(line('floor: two transactions + one AssumeRole', timings.floor));
-    console.log(line(ONE_CALL, timings.oneCall, TARGET));
-    console.log(line(TWO_CALLS, timings.twoCalls));
-    console.log('against the count floor (the policies decide on the requester’s count of recent grants):');
+    console.log(line('POST /grants?credentials=true (one call)', timings.oneCall, TARGET));
+    console.log(line('POST /grants (auto-approved) → POST …/credentials', timings.twoCalls));
+    console.log('a role whose policies read the requester’s count of recent grants, against the count floor:');
     const counted = ratioLine(timings.countFloor);
     console.log(counted('count floor: Query + the floor', timings.countFloor));
-    console.log(counted(ONE_CALL, timings.oneCall));
-    console.log(counted(TWO_CALLS, timings.twoCalls));
+    console.log(counted('POST /grants?credentials=true (one call, counted)', timings.oneCallCounted, TARGET));
   } finally {
     dynamo.destroy();
     await interrupt(sandbox.child);
