@@ -35,6 +35,11 @@ const assertBrokers = (construct: string, arns: readonly string[]): void => {
   if (!Token.isUnresolved(arns) && arns.length === 0) {
     throw new Error(`${construct} needs at least one broker role ARN`);
   }
+  // An output such as VendRoleArn pasted whole is two ARNs in one string: IAM would refuse the trust policy at deploy.
+  const joined = arns.find((arn) => !Token.isUnresolved(arn) && arn.includes(','));
+  if (joined !== undefined) {
+    throw new Error(`${construct}: '${joined}' is several ARNs in one string; split it on ',' (one ARN per entry)`);
+  }
 };
 
 interface JitTargetRoleProps {

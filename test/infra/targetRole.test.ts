@@ -70,6 +70,14 @@ describe('JitTargetRole', () => {
     ).toThrow('JitTargetRole needs at least one broker role ARN');
   });
 
+  it('refuses an output pasted whole (two ARNs in one string), saying to split it', () => {
+    const pasted = `${BROKER},arn:aws:iam::111111111111:role/JitBroker-createGrant`;
+    expect(
+      () =>
+        new JitTargetRole(new Stack(new App(), 'S'), 'R', { brokerRoleArns: [pasted], permissionsBoundary: boundary })
+    ).toThrow("split it on ','");
+  });
+
   it('refuses to exist without a permissions boundary (for callers without the type check)', () => {
     const props = { brokerRoleArns: [BROKER] } as unknown as ConstructorParameters<typeof JitTargetRole>[2];
     expect(() => new JitTargetRole(new Stack(new App(), 'S'), 'R', props)).toThrow(

@@ -108,7 +108,7 @@ describe('StsCredentialIssuer', () => {
       serviceFault(STSServiceException, 'AccessDeniedException', 403),
       ServiceUnavailableError,
       'TARGET_ROLE_UNTRUSTED',
-      /trust policy must trust the broker's role/,
+      /trust policy must trust every role the broker stack's VendRoleArn output names/,
     ],
     [
       'RegionDisabledException',
@@ -164,7 +164,7 @@ describe('StsCredentialIssuer', () => {
   it('names the role it cannot assume', async () => {
     sts.on(AssumeRoleCommand).rejects(serviceFault(STSServiceException, 'AccessDenied', 403));
     await expect(issuer.issue(request)).rejects.toThrow(
-      `the broker cannot assume ${ROLE_ARN}: its trust policy must trust the broker's role and allow sts:SetSourceIdentity and sts:TagSession`
+      `the broker cannot assume ${ROLE_ARN}: its trust policy must trust every role the broker stack's VendRoleArn output names (comma-separated; CiVendRoleArns too for CI) and allow sts:SetSourceIdentity and sts:TagSession (docs/deploy.md)`
     );
   });
 

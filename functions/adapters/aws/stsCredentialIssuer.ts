@@ -37,7 +37,7 @@ const translate = (error: unknown, roleArn: string): unknown => {
   if (hasName(error, ['AccessDenied', 'AccessDeniedException'])) {
     return new ServiceUnavailableError(
       'TARGET_ROLE_UNTRUSTED',
-      `the broker cannot assume ${roleArn}: its trust policy must trust the broker's role and allow sts:SetSourceIdentity and sts:TagSession`,
+      `the broker cannot assume ${roleArn}: its trust policy must trust every role the broker stack's VendRoleArn output names (comma-separated; CiVendRoleArns too for CI) and allow sts:SetSourceIdentity and sts:TagSession (docs/deploy.md)`,
       { cause: error }
     );
   }
