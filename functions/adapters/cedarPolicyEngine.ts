@@ -1,12 +1,13 @@
 import type { CatalogRole } from '../domain/catalog.js';
 import { ValidationError } from '../domain/errors.js';
-import type {
-  ApprovalCheck,
-  ApprovalFacts,
-  RequestDecision,
-  RequestFacts,
-  WorkloadDecision,
-  WorkloadFacts,
+import {
+  type ApprovalCheck,
+  type ApprovalFacts,
+  type RequestDecision,
+  type RequestFacts,
+  UNCOUNTED_ELEVATIONS,
+  type WorkloadDecision,
+  type WorkloadFacts,
 } from '../domain/policy.js';
 import type { Workload } from '../domain/workload.js';
 import type { EntityJson, EntityUidJson } from '../policy/cedar.js';
@@ -144,8 +145,7 @@ const cedarPolicyEngine = (policies: BrokerPolicies, options: EngineOptions = {}
   };
 
   const decideRequest = async (facts: RequestFacts): Promise<RequestDecision> => {
-    // Fail closed: a limit policy asked without its count would see an error, and Cedar ignores an
-    // erroring forbid.
+    // Fail closed: a limit policy must not be asked without its count (it would see the stand-in).
     if (facts.elevationsInWindow === undefined && readsElevations(facts.role.id)) {
       throw new Error(`a policy on role ${facts.role.id} reads context.elevationsInWindow, and it was not counted`);
     }
@@ -161,8 +161,8 @@ const cedarPolicyEngine = (policies: BrokerPolicies, options: EngineOptions = {}
       actions: boundedSet(facts.actions, LIMITS.setEntries, 'the action list'),
       resources: boundedSet(facts.resources, LIMITS.setEntries, 'the resource list'),
       requesterGroups: groupUids(groups).map(contextRef),
-      // Read by no policy that can apply when not counted (checked above).
-      elevationsInWindow: facts.elevationsInWindow ?? 0,
+      // Not counted: read by no policy that can apply (checked above); the stand-in errs towards refusal.
+      elevationsInWindow: facts.elevationsInWindow ?? UNCOUNTED_ELEVATIONS,
       isBreakGlass: facts.breakGlass,
       ...outlivingContext(facts.outlivingActions),
     };

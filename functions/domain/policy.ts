@@ -5,6 +5,13 @@ import type { Workload } from './workload.js';
  * What the policy engine is asked about a request. Everything here is computed by the broker
  * (caller from authentication, scope width from narrowing), never taken from a request body as is.
  */
+/**
+ * What the policies are given for an uncounted `elevationsInWindow`. Only policies that cannot
+ * apply to the request could read it; were that judgement ever wrong, a limit (`>= N`) still
+ * refuses rather than seeing a requester with no grants.
+ */
+const UNCOUNTED_ELEVATIONS = 1_000_000;
+
 interface RequestFacts {
   readonly requester: string;
   readonly requesterGroups: readonly string[];
@@ -92,4 +99,4 @@ interface WorkloadDecision {
 const policyActor = (policyId: string): string => `policy:${policyId}`;
 
 export type { ApprovalCheck, ApprovalFacts, RequestDecision, RequestFacts, WorkloadDecision, WorkloadFacts };
-export { policyActor };
+export { policyActor, UNCOUNTED_ELEVATIONS };

@@ -205,7 +205,9 @@ const readsOf = (policy: PolicyJson): PolicyReads => {
 /**
  * Whether any of `policies` can read `context.<key>` when deciding one of `actions` on `role`: a
  * policy whose scope cannot match the question never sees its context (a resource constraint
- * other than `== Jit::Role::"…"` is taken to match every role).
+ * other than `== Jit::Role::"…"` is taken to match every role). Within the policies that can match,
+ * the answer errs towards yes: the key named anywhere in the conditions (even as a string) counts,
+ * whatever readsOf makes of it.
  */
 const canReadContext = (
   policies: readonly PolicyJson[],
@@ -216,7 +218,7 @@ const canReadContext = (
     const scope = scopeOf(policy);
     if (!question.actions.some((action) => appliesTo(scope, action, question.role))) return false;
     const { context } = readsOf(policy);
-    return context === 'all' || context.has(key);
+    return context === 'all' || context.has(key) || JSON.stringify(policy.conditions).includes(JSON.stringify(key));
   });
 
 /** `expr` with every `action` variable replaced by the literal `Jit::Action::"<action>"`. */

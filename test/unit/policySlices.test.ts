@@ -45,6 +45,11 @@ describe('canReadContext: whether a question can see a context attribute', () =>
     expect(canReadContext([approve, ticket], 'elevationsInWindow', request('prod-admin'))).toBe(false);
   });
 
+  it('errs towards yes: the name anywhere in the conditions of a policy that can apply counts', () => {
+    const named = when('context.ticket == "elevationsInWindow"', 'principal, action, resource');
+    expect(canReadContext([named], 'elevationsInWindow', request('prod-read'))).toBe(true);
+  });
+
   it('sees every attribute through a policy that uses the context record as a whole', () => {
     expect(canReadContext([when('context == {}')], 'elevationsInWindow', request('prod-read'))).toBe(true);
   });
