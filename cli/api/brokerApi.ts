@@ -155,6 +155,7 @@ export type {
   GrantPage,
   GrantView,
   ReportSummary,
+  RequestedGrant,
   SandboxAbout,
   VendedCredentials,
 };

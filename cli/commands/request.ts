@@ -1,10 +1,10 @@
 import { formatDuration, parseDuration } from '../../functions/domain/duration.js';
 import type { GrantRequest } from '../../functions/domain/grant.js';
-import type { BrokerApi, GrantView } from '../api/brokerApi.js';
+import type { BrokerApi, GrantView, RequestedGrant } from '../api/brokerApi.js';
 import { awsCommand, awsTarget } from '../aws/awsTarget.js';
 import type { CommandSpec, OptionValues } from '../commandLine.js';
 import { type CliContext, type Connection, connect } from '../context.js';
-import { CliError, EXIT, UsageError } from '../errors.js';
+import { ApiError, CliError, EXIT, UsageError } from '../errors.js';
 import { RUN_OPTION_HELP, RUN_OPTIONS, runWithGrant } from '../exec/runWithGrant.js';
 import { localTime, nextSteps, printJson, typedConnectionFlags } from '../output.js';
 import { loadTemplate, type TaskTemplate, templatesPath } from './taskTemplates.js';
@@ -86,7 +86,15 @@ const requestAndRun = async (
   parsed: { values: OptionValues; rest: readonly string[] }
 ): Promise<number> => {
   const askedAt = context.now();
-  const { credentials: issued, credentialsError, ...grant } = await connection.api.requestWithCredentials(body);
+  const answer: RequestedGrant = await connection.api.requestWithCredentials(body).catch((error: unknown) => {
+    // A broker from before the one-call request refuses the query before it writes anything.
+    if (!(error instanceof ApiError && error.code === 'UNKNOWN_FIELD' && error.message.includes('credentials'))) {
+      throw error;
+    }
+    context.io.err('jit: this broker does not answer a request with credentials yet; requesting, then vending');
+    return connection.api.request(body);
+  });
+  const { credentials: issued, credentialsError, ...grant } = answer;
   context.io.err(describe(grant));
   if (grant.state === 'PENDING') await decisionOf(context, connection.api, grant, parsed.values);
   const credentials = connection.credentials(grant.id);
@@ -101,7 +109,7 @@ const requestAndRun = async (
 
 const request: CommandSpec<CliContext> = {
   name: 'request',
-  summary: 'Ask for access to a role for a task; --wait until it is approved',
+  summary: 'Ask for access to a role for a task; --wait until it is approved, or --exec a command with it',
   usage:
     '[<role>] --action A… --resource ARN… --for DURATION --reason TEXT [--ticket T] [--wait] [--break-glass]\n' +
     '       [--exec [--static] [--kill-on-end [--kill-grace DURATION]] [-- <command> [args…]]]',
@@ -141,7 +149,7 @@ const request: CommandSpec<CliContext> = {
     ['-t, --template NAME', 'start from a named task in the templates file; flags override it'],
     ['--templates FILE', 'the templates file (default $XDG_CONFIG_HOME/jit/templates.json)'],
     ['-w, --wait', 'wait for the decision, showing progress on stderr'],
-    ['--timeout DURATION', 'with --wait: give up after this long (exit 6; the request stays)'],
+    ['--timeout DURATION', 'with --wait or --exec: give up waiting after this long (exit 6; the request stays)'],
     ['--break-glass', 'emergency: no approval, short, alerted and reviewed afterwards (policy decides who)'],
     ['--exec', 'then run the command after -- (or your shell) with the grant, as jit exec does'],
     ...RUN_OPTION_HELP.map(([flag, help]) => [flag, `with --exec: ${help}`] as const),

@@ -185,6 +185,28 @@ describe('jit request --exec', () => {
     expect(sent.some((r) => r.url.pathname.endsWith('/credentials'))).toBe(false);
   });
 
+  it('asks again without ?credentials when the broker predates it, then vends as jit exec does', async () => {
+    const { fetch, sent } = fakeFetch((request) => {
+      if (request.method === 'POST' && request.url.pathname === '/grants') {
+        // What a broker from before the one-call request answers: its query schema knows no field.
+        return request.url.search === ''
+          ? jsonResponse(201, grantView({ id: 'g-1', state: 'APPROVED', vendCount: 0 }))
+          : jsonResponse(400, {
+              error: { code: 'UNKNOWN_FIELD', message: "invalid query: unknown field 'credentials'" },
+            });
+      }
+      if (request.url.pathname === '/grants/g-1/credentials') {
+        return jsonResponse(200, credentialsExpiringIn(3_600_000, now, 'ASIAVENDED'));
+      }
+      return jsonResponse(200, grantView());
+    });
+    const { context, stderr } = contextFor(fetch, 'cache-older-broker');
+    expect(await runCli(argsExpecting('ASIAVENDED'), context), stderr()).toBe(7);
+    expect(stderr()).toContain('this broker does not answer a request with credentials yet');
+    const requests = sent.filter((r) => r.method === 'POST' && r.url.pathname === '/grants');
+    expect(requests.map((r) => r.url.search)).toEqual(['?credentials=true', '']);
+  });
+
   it('says why an approved grant came without credentials, and vends them as jit exec does', async () => {
     const error = { code: 'STS_THROTTLED', message: 'STS is throttling; try again in a few seconds' };
     const { fetch, sent } = broker({
