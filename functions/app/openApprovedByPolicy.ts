@@ -22,20 +22,31 @@ interface ApprovedOpening {
  * or why there are no credentials. Nothing issued here reaches anyone unless `finish` is called.
  */
 const startFirstVend = (deps: BrokerDeps, caller: Caller, approved: Grant, now: Date) => {
-  const plan = planVend(approved, caller, now);
-  const issuing = issueSession(deps, approved, plan);
+  // Planned here, but a plan that cannot be made fails only the credentials, never the request.
+  const issuing = (async () => {
+    const plan = planVend(approved, caller, now);
+    return { plan, credentials: await issueSession(deps, approved, plan) };
+  })();
   issuing.catch(() => undefined);
   const finish = async (): Promise<ApprovedOpening> => {
     try {
-      const credentials = await issuing;
+      const { plan, credentials } = await issuing;
       return { grant: await recordSession(deps, caller, approved, plan, credentials), credentials };
     } catch (vendFailure) {
-      deps.logger.warn('grant approved without its first credentials', {
-        grantId: approved.id,
-        ...(vendFailure instanceof BrokerError
-          ? { code: vendFailure.code, reason: vendFailure.message }
-          : { error: (vendFailure as Error)?.message }),
-      });
+      if (vendFailure instanceof BrokerError) {
+        deps.logger.warn('grant approved without its first credentials', {
+          grantId: approved.id,
+          code: vendFailure.code,
+          reason: vendFailure.message,
+        });
+      } else {
+        // Not an outcome the broker knows: as loud as an unexpected error at the edge.
+        const error = vendFailure as Error;
+        deps.logger.error('grant approved without its first credentials: unexpected error', {
+          grantId: approved.id,
+          error: { name: error?.name, message: error?.message, stack: error?.stack },
+        });
+      }
       return { grant: approved, vendFailure };
     }
   };

@@ -26,9 +26,10 @@ const setUp = (faults: { write?: Error; schedule?: Error; assume?: Error; record
   const writing = gate();
   const assuming = gate();
   const sessions: SessionRequest[] = [];
+  const logged = capturingLogger();
   const deps = {
     clock: manualClock(),
-    logger: capturingLogger().logger,
+    logger: logged.logger,
     alerts: { raise: async (kind: string) => void steps.push(`alert ${kind}`) },
     recentGrants: { remember: (grant: Grant) => void steps.push(`remember ${grant.state}`) },
     store: {
@@ -67,7 +68,7 @@ const setUp = (faults: { write?: Error; schedule?: Error; assume?: Error; record
       cancel: async () => void steps.push('cancel'),
     },
   } as unknown as BrokerDeps;
-  return { deps, steps, sessions, releaseWrite: writing.open, releaseAssume: assuming.open };
+  return { deps, steps, sessions, logLines: logged.lines, releaseWrite: writing.open, releaseAssume: assuming.open };
 };
 
 const tick = () => new Promise((resolve) => setTimeout(resolve, 0));
@@ -159,5 +160,25 @@ describe('openApprovedByPolicy with the first credentials', () => {
     expect(vendFailure).toBe(failure);
     // Nothing recorded, or the record that failed: no vend stands for credentials nobody got.
     expect(t.steps.filter((s) => s.startsWith('record'))).toEqual(step === 'record' ? ['record APPROVED→ACTIVE'] : []);
+  });
+
+  it('logs a failure the broker does not know as an error, with its stack; a known one as a warning', async () => {
+    const unexpected = setUp({ record: new TypeError('cannot read properties of undefined') });
+    const answer = openApprovedByPolicy(unexpected.deps, openedGrant(), 'auto', alice);
+    unexpected.releaseAssume();
+    unexpected.releaseWrite();
+    expect((await answer).credentials).toBeUndefined();
+    const [line] = unexpected.logLines.map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(line).toMatchObject({ level: 'error', error: { name: 'TypeError' } });
+    expect(JSON.stringify(line)).toContain('stack');
+
+    const known = setUp({ assume: new ServiceUnavailableError('STS_THROTTLED', 'STS is throttling') });
+    const throttled = openApprovedByPolicy(known.deps, openedGrant(), 'auto', alice);
+    known.releaseAssume();
+    known.releaseWrite();
+    await throttled;
+    expect(known.logLines.map((l) => JSON.parse(l) as Record<string, unknown>)).toEqual([
+      expect.objectContaining({ level: 'warn', code: 'STS_THROTTLED' }),
+    ]);
   });
 });
