@@ -60,7 +60,8 @@ const directoryAuditArchive = (root: string): AuditArchive & AuditArchiveReader 
     archive: (events) => {
       const writing = archiveAll(events);
       inFlight.add(writing);
-      void writing.finally(() => inFlight.delete(writing));
+      const landed = () => inFlight.delete(writing);
+      writing.then(landed, landed);
       return writing;
     },
     eventsOf: async (grantId) => {
