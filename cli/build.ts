@@ -1,12 +1,15 @@
 /**
  * Builds the `jit` CLI into prebuilt JavaScript in cli/package/: what the npm package
  * @jit-broker/cli ships, and what cli/bin/jit.mjs runs in a checkout. No TypeScript is compiled
- * when jit runs. Two files:
+ * when jit runs. Three files:
  *
- * - jit.cjs, the CLI. CommonJS, so a module reached only through a dynamic import (each
+ * - jit.cjs, the command itself: a few lines that switch on Node's compile cache (Node ≥ 22.1,
+ *   cli/compileCache.ts) and then load jit-main.cjs — the cache only serves code loaded after it
+ *   is on.
+ * - jit-main.cjs, the CLI. CommonJS, so a module reached only through a dynamic import (each
  *   command, node:http) is evaluated only when a run needs it.
  * - aws-signing.cjs, the AWS SDK's SigV4 signer and credential chain (cli/api/awsSigning.ts),
- *   required by jit.cjs only to sign a request to a deployed broker. It is six times the size of
+ *   required by jit-main.cjs only to sign a request to a deployed broker. It is six times the size of
  *   the CLI itself, and V8 parses a whole file before it runs any of it: in one file, every run
  *   (every cached credential_process answer) would pay that parse (docs/cli.md, "Start-up").
  *
@@ -20,6 +23,7 @@ import { type BuildOptions, build, type Metafile, type Plugin } from 'esbuild';
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const PACKAGE_DIR = join(ROOT, 'cli', 'package');
 const OUTFILE = join(PACKAGE_DIR, 'jit.cjs');
+const MAIN_FILE = 'jit-main.cjs';
 const SIGNING_FILE = 'aws-signing.cjs';
 /** What the bundle was built from, so cli/bin/jit.mjs can tell a stale build (not shipped). */
 const INPUTS_FILE = join(PACKAGE_DIR, 'build-inputs.json');
@@ -81,13 +85,17 @@ const thirdPartyLicenses = (inputs: readonly string[]): string => {
   return [...byText].map(([text, names]) => `${names.join('\n')}\n\n${text}\n`).join(`\n${'-'.repeat(72)}\n\n`);
 };
 
-/** In jit.cjs, the signing module is the file beside it, not a bundled copy. */
-const signingBesideTheCli: Plugin = {
-  name: 'aws-signing-beside-the-cli',
+/** A module that is a file of its own beside the one being built, not a bundled copy. */
+const besideIt = (name: string, filter: RegExp, file: string): Plugin => ({
+  name,
   setup(plugin) {
-    plugin.onResolve({ filter: /\/awsSigning\.js$/ }, () => ({ path: `./${SIGNING_FILE}`, external: true }));
+    plugin.onResolve({ filter }, () => ({ path: `./${file}`, external: true }));
   },
-};
+});
+/** In jit-main.cjs, the signing module is the file beside it. */
+const signingBesideTheCli = besideIt('aws-signing-beside-the-cli', /\/awsSigning\.js$/, SIGNING_FILE);
+/** In jit.cjs, the CLI is the file beside it. */
+const cliBesideTheCommand = besideIt('cli-beside-the-command', /^\.\/jit-main\.cjs$/, MAIN_FILE);
 
 /** One CommonJS file for Node 20 from this repository's TypeScript (the CLI's files, the GitHub Action). */
 const NODE_BUNDLE: BuildOptions = {
@@ -120,15 +128,17 @@ interface CliBuild {
 /**
  * Bundles the CLI; fails if a server-side package would be bundled into it. Each file is written
  * beside its place and renamed into it, so a concurrent `jit` run sees the old build or the new
- * one, never half (the signing file first: a new jit.cjs may need it).
+ * one, never half (in dependency order: a new jit.cjs may need the new jit-main.cjs, and that the
+ * new signing file).
  */
 const buildCli = async (): Promise<CliBuild> => {
   const targets = [
     { entry: 'cli/api/awsSigning.ts', outfile: join(PACKAGE_DIR, SIGNING_FILE), options: {} },
+    { entry: 'cli/run.ts', outfile: join(PACKAGE_DIR, MAIN_FILE), options: { plugins: [signingBesideTheCli] } },
     {
-      entry: 'cli/run.ts',
+      entry: 'cli/start.ts',
       outfile: OUTFILE,
-      options: { banner: { js: '#!/usr/bin/env node' }, plugins: [signingBesideTheCli] },
+      options: { banner: { js: '#!/usr/bin/env node' }, plugins: [cliBesideTheCommand] },
     },
   ];
   const inputs: string[] = [];

@@ -2,16 +2,11 @@ import { type BrokerApi, brokerApi } from './api/brokerApi.js';
 import { type ApiCall, createBrokerClient } from './api/brokerClient.js';
 import type { HttpFetch } from './api/httpTransport.js';
 import type { AwsCredentials } from './api/signRequest.js';
+import { cacheDirectory } from './cacheDirectory.js';
 import type { OptionValues } from './commandLine.js';
 import { type CliConfig, resolveConfig } from './config.js';
 import type { FederationEndpoint } from './console/federation.js';
-import {
-  cacheDirectory,
-  cacheKey,
-  fileCredentialCache,
-  fileRoleChoices,
-  roleChoiceKey,
-} from './credentials/credentialCache.js';
+import { cacheKey, fileCredentialCache, fileRoleChoices, roleChoiceKey } from './credentials/credentialCache.js';
 import { credentialSource, type GrantCredentials } from './credentials/credentialSource.js';
 import { recheckBoundMs } from './credentials/grantLiveness.js';
 import { rememberedGrantForRole } from './credentials/roleGrant.js';

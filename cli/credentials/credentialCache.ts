@@ -1,5 +1,4 @@
 import { chmodSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { VendedCredentials } from '../api/brokerApi.js';
 import { sha256Hex } from './sha256.js';
@@ -31,9 +30,6 @@ interface RoleChoice {
   readonly grantId: string;
   readonly chosenAt: string;
 }
-
-const cacheDirectory = (env: NodeJS.ProcessEnv): string =>
-  join(env.XDG_CACHE_HOME || join(env.HOME || homedir(), '.cache'), 'jit');
 
 /**
  * One entry per broker, grant and caller: two sandbox users (or two AWS profiles) on one machine
@@ -117,4 +113,4 @@ const fileCredentialCache = (directory: string): CredentialCache => fileCache(di
 const fileRoleChoices = (directory: string): FileCache<RoleChoice> => fileCache(directory, looksLikeRoleChoice);
 
 export type { CachedSession, CredentialCache, FileCache, RoleChoice };
-export { cacheDirectory, cacheKey, fileCredentialCache, fileRoleChoices, roleChoiceKey };
+export { cacheKey, fileCredentialCache, fileRoleChoices, roleChoiceKey };

@@ -73,12 +73,13 @@ describe('the CLI as npm packs and installs it', () => {
       })
     );
 
-  it('is two prebuilt files, their licences and the manifest: no TypeScript, no dependencies, under 10 MB', () => {
+  it('is three prebuilt files, their licences and the manifest: no TypeScript, no dependencies, under 10 MB', () => {
     expect(packed.tarball).toMatch(/jit-broker-cli-\d+\.\d+\.\d+\.tgz$/);
     expect(Object.keys(packed.files).sort()).toEqual([
       'README.md',
       'THIRD-PARTY-LICENSES.txt',
       'aws-signing.cjs',
+      'jit-main.cjs',
       'jit.cjs',
       'package.json',
     ]);
