@@ -1,19 +1,11 @@
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { enableCompileCache } from '../../cli/compileCache.js';
+import { tempDirs } from '../helpers/tempDirs.js';
 
 describe("enableCompileCache: V8's compiled code kept between runs, in a directory only this user can write", () => {
-  const homes: string[] = [];
-  const home = () => {
-    const dir = mkdtempSync(join(tmpdir(), 'jit-compile-cache-'));
-    homes.push(dir);
-    return dir;
-  };
-  afterEach(() => {
-    for (const dir of homes.splice(0)) rmSync(dir, { recursive: true, force: true });
-  });
+  const home = tempDirs('jit-compile-cache-');
   /** Node's switch, recorded instead of turned: what it was given. */
   const recording = () => {
     const given: string[] = [];

@@ -1,9 +1,9 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { archiveKey } from '../../functions/adapters/aws/s3AuditArchive.js';
 import { directoryAuditArchive } from '../../sandbox/directoryAuditArchive.js';
+import { tempDirs } from '../helpers/tempDirs.js';
 
 const GRANT = 'g-01JDIRECTORYARCHIVE0000000';
 
@@ -16,15 +16,7 @@ const event = (seq: number, note = 'first') => ({
 });
 
 describe('the sandbox audit archive (a directory in the S3 layout)', () => {
-  const roots: string[] = [];
-  const freshRoot = () => {
-    const root = mkdtempSync(join(tmpdir(), 'jit-archive-test-'));
-    roots.push(root);
-    return root;
-  };
-  afterEach(() => {
-    for (const root of roots.splice(0)) rmSync(root, { recursive: true, force: true });
-  });
+  const freshRoot = tempDirs('jit-archive-test-');
 
   it('answers a read with the events whose writes are still in flight (nobody waits for the writer)', async () => {
     const archive = directoryAuditArchive(freshRoot());

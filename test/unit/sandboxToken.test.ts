@@ -1,21 +1,13 @@
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { sameToken } from '../../cli/sameToken.js';
 import { sandboxTokenFile } from '../../cli/sandboxToken.js';
 import { newSandboxToken, publishSandboxToken } from '../../sandbox/sandboxToken.js';
+import { tempDirs } from '../helpers/tempDirs.js';
 
 describe("the sandbox's per-start token", () => {
-  const dirs: string[] = [];
-  const stateDir = () => {
-    const dir = mkdtempSync(join(tmpdir(), 'jit-token-'));
-    dirs.push(dir);
-    return dir;
-  };
-  afterEach(() => {
-    for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
-  });
+  const stateDir = tempDirs('jit-token-');
 
   it('is new at every start, 256 bits, and fits a header, a shell line and a URL fragment as it is', () => {
     const tokens = new Set(Array.from({ length: 50 }, newSandboxToken));
