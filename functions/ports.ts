@@ -307,6 +307,17 @@ interface DenialLog {
   list(period: { from: string; to: string }): Promise<readonly DenialRecord[]>;
 }
 
+/**
+ * The roles that have had grants, catalog or not: reports and reviews read grants per role (the
+ * byRole index), and a role removed from the catalog keeps its grants' history there.
+ */
+interface GrantedRoles {
+  /** Records that `roleId` has had a grant; idempotent, and concurrent notes of one role do not conflict. */
+  note(roleId: string): Promise<void>;
+  /** Every role recorded, in no particular order. */
+  list(): Promise<readonly string[]>;
+}
+
 /** Structured logs. Never pass credentials or request bodies with secrets. */
 interface Logger {
   info(message: string, fields?: Record<string, unknown>): void;
@@ -325,6 +336,7 @@ export type {
   CredentialIssuer,
   DenialLog,
   ExpiryScheduler,
+  GrantedRoles,
   GrantStore,
   GroupDirectory,
   IdGenerator,

@@ -18,6 +18,8 @@ import { INDEXES, PARTITIONS } from '../functions/adapters/aws/tableSchema.js';
  *   grants whose kills a render applied. Only the ending functions.
  * - `consumeTokens`: PutItem in `JTI#…` (a CI token's id, once). Only the CI functions.
  * - `recordDenials`: PutItem in `DENIAL#…` (a request the policies refused).
+ * - `recordGrantedRoles`: PutItem in `ROLESEEN#…` (a role that has had a grant, read by the reports).
+ *   Only the functions that open grants.
  * - `recordActivity`: Put/UpdateItem in grant partitions (activity markers and counters of a grant).
  * - `signChain`: kms:Sign with the audit chain key — every function that appends events. The key's
  *   own policy allows Sign only to the broker's roles (infra/chainSigningKey.ts).
@@ -36,6 +38,7 @@ type Capability =
   | 'recordKills'
   | 'consumeTokens'
   | 'recordDenials'
+  | 'recordGrantedRoles'
   | 'recordActivity'
   | 'signChain'
   | 'verifyChain'
@@ -59,7 +62,8 @@ const FUNCTION_ACCESS: Readonly<Record<string, readonly Capability[]>> = {
   // for the policies, creates the grant (or records the policies' refusal) and — when a policy
   // auto-approves it or allows break-glass — approves it at once and schedules its expiry; with
   // `?credentials=true`, vends its first session alongside (an AssumeRole, like vendCredentials).
-  createGrant: [...APPEND, 'recordDenials', 'scheduleExpiry', 'assumeTargets'],
+  // Alongside the grant's write, it notes the grant's role among the roles with grants (reports).
+  createGrant: [...APPEND, 'recordDenials', 'recordGrantedRoles', 'scheduleExpiry', 'assumeTargets'],
   listGrants: ['read'],
   getGrant: ['read'],
   // auditGrant: the chain against its signatures, the kill record, recorded activity; with
@@ -84,8 +88,8 @@ const FUNCTION_ACCESS: Readonly<Record<string, readonly Capability[]>> = {
   // reviewGrant: security closes a break-glass grant's after-the-fact review.
   reviewGrant: APPEND,
   // ciCredentials: verifies the token (JWKS over HTTPS), records its jti (a conditional Put), opens the
-  // grant approved by policy with its expiry schedule, and vends at once.
-  ciCredentials: [...APPEND, 'consumeTokens', 'scheduleExpiry', 'assumeTargets'],
+  // grant approved by policy with its expiry schedule (noting its role, as createGrant), and vends at once.
+  ciCredentials: [...APPEND, 'consumeTokens', 'recordGrantedRoles', 'scheduleExpiry', 'assumeTargets'],
   // ciRevend: records the new token's jti, then the vend path.
   ciRevend: [...APPEND, 'consumeTokens', 'assumeTargets'],
   // ciDone: records the token's jti, then the ending path like finishGrant.
@@ -139,6 +143,8 @@ const dataStatements = (
       return [inPartitions(table, ['dynamodb:PutItem'], [PARTITIONS.usedToken])];
     case 'recordDenials':
       return [inPartitions(table, ['dynamodb:PutItem'], [PARTITIONS.denial])];
+    case 'recordGrantedRoles':
+      return [inPartitions(table, ['dynamodb:PutItem'], [PARTITIONS.grantedRole])];
     case 'recordActivity':
       return [inPartitions(table, ['dynamodb:PutItem', 'dynamodb:UpdateItem'], [PARTITIONS.grant])];
     case 'signChain':

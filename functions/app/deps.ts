@@ -10,6 +10,7 @@ import type {
   CredentialIssuer,
   DenialLog,
   ExpiryScheduler,
+  GrantedRoles,
   GrantStore,
   GroupDirectory,
   IdGenerator,
@@ -55,6 +56,8 @@ interface BrokerDeps {
   readonly activityLookup: ActivityLookup;
   /** Requests the policies refused, for the exceptions report. */
   readonly denials: DenialLog;
+  /** The roles that have had grants, noted once per process (NotedOncePerProcess): reports read retired roles by it. */
+  readonly grantedRoles: GrantedRoles;
   /** Signs every chain head as it is appended, and checks signatures (docs/audit.md). */
   readonly chainSigner: ChainSigner;
   /** The audit archive, read to compare with the table (`jit audit --archive`). */

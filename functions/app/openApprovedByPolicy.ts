@@ -5,6 +5,7 @@ import type { Grant, Transition } from '../domain/grant.js';
 import { planVend } from '../domain/vending.js';
 import type { IssuedCredentials } from '../ports.js';
 import type { BrokerDeps } from './deps.js';
+import { createGrant } from './grantedRoles.js';
 import { scheduleExpiry } from './reviewGrant.js';
 import { issueSession, recordSession } from './vendCredentials.js';
 
@@ -80,7 +81,7 @@ const openApprovedByPolicy = async (
   const approved = autoApprove(opened.grant, policyId, now);
   const finishVend = vendTo === undefined ? undefined : startFirstVend(deps, vendTo, approved.grant, now);
   const [written] = await Promise.allSettled([
-    deps.store.create(opened, approved),
+    createGrant(deps, opened, approved),
     scheduleExpiry(deps, approved.grant),
   ]);
   if (written.status === 'rejected') throw written.reason;

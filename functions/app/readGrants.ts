@@ -5,6 +5,7 @@ import type { Grant } from '../domain/grant.js';
 import type { Page, PageRequest } from '../ports.js';
 import type { BrokerDeps } from './deps.js';
 import { loadVisibleGrant } from './grantAccess.js';
+import { rolesWithGrants } from './grantedRoles.js';
 
 const getGrant = (deps: BrokerDeps, caller: Caller, grantId: string): Promise<Grant> =>
   loadVisibleGrant(deps, grantId, caller);
@@ -41,16 +42,17 @@ const listInbox = async (deps: BrokerDeps, caller: Caller, page: PageRequest): P
 };
 
 /**
- * Break-glass grants security has not reviewed yet, for security only. Read per catalog role from
- * the role index (grants leave the state index when they end, reviews outlive that) and filtered:
- * fine at the volume break-glass has; a dedicated index would be the next step. Newest first.
+ * Break-glass grants security has not reviewed yet, for security only. Read per role — in the
+ * catalog or removed from it since (rolesWithGrants) — from the role index (grants leave the state
+ * index when they end, reviews outlive that) and filtered: fine at the volume break-glass has; a
+ * dedicated index would be the next step. Newest first.
  */
 const listReviewsDue = async (deps: BrokerDeps, caller: Caller, limit: number): Promise<Page<Grant>> => {
   if (!isAmong(caller, deps.config.security)) {
     throw new ForbiddenError('NOT_SECURITY', 'only security lists the break-glass grants awaiting review');
   }
   const due: Grant[] = [];
-  for (const roleId of deps.config.catalog.roles.keys()) {
+  for (const roleId of await rolesWithGrants(deps)) {
     let cursor: string | undefined;
     do {
       const page = await deps.store.listByRole(roleId, { limit: 100, ...(cursor ? { cursor } : {}) });

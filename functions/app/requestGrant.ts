@@ -4,6 +4,7 @@ import { ForbiddenError, ValidationError } from '../domain/errors.js';
 import { type Grant, type GrantRequest, openGrant, type TaskScope } from '../domain/grant.js';
 import type { RequestDecision, RequestFacts } from '../domain/policy.js';
 import type { BrokerDeps } from './deps.js';
+import { createGrant } from './grantedRoles.js';
 import { type NarrowedScope, narrowScope } from './narrowScope.js';
 import { type ApprovedOpening, openApprovedByPolicy } from './openApprovedByPolicy.js';
 
@@ -202,7 +203,7 @@ const openRequested = async (
       permittedBy: decision.permittedBy,
     });
   if (decision.decidedBy === undefined || !(decision.autoApprove || breakGlass)) {
-    await deps.store.create(opened);
+    await createGrant(deps, opened);
     logRequested();
     return { grant: opened.grant };
   }

@@ -3,6 +3,7 @@ import { loggingAlerts } from '../adapters/loggingAlerts.js';
 import { systemClock } from '../adapters/systemClock.js';
 import { ulidIds } from '../adapters/ulidIds.js';
 import type { BrokerDeps } from '../app/deps.js';
+import { NotedOncePerProcess } from '../app/grantedRoles.js';
 import { KnownGrants } from '../app/grantFacts.js';
 import { RecentGrants } from '../app/recentGrants.js';
 import { SignedGrantStore } from '../app/signedGrantStore.js';
@@ -18,6 +19,7 @@ type BrokerPorts = Pick<
   | 'replayGuard'
   | 'activity'
   | 'denials'
+  | 'grantedRoles'
   | 'credentials'
   | 'rolePolicies'
   | 'killLeases'
@@ -77,6 +79,7 @@ const brokerDeps = (input: {
     recentGrants: new RecentGrants(),
     knownGrants: new KnownGrants(),
     ...ports,
+    grantedRoles: new NotedOncePerProcess(ports.grantedRoles, input.logger),
     store: new SignedGrantStore(store, {
       signer: ports.chainSigner,
       alerts,

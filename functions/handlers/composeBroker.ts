@@ -2,6 +2,7 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { IdentitystoreClient } from '@aws-sdk/client-identitystore';
 import { DynamoActivityStore } from '../adapters/aws/dynamoActivityStore.js';
 import { DynamoDenialLog } from '../adapters/aws/dynamoDenialLog.js';
+import { DynamoGrantedRoles } from '../adapters/aws/dynamoGrantedRoles.js';
 import { DynamoGrantStore } from '../adapters/aws/dynamoGrantStore.js';
 import { DynamoKillLeases } from '../adapters/aws/dynamoKillLeases.js';
 import { DynamoReplayGuard } from '../adapters/aws/dynamoReplayGuard.js';
@@ -116,6 +117,7 @@ const composeBroker = (input: {
       activity: new DynamoActivityStore(input.dynamo, input.tableName),
       activityLookup: input.activityLookup ?? noCloudTrail,
       denials: new DynamoDenialLog(input.dynamo, input.tableName),
+      grantedRoles: new DynamoGrantedRoles(input.dynamo, input.tableName),
       chainSigner: signer,
       archive: input.audit.archive ?? noArchive,
       ...input.access,

@@ -215,6 +215,22 @@ describe('the audit chain key, as deployed', () => {
   });
 });
 
+describe('the record of roles with grants, as deployed', () => {
+  it('lets only the functions that open grants write it: createGrant and ciCredentials, not approveGrant', async () => {
+    const { partition, region, account } = deployment.env;
+    const table = `arn:${partition}:dynamodb:${region}:${account}:table/${fn('createGrant').environment.TABLE_NAME}`;
+    const note = { action: 'dynamodb:PutItem', resource: table, context: { 'dynamodb:LeadingKeys': ['ROLESEEN#all'] } };
+    const writers: string[] = [];
+    for (const f of deployment.functions) {
+      if ((await decide(deployment, f, note)) === 'Allowed') writers.push(f.name);
+    }
+    expect(writers.sort()).toEqual(['ciCredentials', 'createGrant']);
+    expect(await decide(deployment, fn('approveGrant'), note)).toBe('ImplicitlyDenied');
+    // Reading it (the reports, the reviews due) is a table read like any other.
+    expect(await decide(deployment, fn('getReport'), { ...note, action: 'dynamodb:Query' })).toBe('Allowed');
+  });
+});
+
 /** Each check, shown failing on a deployment broken in the one way it guards against. */
 describe('the deployed-shape checks, on a broken deployment', () => {
   const without = (name: string, drop: (s: PolicyStatement) => PolicyStatement | undefined): DeployedFunction => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { BrokerDeps } from '../../functions/app/deps.js';
+import { NotedOncePerProcess } from '../../functions/app/grantedRoles.js';
 import { openApprovedByPolicy } from '../../functions/app/openApprovedByPolicy.js';
 import { ServiceUnavailableError } from '../../functions/domain/errors.js';
 import type { Grant, Transition } from '../../functions/domain/grant.js';
@@ -14,8 +15,9 @@ const alice = { userId: 'alice', groups: [] };
  * What openApprovedByPolicy touches, each step recorded in order; the approval's write waits for
  * `release`, and so does the AssumeRole for `issued` (both are still under way until released).
  */
-const setUp = (faults: { write?: Error; schedule?: Error; assume?: Error; record?: Error } = {}) => {
+const setUp = (faults: { write?: Error; schedule?: Error; assume?: Error; record?: Error; note?: Error } = {}) => {
   const steps: string[] = [];
+  const noted: string[] = [];
   const gate = () => {
     let open = () => {};
     const opened = new Promise<void>((resolve) => {
@@ -32,6 +34,16 @@ const setUp = (faults: { write?: Error; schedule?: Error; assume?: Error; record
     logger: logged.logger,
     alerts: { raise: async (kind: string) => void steps.push(`alert ${kind}`) },
     recentGrants: { remember: (grant: Grant) => void steps.push(`remember ${grant.state}`) },
+    grantedRoles: new NotedOncePerProcess(
+      {
+        note: async (roleId: string) => {
+          noted.push(roleId);
+          if (faults.note) throw faults.note;
+        },
+        list: async () => noted,
+      },
+      logged.logger
+    ),
     store: {
       create: async (_opened: Transition, then?: Transition) => {
         steps.push(`write ${then?.grant.state}`);
@@ -68,7 +80,15 @@ const setUp = (faults: { write?: Error; schedule?: Error; assume?: Error; record
       cancel: async () => void steps.push('cancel'),
     },
   } as unknown as BrokerDeps;
-  return { deps, steps, sessions, logLines: logged.lines, releaseWrite: writing.open, releaseAssume: assuming.open };
+  return {
+    deps,
+    steps,
+    noted,
+    sessions,
+    logLines: logged.lines,
+    releaseWrite: writing.open,
+    releaseAssume: assuming.open,
+  };
 };
 
 const tick = () => new Promise((resolve) => setTimeout(resolve, 0));
@@ -85,6 +105,32 @@ describe('openApprovedByPolicy', () => {
     expect(grant.state).toBe('APPROVED');
     expect(credentials).toBeUndefined();
     expect(t.steps).toEqual(['write APPROVED', 'schedule', 'written']);
+  });
+
+  it("notes the grant's role among the roles with grants while the write is under way", async () => {
+    const t = setUp();
+    const opened = openedGrant();
+    const answer = openApprovedByPolicy(t.deps, opened, 'auto');
+    await tick();
+    expect(t.noted).toEqual([opened.grant.roleId]);
+    expect(t.steps).not.toContain('written');
+    t.releaseWrite();
+    await answer;
+  });
+
+  it('answers the approved grant when its role cannot be noted, and logs that as an error', async () => {
+    const t = setUp({ note: new Error('throttled') });
+    const answer = openApprovedByPolicy(t.deps, openedGrant(), 'auto');
+    t.releaseWrite();
+    expect((await answer).grant.state).toBe('APPROVED');
+    const logged = t.logLines.map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(logged).toContainEqual(
+      expect.objectContaining({
+        level: 'error',
+        roleId: openedGrant().grant.roleId,
+        error: expect.objectContaining({ message: 'throttled' }),
+      })
+    );
   });
 
   it('keeps the schedule of a grant whose write failed (it may have been stored), and fails as the write did', async () => {

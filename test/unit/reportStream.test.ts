@@ -59,8 +59,11 @@ const eventsOf = (grant: Grant): AuditEvent[] =>
       }) as unknown as AuditEvent
   );
 
-/** A store double that pages the byRole index newest first, 100 a page, and counts history reads. */
-const depsWith = (all: readonly Grant[]) => {
+/**
+ * A store double that pages the byRole index newest first, 100 a page, and counts history reads;
+ * `catalog` is the configuration's roles, `recorded` the roles noted as having had grants.
+ */
+const depsWith = (all: readonly Grant[], roles: { catalog?: readonly string[]; recorded?: readonly string[] } = {}) => {
   const reads = { histories: 0 };
   const sorted = new Map(
     ROLES.map((r) => [r, all.filter((g) => g.roleId === r).sort((a, b) => b.createdAt.localeCompare(a.createdAt))])
@@ -68,7 +71,8 @@ const depsWith = (all: readonly Grant[]) => {
   const byId = new Map(all.map((g) => [g.id, g]));
   const byRole = (roleId: string) => sorted.get(roleId) ?? [];
   const deps = {
-    config: { security: ['dave'], catalog: { roles: new Map(ROLES.map((r) => [r, {}])) } },
+    config: { security: ['dave'], catalog: { roles: new Map((roles.catalog ?? ROLES).map((r) => [r, {}])) } },
+    grantedRoles: { list: async () => roles.recorded ?? [] },
     clock: { now: () => NOW },
     store: {
       listByRole: async (roleId: string, page: PageRequest): Promise<Page<Grant>> => {
@@ -145,6 +149,16 @@ describe('runReport: histories streamed a page at a time', () => {
     }
     const width = summary.reports.find((r) => r.kind === 'width');
     expect(width?.rowsOmitted).toBe(1000);
+  });
+
+  it('reads the grants of a role removed from the catalog, once each, by the roles that have had grants', async () => {
+    const all = grants(300);
+    const inCatalog = depsWith(all);
+    const retired = depsWith(all, { catalog: ['prod-read'], recorded: ['prod-admin', 'prod-read'] });
+    const report = await runReport(retired.deps, dave, 'summary', period);
+    expect(report).toEqual(await runReport(inCatalog.deps, dave, 'summary', period));
+    expect(retired.reads.histories).toBe(300);
+    expect(JSON.stringify(report)).toContain('prod-admin');
   });
 
   it('keeps of each grant only what the reports read', () => {

@@ -11,6 +11,7 @@ import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
  *   kill lease    KILLLEASE#<target>  LEASE            —   (removed by TTL a day after it lapsed)
  *   used CI token JTI#<issuer>#<h>    JTI              —   (removed by TTL after the token expires)
  *   denial        DENIAL#<uuid>       DENIAL           byState (partition DENIAL, by time)
+ *   granted role  ROLESEEN#all        ROLE#<role id>   —   (a role that has had a grant: reports read it)
  *
  * byState is sparse: a grant leaves it when it reaches a terminal state, so the approver inbox
  * and the sweeper read only what is still open.
@@ -33,6 +34,7 @@ const PARTITIONS = {
   killLease: 'KILLLEASE',
   usedToken: 'JTI',
   denial: 'DENIAL',
+  grantedRole: 'ROLESEEN',
 } as const;
 
 /** DynamoDB TTL: epoch seconds after which an item (a used token id) may be deleted. */

@@ -186,6 +186,13 @@ const awsPorts = (config: BrokerConfig, clock: Clock): AwsPorts => {
       async () =>
         new (await import('../../adapters/aws/dynamoDenialLog.js')).DynamoDenialLog(await dynamoClient(), tableName)
     ),
+    grantedRoles: lazyPort(
+      async () =>
+        new (await import('../../adapters/aws/dynamoGrantedRoles.js')).DynamoGrantedRoles(
+          await dynamoClient(),
+          tableName
+        )
+    ),
     credentials: lazyPort(
       async () => new (await import('../../adapters/aws/stsCredentialIssuer.js')).StsCredentialIssuer(await stsClient())
     ),
