@@ -98,7 +98,8 @@ const readBatch = (deps: BrokerDeps, grants: readonly Grant[]) => {
  * Reads the grants created in [from, to] (inclusive, so a default `to` of now takes in what
  * happened just now) and hands each one's history to `take`, streamed: per role that has had
  * grants — in the catalog or removed from it since (rolesWithGrants) — the byRole index newest
- * first, one page of 100 grants at a time, stopping at the first page that reaches before `from`; each page's histories are read REPORT_READ_CONCURRENCY grants at a time
+ * first, one page of 100 grants at a time, stopping at the first page that reaches before `from`;
+ * each page's histories are read REPORT_READ_CONCURRENCY grants at a time
  * (the next batch read while this one's chains are verified), trimmed to what the reports read
  * (reportHistory) and folded in as they come, so nothing is held per grant. Each grant's chain is
  * checked against its signatures as it is read. It stops at the report's deadline (reportDeadline).
