@@ -56,10 +56,7 @@ const countedElevations = (
     : Promise.resolve(undefined);
 
 /** What the `grant.requested` event keeps of the decision: enough to explain it later. */
-const explanationOf = (
-  decision: RequestDecision,
-  engineInput: { scopeWidth: number; elevationsInWindow?: number }
-) => ({
+const explanationOf = (decision: RequestDecision, facts: RequestFacts) => ({
   eligible: decision.eligible,
   autoApprove: decision.autoApprove,
   breakGlassAllowed: decision.breakGlassAllowed,
@@ -70,7 +67,9 @@ const explanationOf = (
   requiredApprovals: decision.requiredApprovals,
   pendingWindowSeconds: decision.pendingWindowSeconds,
   maxDurationSeconds: decision.maxDurationSeconds,
-  ...engineInput,
+  scopeWidth: facts.scopeWidth,
+  // Left out when it was not counted (no policy that can apply reads it).
+  ...(facts.elevationsInWindow === undefined ? {} : { elevationsInWindow: facts.elevationsInWindow }),
 });
 
 /** A task the policies are asked about: a new request, or an existing grant for longer. */
@@ -152,10 +151,6 @@ const openRequested = async (
   const narrowed = await narrowScope(deps.actions, role, request.scope);
   const breakGlass = request.breakGlass === true;
   const input = await requestFacts(deps, caller, { ...request, role, breakGlass, now }, narrowed, elevations);
-  const facts = {
-    scopeWidth: input.scopeWidth,
-    ...(input.elevationsInWindow === undefined ? {} : { elevationsInWindow: input.elevationsInWindow }),
-  };
   const decision = await deps.policy.decideRequest(input);
   if (!decision.eligible) {
     deps.logger.info('grant request denied by policy', {
@@ -193,7 +188,7 @@ const openRequested = async (
     catalogVersion: catalog.version,
     narrowed,
     now,
-    explanation: explanationOf(decision, facts),
+    explanation: explanationOf(decision, input),
   });
   const logRequested = () =>
     deps.logger.info('grant requested', {
