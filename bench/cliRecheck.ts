@@ -12,7 +12,6 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { performance } from 'node:perf_hooks';
 import { brokerApi } from '../cli/api/brokerApi.js';
 import { createBrokerClient } from '../cli/api/brokerClient.js';
 import { nodeHttpFetch } from '../cli/api/httpTransport.js';
@@ -21,6 +20,7 @@ import { fileCredentialCache } from '../cli/credentials/credentialCache.js';
 import { credentialSource } from '../cli/credentials/credentialSource.js';
 import { cliEnvFor, interrupt, startSandboxProcess } from '../test/helpers/sandboxProcess.js';
 import { measureStart } from './cliStart.js';
+import { timedInRotation } from './rotation.js';
 import { summary } from './stats.js';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 300);
@@ -29,19 +29,10 @@ const WARMUP = 20;
 
 const ms = (value: number) => `${value.toFixed(2)} ms`;
 
-/** Times each series once per round, rotating their order; drops the warm-up rounds. */
+/** Times each series in rotation (timedInRotation): each one's summary. */
 const alternate = async (series: Record<string, () => Promise<void>>, rounds: number, warmup: number) => {
-  const names = Object.keys(series);
-  const timings: Record<string, number[]> = Object.fromEntries(names.map((name) => [name, []]));
-  for (let round = 0; round < warmup + rounds; round++) {
-    const order = [...names.slice(round % names.length), ...names.slice(0, round % names.length)];
-    for (const name of order) {
-      const started = performance.now();
-      await (series[name] as () => Promise<void>)();
-      if (round >= warmup) timings[name]!.push(performance.now() - started);
-    }
-  }
-  return Object.fromEntries(names.map((name) => [name, summary(timings[name]!)]));
+  const timings = await timedInRotation(series, rounds, warmup);
+  return Object.fromEntries(Object.entries(timings).map(([name, samples]) => [name, summary(samples)]));
 };
 
 const runJit = (args: string[], env: NodeJS.ProcessEnv) =>

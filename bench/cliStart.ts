@@ -14,6 +14,7 @@ import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { SERVER_SIDE } from '../cli/build.js';
 import { installPackedCli } from '../test/helpers/packedCli.js';
+import { inRotation } from './rotation.js';
 import { summary } from './stats.js';
 
 const START_ROUNDS = Number(process.env.BENCH_START_ROUNDS ?? 20);
@@ -55,18 +56,10 @@ const timed = (command: string, args: readonly string[], env: NodeJS.ProcessEnv)
  * rotating) each round.
  */
 const alternateProcesses = async (series: Record<string, () => Promise<Run>>, rounds: number) => {
-  const names = Object.keys(series);
-  const samples: Record<string, Run[]> = Object.fromEntries(names.map((name) => [name, []]));
-  for (let round = -2; round < rounds; round++) {
-    const shift = (round + names.length) % names.length;
-    for (const name of [...names.slice(shift), ...names.slice(0, shift)]) {
-      const run = await (series[name] as () => Promise<Run>)();
-      if (round >= 0) samples[name]!.push(run);
-    }
-  }
+  // Two warm-up rounds, dropped.
+  const samples = await inRotation(series, rounds, 2);
   return Object.fromEntries(
-    names.map((name) => {
-      const runs = samples[name]!;
+    Object.entries(samples).map(([name, runs]) => {
       const cpu = runs.flatMap((run) => (run.cpuMs === undefined ? [] : [run.cpuMs]));
       const cpuMean = cpu.length === runs.length ? cpu.reduce((a, b) => a + b, 0) / cpu.length : undefined;
       return [name, { ...summary(runs.map((run) => run.wallMs)), cpuMean }];

@@ -20,7 +20,6 @@
 import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { performance } from 'node:perf_hooks';
 import {
   type AttributeValue,
   DynamoDBClient,
@@ -34,6 +33,7 @@ import { LOCAL_REGION } from '../sandbox/localAws.js';
 import { localStsClient } from '../sandbox/localAwsClients.js';
 import { interrupt, type Ready, startSandboxProcess } from '../test/helpers/sandboxProcess.js';
 import { ratioLine } from './benchKit.js';
+import { timedInRotation } from './rotation.js';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 200);
 const WARMUP = 20;
@@ -196,28 +196,7 @@ const main = async () => {
     const oneCall = () => requestWithCredentials(ready, requester());
     const oneCallCounted = () => requestWithCredentials(ready, requester(), COUNTED_REQUEST);
 
-    const timings = {
-      floor: [] as number[],
-      countFloor: [] as number[],
-      twoCalls: [] as number[],
-      oneCall: [] as number[],
-      oneCallCounted: [] as number[],
-    };
-    const series: [keyof typeof timings, () => Promise<void>][] = [
-      ['floor', floor],
-      ['countFloor', countFloor],
-      ['twoCalls', twoCalls],
-      ['oneCall', oneCall],
-      ['oneCallCounted', oneCallCounted],
-    ];
-    for (let round = 0; round < WARMUP + ROUNDS; round++) {
-      const turn = round % series.length;
-      for (const [name, run] of [...series.slice(turn), ...series.slice(0, turn)]) {
-        const started = performance.now();
-        await run();
-        if (round >= WARMUP) timings[name].push(performance.now() - started);
-      }
-    }
+    const timings = await timedInRotation({ floor, countFloor, twoCalls, oneCall, oneCallCounted }, ROUNDS, WARMUP);
     sts.destroy();
     console.log(
       `request → credentials, sandbox over HTTP, ${ROUNDS} rounds after ${WARMUP} warm-up, one run (target ≤ ${TARGET}x):`

@@ -9,7 +9,6 @@
  *   npm run bench            (needs Java 17 and moto_server)
  */
 import { randomUUID } from 'node:crypto';
-import { performance } from 'node:perf_hooks';
 import { GetItemCommand, QueryCommand, TransactWriteItemsCommand } from '@aws-sdk/client-dynamodb';
 import { AssumeRoleCommand } from '@aws-sdk/client-sts';
 import { localChainSigner } from '../functions/adapters/localChainSigner.js';
@@ -21,6 +20,7 @@ import { ROUTES } from '../functions/handlers/routes.js';
 import { ensureTable } from '../sandbox/ensureTable.js';
 import { localStsClient } from '../sandbox/localAwsClients.js';
 import { grantPostEvent, ratioLine, startEmulators } from './benchKit.js';
+import { timedInRotation } from './rotation.js';
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 300);
 const WARMUP = 30;
@@ -124,23 +124,7 @@ const main = async () => {
     const firstVend = () => vendOnce(fresh[next++] as string);
     const reVend = () => vendOnce(grant.id);
 
-    const timings = { floor: [] as number[], readFloor: [] as number[], first: [] as number[], again: [] as number[] };
-    const series: [keyof typeof timings, () => Promise<void>][] = [
-      ['floor', floor],
-      ['readFloor', readFloor],
-      ['first', firstVend],
-      ['again', reVend],
-    ];
-    for (let round = 0; round < WARMUP + ROUNDS; round++) {
-      // Rotate the order each round so drift and noise hit every series alike.
-      const turn = round % series.length;
-      const order = [...series.slice(turn), ...series.slice(0, turn)];
-      for (const [name, run] of order) {
-        const started = performance.now();
-        await run();
-        if (round >= WARMUP) timings[name].push(performance.now() - started);
-      }
-    }
+    const timings = await timedInRotation({ floor, readFloor, first: firstVend, again: reVend }, ROUNDS, WARMUP);
     console.log(
       `vend path, ${ROUNDS} rounds after ${WARMUP} warm-up, DynamoDB Local + moto_server, one run (target ≤ ${TARGET}x):`
     );
