@@ -414,25 +414,23 @@ class StatelessStack extends Stack {
     // The vend route's role, and the request route's: a request approved at once vends its first
     // credentials itself (`POST /grants?credentials=true`). One output, comma-separated, under the
     // name deployments already pass on (docs/deploy.md, "Upgrading").
+    /** The functions' role ARNs, comma-separated: what the trusting stacks take as one parameter. */
+    const roleArnsOf = (fns: readonly NodejsFunction[]) =>
+      Fn.join(
+        ',',
+        fns.map((fn) => fn.role?.roleArn ?? '')
+      );
+    const named = (...names: string[]) => names.map((name) => functions.get(name) as NodejsFunction);
     new CfnOutput(this, 'VendRoleArn', {
-      value: Fn.join(',', [
-        (functions.get('vendCredentials') as NodejsFunction).role?.roleArn ?? '',
-        (functions.get('createGrant') as NodejsFunction).role?.roleArn ?? '',
-      ]),
+      value: roleArnsOf(named('vendCredentials', 'createGrant')),
       description: 'Trust these roles in target roles (JitTargetRole brokerRoleArns; comma-separated)',
     });
     new CfnOutput(this, 'CiVendRoleArns', {
-      value: Fn.join(',', [
-        (functions.get('ciCredentials') as NodejsFunction).role?.roleArn ?? '',
-        (functions.get('ciRevend') as NodejsFunction).role?.roleArn ?? '',
-      ]),
+      value: roleArnsOf(named('ciCredentials', 'ciRevend')),
       description: 'Trust these too in target roles CI jobs deploy with (JitTargetRole brokerRoleArns; docs/ci.md)',
     });
     new CfnOutput(this, 'SessionKillerTrustedRoleArns', {
-      value: Fn.join(
-        ',',
-        killers.map((fn) => fn.role?.roleArn ?? '')
-      ),
+      value: roleArnsOf(killers),
       description: 'Trust these roles in each workload account session killer (JitSessionKiller brokerRoleArns)',
     });
     new CfnOutput(this, 'EventBusName', { value: this.eventBus.eventBusName });
