@@ -177,7 +177,7 @@ const request: CommandSpec<CliContext> = {
         "jit request --exec gives stdout to the command: drop --json (jit's own lines go to stderr)"
       );
     }
-    const execOnly = ['static', 'kill-on-end', 'kill-grace'].filter((flag) => values[flag] !== undefined);
+    const execOnly = Object.keys(RUN_OPTIONS).filter((flag) => values[flag] !== undefined);
     if (!values.exec && (rest.length > 0 || execOnly.length > 0)) {
       throw new UsageError(
         `${rest.length > 0 ? 'a command after --' : execOnly.map((f) => `--${f}`).join(', ')} needs --exec: jit request … --exec${rest.length > 0 ? ` -- ${rest.join(' ')}` : ''}`
