@@ -29,20 +29,17 @@ const directoryAuditArchive = (root: string): AuditArchive & AuditArchiveReader 
   const made = new Set<string>();
   const writeOnce = async (path: string, line: string) => {
     const dir = dirname(path);
+    const write = () => writeFile(path, `${line}\n`, { flag: 'wx' });
     if (!made.has(dir)) {
       await mkdir(dir, { recursive: true });
       made.add(dir);
     }
-    try {
-      await writeFile(path, `${line}\n`, { flag: 'wx' });
-    } catch (error) {
+    await write().catch(async (error: NodeJS.ErrnoException) => {
       // Removed behind this process's back: make it again, once.
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-      made.delete(dir);
+      if (error.code !== 'ENOENT') throw error;
       await mkdir(dir, { recursive: true });
-      made.add(dir);
-      await writeFile(path, `${line}\n`, { flag: 'wx' });
-    }
+      await write();
+    });
   };
   const archiveAll: AuditArchive['archive'] = async (events) => {
     for (const [index, event] of events.entries()) {
