@@ -4,6 +4,7 @@ import type { Socket } from 'node:net';
 import type { Context } from 'aws-lambda';
 import { SANDBOX_TOKEN_HEADER } from '../cli/sandboxToken.js';
 import { USER_ID } from '../functions/config/patterns.js';
+import { loggedError } from '../functions/domain/errors.js';
 import { quoteInput } from '../functions/domain/untrustedText.js';
 import type { HttpDeps, HttpHandler } from '../functions/handlers/http/httpRoute.js';
 import type { HttpEvent, HttpResponse } from '../functions/handlers/http/httpTypes.js';
@@ -200,12 +201,9 @@ const createSandboxServer = (routes: readonly Route[], deps: HttpDeps, options: 
         send(req, res, response, unparsable.has(req.socket));
         log(response.statusCode);
       })
-      .catch((error: Error) => {
+      .catch((error: unknown) => {
         // Last resort: a bug in the server or a handler. The request gets a 500, the process carries on.
-        deps.logger.error('sandbox request failed', {
-          method: req.method,
-          error: { name: error?.name, message: error?.message, stack: error?.stack },
-        });
+        deps.logger.error('sandbox request failed', { method: req.method, error: loggedError(error) });
         send(
           req,
           res,

@@ -1,3 +1,4 @@
+import { loggedError } from '../domain/errors.js';
 import type { Transition } from '../domain/grant.js';
 import type { GrantedRoles, Logger } from '../ports.js';
 import type { BrokerDeps } from './deps.js';
@@ -25,10 +26,9 @@ class NotedOncePerProcess implements GrantedRoles {
       // Roles come from the catalog (a request for any other is refused first): the set stays small.
       this.#noted.add(roleId);
     } catch (failure) {
-      const error = failure as Error;
       this.#logger.error('role not recorded among the roles with grants; its next grant tries again', {
         roleId,
-        error: { name: error?.name, message: error?.message },
+        error: loggedError(failure),
       });
     }
   }

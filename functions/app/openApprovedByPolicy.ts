@@ -1,6 +1,6 @@
 import type { Caller } from '../domain/caller.js';
 import { autoApprove } from '../domain/decisions.js';
-import { BrokerError } from '../domain/errors.js';
+import { BrokerError, loggedError } from '../domain/errors.js';
 import type { Grant, Transition } from '../domain/grant.js';
 import { planVend } from '../domain/vending.js';
 import type { IssuedCredentials } from '../ports.js';
@@ -42,10 +42,9 @@ const startFirstVend = (deps: BrokerDeps, caller: Caller, approved: Grant, now: 
         });
       } else {
         // Not an outcome the broker knows: as loud as an unexpected error at the edge.
-        const error = vendFailure as Error;
         deps.logger.error('grant approved without its first credentials: unexpected error', {
           grantId: approved.id,
-          error: { name: error?.name, message: error?.message, stack: error?.stack },
+          error: loggedError(vendFailure),
         });
       }
       return { grant: approved, vendFailure };

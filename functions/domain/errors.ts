@@ -85,6 +85,12 @@ class ConfigurationError extends Error {
   }
 }
 
+/** Anything thrown, as a log line carries it in full: its name, message and stack. */
+const loggedError = (thrown: unknown) => {
+  const error = thrown as Partial<Error> | null | undefined;
+  return { name: error?.name, message: error?.message, stack: error?.stack };
+};
+
 export type { ErrorKind };
 export {
   BrokerError,
@@ -93,6 +99,7 @@ export {
   ConflictError,
   ForbiddenError,
   IllegalTransitionError,
+  loggedError,
   NotAuthenticatedError,
   NotFoundError,
   PayloadTooLargeError,

@@ -4,6 +4,7 @@ import * as z from 'zod/mini';
 import '../../config/zodMessages.js';
 import type { BrokerDeps } from '../../app/deps.js';
 import type { Caller } from '../../domain/caller.js';
+import { loggedError } from '../../domain/errors.js';
 import type { Authenticator } from './authenticators.js';
 import type { HttpEvent, HttpResponse } from './httpTypes.js';
 import { type BodyRule, parseBody, parseParams, parseQuery } from './parseRequest.js';
@@ -30,11 +31,7 @@ const errorMapping = (deps: HttpDeps): middy.MiddlewareObj<HttpEvent, HttpRespon
   onError: (request) => {
     const { response, unexpected } = errorResponse(request.error);
     if (unexpected) {
-      const error = request.error as Error;
-      deps.logger.error('unexpected error', {
-        route: request.event.routeKey,
-        error: { name: error?.name, message: error?.message, stack: error?.stack },
-      });
+      deps.logger.error('unexpected error', { route: request.event.routeKey, error: loggedError(request.error) });
     }
     request.response = response;
   },
